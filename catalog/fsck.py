@@ -1,0 +1,69 @@
+"""Check a catalogue home: every version's file is present and has its recorded hash; nothing is orphaned."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from pathlib import Path
+
+from catalog.metadata import Catalog
+from catalog.storage import abandoned_work, remove, sha256_file
+
+
+@dataclass
+class FsckReport:
+    checked: int = 0
+    problems: list[str] = field(default_factory=list)
+    orphans: list[str] = field(default_factory=list)
+    removed: list[str] = field(default_factory=list)
+
+    @property
+    def ok(self) -> bool:
+        return not self.problems
+
+    def to_dict(self) -> dict:
+        return {"ok": self.ok, "checked": self.checked, "problems": self.problems, "orphans": self.orphans,
+                "removed": self.removed}
+
+
+def fsck(catalog: Catalog, *, remove_orphans: bool = True, verify_hashes: bool = True, progress=None) -> FsckReport:
+    """Verify versions, then find (and by default remove) orphans under the metadata write lock.
+
+    Holding the write lock while listing ``data/`` matters: a publish moves its file into ``data/`` only inside
+    that lock, so a file we see unreferenced here cannot belong to a publish that is about to commit.
+    """
+    report = FsckReport()
+    home = catalog.home
+    versions = catalog.all_versions()
+    for version in (progress(versions) if progress else versions):
+        report.checked += 1
+        label = f"{version['dataset']}@{version['number']}"
+        try:
+            path = catalog.version_file(version)
+        except ValueError:
+            report.problems.append(f"{label}: path {version['path']!r} escapes the data folder")
+            continue
+        if not path.is_file():
+            report.problems.append(f"{label}: file missing: {version['path']}")
+        elif path.stat().st_size != version["bytes"]:
+            report.problems.append(f"{label}: size {path.stat().st_size} != recorded {version['bytes']}")
+        elif verify_hashes and sha256_file(path) != version["sha256"]:
+            report.problems.append(f"{label}: sha256 mismatch for {version['path']}")
+
+    with catalog.writer.begin() as conn:  # the write lock: no publish can place a file meanwhile
+        from catalog import db
+
+        referenced = {row.path for row in conn.execute(db.versions.select().with_only_columns(db.versions.c.path))}
+        candidates: list[Path] = []
+        if home.data_dir.exists():
+            for file in sorted(home.data_dir.rglob("*")):
+                if file.is_file() or file.is_symlink():
+                    relative = file.relative_to(home.data_dir).as_posix()
+                    if relative not in referenced:
+                        candidates.append(file)
+        candidates += abandoned_work(home)
+        for entry in candidates:
+            report.orphans.append(str(entry.relative_to(home.root)))
+            if remove_orphans:
+                remove(entry)
+                report.removed.append(str(entry.relative_to(home.root)))
+    return report

@@ -1,0 +1,361 @@
+"""The catalogue's metadata: organisations, datasets, versions and the audit log.
+
+``Catalog`` is the one door to the metadata database; callers get plain dicts, never rows, so the storage
+behind it can change. Writes that must be atomic with each other (a version and its audit entry) happen in one
+transaction.
+"""
+
+from __future__ import annotations
+
+import re
+import unicodedata
+import uuid
+from pathlib import Path
+from typing import Any
+
+import sqlalchemy as sa
+from sqlalchemy.engine import Connection
+
+from catalog import db
+from catalog.errors import Conflict, InvalidInput, NotFound
+from catalog.home import Home
+from catalog.storage import safe_join
+
+NAME_RE = re.compile(r"^[a-z0-9][a-z0-9-]{0,98}[a-z0-9]$|^[a-z0-9]$")
+DATASET_FIELDS = (
+    "title", "description", "license", "tags", "frequency", "source", "contact", "temporal_coverage",
+    "spatial_coverage", "schema_name", "schema", "extras", "private", "state",
+)
+
+
+def check_name(name: str, kind: str = "dataset") -> str:
+    """Names are URL slugs: lowercase a-z, 0-9 and '-'; nothing that can climb out of a folder."""
+    if not isinstance(name, str) or not NAME_RE.match(name):
+        raise InvalidInput(
+            f"invalid {kind} name {name!r}",
+            hint="use lowercase letters a-z, digits and '-', e.g. 'air-quality' (at most 100 characters)",
+        )
+    return name
+
+
+def nfc(value: Any) -> Any:
+    if isinstance(value, str):
+        return unicodedata.normalize("NFC", value)
+    if isinstance(value, list):
+        return [nfc(v) for v in value]
+    if isinstance(value, dict):
+        return {k: nfc(v) for k, v in value.items()}
+    return value
+
+
+class Catalog:
+    """Metadata operations over one catalogue home."""
+
+    def __init__(self, home: Home | str | Path | None = None, *, url: str | None = None) -> None:
+        self.home = home if isinstance(home, Home) else Home.resolve(home)
+        self.url = url or f"sqlite:///{self.home.db_path}"
+        self._writer: sa.Engine | None = None
+        self._reader: sa.Engine | None = None
+
+    # -- connections -------------------------------------------------------------------------------------
+    @property
+    def writer(self) -> sa.Engine:
+        if self._writer is None:
+            self._writer = db.make_engine(self.url, immediate=True)
+        return self._writer
+
+    @property
+    def reader(self) -> sa.Engine:
+        if self._reader is None:
+            self._require_home()
+            self._reader = db.make_engine(self.url, immediate=False)
+        return self._reader
+
+    def _require_home(self) -> None:
+        if self.url.startswith("sqlite") and not self.home.exists():
+            raise NotFound(
+                f"no catalogue at {self.home.root}",
+                hint="run 'opendata init' first, or set OPENDATA_HOME / --home to an existing catalogue",
+            )
+
+    def init(self) -> list[str]:
+        """Create the folders and bring the database to the latest migration (idempotent)."""
+        self.home.create_dirs()
+        return db.migrate(self.writer)
+
+    def ensure_ready(self) -> None:
+        """Fail clearly when there is no catalogue; apply pending migrations when there is."""
+        self._require_home()
+        with self.reader.connect() as conn:
+            behind = db.current_version(conn) < db.MIGRATIONS[-1][0]
+        if behind:
+            db.migrate(self.writer)
+
+    def dispose(self) -> None:
+        for engine in (self._writer, self._reader):
+            if engine is not None:
+                engine.dispose()
+
+    # -- organisations -----------------------------------------------------------------------------------
+    def add_org(self, name: str, title: str, description: str = "", *, actor: str = "cli",
+                origin: str = "") -> dict:
+        check_name(name, "organisation")
+        with self.writer.begin() as conn:
+            if conn.execute(sa.select(db.organizations.c.id).where(db.organizations.c.name == name)).first():
+                raise Conflict(f"organisation {name!r} already exists")
+            row = {"id": str(uuid.uuid4()), "name": name, "title": nfc(title) or name,
+                   "description": nfc(description or ""), "created_at": db.utcnow()}
+            conn.execute(db.organizations.insert().values(**row))
+            self._audit(conn, actor, "org.create", target=name, detail={"title": row["title"]}, origin=origin)
+        return row
+
+    def get_org(self, name_or_id: str) -> dict:
+        org = self.find_org(name_or_id)
+        if org is None:
+            raise NotFound(f"organisation {name_or_id!r} not found",
+                           hint="'opendata org list' shows the organisations")
+        return org
+
+    def find_org(self, name_or_id: str) -> dict | None:
+        t = db.organizations
+        with self.reader.connect() as conn:
+            row = conn.execute(sa.select(t).where((t.c.name == name_or_id) | (t.c.id == name_or_id))).first()
+            if row is None:
+                return None
+            org = dict(row._mapping)
+            org["dataset_count"] = conn.execute(
+                sa.select(sa.func.count()).select_from(db.datasets).where(
+                    (db.datasets.c.org_id == org["id"]) & (db.datasets.c.state == "active"))).scalar()
+        return org
+
+    def list_orgs(self) -> list[dict]:
+        t, d = db.organizations, db.datasets
+        count = (sa.select(sa.func.count()).select_from(d)
+                 .where((d.c.org_id == t.c.id) & (d.c.state == "active")).scalar_subquery())
+        with self.reader.connect() as conn:
+            rows = conn.execute(sa.select(t, count.label("dataset_count")).order_by(t.c.name))
+            return [dict(r._mapping) for r in rows]
+
+    def update_org(self, name: str, *, actor: str = "cli", origin: str = "", **fields: Any) -> dict:
+        org = self.get_org(name)
+        changes = {k: nfc(v) for k, v in fields.items() if k in ("title", "description") and v is not None}
+        if changes:
+            with self.writer.begin() as conn:
+                conn.execute(db.organizations.update().where(db.organizations.c.id == org["id"]).values(**changes))
+                self._audit(conn, actor, "org.update", target=name, detail=changes, origin=origin)
+        return self.get_org(name)
+
+    # -- datasets ----------------------------------------------------------------------------------------
+    def _dataset_select(self) -> sa.Select:
+        d, o, v = db.datasets, db.organizations, db.versions
+        latest = sa.select(sa.func.max(v.c.number)).where(v.c.dataset_id == d.c.id).scalar_subquery()
+        return (sa.select(d, o.c.name.label("org"), o.c.title.label("org_title"), latest.label("latest_version"))
+                .join(o, o.c.id == d.c.org_id))
+
+    def _dataset_dict(self, conn: Connection, row: Any) -> dict:
+        data = dict(row._mapping)
+        data["tags"] = list(data.get("tags") or [])
+        data["extras"] = dict(data.get("extras") or {})
+        data["private"] = bool(data.get("private"))
+        data["rows"] = data["bytes"] = None
+        if data["latest_version"] is not None:
+            v = db.versions
+            stats = conn.execute(sa.select(v.c.rows, v.c.bytes, v.c.published_at).where(
+                (v.c.dataset_id == data["id"]) & (v.c.number == data["latest_version"]))).first()
+            data["rows"], data["bytes"], data["last_published_at"] = stats
+        return data
+
+    def find_dataset(self, name_or_id: str, *, include_deleted: bool = False) -> dict | None:
+        d = db.datasets
+        query = self._dataset_select().where((d.c.name == name_or_id) | (d.c.id == name_or_id))
+        if not include_deleted:
+            query = query.where(d.c.state == "active")
+        with self.reader.connect() as conn:
+            row = conn.execute(query).first()
+            return self._dataset_dict(conn, row) if row else None
+
+    def get_dataset(self, name_or_id: str, *, include_deleted: bool = False) -> dict:
+        dataset = self.find_dataset(name_or_id, include_deleted=include_deleted)
+        if dataset is None:
+            raise NotFound(f"dataset {name_or_id!r} not found", hint="'opendata datasets' lists the datasets")
+        return dataset
+
+    def list_datasets(self, *, org: str | None = None, include_private: bool = True,
+                      include_deleted: bool = False) -> list[dict]:
+        d, o = db.datasets, db.organizations
+        query = self._dataset_select().order_by(d.c.updated_at.desc(), d.c.name)
+        if org:
+            query = query.where((o.c.name == org) | (o.c.id == org))
+        if not include_private:
+            query = query.where(d.c.private.is_(False))
+        if not include_deleted:
+            query = query.where(d.c.state == "active")
+        with self.reader.connect() as conn:
+            return [self._dataset_dict(conn, r) for r in conn.execute(query)]
+
+    def create_dataset(self, name: str, org: str, *, actor: str = "cli", origin: str = "",
+                       conn: Connection | None = None, **meta: Any) -> dict:
+        check_name(name)
+        if conn is None:
+            with self.writer.begin() as own:
+                self._create_dataset(own, name, org, actor, origin, meta)
+        else:
+            self._create_dataset(conn, name, org, actor, origin, meta)
+        return self.get_dataset(name) if conn is None else {"name": name}
+
+    def _create_dataset(self, conn: Connection, name: str, org: str, actor: str, origin: str,
+                        meta: dict) -> str:
+        d, o = db.datasets, db.organizations
+        org_row = conn.execute(sa.select(o.c.id).where((o.c.name == org) | (o.c.id == org))).first()
+        if org_row is None:
+            raise NotFound(f"organisation {org!r} not found",
+                           hint=f"create it with 'opendata org add {org} --title ...'")
+        existing = conn.execute(sa.select(d.c.state).where(d.c.name == name)).first()
+        if existing is not None:
+            raise Conflict(f"dataset {name!r} already exists")
+        now = db.utcnow()
+        values = {k: nfc(v) for k, v in meta.items() if k in DATASET_FIELDS and v is not None}
+        values.setdefault("title", name)
+        values.setdefault("tags", [])
+        values.setdefault("extras", {})
+        dataset_id = str(uuid.uuid4())
+        conn.execute(d.insert().values(id=dataset_id, name=name, org_id=org_row.id, created_at=now,
+                                       updated_at=now, **values))
+        self._audit(conn, actor, "dataset.create", dataset=name, target=name,
+                    detail={k: v for k, v in values.items() if k != "schema"}, origin=origin)
+        return dataset_id
+
+    def update_dataset(self, name: str, *, actor: str = "cli", origin: str = "",
+                       conn: Connection | None = None, org: str | None = None, **meta: Any) -> dict:
+        """Change metadata fields (None means 'leave as is')."""
+        values = {k: nfc(v) for k, v in meta.items() if k in DATASET_FIELDS and v is not None}
+        if conn is None:
+            with self.writer.begin() as own:
+                self._update_dataset(own, name, values, org, actor, origin)
+            return self.get_dataset(name, include_deleted=True)
+        self._update_dataset(conn, name, values, org, actor, origin)
+        return {"name": name}
+
+    def _update_dataset(self, conn: Connection, name: str, values: dict, org: str | None, actor: str,
+                        origin: str) -> None:
+        d, o = db.datasets, db.organizations
+        if org is not None:
+            org_row = conn.execute(sa.select(o.c.id).where((o.c.name == org) | (o.c.id == org))).first()
+            if org_row is None:
+                raise NotFound(f"organisation {org!r} not found")
+            values["org_id"] = org_row.id
+        if not conn.execute(sa.select(d.c.id).where(d.c.name == name)).first():
+            raise NotFound(f"dataset {name!r} not found")
+        if not values:
+            return
+        values["updated_at"] = db.utcnow()
+        conn.execute(d.update().where(d.c.name == name).values(**values))
+        detail = {k: v for k, v in values.items() if k not in ("schema", "updated_at")}
+        self._audit(conn, actor, "dataset.update", dataset=name, target=name, detail=detail, origin=origin)
+
+    def delete_dataset(self, name: str, *, actor: str = "cli", origin: str = "") -> None:
+        """Soft delete: the dataset disappears from listings; its immutable files stay for existing links."""
+        self.update_dataset(name, actor=actor, origin=origin, state="deleted")
+
+    # -- versions ----------------------------------------------------------------------------------------
+    def _version_dict(self, row: Any, dataset: str) -> dict:
+        data = dict(row._mapping)
+        data.pop("id", None)
+        data.pop("dataset_id", None)
+        data["dataset"] = dataset
+        return data
+
+    def list_versions(self, name: str) -> list[dict]:
+        dataset = self.get_dataset(name, include_deleted=True)
+        v = db.versions
+        with self.reader.connect() as conn:
+            rows = conn.execute(sa.select(v).where(v.c.dataset_id == dataset["id"]).order_by(v.c.number.desc()))
+            return [self._version_dict(r, dataset["name"]) for r in rows]
+
+    def get_version(self, name: str, number: int) -> dict:
+        dataset = self.get_dataset(name, include_deleted=True)
+        v = db.versions
+        with self.reader.connect() as conn:
+            row = conn.execute(sa.select(v).where(
+                (v.c.dataset_id == dataset["id"]) & (v.c.number == int(number)))).first()
+        if row is None:
+            raise NotFound(f"dataset {name!r} has no version {number}",
+                           hint=f"'opendata versions {name}' lists its versions")
+        return self._version_dict(row, dataset["name"])
+
+    def latest_version(self, name: str) -> dict | None:
+        dataset = self.get_dataset(name)
+        if dataset["latest_version"] is None:
+            return None
+        return self.get_version(name, dataset["latest_version"])
+
+    def all_versions(self) -> list[dict]:
+        """Every version of every dataset (deleted ones too): what fsck and backups walk."""
+        v, d = db.versions, db.datasets
+        with self.reader.connect() as conn:
+            rows = conn.execute(sa.select(v, d.c.name.label("dataset_name")).join(d, d.c.id == v.c.dataset_id)
+                                .order_by(d.c.name, v.c.number))
+            out = []
+            for r in rows:
+                data = dict(r._mapping)
+                data["dataset"] = data.pop("dataset_name")
+                data.pop("id", None)
+                data.pop("dataset_id", None)
+                out.append(data)
+            return out
+
+    def version_file(self, version: dict) -> Path:
+        return safe_join(self.home.data_dir, version["path"])
+
+    def add_version(self, conn: Connection, dataset: str, **fields: Any) -> int:
+        """Record a new version inside the caller's (write-locked) transaction; returns its number."""
+        d, v = db.datasets, db.versions
+        dataset_id = conn.execute(sa.select(d.c.id).where(d.c.name == dataset)).scalar_one()
+        number = (conn.execute(sa.select(sa.func.max(v.c.number)).where(v.c.dataset_id == dataset_id))
+                  .scalar() or 0) + 1
+        conn.execute(v.insert().values(dataset_id=dataset_id, number=number, **fields))
+        conn.execute(d.update().where(d.c.id == dataset_id).values(updated_at=db.utcnow()))
+        return number
+
+    def latest_version_in(self, conn: Connection, dataset: str) -> dict | None:
+        d, v = db.datasets, db.versions
+        row = conn.execute(sa.select(v).join(d, d.c.id == v.c.dataset_id).where(d.c.name == dataset)
+                           .order_by(v.c.number.desc()).limit(1)).first()
+        return self._version_dict(row, dataset) if row else None
+
+    # -- audit -------------------------------------------------------------------------------------------
+    def _audit(self, conn: Connection, actor: str, action: str, *, dataset: str | None = None, target: str = "",
+               detail: dict | None = None, origin: str = "") -> None:
+        conn.execute(db.audit_log.insert().values(at=db.utcnow(), actor=actor, action=action, dataset=dataset,
+                                                  target=target, detail=detail or {}, origin=origin))
+
+    def audit(self, actor: str, action: str, *, dataset: str | None = None, target: str = "",
+              detail: dict | None = None, origin: str = "", conn: Connection | None = None) -> None:
+        """Append to the audit log (in the caller's transaction when given)."""
+        if conn is not None:
+            self._audit(conn, actor, action, dataset=dataset, target=target, detail=detail, origin=origin)
+            return
+        with self.writer.begin() as own:
+            self._audit(own, actor, action, dataset=dataset, target=target, detail=detail, origin=origin)
+
+    def list_audit(self, *, dataset: str | None = None, since: str | None = None, limit: int = 1000) -> list[dict]:
+        a = db.audit_log
+        query = sa.select(a).order_by(a.c.id.desc()).limit(limit)
+        if dataset:
+            query = query.where(a.c.dataset == dataset)
+        if since:
+            query = query.where(a.c.at >= since)
+        with self.reader.connect() as conn:
+            return [dict(r._mapping) for r in conn.execute(query)]
+
+    def stats(self) -> dict:
+        with self.reader.connect() as conn:
+            count = lambda t, *w: conn.execute(sa.select(sa.func.count()).select_from(t).where(*w)).scalar()  # noqa: E731
+            return {
+                "organizations": count(db.organizations),
+                "datasets": count(db.datasets, db.datasets.c.state == "active"),
+                "versions": count(db.versions),
+                "rows": conn.execute(sa.select(sa.func.coalesce(sa.func.sum(db.versions.c.rows), 0)).where(
+                    db.versions.c.id.in_(sa.select(sa.func.max(db.versions.c.id)).group_by(
+                        db.versions.c.dataset_id)))).scalar(),
+            }

@@ -1,0 +1,221 @@
+"""Publish a file as a new immutable version of a dataset.
+
+The order is what makes a publish safe to kill at any moment:
+1. validate (nothing written outside a private work folder),
+2. write the typed Parquet into the work folder and hash it,
+3. take the metadata write lock, move the Parquet into ``data/`` (atomic rename), record the version and its
+   audit entry in the same transaction, commit.
+Until step 3 commits, readers keep seeing the previous version; a crash before it leaves only a work folder or an
+unreferenced file, both removed by ``opendata fsck``.
+"""
+
+from __future__ import annotations
+
+import json
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+import duckdb
+
+from catalog.errors import InvalidInput, NotFound
+from catalog.metadata import Catalog, check_name
+from catalog.storage import WorkDir, place, sha256_file, version_relpath
+from pipelines.validate import Validation, validate_file
+from schemas import resolve_schema
+
+SOURCE_FORMATS = {".csv": "csv", ".tsv": "tsv", ".txt": "csv", ".xlsx": "xlsx", ".json": "json",
+                  ".parquet": "parquet", ".jsonl": "json"}
+
+
+@dataclass
+class PublishResult:
+    """What a publish did: ``published``, ``unchanged`` (same content as the latest version) or ``invalid``."""
+
+    status: str
+    dataset: str
+    version: dict | None = None
+    report: dict | None = None
+    messages: list[str] = field(default_factory=list)
+
+    @property
+    def ok(self) -> bool:
+        return self.status != "invalid"
+
+    def to_dict(self) -> dict:
+        return {"status": self.status, "dataset": self.dataset, "version": self.version, "report": self.report,
+                "messages": self.messages}
+
+
+def catalog_references(catalog: Catalog):
+    """Foreign keys may point at a dataset already in the catalogue: resolve it to its latest Parquet."""
+
+    def resolve(resource: str) -> Path | None:
+        dataset = catalog.find_dataset(resource)
+        if dataset is None or dataset["latest_version"] is None:
+            return None
+        return catalog.version_file(catalog.get_version(dataset["name"], dataset["latest_version"]))
+
+    return resolve
+
+
+def resolve_dataset_schema(catalog: Catalog, dataset: dict | None, schema: dict | str | None) -> tuple[dict, str]:
+    """The schema to validate with, and its standard name ('' for a custom one)."""
+    if isinstance(schema, dict):
+        return schema, ""
+    if isinstance(schema, str) and schema:
+        name = "" if schema.endswith(".json") or "/" in schema else schema.replace("-", "_")
+        return resolve_schema(schema), name
+    if dataset and dataset.get("schema"):
+        return dataset["schema"], dataset.get("schema_name") or ""
+    raise InvalidInput(
+        "no schema given for a new dataset",
+        hint="pass --schema NAME (see 'opendata schemas') or --schema FILE.json; "
+             "'opendata describe FILE > schema.json' drafts one",
+    )
+
+
+def source_format(path: Path, declared: str | None) -> str:
+    if declared:
+        return declared.lower()
+    return SOURCE_FORMATS.get(path.suffix.lower(), path.suffix.lower().lstrip(".") or "csv")
+
+
+def compare_versions(con: duckdb.DuckDBPyConnection, new_file: Path, old_file: Path, new_schema: dict,
+                     old_schema: dict) -> dict:
+    """Rows added/removed (as multisets over the shared columns) and fields added/removed/retyped."""
+    new_fields = {f["name"]: f.get("type", "string") for f in new_schema.get("fields", [])}
+    old_fields = {f["name"]: f.get("type", "string") for f in old_schema.get("fields", [])}
+    shared = [name for name in new_fields if name in old_fields]
+    changes: dict[str, Any] = {
+        "fields_added": [n for n in new_fields if n not in old_fields],
+        "fields_removed": [n for n in old_fields if n not in new_fields],
+        "fields_changed": [n for n in shared if new_fields[n] != old_fields[n]],
+    }
+    if shared:
+        cols = ", ".join('"' + n.replace('"', '""') + '"' for n in shared)
+        new_sql = f"SELECT {cols} FROM read_parquet(?)"
+        old_sql = f"SELECT {cols} FROM read_parquet(?)"
+        added, removed = con.execute(
+            f"SELECT (SELECT count(*) FROM ({new_sql} EXCEPT ALL {old_sql})),"
+            f"       (SELECT count(*) FROM ({old_sql} EXCEPT ALL {new_sql}))",
+            [str(new_file), str(old_file), str(old_file), str(new_file)],
+        ).fetchone()
+        changes.update(rows_added=added, rows_removed=removed)
+    return changes
+
+
+def summary_of(validation: Validation) -> dict:
+    task = (validation.report.get("tasks") or [{}])[0]
+    return {"valid": validation.valid, "rows": validation.rows,
+            "errors": len(task.get("errors") or []) + len(validation.report.get("errors") or []),
+            "warnings": list(task.get("warnings") or []) + list(validation.report.get("warnings") or [])}
+
+
+def publish(
+    catalog: Catalog,
+    path: str | Path,
+    *,
+    dataset: str,
+    org: str | None = None,
+    schema: dict | str | None = None,
+    dialect: dict | None = None,
+    encoding: str | None = None,
+    format: str | None = None,
+    checklist: dict | None = None,
+    meta: dict | None = None,
+    publisher: str = "cli",
+    origin: str = "",
+    note: str = "",
+    progress: bool = False,
+) -> PublishResult:
+    """Validate ``path`` and, when valid and different from the latest version, store it as a new version."""
+    path = Path(path)
+    check_name(dataset)
+    if not path.is_file():
+        raise InvalidInput(f"file not found: {path}")
+    meta = {k: v for k, v in (meta or {}).items() if v is not None}
+    existing = catalog.find_dataset(dataset)
+    if existing is None:
+        if not org:
+            raise InvalidInput(f"dataset {dataset!r} is new: say which organisation publishes it",
+                               hint="pass --org ORG ('opendata org list' shows them)")
+        catalog.get_org(org)
+    elif org and org not in (existing["org"], existing["org_id"]):
+        raise InvalidInput(f"dataset {dataset!r} belongs to organisation {existing['org']!r}, not {org!r}")
+    schema_dict, schema_name = resolve_dataset_schema(catalog, existing, schema)
+    fmt = source_format(path, format)
+    source_sha = sha256_file(path)
+
+    latest = catalog.latest_version(dataset) if existing and existing["latest_version"] else None
+    if latest and latest["source_sha256"] == source_sha and latest["schema"] == schema_dict:
+        if meta:
+            catalog.update_dataset(dataset, actor=publisher, origin=origin, **meta)
+        return PublishResult("unchanged", dataset, version=latest,
+                             messages=[f"{path.name} is identical to version {latest['number']}: "
+                                       "no new version created"])
+
+    with WorkDir(catalog.home) as work, validate_file(
+        path, schema=schema_dict, dialect=dialect, encoding=encoding, format=fmt, checklist=checklist,
+        references=catalog_references(catalog), progress=progress,
+    ) as validation:
+        if not validation.valid:
+            return PublishResult("invalid", dataset, report=validation.report,
+                                 messages=[f"{path.name} is not valid against the schema: nothing was published"])
+        staged = work.file("data.parquet")
+        validation.write_parquet(staged)
+        parquet_sha = sha256_file(staged)
+        changes: dict[str, Any] = {}
+        if latest:
+            con = duckdb.connect()
+            try:
+                changes = compare_versions(con, staged, catalog.version_file(latest), schema_dict, latest["schema"])
+            finally:
+                con.close()
+        else:
+            changes = {"rows_added": validation.rows, "rows_removed": 0,
+                       "fields_added": [f["name"] for f in schema_dict.get("fields", [])],
+                       "fields_removed": [], "fields_changed": []}
+        relpath = version_relpath(dataset, parquet_sha)
+        record = {
+            "path": relpath, "sha256": parquet_sha, "source_sha256": source_sha, "rows": validation.rows,
+            "bytes": staged.stat().st_size, "source_bytes": path.stat().st_size, "source_format": fmt,
+            "schema": schema_dict, "validation": summary_of(validation), "changes": changes,
+            "publisher": publisher, "note": note,
+        }
+        from catalog.db import utcnow  # local: one clock for the record
+
+        with catalog.writer.begin() as conn:
+            if existing is None:
+                catalog.create_dataset(dataset, org, actor=publisher, origin=origin, conn=conn,
+                                       schema=schema_dict, schema_name=schema_name, **meta)
+            elif meta or schema_dict != existing.get("schema"):
+                catalog.update_dataset(dataset, actor=publisher, origin=origin, conn=conn,
+                                       schema=schema_dict, schema_name=schema_name or None, **meta)
+            place(staged, catalog.home.data_dir / relpath)
+            number = catalog.add_version(conn, dataset, published_at=utcnow(), **record)
+            catalog.audit(publisher, "publish", dataset=dataset, target=f"{dataset}@{number}", origin=origin,
+                          detail={"rows": validation.rows, "sha256": parquet_sha, "source": path.name,
+                                  "changes": changes}, conn=conn)
+    version = catalog.get_version(dataset, number)
+    return PublishResult("published", dataset, version=version, report=validation.report,
+                         messages=[f"published {dataset} version {number}: {validation.rows:,} rows"])
+
+
+def load_json_option(value: str | None, what: str) -> dict | None:
+    """A CLI option that is a JSON file path or inline JSON."""
+    if not value:
+        return None
+    text = value
+    if not value.lstrip().startswith("{"):
+        file = Path(value)
+        if not file.is_file():
+            raise NotFound(f"{what} file not found: {value}")
+        text = file.read_text(encoding="utf-8-sig")
+    try:
+        data = json.loads(text)
+    except json.JSONDecodeError as exc:
+        raise InvalidInput(f"{what} is not valid JSON: {exc.msg} at line {exc.lineno}, column {exc.colno}") from exc
+    if not isinstance(data, dict):
+        raise InvalidInput(f"{what} must be a JSON object")
+    return data

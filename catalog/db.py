@@ -55,6 +55,9 @@ versions = sa.Table(
     sa.Column("dataset_id", sa.String(36), sa.ForeignKey("datasets.id"), nullable=False),
     sa.Column("number", sa.Integer, nullable=False),
     sa.Column("path", sa.Text, nullable=False),
+    # Parquet parts whose union is the version (relative to data/); an appended version lists the earlier
+    # parts plus one new part, so storage grows with the data, not with the number of versions.
+    sa.Column("parts", sa.JSON, nullable=False, default=list),
     sa.Column("sha256", sa.String(64), nullable=False),
     sa.Column("source_sha256", sa.String(64), nullable=False),
     sa.Column("rows", sa.BigInteger, nullable=False),

@@ -305,7 +305,13 @@ class Catalog:
             return out
 
     def version_file(self, version: dict) -> Path:
+        """The version's single Parquet file (for appended versions: the consolidated file)."""
         return safe_join(self.home.data_dir, version["path"])
+
+    def version_files(self, version: dict) -> list[Path]:
+        """The Parquet parts whose union is the version: what queries read (``read_parquet([...])``)."""
+        parts = version.get("parts") or [version["path"]]
+        return [safe_join(self.home.data_dir, part) for part in parts]
 
     def add_version(self, conn: Connection, dataset: str, **fields: Any) -> int:
         """Record a new version inside the caller's (write-locked) transaction; returns its number."""

@@ -178,7 +178,7 @@ def publish(
                        "fields_removed": [], "fields_changed": []}
         relpath = version_relpath(dataset, parquet_sha)
         record = {
-            "path": relpath, "sha256": parquet_sha, "source_sha256": source_sha, "rows": validation.rows,
+            "path": relpath, "parts": [relpath], "sha256": parquet_sha, "source_sha256": source_sha, "rows": validation.rows,
             "bytes": staged.stat().st_size, "source_bytes": path.stat().st_size, "source_format": fmt,
             "schema": schema_dict, "validation": summary_of(validation), "changes": changes,
             "publisher": publisher, "note": note,

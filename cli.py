@@ -343,6 +343,40 @@ def fsck(catalog: Catalog, dry_run: bool, as_json: bool) -> None:
     sys.exit(0 if report.ok else 1)
 
 
+# -- demo -----------------------------------------------------------------------------------------------------
+@main.command()
+@click.option("--home", "demo_home", type=click.Path(file_okay=False), help="Build the demo here instead.")
+@click.option("--no-serve", is_flag=True, help="Only build the demo catalogue; do not serve it.")
+@click.option("--host", default="127.0.0.1", show_default=True)
+@click.option("--port", default=5000, show_default=True, type=int)
+@click.option("--workers", type=int, help="Worker processes for the server.")
+@click.option("--air-rows", default=20000, show_default=True, type=int, help="Rows in the demo air-quality data.")
+@click.pass_context
+def demo(ctx: click.Context, demo_home: str | None, no_serve: bool, host: str, port: int, workers: int | None,
+         air_rows: int) -> None:
+    """Build the demo catalogue (Hanoi's departments, one dataset per standard schema) and serve it."""
+    from pipelines.demo import build_demo
+
+    catalog = Catalog(Home.resolve(demo_home)) if demo_home else ctx.obj
+    click.echo(f"building the demo catalogue in {catalog.home.root} …", err=True)
+    summary = build_demo(catalog, air_rows=air_rows, log=lambda line: click.echo("  " + line, err=True))
+    stats = catalog.stats()
+    click.echo(f"demo ready: {stats['organizations']} organisations, {stats['datasets']} datasets, "
+               f"{stats['versions']} versions", err=True)
+    for note in summary.notes:
+        click.echo(note, err=True)
+    if not no_serve:
+        serve_home(catalog, host=host, port=port, workers=workers)
+
+
+def serve_home(catalog: Catalog, *, host: str, port: int, workers: int | None, access_log: bool = False) -> None:
+    from web.server import serve as run_server
+
+    catalog.ensure_ready()
+    click.echo(f"serving {catalog.home.root} on http://{host}:{port}/  (Ctrl+C to stop)", err=True)
+    run_server(catalog.home, host=host, port=port, workers=workers, access_log=access_log)
+
+
 # -- serve ----------------------------------------------------------------------------------------------------
 @main.command()
 @click.option("--host", default="127.0.0.1", show_default=True, help="Interface to listen on.")
@@ -352,11 +386,7 @@ def fsck(catalog: Catalog, dry_run: bool, as_json: bool) -> None:
 @pass_catalog
 def serve(catalog: Catalog, host: str, port: int, workers: int | None, access_log: bool) -> None:
     """Serve the catalogue over HTTP (pages, REST API, CKAN API, SQL, downloads)."""
-    from web.server import serve as run_server
-
-    catalog.ensure_ready()
-    click.echo(f"serving {catalog.home.root} on http://{host}:{port}/  (Ctrl+C to stop)", err=True)
-    run_server(catalog.home, host=host, port=port, workers=workers, access_log=access_log)
+    serve_home(catalog, host=host, port=port, workers=workers, access_log=access_log)
 
 
 if __name__ == "__main__":

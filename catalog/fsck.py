@@ -44,7 +44,8 @@ def fsck(catalog: Catalog, *, remove_orphans: bool = True, verify_hashes: bool =
             continue
         if not path.is_file():
             report.problems.append(f"{label}: file missing: {version['path']}")
-        elif path.stat().st_size != version["bytes"]:
+            continue
+        if path.stat().st_size != version["bytes"]:
             report.problems.append(f"{label}: size {path.stat().st_size} != recorded {version['bytes']}")
         elif verify_hashes and sha256_file(path) != version["sha256"]:
             report.problems.append(f"{label}: sha256 mismatch for {version['path']}")
@@ -52,7 +53,10 @@ def fsck(catalog: Catalog, *, remove_orphans: bool = True, verify_hashes: bool =
     with catalog.writer.begin() as conn:  # the write lock: no publish can place a file meanwhile
         from catalog import db
 
-        referenced = {row.path for row in conn.execute(db.versions.select().with_only_columns(db.versions.c.path))}
+        referenced: set[str] = set()
+        for row in conn.execute(db.versions.select().with_only_columns(db.versions.c.path, db.versions.c.parts)):
+            referenced.add(row.path)
+            referenced.update(row.parts or [])
         candidates: list[Path] = []
         if home.data_dir.exists():
             for file in sorted(home.data_dir.rglob("*")):

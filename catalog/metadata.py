@@ -365,3 +365,8 @@ class Catalog:
                     db.versions.c.id.in_(sa.select(sa.func.max(db.versions.c.id)).group_by(
                         db.versions.c.dataset_id)))).scalar(),
             }
+
+
+# Modules that own extra tables register their migrations at import time; importing them here (at the end, once
+# Catalog exists) guarantees every Catalog.init/ensure_ready sees them.
+import catalog.accounts  # noqa: E402,F401

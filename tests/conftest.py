@@ -1,0 +1,95 @@
+"""Fixtures shared by the test suite: a real catalogue home, the shared test material, a real server process."""
+
+from __future__ import annotations
+
+import os
+import socket
+import subprocess
+import sys
+import time
+from collections.abc import Iterator
+from pathlib import Path
+
+import pytest
+import requests
+
+from catalog.metadata import Catalog
+
+REPO = Path(__file__).resolve().parents[1]
+SHARED = REPO.parent / "shared"
+
+
+@pytest.fixture(scope="session")
+def shared() -> Path:
+    """The read-only ../shared folder (corpus, generators, checkers)."""
+    assert SHARED.is_dir(), f"expected the shared material at {SHARED}"
+    return SHARED
+
+
+@pytest.fixture
+def catalog(tmp_path: Path) -> Iterator[Catalog]:
+    """An empty, initialised catalogue in a temp folder, with one organisation."""
+    cat = Catalog(tmp_path / "home")
+    cat.init()
+    cat.add_org("so-tnmt", "Sở Tài nguyên và Môi trường")
+    yield cat
+    cat.dispose()
+
+
+def free_port() -> int:
+    with socket.socket() as sock:
+        sock.bind(("127.0.0.1", 0))
+        return sock.getsockname()[1]
+
+
+class ServerProcess:
+    """``opendata serve`` in a subprocess on 127.0.0.1: what users (and browsers) really talk to."""
+
+    def __init__(self, home: Path, *, workers: int = 2, env: dict | None = None) -> None:
+        self.home = Path(home)
+        self.port = free_port()
+        self.url = f"http://127.0.0.1:{self.port}"
+        full_env = {**os.environ, "OPENDATA_HOME": str(self.home), **(env or {})}
+        self.proc = subprocess.Popen(
+            [sys.executable, "-m", "cli", "serve", "--port", str(self.port), "--workers", str(workers)],
+            cwd=REPO, env=full_env, stdout=subprocess.PIPE, stderr=subprocess.STDOUT,
+        )
+        self.wait_ready()
+
+    def wait_ready(self, timeout: float = 30.0) -> None:
+        deadline = time.monotonic() + timeout
+        while time.monotonic() < deadline:
+            if self.proc.poll() is not None:
+                output = self.proc.stdout.read().decode(errors="replace") if self.proc.stdout else ""
+                raise RuntimeError(f"server exited with {self.proc.returncode}:\n{output}")
+            try:
+                requests.get(self.url + "/", timeout=1)
+                return
+            except requests.RequestException:
+                time.sleep(0.1)
+        self.stop()
+        raise RuntimeError("server did not start in time")
+
+    def stop(self) -> None:
+        if self.proc.poll() is None:
+            self.proc.terminate()
+            try:
+                self.proc.wait(timeout=10)
+            except subprocess.TimeoutExpired:
+                self.proc.kill()
+                self.proc.wait()
+
+
+@pytest.fixture
+def serve():
+    """Start real servers over given homes; all are stopped at teardown. Usage: ``srv = serve(home)``."""
+    started: list[ServerProcess] = []
+
+    def start(home: Path, **kwargs) -> ServerProcess:
+        server = ServerProcess(home, **kwargs)
+        started.append(server)
+        return server
+
+    yield start
+    for server in started:
+        server.stop()

@@ -64,6 +64,23 @@ def interactive() -> bool:
 pass_catalog = click.make_pass_decorator(Catalog)
 
 
+def remote_options(command: Any) -> Any:
+    """``--remote URL`` / ``--token T``: run the command against a catalogue server (pipelines/remote.py)."""
+    command = click.option("--token", help="API token for the server [env OPENDATA_TOKEN; default: from "
+                                           "'opendata login'].")(command)
+    return click.option("--remote", metavar="URL", help="Use this catalogue server instead of a local home "
+                        "[env OPENDATA_URL; default: the server of 'opendata login' unless --home is given].")(command)
+
+
+def remote_client(remote: str | None, token: str | None) -> Any:
+    """The server to talk to (a ``pipelines.remote.Remote``), or None to work on the local catalogue."""
+    from pipelines.remote import Remote, resolve_target
+
+    explicit_home = click.get_current_context().find_root().params.get("home") is not None
+    target = resolve_target(remote, token, use_login=not explicit_home)
+    return Remote(*target) if target else None
+
+
 @click.group(cls=Group, context_settings={"help_option_names": ["-h", "--help"], "max_content_width": 100})
 @click.option("--home", type=click.Path(file_okay=False), envvar="OPENDATA_HOME",
               help="Catalogue home folder [env OPENDATA_HOME; default ./opendata-home].")
@@ -158,9 +175,11 @@ def is_package(path: Path) -> bool:
 @click.option("--format", "fmt", type=click.Choice(["csv", "tsv", "xlsx", "json", "parquet"]), help="Override the format.")
 @click.option("--checklist", help="Frictionless checklist: JSON file or inline JSON (e.g. duplicate-row).")
 @click.option("--json", "as_json", is_flag=True, help="Print the frictionless-shaped JSON report.")
+@remote_options
 @pass_catalog
 def validate(catalog: Catalog, source: str, schema: str | None, resource: str | None, dialect: str | None,
-             encoding: str | None, fmt: str | None, checklist: str | None, as_json: bool) -> None:
+             encoding: str | None, fmt: str | None, checklist: str | None, as_json: bool, remote: str | None,
+             token: str | None) -> None:
     """Validate a data file (or a resource of a data package) against a Table Schema.
 
     Exit status: 0 valid, 1 invalid, 2 unusable input.
@@ -174,6 +193,12 @@ def validate(catalog: Catalog, source: str, schema: str | None, resource: str | 
     if not path.exists():
         raise UserError(f"file not found: {source}")
     checklist_dict = load_json_option(checklist, "checklist")
+    client = remote_client(remote, token)
+    if client is not None:  # the server's schemas; a data package is validated locally only
+        result = client.validate(path, schema=schema, dialect=load_json_option(dialect, "dialect"),
+                                 encoding=encoding, format=fmt, checklist=checklist_dict, progress=interactive())
+        emit_json(result["report"]) if as_json else click.echo(render_text(result["report"]))
+        sys.exit(0 if result["valid"] else 1)
     if is_package(path) and not schema:
         validation = validate_package(path, resource, checklist=checklist_dict, progress=interactive())
     else:
@@ -223,11 +248,13 @@ def describe(source: str, encoding: str | None, dialect: str | None, fmt: str | 
 @click.option("--contact", help="Contact point.")
 @click.option("--note", default="", help="A note for this version (what changed).")
 @click.option("--json", "as_json", is_flag=True, help="Print the result as JSON.")
+@remote_options
 @pass_catalog
 def publish(catalog: Catalog, source: str, dataset: str, org: str | None, schema: str | None, dialect: str | None,
             encoding: str | None, fmt: str | None, checklist: str | None, title: str | None,
             description: str | None, license_id: str | None, tags: tuple[str, ...], frequency: str | None,
-            source_name: str | None, contact: str | None, note: str, as_json: bool) -> None:
+            source_name: str | None, contact: str | None, note: str, as_json: bool, remote: str | None,
+            token: str | None) -> None:
     """Validate SOURCE and publish it as a new version of DATASET.
 
     An invalid file is refused with its report (exit 1) and nothing changes. A file identical to the
@@ -237,13 +264,18 @@ def publish(catalog: Catalog, source: str, dataset: str, org: str | None, schema
     from pipelines.publish import publish as run_publish
     from pipelines.report import render_text
 
-    catalog.ensure_ready()
+    client = remote_client(remote, token)
+    if client is None:
+        catalog.ensure_ready()
     meta = {"title": title, "description": description, "license": license_id, "tags": list(tags) or None,
             "frequency": frequency, "source": source_name, "contact": contact}
-    result = run_publish(catalog, source, dataset=dataset, org=org, schema=schema,
-                         dialect=load_json_option(dialect, "dialect"), encoding=encoding, format=fmt,
-                         checklist=load_json_option(checklist, "checklist"), meta=meta,
-                         publisher=os.environ.get("USER", "cli"), origin="cli", note=note, progress=interactive())
+    options = {"dataset": dataset, "org": org, "schema": schema, "dialect": load_json_option(dialect, "dialect"),
+               "encoding": encoding, "format": fmt, "checklist": load_json_option(checklist, "checklist"),
+               "meta": meta, "note": note, "progress": interactive()}
+    if client is not None:  # same result, same report: the server runs the same pipeline
+        result = client.publish(source, **options)
+    else:
+        result = run_publish(catalog, source, publisher=os.environ.get("USER", "cli"), origin="cli", **options)
     if as_json:
         emit_json(result.to_dict())
     else:
@@ -261,16 +293,21 @@ def publish(catalog: Catalog, source: str, dataset: str, org: str | None, schema
 @main.command()
 @click.option("--org", help="Only this organisation's datasets.")
 @click.option("--json", "as_json", is_flag=True, help="Print JSON.")
+@remote_options
 @pass_catalog
-def datasets(catalog: Catalog, org: str | None, as_json: bool) -> None:
+def datasets(catalog: Catalog, org: str | None, as_json: bool, remote: str | None, token: str | None) -> None:
     """List datasets."""
-    catalog.ensure_ready()
-    found = catalog.list_datasets(org=org)
+    client = remote_client(remote, token)
+    if client is not None:
+        found = client.list_datasets(org)
+    else:
+        catalog.ensure_ready()
+        found = catalog.list_datasets(org=org)
     if as_json:
         emit_json(found)
         return
     for d in found:
-        d["size"] = human_bytes(d["bytes"])
+        d["size"] = human_bytes(d.get("bytes"))
     print_table(found, [("name", "NAME"), ("org", "ORG"), ("latest_version", "VERSION"), ("rows", "ROWS"),
                         ("size", "SIZE"), ("title", "TITLE")])
 
@@ -278,11 +315,16 @@ def datasets(catalog: Catalog, org: str | None, as_json: bool) -> None:
 @main.command()
 @click.argument("dataset")
 @click.option("--json", "as_json", is_flag=True, help="Print JSON.")
+@remote_options
 @pass_catalog
-def show(catalog: Catalog, dataset: str, as_json: bool) -> None:
+def show(catalog: Catalog, dataset: str, as_json: bool, remote: str | None, token: str | None) -> None:
     """Show a dataset's metadata, schema and latest version."""
-    catalog.ensure_ready()
-    found = catalog.get_dataset(dataset)
+    client = remote_client(remote, token)
+    if client is not None:
+        found = client.get_dataset(dataset)
+    else:
+        catalog.ensure_ready()
+        found = catalog.get_dataset(dataset)
     if as_json:
         emit_json(found)
         return
@@ -291,7 +333,7 @@ def show(catalog: Catalog, dataset: str, as_json: bool) -> None:
         value = found.get(key)
         if value not in (None, ""):
             click.echo(f"{key.replace('_', ' '):>18}: {value}")
-    if found["tags"]:
+    if found.get("tags"):
         click.echo(f"{'tags':>18}: {', '.join(found['tags'])}")
     if found.get("description"):
         click.echo("\n" + found["description"].strip() + "\n")
@@ -304,17 +346,22 @@ def show(catalog: Catalog, dataset: str, as_json: bool) -> None:
 @main.command()
 @click.argument("dataset")
 @click.option("--json", "as_json", is_flag=True, help="Print JSON.")
+@remote_options
 @pass_catalog
-def versions(catalog: Catalog, dataset: str, as_json: bool) -> None:
+def versions(catalog: Catalog, dataset: str, as_json: bool, remote: str | None, token: str | None) -> None:
     """List the versions of a dataset, newest first."""
-    catalog.ensure_ready()
-    found = catalog.list_versions(dataset)
+    client = remote_client(remote, token)
+    if client is not None:
+        found = client.list_versions(dataset)
+    else:
+        catalog.ensure_ready()
+        found = catalog.list_versions(dataset)
     if as_json:
         emit_json({"versions": found})
         return
     for v in found:
-        v["size"] = human_bytes(v["bytes"])
-        v["sha"] = v["sha256"][:12]
+        v["size"] = human_bytes(v.get("bytes"))
+        v["sha"] = (v.get("sha256") or "")[:12]
         c = v.get("changes") or {}
         v["change"] = f"+{c.get('rows_added', 0)} -{c.get('rows_removed', 0)}"
     print_table(found, [("number", "VERSION"), ("published_at", "PUBLISHED"), ("rows", "ROWS"), ("size", "SIZE"),
@@ -375,6 +422,369 @@ def serve_home(catalog: Catalog, *, host: str, port: int, workers: int | None, a
     catalog.ensure_ready()
     click.echo(f"serving {catalog.home.root} on http://{host}:{port}/  (Ctrl+C to stop)", err=True)
     run_server(catalog.home, host=host, port=port, workers=workers, access_log=access_log)
+
+
+# -- accounts -------------------------------------------------------------------------------------------------
+def cli_actor() -> str:
+    return os.environ.get("USER", "cli")
+
+
+@main.group()
+def user() -> None:
+    """Users (people who publish with an API token)."""
+
+
+@user.command("add")
+@click.argument("name")
+@click.option("--fullname", default="", help="Full name, e.g. \"Nguyễn Văn An\".")
+@click.option("--email", default="", help="E-mail address.")
+@click.option("--sysadmin", is_flag=True, help="Site admin: may publish for every organisation.")
+@pass_catalog
+def user_add(catalog: Catalog, name: str, fullname: str, email: str, sysadmin: bool) -> None:
+    """Add a user NAME (a slug such as nguyen-van-an)."""
+    from catalog.accounts import Accounts
+
+    catalog.ensure_ready()
+    created = Accounts(catalog).add_user(name, fullname=fullname, email=email, sysadmin=sysadmin,
+                                         actor=cli_actor(), origin="cli")
+    click.echo(f"user {created['name']} created" + (" (site admin)" if created["sysadmin"] else ""))
+
+
+@user.command("list")
+@click.option("--json", "as_json", is_flag=True, help="Print JSON.")
+@pass_catalog
+def user_list(catalog: Catalog, as_json: bool) -> None:
+    """List users with their organisations and roles."""
+    from catalog.accounts import Accounts
+
+    catalog.ensure_ready()
+    found = Accounts(catalog).list_users()
+    if as_json:
+        emit_json(found)
+        return
+    for u in found:
+        u["orgs"] = ", ".join(f"{o}:{r}" for o, r in u["memberships"].items())
+        u["admin"] = "yes" if u["sysadmin"] else ""
+    print_table(found, [("name", "NAME"), ("fullname", "FULL NAME"), ("email", "EMAIL"), ("admin", "SITE ADMIN"),
+                        ("orgs", "ORGANISATIONS")])
+
+
+@main.group()
+def member() -> None:
+    """Who may publish for an organisation (admin or editor)."""
+
+
+@member.command("add")
+@click.argument("org_name", metavar="ORG")
+@click.argument("user_name", metavar="USER")
+@click.option("--role", type=click.Choice(["editor", "admin"]), default="editor", show_default=True)
+@pass_catalog
+def member_add(catalog: Catalog, org_name: str, user_name: str, role: str) -> None:
+    """Make USER an editor (or admin) of ORG; changes the role of an existing member."""
+    from catalog.accounts import Accounts
+
+    catalog.ensure_ready()
+    Accounts(catalog).add_member(org_name, user_name, role, actor=cli_actor(), origin="cli")
+    click.echo(f"{user_name} is {role} of {org_name}")
+
+
+@member.command("remove")
+@click.argument("org_name", metavar="ORG")
+@click.argument("user_name", metavar="USER")
+@pass_catalog
+def member_remove(catalog: Catalog, org_name: str, user_name: str) -> None:
+    """Remove USER from ORG."""
+    from catalog.accounts import Accounts
+
+    catalog.ensure_ready()
+    Accounts(catalog).remove_member(org_name, user_name, actor=cli_actor(), origin="cli")
+    click.echo(f"{user_name} removed from {org_name}")
+
+
+@main.group()
+def token() -> None:
+    """API tokens (for remote publishing and the write API)."""
+
+
+@token.command("create")
+@click.argument("user_name", metavar="USER")
+@click.option("--name", "token_name", default="", help="A label, e.g. laptop.")
+@click.option("--expires", help="Lifetime: 90d, 12w, 6m, 1y or never [default: never].")
+@click.option("--json", "as_json", is_flag=True, help="Print JSON (includes the token).")
+@pass_catalog
+def token_create(catalog: Catalog, user_name: str, token_name: str, expires: str | None, as_json: bool) -> None:
+    """Create a token for USER. It is printed once: it cannot be shown again."""
+    from catalog.accounts import Accounts, parse_expires
+
+    catalog.ensure_ready()
+    plaintext, info = Accounts(catalog).create_token(user_name, name=token_name, expires_days=parse_expires(expires),
+                                                     actor=cli_actor(), origin="cli")
+    if as_json:
+        emit_json({**info, "token": plaintext})
+        return
+    click.echo(plaintext)
+    click.echo(f"token {info['id']} for {user_name}" + (f", expires {info['expires_at'][:10]}" if info["expires_at"]
+                                                         else "") + ": store it now, it will not be shown again",
+               err=True)
+
+
+@token.command("list")
+@click.option("--user", "user_name", help="Only this user's tokens.")
+@click.option("--json", "as_json", is_flag=True, help="Print JSON.")
+@pass_catalog
+def token_list(catalog: Catalog, user_name: str | None, as_json: bool) -> None:
+    """List tokens (id, prefix, status; never the token itself)."""
+    from catalog.accounts import Accounts
+
+    catalog.ensure_ready()
+    found = Accounts(catalog).list_tokens(user_name)
+    if as_json:
+        emit_json(found)
+        return
+    for t in found:
+        t["created"] = t["created_at"][:10]
+        t["expires"] = (t["expires_at"] or "never")[:10]
+        t["prefix"] = t["prefix"] + "…"
+    print_table(found, [("id", "ID"), ("user", "USER"), ("name", "NAME"), ("prefix", "PREFIX"),
+                        ("created", "CREATED"), ("expires", "EXPIRES"), ("status", "STATUS")])
+
+
+@token.command("revoke")
+@click.argument("token_id", metavar="ID")
+@pass_catalog
+def token_revoke(catalog: Catalog, token_id: str) -> None:
+    """Revoke a token by its ID (or its listed prefix)."""
+    from catalog.accounts import Accounts
+
+    catalog.ensure_ready()
+    info = Accounts(catalog).revoke_token(token_id, actor=cli_actor(), origin="cli")
+    click.echo(f"token {info['id']} of {info['user']} revoked")
+
+
+@main.command()
+@click.argument("url")
+@click.option("--token", prompt=True, hide_input=True, help="Your API token (asked for when not given).")
+def login(url: str, token: str) -> None:
+    """Remember a catalogue server and your token: later commands use it (without --home) instead of a local
+    catalogue. The token is stored in ~/.config/opendata/config.json, readable by you only."""
+    from pipelines.remote import Remote, save_config
+
+    user_info = Remote(url, token.strip()).whoami()
+    path = save_config(url.rstrip("/"), token.strip())
+    orgs = ", ".join(f"{o} ({r})" for o, r in (user_info.get("memberships") or {}).items()) or "none"
+    click.echo(f"logged in to {url} as {user_info.get('name')}; organisations: {orgs}; saved in {path}")
+
+
+@main.command()
+def logout() -> None:
+    """Forget the server and token saved by 'opendata login'."""
+    from pipelines.remote import remove_config
+
+    click.echo("logged out" if remove_config() else "not logged in")
+
+
+@main.command("backup")
+@click.argument("dest", type=click.Path(file_okay=False))
+@click.option("--copy", is_flag=True, help="Copy the Parquet files even when hard links are possible.")
+@click.option("--json", "as_json", is_flag=True, help="Print JSON.")
+@pass_catalog
+def backup_cmd(catalog: Catalog, dest: str, copy: bool, as_json: bool) -> None:
+    """Write a consistent backup of the catalogue to the new folder DEST (safe while the server runs)."""
+    from catalog.backup import backup
+
+    report = backup(catalog, dest, copy=copy)
+    if as_json:
+        emit_json(report.to_dict())
+    else:
+        click.echo(f"backed up {report.versions} version(s), {report.files} file(s) ({human_bytes(report.bytes)}; "
+                   f"{report.linked} hard-linked, {report.copied} copied) to {report.path}")
+
+
+@main.command("restore")
+@click.argument("src", type=click.Path(file_okay=False, exists=True))
+@click.option("--copy", is_flag=True, help="Copy the Parquet files even when hard links are possible.")
+@pass_catalog
+def restore_cmd(catalog: Catalog, src: str, copy: bool) -> None:
+    """Rebuild a catalogue home (--home; it must not exist or be empty) from the backup SRC, verifying every hash."""
+    from catalog.backup import restore
+
+    report = restore(src, catalog.home, copy=copy)
+    click.echo(f"restored {report.versions} version(s), {report.files} file(s) into {report.path}; all hashes verified")
+
+
+@main.command("audit")
+@click.option("--dataset", help="Only entries about this dataset.")
+@click.option("--since", help="From this date or time (2025-01-31, 2025-01-31T08:00) or age (7d, 12h).")
+@click.option("--limit", default=1000, show_default=True, type=int)
+@click.option("--json", "as_json", is_flag=True, help="Print JSON.")
+@pass_catalog
+def audit_cmd(catalog: Catalog, dataset: str | None, since: str | None, limit: int, as_json: bool) -> None:
+    """Show the audit log, newest first: who did what, when, from where."""
+    from catalog.accounts import parse_since
+
+    catalog.ensure_ready()
+    entries = catalog.list_audit(dataset=dataset, since=parse_since(since), limit=limit)
+    if as_json:
+        emit_json(entries)
+        return
+    for e in entries:
+        e["when"] = e["at"][:19].replace("T", " ")
+    print_table(entries, [("when", "WHEN (UTC)"), ("actor", "WHO"), ("action", "ACTION"), ("target", "TARGET"),
+                          ("origin", "FROM")])
+
+
+# -- pipelines ------------------------------------------------------------------------------------------------
+@main.group("pipeline")
+def pipeline_group() -> None:
+    """Declarative ETL pipelines: YAML files with a source, steps, a target, a publish mode and a schedule."""
+
+
+@pipeline_group.command("validate")
+@click.argument("file", type=click.Path(dir_okay=False))
+@click.option("--json", "as_json", is_flag=True, help="Print JSON.")
+def pipeline_validate(file: str, as_json: bool) -> None:
+    """Check a pipeline FILE without running it: every problem with its line, step and option (exit 1)."""
+    from pipelines.etl.definition import PipelineError, load_pipeline
+
+    try:
+        found = load_pipeline(file)
+    except PipelineError as error:
+        if as_json:
+            emit_json({"valid": False, "problems": [vars(i) for i in error.issues]})
+        else:
+            for issue in error.issues:
+                click.echo(f"{file}:{issue.line or '-'}: {issue.where + ': ' if issue.where else ''}{issue.message}")
+            click.secho(f"{len(error.issues)} problem(s)", fg="red", err=True)
+        sys.exit(1)
+    summary = {"valid": True, "name": found.name, "source": found.source_kind, "steps": [s.type for s in found.steps],
+               "dataset": found.target["dataset"], "mode": found.mode, "schedule": found.schedule}
+    if as_json:
+        emit_json(summary)
+    else:
+        click.echo(f"{file}: valid — pipeline {found.name}: {found.source_kind} → {len(found.steps)} step(s) "
+                   f"({', '.join(summary['steps']) or 'none'}) → {found.target['dataset']} ({found.mode})"
+                   + (f", schedule {found.schedule}" if found.schedule else ""))
+
+
+@main.command("run")
+@click.argument("pipeline_file", metavar="PIPELINE", required=False)
+@click.option("--dry-run", is_flag=True, help="Show each step's rows and a sample, validate, publish nothing.")
+@click.option("--due", is_flag=True, help="Run every pipeline in --dir whose schedule is due (for cron/systemd).")
+@click.option("--dir", "folder", envvar="OPENDATA_PIPELINES", type=click.Path(file_okay=False),
+              help="Folder of pipeline files [env OPENDATA_PIPELINES; default HOME/pipelines].")
+@click.option("--privacy-override", metavar="REASON", help="Publish despite personal-data findings (audited).")
+@click.option("--json", "as_json", is_flag=True, help="Print JSON.")
+@pass_catalog
+def run_cmd(catalog: Catalog, pipeline_file: str | None, dry_run: bool, due: bool, folder: str | None,
+            privacy_override: str | None, as_json: bool) -> None:
+    """Run PIPELINE (a YAML file, or a pipeline's name in --dir): extract, transform, validate, publish.
+
+    Exit status: 0 published or unchanged, 1 failed (recorded in 'opendata runs').
+    """
+    from pipelines.etl.render import render_run
+    from pipelines.etl.runner import default_folder, resolve_pipeline_file, run_due, run_pipeline
+
+    catalog.ensure_ready()
+    where = Path(folder) if folder else default_folder(catalog)
+    if due == bool(pipeline_file):
+        raise UserError("give either a PIPELINE or --due", hint="e.g. 'opendata run pipelines/air.yaml'")
+    log = None if as_json else (lambda line: click.echo(line, err=True))
+    if due:
+        results = run_due(catalog, where, actor=cli_actor(), log=log)
+        if not as_json and not results:
+            click.echo(f"no pipeline in {where} is due")
+    else:
+        results = [run_pipeline(catalog, resolve_pipeline_file(pipeline_file, where), dry_run=dry_run,
+                                actor=cli_actor(), privacy_override=privacy_override, log=log)]
+    if as_json:
+        emit_json([r.to_dict() for r in results] if due else results[0].to_dict())
+    else:
+        for result in results:
+            click.echo(render_run(result))
+    sys.exit(0 if all(r.ok for r in results) else 1)
+
+
+@main.command("runs")
+@click.argument("pipeline_name", metavar="PIPELINE", required=False)
+@click.option("--limit", default=50, show_default=True, type=int)
+@click.option("--json", "as_json", is_flag=True, help="Print JSON.")
+@pass_catalog
+def runs_cmd(catalog: Catalog, pipeline_name: str | None, limit: int, as_json: bool) -> None:
+    """List past pipeline runs, newest first: status, rows, duration, version produced, error."""
+    from catalog.runs import list_runs
+    from pipelines.etl.render import run_rows
+
+    catalog.ensure_ready()
+    found = list_runs(catalog, pipeline_name, limit=limit)
+    if as_json:
+        emit_json(found)
+        return
+    print_table(run_rows(found), [("id", "RUN"), ("pipeline", "PIPELINE"), ("status", "STATUS"),
+                                  ("started", "STARTED (UTC)"), ("seconds", "SECONDS"), ("rows", "ROWS"),
+                                  ("version", "VERSION"), ("error", "ERROR")])
+
+
+# -- CKAN: harvest and push -----------------------------------------------------------------------------------
+@main.group()
+def harvest() -> None:
+    """Import datasets from other portals."""
+
+
+@harvest.command("ckan")
+@click.argument("url")
+@click.option("--org", help="Only the datasets of this organisation on the portal.")
+@click.option("--into", help="Put every dataset in this local organisation (default: the portal's, created).")
+@click.option("--query", help="Only datasets matching this search (package_search q).")
+@click.option("--since", help="Only datasets modified since this date (YYYY-MM-DD or ISO 8601).")
+@click.option("--json", "as_json", is_flag=True, help="Print the full result (with validation reports) as JSON.")
+@pass_catalog
+def harvest_ckan_cmd(catalog: Catalog, url: str, org: str | None, into: str | None, query: str | None,
+                     since: str | None, as_json: bool) -> None:
+    """Harvest a CKAN portal at URL: metadata mapped, tabular resources validated and published.
+
+    Re-running imports only what changed; a run stopped half-way is finished by the next one.
+    """
+    from pipelines.harvest import describe_failures, harvest_ckan
+
+    catalog.ensure_ready()
+    log = None if as_json else (lambda line: click.echo("  " + line, err=True))
+    result = harvest_ckan(catalog, url, org=org, into=into, query=query, since=since, log=log)
+    if as_json:
+        emit_json(result.to_dict())
+    else:
+        for line in describe_failures(result):
+            click.echo(line, err=True)
+        click.echo(result.summary())
+    sys.exit(0 if result.ok else 1)
+
+
+@main.group()
+def push() -> None:
+    """Publish the catalogue's datasets to other portals."""
+
+
+@push.command("ckan")
+@click.argument("url")
+@click.option("--token", envvar="CKAN_API_TOKEN", required=True, help="API token on the portal [env CKAN_API_TOKEN].")
+@click.option("--org", help="Organisation on the portal (default: each dataset's own organisation name).")
+@click.option("--dataset", help="Push only this dataset (private ones only this way).")
+@click.option("--site-url", envvar="OPENDATA_SITE_URL", default="http://127.0.0.1:5000", show_default=True,
+              help="This catalogue's public address, for the resource links [env OPENDATA_SITE_URL].")
+@click.option("--json", "as_json", is_flag=True, help="Print the result as JSON.")
+@pass_catalog
+def push_ckan_cmd(catalog: Catalog, url: str, token: str, org: str | None, dataset: str | None, site_url: str,
+                  as_json: bool) -> None:
+    """Create or update the matching packages on the CKAN portal at URL (a second push changes nothing)."""
+    from pipelines.push import push_ckan
+
+    catalog.ensure_ready()
+    log = None if as_json else (lambda line: click.echo("  " + line, err=True))
+    result = push_ckan(catalog, url, token, site_url=site_url, org=org, dataset=dataset, log=log)
+    if as_json:
+        emit_json(result.to_dict())
+    else:
+        click.echo(result.summary())
+    sys.exit(0 if result.ok else 1)
 
 
 # -- serve ----------------------------------------------------------------------------------------------------

@@ -76,27 +76,45 @@ def hash_token(token: str) -> str:
     return hashlib.sha256(token.strip().encode("utf-8")).hexdigest()
 
 
-def parse_expires(value: str | int | None) -> int | None:
-    """``90d``, ``12w``, ``6m`` (30-day months), ``1y``, a bare number of days, or ``never`` → days (None)."""
-    if value is None or value == "":
-        return None
-    if isinstance(value, int):
-        days = value
-    else:
-        text = value.strip().lower()
-        if text in ("never", "none", "0"):
-            return None
-        match = re.fullmatch(r"(\d+)\s*([dwmy]?)", text)
-        if not match:
-            raise InvalidInput(f"cannot read expiry {value!r}", hint="use e.g. 90d, 12w, 6m, 1y or 'never'")
-        days = int(match.group(1)) * {"": 1, "d": 1, "w": 7, "m": 30, "y": 365}[match.group(2)]
-    if days <= 0:
-        raise InvalidInput(f"expiry must be positive, got {value!r}")
-    return days
-
-
 def _iso(moment: datetime) -> str:
     return moment.astimezone(UTC).strftime("%Y-%m-%dT%H:%M:%S.%fZ")
+
+
+DURATION_RE = re.compile(r"(\d+)\s*([hdwmy]?)")
+DURATION_UNITS = {"h": timedelta(hours=1), "": timedelta(days=1), "d": timedelta(days=1), "w": timedelta(weeks=1),
+                  "m": timedelta(days=30), "y": timedelta(days=365)}
+
+
+def parse_duration(text: str) -> timedelta | None:
+    """``12h``, ``90d`` (or ``90``), ``12w``, ``6m`` (30-day months), ``1y``; None when ``text`` is not one."""
+    match = DURATION_RE.fullmatch(text.strip().lower())
+    return int(match.group(1)) * DURATION_UNITS[match.group(2)] if match else None
+
+
+def parse_expires(value: str | int | None) -> int | None:
+    """A token lifetime in whole days (None for ``never``): ``90d``, ``12w``, ``6m``, ``1y`` or a number of days."""
+    if value is None or value == "" or (isinstance(value, str) and value.strip().lower() in ("never", "none")):
+        return None
+    duration = timedelta(days=value) if isinstance(value, int) else parse_duration(value)
+    if duration is None:
+        raise InvalidInput(f"cannot read expiry {value!r}", hint="use e.g. 90d, 12w, 6m, 1y or 'never'")
+    if duration.days <= 0:
+        raise InvalidInput(f"a token must live at least one day, got {value!r}", hint="use e.g. 90d or 'never'")
+    return duration.days
+
+
+def parse_since(value: str | None) -> str | None:
+    """An audit-log lower bound as an ISO UTC string: a date, a date-time, or an age such as ``7d`` or ``12h``."""
+    if not value:
+        return None
+    age = parse_duration(value) if value.strip()[-1:].isalpha() else None  # '2025' is a year, not days
+    if age is not None:
+        return _iso(datetime.now(UTC) - age)
+    try:
+        moment = datetime.fromisoformat(value.strip().replace("Z", "+00:00"))
+    except ValueError:
+        raise InvalidInput(f"cannot read date {value!r}", hint="use 2025-01-31, 2025-01-31T08:00 or an age like 7d") from None
+    return _iso(moment if moment.tzinfo else moment.replace(tzinfo=UTC))
 
 
 class Accounts:

@@ -370,3 +370,4 @@ class Catalog:
 # Modules that own extra tables register their migrations at import time; importing them here (at the end, once
 # Catalog exists) guarantees every Catalog.init/ensure_ready sees them.
 import catalog.accounts  # noqa: E402,F401
+import catalog.runs  # noqa: E402,F401

@@ -22,7 +22,7 @@ from catalog.errors import InvalidInput, NotFound
 from catalog.metadata import Catalog, check_name
 from catalog.storage import WorkDir, place, sha256_file, version_relpath
 from pipelines.validate import Validation, validate_file
-from schemas import resolve_schema
+from schemas import resolve_schema, standard_name
 
 SOURCE_FORMATS = {".csv": "csv", ".tsv": "tsv", ".txt": "csv", ".xlsx": "xlsx", ".json": "json",
                   ".parquet": "parquet", ".jsonl": "json"}
@@ -64,8 +64,7 @@ def resolve_dataset_schema(catalog: Catalog, dataset: dict | None, schema: dict 
     if isinstance(schema, dict):
         return schema, ""
     if isinstance(schema, str) and schema:
-        name = "" if schema.endswith(".json") or "/" in schema else schema.replace("-", "_")
-        return resolve_schema(schema), name
+        return resolve_schema(schema), standard_name(schema)
     if dataset and dataset.get("schema"):
         return dataset["schema"], dataset.get("schema_name") or ""
     raise InvalidInput(

@@ -12,7 +12,7 @@ import copy
 import json
 import os
 import unicodedata
-from functools import lru_cache
+from functools import cache
 from pathlib import Path
 from typing import Any
 
@@ -37,6 +37,12 @@ def _canonical_name(name: str) -> str:
     return _ALIASES.get(key, key)
 
 
+def standard_name(name_or_path: str) -> str:
+    """The canonical standard-schema name for ``name_or_path``, or "" when it names a file or nothing known."""
+    key = _canonical_name(os.fspath(name_or_path))
+    return key if key in list_standard_schemas() and not Path(os.fspath(name_or_path)).is_file() else ""
+
+
 def load_standard_schema(name: str) -> dict:
     """The standard schema called ``name`` (``air_quality`` or ``air-quality``) as a fresh dict."""
     key = _canonical_name(name)
@@ -45,7 +51,7 @@ def load_standard_schema(name: str) -> dict:
             f"unknown standard schema {name!r}",
             hint="known schemas: " + ", ".join(list_standard_schemas()) + "; or pass the path of a JSON Table Schema",
         )
-    return copy.deepcopy(_read(str(schema_dir() / f"{key}.json")))
+    return copy.deepcopy(_standard(key))
 
 
 def resolve_schema(name_or_path: str | os.PathLike[str]) -> dict:
@@ -66,15 +72,20 @@ def resolve_schema(name_or_path: str | os.PathLike[str]) -> dict:
                 f"schema file not found: {text}",
                 hint="check the path, or use a standard schema name: " + ", ".join(list_standard_schemas()),
             )
-        return copy.deepcopy(_read(str(path.resolve()), mtime=path.stat().st_mtime_ns))
+        return _read(path)
     return load_standard_schema(text)
 
 
-@lru_cache(maxsize=64)
-def _read(path: str, mtime: int = 0) -> dict:
-    """Parse one schema file (cached per path and modification time; callers get deep copies)."""
+@cache
+def _standard(key: str) -> dict:
+    """A standard schema, parsed once (package data does not change; callers get deep copies)."""
+    return _read(schema_dir() / f"{key}.json")
+
+
+def _read(path: Path) -> dict:
+    """Parse one schema file into an NFC-normalised descriptor, or say clearly why it cannot be."""
     try:
-        raw = Path(path).read_text(encoding="utf-8-sig")
+        raw = path.read_text(encoding="utf-8-sig")
     except IsADirectoryError:
         raise InvalidSchema(f"schema {path} is a folder, not a JSON file") from None
     except UnicodeDecodeError as exc:

@@ -17,7 +17,13 @@ from catalog.metadata import Catalog
 
 # Blueprint modules, in registration order; each exposes ``bp``.
 BLUEPRINTS = [
+    "web.security",  # first: its before_request hooks (body and rate limits) run before any other
     "web.views.pages",
+    "web.views.downloads",
+    "web.views.api",
+    "web.views.sql",
+    "web.views.publish_api",
+    "web.views.ckan",
 ]
 
 DEFAULT_CONFIG: dict[str, Any] = {

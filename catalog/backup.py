@@ -1,0 +1,222 @@
+"""Backups a running catalogue can take, and restores that check every byte.
+
+The metadata database is the only mutable state, so a consistent backup is: a snapshot of the database taken
+with SQLite's online backup API (readers and writers carry on; the copy is one point in time), then every
+Parquet file that snapshot references. Parquet files are immutable and never removed while referenced, so copying
+them after the snapshot is safe; files of versions published meanwhile are simply not part of this backup.
+Files are hard-linked when the destination is on the same filesystem (instant, no extra space; safe because
+nothing ever writes to a published file) and copied otherwise. A manifest lists every version and its sha256;
+``restore`` rebuilds a home from a backup and verifies every file against it before the home appears.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import json
+import os
+import shutil
+import sqlite3
+import uuid
+from dataclasses import dataclass, field
+from pathlib import Path
+
+from catalog import db
+from catalog.errors import Conflict, InvalidInput, NotFound
+from catalog.home import Home
+from catalog.metadata import Catalog
+from catalog.storage import CHUNK, fsync_dir, safe_join, sha256_file
+
+MANIFEST = "backup.json"
+FORMAT = 1
+
+
+@dataclass
+class BackupReport:
+    path: Path
+    versions: int = 0
+    files: int = 0
+    linked: int = 0
+    copied: int = 0
+    bytes: int = 0
+    problems: list[str] = field(default_factory=list)
+
+    def to_dict(self) -> dict:
+        return {"path": str(self.path), "versions": self.versions, "files": self.files, "linked": self.linked,
+                "copied": self.copied, "bytes": self.bytes, "problems": self.problems}
+
+
+def snapshot_database(source: Path, target: Path) -> None:
+    """A point-in-time copy of a live SQLite database (WAL included), via the online backup API."""
+    src = sqlite3.connect(source, timeout=30)  # read only in effect; a read-only open of a WAL file can fail
+    dst = sqlite3.connect(target)
+    try:
+        src.execute("PRAGMA busy_timeout=30000")
+        src.backup(dst)  # one step: the whole database under one read transaction
+        dst.execute("PRAGMA journal_mode=DELETE")  # a self-contained single file
+    finally:
+        dst.close()
+        src.close()
+    with open(target, "rb") as handle:
+        os.fsync(handle.fileno())
+
+
+def _versions_in(db_file: Path) -> list[dict]:
+    """Every version recorded in a database file: dataset, number, sha256, bytes, parts."""
+    con = sqlite3.connect(db_file)
+    try:
+        rows = con.execute(
+            "SELECT d.name, v.number, v.path, v.parts, v.sha256, v.bytes, v.rows FROM versions v "
+            "JOIN datasets d ON d.id = v.dataset_id ORDER BY d.name, v.number").fetchall()
+    finally:
+        con.close()
+    return [{"dataset": r[0], "number": r[1], "path": r[2], "parts": json.loads(r[3] or "[]") or [r[2]],
+             "sha256": r[4], "bytes": r[5], "rows": r[6]} for r in rows]
+
+
+def _link_or_copy(source: Path, target: Path, *, copy: bool) -> tuple[str, str | None]:
+    """Place ``source`` at ``target``: ('linked', None) or ('copied', sha256 of what was written)."""
+    target.parent.mkdir(parents=True, exist_ok=True)
+    if not copy:
+        try:
+            os.link(source, target)
+            return "linked", None
+        except OSError:
+            pass  # another filesystem (or no hard links): copy
+    digest = hashlib.sha256()
+    tmp = target.with_name(target.name + ".partial")
+    with open(source, "rb") as src, open(tmp, "wb") as dst:
+        while chunk := src.read(CHUNK):
+            digest.update(chunk)
+            dst.write(chunk)
+        dst.flush()
+        os.fsync(dst.fileno())
+    os.replace(tmp, target)
+    return "copied", digest.hexdigest()
+
+
+def _files_of(versions: list[dict]) -> dict[str, dict]:
+    """Each referenced file once, with the version that records its sha256 (a version's own ``path``)."""
+    files: dict[str, dict] = {}
+    for version in versions:
+        for part in version["parts"]:
+            files.setdefault(part, {})
+        files[version["path"]] = {"sha256": version["sha256"], "bytes": version["bytes"]}
+    return files
+
+
+def _fresh_dir(final: Path) -> Path:
+    """A work folder beside ``final`` (same filesystem, so the finished result is renamed into place)."""
+    if final.exists() and (not final.is_dir() or any(final.iterdir())):
+        raise Conflict(f"{final} already exists and is not empty", hint="choose a new folder")
+    final.parent.mkdir(parents=True, exist_ok=True)
+    work = final.parent / f".{final.name}.partial-{uuid.uuid4().hex[:8]}"
+    work.mkdir()
+    return work
+
+
+def _move_into_place(work: Path, final: Path) -> None:
+    if final.exists():
+        final.rmdir()  # empty (checked): rename needs it gone
+    os.replace(work, final)
+    fsync_dir(final.parent)
+
+
+def backup(catalog: Catalog, dest: str | Path, *, copy: bool = False, progress=None) -> BackupReport:
+    """Write a consistent backup of ``catalog`` to the new folder ``dest`` (while the server keeps running)."""
+    catalog.ensure_ready()
+    final = Path(dest).expanduser().resolve()
+    home = catalog.home
+    if final == home.root or home.root in final.parents:
+        raise InvalidInput(f"cannot back up {home.root} into itself ({final})", hint="choose a folder outside it")
+    work = _fresh_dir(final)
+    report = BackupReport(final)
+    try:
+        snapshot_database(home.db_path, work / home.db_path.name)
+        versions = _versions_in(work / home.db_path.name)
+        files = _files_of(versions)
+        report.versions = len(versions)
+        for relative, expected in (progress(files.items()) if progress else files.items()):
+            source = safe_join(home.data_dir, relative)
+            how, digest = _link_or_copy(source, work / "data" / relative, copy=copy)
+            report.files += 1
+            report.bytes += source.stat().st_size
+            if how == "linked":
+                report.linked += 1
+            else:
+                report.copied += 1
+                if expected.get("sha256") and digest != expected["sha256"]:
+                    report.problems.append(f"{relative}: sha256 of the copy differs from the recorded one")
+        if home.config_path.is_file():
+            shutil.copy2(home.config_path, work / home.config_path.name)
+        manifest = {"format": FORMAT, "created_at": db.utcnow(), "source": str(home.root),
+                    "versions": versions, "files": files}
+        (work / MANIFEST).write_text(json.dumps(manifest, ensure_ascii=False, indent=1), encoding="utf-8")
+        if report.problems:
+            raise InvalidInput(f"backup aborted: {report.problems[0]}", hint="run 'opendata fsck' on the catalogue")
+        for folder in [*(p for p in (work / "data").glob("*") if p.is_dir()), work / "data", work]:
+            if folder.exists():
+                fsync_dir(folder)
+        _move_into_place(work, final)
+    except BaseException:
+        shutil.rmtree(work, ignore_errors=True)
+        raise
+    return report
+
+
+def restore(src: str | Path, home: Home, *, copy: bool = False, progress=None) -> BackupReport:
+    """Rebuild the catalogue ``home`` (which must not exist yet, or be empty) from the backup at ``src``.
+
+    Every file is checked against the manifest's sha256 before the home appears; a damaged backup restores
+    nothing.
+    """
+    source = Path(src).expanduser().resolve()
+    manifest_path = source / MANIFEST
+    if not manifest_path.is_file() or not (source / home.db_path.name).is_file():
+        raise NotFound(f"no backup at {source}", hint=f"expected {MANIFEST} and {home.db_path.name} there "
+                                                      "(made by 'opendata backup DEST')")
+    manifest = json.loads(manifest_path.read_text(encoding="utf-8"))
+    final = home.root
+    work = _fresh_dir(final)
+    report = BackupReport(final)
+    try:
+        snapshot_database(source / home.db_path.name, work / home.db_path.name)
+        versions = _versions_in(work / home.db_path.name)
+        files = _files_of(versions)
+        report.versions = len(versions)
+        recorded = {(v["dataset"], v["number"]): v["sha256"] for v in manifest.get("versions", [])}
+        for v in versions:
+            if recorded.get((v["dataset"], v["number"])) != v["sha256"]:
+                report.problems.append(f"{v['dataset']}@{v['number']}: database and manifest disagree")
+        for relative, expected in (progress(files.items()) if progress else files.items()):
+            origin = safe_join(source / "data", relative)
+            if not origin.is_file():
+                report.problems.append(f"{relative}: missing from the backup")
+                continue
+            how, digest = _link_or_copy(origin, work / "data" / relative, copy=copy)
+            report.files += 1
+            report.bytes += origin.stat().st_size
+            if how == "linked":
+                report.linked += 1
+            else:
+                report.copied += 1
+            if expected.get("sha256") and (digest or sha256_file(origin)) != expected["sha256"]:
+                report.problems.append(f"{relative}: sha256 differs from the recorded one")
+        if report.problems:
+            raise InvalidInput(f"the backup at {source} is damaged: {report.problems[0]}"
+                               + (f" (and {len(report.problems) - 1} more)" if len(report.problems) > 1 else ""),
+                               hint="nothing was restored; use another backup")
+        if (source / home.config_path.name).is_file():
+            shutil.copy2(source / home.config_path.name, work / home.config_path.name)
+        restored = Home(work)
+        restored.create_dirs()
+        fresh = Catalog(restored)
+        try:
+            fresh.init()  # a backup from an older release gets the newer migrations
+        finally:
+            fresh.dispose()
+        fsync_dir(work)
+        _move_into_place(work, final)
+    except BaseException:
+        shutil.rmtree(work, ignore_errors=True)
+        raise
+    return report

@@ -1,0 +1,190 @@
+"""Append: a new version that adds rows, written as one new Parquet part.
+
+An appended version lists the previous version's parts plus one new part, so an hourly append to a 10-million-row
+dataset writes the new rows only (kilobytes), never the dataset again. The version's single-file download is
+built on first request and cached (``catalog.exports``); its ``path`` is therefore empty and its ``sha256`` is
+the hash of its part list (parts are named by their own sha256, so this identifies the content).
+
+The order is publish's: validate and write the part in a private work folder, check the key against the rows
+already published, then, under the metadata write lock, re-check that nobody appended meanwhile, move the part
+into ``data/`` and record the version, its audit entry and (for pipelines) the run's outcome in one transaction.
+"""
+
+from __future__ import annotations
+
+import hashlib
+from collections.abc import Callable
+from pathlib import Path
+from typing import Any
+
+import duckdb
+
+from catalog.db import utcnow
+from catalog.errors import Conflict, InvalidInput
+from catalog.metadata import Catalog, check_name
+from catalog.storage import WorkDir, place, sha256_file, version_relpath
+from pipelines import privacy
+from pipelines.etl.steps.base import ident
+from pipelines.publish import PublishResult, catalog_references, summary_of
+from pipelines.validate import validate_file
+
+
+class DuplicateKeys(InvalidInput):
+    """Rows whose key is already in the dataset (or repeats within the new rows)."""
+
+
+def parts_of(version: dict) -> list[str]:
+    return list(version.get("parts") or [version["path"]])
+
+
+def parts_sha256(parts: list[str]) -> str:
+    """A version made of parts is identified by the ordered list of its parts' hashes (their file names)."""
+    return hashlib.sha256("\n".join(Path(p).stem for p in parts).encode()).hexdigest()
+
+
+def _files_sql(paths: list[Path]) -> str:
+    return "[" + ", ".join("'" + str(p).replace("'", "''") + "'" for p in paths) + "]"
+
+
+def check_key(new_file: Path, existing: list[Path], key: list[str], dataset: str) -> None:
+    """Refuse empty key cells, keys repeated within the new rows, and keys already published.
+
+    The existing parts are filtered by the new rows' key range first, which Parquet row-group statistics turn
+    into skipped row groups: checking an hour of readings against years of them reads almost nothing.
+    """
+    cols = ", ".join(ident(k) for k in key)
+    con = duckdb.connect()
+    try:
+        new = f"read_parquet({_files_sql([new_file])})"
+        described = [r[0] for r in con.execute(f"DESCRIBE SELECT * FROM {new}").fetchall()]
+        absent = [k for k in key if k not in described]
+        if absent:
+            raise InvalidInput(f"publish.key names column(s) {', '.join(map(repr, absent))} that the output "
+                               "does not have", hint="key columns must be fields of the target schema")
+        blanks = con.execute(f"SELECT count(*) FROM {new} WHERE " + " OR ".join(
+            f"{ident(k)} IS NULL" for k in key)).fetchone()[0]
+        if blanks:
+            raise DuplicateKeys(f"{blanks:,} new row(s) have an empty key ({', '.join(key)})")
+        repeated = con.execute(f"SELECT {cols}, count(*) FROM {new} GROUP BY ALL HAVING count(*) > 1 "
+                               "ORDER BY ALL LIMIT 3").fetchall()
+        if repeated:
+            raise DuplicateKeys(f"the new rows repeat key values ({', '.join(key)}): {_show(repeated)}",
+                                hint="add a deduplicate step")
+        if not existing:
+            return
+        bounds = con.execute("SELECT " + ", ".join(f"min({ident(k)}), max({ident(k)})" for k in key)
+                             + f" FROM {new}").fetchone()
+        where = " AND ".join(f"e.{ident(k)} BETWEEN ? AND ?" for k in key)
+        on = " AND ".join(f"e.{ident(k)} = n.{ident(k)}" for k in key)
+        found = con.execute(
+            f"SELECT {', '.join('e.' + ident(k) for k in key)}, 1 FROM read_parquet({_files_sql(existing)}) e "
+            f"SEMI JOIN {new} n ON {on} WHERE {where} LIMIT 3", list(bounds)).fetchall()
+        if found:
+            total = con.execute(
+                f"SELECT count(*) FROM read_parquet({_files_sql(existing)}) e SEMI JOIN {new} n ON {on} "
+                f"WHERE {where}", list(bounds)).fetchone()[0]
+            raise DuplicateKeys(f"{total:,} new row(s) have key values already in {dataset} "
+                                f"({', '.join(key)}: {_show(found)}): nothing was appended",
+                                hint="the source repeats rows already published; filter them out or use "
+                                     "publish mode: replace")
+    finally:
+        con.close()
+
+
+def _show(rows: list[tuple]) -> str:
+    return ", ".join(" / ".join(str(v) for v in row[:-1]) for row in rows)
+
+
+def append(
+    catalog: Catalog,
+    path: Path,
+    *,
+    dataset: str,
+    schema: dict,
+    schema_name: str = "",
+    org: str | None = None,
+    key: list[str] | None = None,
+    meta: dict | None = None,
+    publisher: str = "cli",
+    origin: str = "",
+    note: str = "",
+    source_sha256: str = "",
+    source_bytes: int | None = None,
+    source_format: str = "parquet",
+    privacy_override: str | None = None,
+    in_transaction: Callable[[Any, int], None] | None = None,
+) -> PublishResult:
+    """Validate ``path`` (rows to add) and record a version = the latest version's parts + one new part.
+
+    ``in_transaction(conn, number)`` runs inside the version's transaction (the runner records its run there,
+    so a crash cannot leave a published append that the history does not know about).
+    """
+    check_name(dataset)
+    meta = {k: v for k, v in (meta or {}).items() if v is not None}
+    existing = catalog.find_dataset(dataset)
+    if existing is None:
+        if not org:
+            raise InvalidInput(f"dataset {dataset!r} is new: say which organisation publishes it",
+                               hint="set target.org in the pipeline")
+        catalog.get_org(org)
+    elif org and org not in (existing["org"], existing["org_id"]):
+        raise InvalidInput(f"dataset {dataset!r} belongs to organisation {existing['org']!r}, not {org!r}")
+    latest = catalog.latest_version(dataset) if existing and existing["latest_version"] else None
+    if latest and latest["schema"] != schema:
+        raise InvalidInput(f"append cannot change {dataset}'s schema (fields or constraints differ from version "
+                           f"{latest['number']})", hint="publish the new schema once with mode: replace")
+    with WorkDir(catalog.home) as work, validate_file(path, schema=schema, format="parquet",
+                                                     references=catalog_references(catalog)) as validation:
+        if not validation.valid:
+            return PublishResult("invalid", dataset, report=validation.report,
+                                 messages=["the new rows are not valid against the schema: nothing was appended"])
+        staged = work.file("part.parquet")
+        validation.write_parquet(staged)
+        findings = privacy.check_file(staged, schema)
+        overridden = privacy.enforce(findings, override=privacy_override, what=f"the rows for {dataset}")
+        existing_files = catalog.version_files(latest) if latest else []
+        if key:
+            check_key(staged, existing_files, key, dataset)
+        part_sha = sha256_file(staged)
+        relpath = version_relpath(dataset, part_sha)
+        parts = (parts_of(latest) if latest else []) + [relpath]
+        if relpath in parts[:-1]:
+            raise DuplicateKeys(f"these rows are byte-for-byte a part {dataset} already has: nothing was appended")
+        rows = validation.rows
+        part_bytes = staged.stat().st_size
+        record = {
+            "path": relpath if not latest else "", "parts": parts,
+            "sha256": part_sha if not latest else parts_sha256(parts),
+            "source_sha256": source_sha256 or part_sha, "rows": (latest["rows"] if latest else 0) + rows,
+            "bytes": (latest["bytes"] if latest else 0) + part_bytes,
+            "source_bytes": source_bytes if source_bytes is not None else part_bytes,
+            "source_format": source_format, "schema": schema, "validation": summary_of(validation),
+            "changes": {"rows_added": rows, "rows_removed": 0, "fields_added": [] if latest else
+                        [f["name"] for f in schema.get("fields", [])], "fields_removed": [], "fields_changed": []},
+            "publisher": publisher, "note": note,
+        }
+        with catalog.writer.begin() as conn:
+            current = catalog.latest_version_in(conn, dataset)
+            if (current or {}).get("number") != (latest or {}).get("number"):
+                raise Conflict(f"{dataset} received version {current['number']} while this append was running",
+                               hint="run again: the key check must see the new version")
+            if existing is None:
+                catalog.create_dataset(dataset, org, actor=publisher, origin=origin, conn=conn, schema=schema,
+                                       schema_name=schema_name, **meta)
+            elif meta:
+                catalog.update_dataset(dataset, actor=publisher, origin=origin, conn=conn, **meta)
+            place(staged, catalog.home.data_dir / relpath)
+            number = catalog.add_version(conn, dataset, published_at=utcnow(), **record)
+            catalog.audit(publisher, "publish", dataset=dataset, target=f"{dataset}@{number}", origin=origin,
+                          detail={"mode": "append", "rows": rows, "part": relpath, "parts": len(parts),
+                                  "changes": record["changes"]}, conn=conn)
+            if overridden:
+                catalog.audit(publisher, "privacy.override", dataset=dataset, target=f"{dataset}@{number}",
+                              origin=origin, detail=privacy.audit_detail(overridden, privacy_override or ""),
+                              conn=conn)
+            if in_transaction is not None:
+                in_transaction(conn, number)
+    version = catalog.get_version(dataset, number)
+    return PublishResult("published", dataset, version=version, report=validation.report,
+                         messages=[f"appended {rows:,} row(s) to {dataset}: version {number} has "
+                                   f"{version['rows']:,} rows in {len(parts)} part(s)"])

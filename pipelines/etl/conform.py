@@ -1,0 +1,104 @@
+"""Conform: line the last step's output up with the target schema, typed, before validation.
+
+The schema decides the columns (exactly its fields, in its order) and their types. Text that already reads
+plainly as the field's type (``2024-09-05``, ``1234.5``) is typed here, so a pipeline over clean text needs no
+cast step; anything else (``1.234,5``, ``05/09/2024``) needs an explicit ``cast`` step, and the error says so.
+A column the schema lacks, or a field no step produced, fails the run with both lists: guessing would publish
+something the department did not mean. Constraints (required, enum, ranges, keys) are the validator's job.
+"""
+
+from __future__ import annotations
+
+import duckdb
+
+from catalog.errors import InvalidInput
+from pipelines.etl.steps.base import ident, literal
+
+DUCK_TYPES = {"string": "VARCHAR", "integer": "BIGINT", "number": "DOUBLE", "boolean": "BOOLEAN", "date": "DATE",
+              "datetime": "TIMESTAMP", "time": "TIME", "year": "INTEGER"}
+NUMERIC = ("TINYINT", "SMALLINT", "INTEGER", "BIGINT", "HUGEINT", "UTINYINT", "USMALLINT", "UINTEGER", "UBIGINT",
+           "FLOAT", "DOUBLE", "DECIMAL")
+STRPTIME_DEFAULTS = ("default", "any", "")
+
+
+class ConformError(InvalidInput):
+    """The transformed table does not fit the target schema's columns or types."""
+
+
+def duck_type(field: dict) -> str:
+    return DUCK_TYPES.get(field.get("type", "string"), "VARCHAR")
+
+
+def convert_sql(col: str, source: str, field: dict) -> str:
+    """SQL reading ``col`` (of DuckDB type ``source``) as the field's type; NULL where it cannot."""
+    target = duck_type(field)
+    source = source.upper()
+    if source == target or (source.startswith("DECIMAL") and target == "DOUBLE"):
+        return f"{col}::{target}" if source != target else col
+    if target == "VARCHAR":
+        return f"{col}::VARCHAR"
+    if source != "VARCHAR":
+        if target == "BIGINT" and (source in ("FLOAT", "DOUBLE") or source.startswith("DECIMAL")):
+            return f"CASE WHEN {col} = trunc({col}) THEN TRY_CAST({col} AS BIGINT) END"
+        return f"TRY_CAST({col} AS {target})"
+    text = f"trim({col})"
+    kind = field.get("type", "string")
+    if kind in ("integer", "year"):
+        return f"CASE WHEN regexp_full_match({text}, '[+-]?[0-9]+') THEN TRY_CAST({text} AS {target}) END"
+    if kind == "boolean":
+        trues = field.get("trueValues") or ["true", "True", "TRUE", "1"]
+        falses = field.get("falseValues") or ["false", "False", "FALSE", "0"]
+        return (f"CASE WHEN {text} IN ({', '.join(map(literal, trues))}) THEN TRUE "
+                f"WHEN {text} IN ({', '.join(map(literal, falses))}) THEN FALSE END")
+    fmt = field.get("format") or ""
+    if kind in ("date", "datetime", "time") and fmt not in STRPTIME_DEFAULTS and "%" in fmt:
+        return f"try_strptime({text}, {literal(fmt)})::{target}"
+    return f"TRY_CAST({text} AS {target})"
+
+
+def conform(con: duckdb.DuckDBPyConnection, table: str, schema: dict, out: str, after: str) -> int:
+    """Create ``out`` from ``table`` with the schema's fields, typed; returns its row count."""
+    fields = schema.get("fields", [])
+    described = {r[0]: str(r[1]) for r in con.execute(f"DESCRIBE {table}").fetchall()}
+    names = [f["name"] for f in fields]
+    missing = [n for n in names if n not in described]
+    extra = [c for c in described if c not in names]
+    if missing or extra:
+        parts = []
+        if missing:
+            parts.append(f"lacks the schema's field(s) {', '.join(map(repr, missing))}")
+        if extra:
+            parts.append(f"has column(s) the schema does not know: {', '.join(map(repr, extra))}")
+        raise ConformError(f"the output {after} " + " and ".join(parts),
+                           hint="rename/select/drop/derive columns so the output has exactly the fields: "
+                                + ", ".join(names))
+    exprs = {f["name"]: convert_sql(ident(f["name"]), described[f["name"]], f) for f in fields}
+    checks = []
+    for name, expr in exprs.items():
+        col = ident(name)
+        bad = f"{col} IS NOT NULL AND ({expr}) IS NULL"
+        if described[name].upper() == "VARCHAR":
+            bad = f"{col} IS NOT NULL AND trim({col}) <> '' AND ({expr}) IS NULL"
+        checks.append(f"count(*) FILTER (WHERE {bad})")
+        checks.append(f"list_slice(list(DISTINCT {col}::VARCHAR) FILTER (WHERE {bad}), 1, 3)")
+    found = con.execute(f"SELECT {', '.join(checks)} FROM {table}").fetchone()
+    problems = []
+    for i, field in enumerate(fields):
+        count, examples = found[2 * i], found[2 * i + 1]
+        if count:
+            shown = ", ".join(repr(e[:30]) for e in examples or [])
+            problems.append(f"{field['name']!r}: {count:,} value(s) are not a plain {field.get('type', 'string')} "
+                            f"(e.g. {shown})")
+    if problems:
+        raise ConformError(f"the output {after} does not fit the schema's types: " + "; ".join(problems),
+                           hint="add a cast step (locale: vi reads 1.234,5 and 05/09/2024)")
+    blank_to_null = {f["name"] for f in fields if described[f["name"]].upper() == "VARCHAR"}
+    items = []
+    for field in fields:
+        name = field["name"]
+        expr = exprs[name]
+        if name in blank_to_null and duck_type(field) != "VARCHAR":
+            expr = f"CASE WHEN trim({ident(name)}) = '' THEN NULL ELSE {expr} END"
+        items.append(f"{expr} AS {ident(name)}")
+    con.execute(f"CREATE TABLE {out} AS SELECT {', '.join(items)} FROM {table}")
+    return con.execute(f"SELECT count(*) FROM {out}").fetchone()[0]

@@ -1,0 +1,454 @@
+"""Extract: bring a pipeline's source into DuckDB as the first table, and fingerprint what was read.
+
+Sources: a local file or glob (the newest file, all files in name order, or only the files no earlier run has
+taken), an HTTP(S) URL, a CKAN resource (through ``ckanapi``), a SQL query against a department's database (any
+SQLAlchemy URL), or a dataset already in the catalogue. Files are read with every column as text, because
+departments' files are text (``1.234,5``, ``05/09/2024``) and reading them is exactly what the cast step makes
+explicit; Parquet and catalogue datasets keep their types. Column names and text values are NFC.
+
+The fingerprint (sha256 over the bytes or rows read) is what makes runs idempotent: same fingerprint and same
+pipeline definition as the last successful run, nothing to publish.
+"""
+
+from __future__ import annotations
+
+import codecs
+import glob
+import hashlib
+import json
+import os
+import unicodedata
+import zipfile
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+from urllib.parse import urlparse
+
+import duckdb
+import pyarrow as pa
+import pyarrow.parquet as pq
+
+from catalog.errors import InvalidInput
+from catalog.metadata import Catalog
+from catalog.storage import sha256_file
+from pipelines.etl.definition import Pipeline
+from pipelines.etl.steps.base import first_line, ident, literal
+
+FORMATS = {".csv": "csv", ".txt": "csv", ".tsv": "tsv", ".xlsx": "xlsx", ".xlsm": "xlsx", ".json": "json",
+           ".jsonl": "ndjson", ".ndjson": "ndjson", ".parquet": "parquet"}
+CONTENT_TYPES = {"text/csv": "csv", "application/json": "json", "application/vnd.apache.parquet": "parquet",
+                 "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet": "xlsx",
+                 "text/tab-separated-values": "tsv", "application/x-ndjson": "ndjson"}
+XLSX_MAX_UNCOMPRESSED = 1 << 30  # a spreadsheet inflating past 1 GB is refused (zip bomb)
+BATCH = 50_000
+USER_AGENT = "hanoi-opendata-etl/0.1"
+
+
+class SourceError(InvalidInput):
+    """The source cannot be reached or read, or it no longer has the layout the pipeline expects."""
+
+
+@dataclass
+class Extracted:
+    """What extraction produced: the table, the inputs read (for history and ``pick: new``), a fingerprint."""
+
+    table: str | None
+    columns: dict[str, str] = field(default_factory=dict)
+    inputs: list[dict] = field(default_factory=list)
+    fingerprint: str = ""
+    bytes: int = 0
+    format: str = ""
+    nothing_new: bool = False
+
+
+def fingerprint_of(inputs: list[dict]) -> str:
+    return hashlib.sha256("\n".join(i["sha256"] for i in inputs).encode()).hexdigest()
+
+
+def extract(pipeline: Pipeline, con: duckdb.DuckDBPyConnection, work_dir: Path, *, catalog: Catalog | None,
+            consumed: set[str] = frozenset(), table: str = "step_0") -> Extracted:
+    """Load the source into ``table``; ``consumed`` lists input hashes already taken (``pick: new``)."""
+    source = pipeline.source
+    kind = pipeline.source_kind
+    if kind == "path":
+        files = pick_files(pipeline, consumed)
+        if not files:
+            return Extracted(None, nothing_new=True)
+        inputs = [{"name": f.name, "sha256": sha256_file(f), "bytes": f.stat().st_size} for f in files]
+        if source.get("pick") == "new":  # the same bytes under two names are taken once
+            seen: set[str] = set(consumed)
+            kept = []
+            for f, info in zip(files, inputs, strict=True):
+                if info["sha256"] not in seen:
+                    seen.add(info["sha256"])
+                    kept.append((f, info))
+            if not kept:
+                return Extracted(None, nothing_new=True)
+            files, inputs = [f for f, _ in kept], [i for _, i in kept]
+        fmt = load_files(con, files, source, table, work_dir)
+    elif kind in ("url", "ckan"):
+        url, headers, fmt_hint = (source["url"], {}, None) if kind == "url" else ckan_resource(source)
+        file = download(url, work_dir, source, headers=headers, fmt_hint=fmt_hint)
+        inputs = [{"name": url, "sha256": sha256_file(file), "bytes": file.stat().st_size}]
+        fmt = load_files(con, [file], {**source, "format": source.get("format") or fmt_hint}, table, work_dir,
+                         display=url)
+    elif kind == "database":
+        file, digest, rows = query_database(source, pipeline.base_dir, work_dir)
+        inputs = [{"name": "query", "sha256": digest, "bytes": file.stat().st_size, "rows": rows}]
+        con.execute(f"CREATE TABLE {table} AS SELECT * FROM read_parquet({literal(str(file))})")
+        fmt = "sql"
+    else:
+        inputs, fmt = load_dataset(con, catalog, source, table)
+    columns = normalise_table(con, table)
+    check_columns(pipeline, columns)
+    return Extracted(table, columns, inputs, fingerprint_of(inputs), sum(i.get("bytes", 0) for i in inputs), fmt)
+
+
+# -- files ----------------------------------------------------------------------------------------------------------
+def pick_files(pipeline: Pipeline, consumed: set[str]) -> list[Path]:
+    pattern = pipeline.source["path"]
+    full = pattern if os.path.isabs(pattern) else str(pipeline.base_dir / pattern)
+    if not glob.has_magic(pattern):
+        path = Path(full)
+        if not path.is_file():
+            raise SourceError(f"source file not found: {pattern}", hint=f"paths are relative to {pipeline.base_dir}")
+        return [path]
+    matches = [Path(p) for p in glob.glob(full, recursive=True) if Path(p).is_file()]
+    pick = pipeline.source.get("pick", "newest")
+    if not matches:
+        if pick == "new":
+            return []
+        raise SourceError(f"no file matches the source pattern {pattern}",
+                          hint=f"paths are relative to {pipeline.base_dir}")
+    if pick == "newest":
+        return [max(matches, key=lambda p: (p.stat().st_mtime_ns, p.name))]
+    return sorted(matches, key=lambda p: p.name)
+
+
+def file_format(path: Path, declared: str | None) -> str:
+    if declared:
+        return declared
+    fmt = FORMATS.get(path.suffix.lower())
+    if fmt is None:
+        raise SourceError(f"cannot tell the format of {path.name}", hint="set source.format (csv, tsv, xlsx, json, "
+                                                                          "ndjson, parquet)")
+    return fmt
+
+
+def load_files(con: duckdb.DuckDBPyConnection, files: list[Path], source: dict, table: str, work_dir: Path,
+               *, display: str | None = None) -> str:
+    """Load one or more files of one layout into ``table`` (several files: appended in order)."""
+    first_columns: list[str] | None = None
+    fmt = ""
+    for n, path in enumerate(files):
+        fmt = file_format(path, source.get("format"))
+        part = f"{table}_part{n}"
+        try:
+            load_one(con, path, fmt, source, part, work_dir)
+        except duckdb.Error as error:
+            raise read_error(display or path.name, fmt, error, source) from None
+        if source.get("filename_column"):
+            con.execute(f"ALTER TABLE {part} ADD COLUMN {ident(source['filename_column'])} VARCHAR "
+                        f"DEFAULT {literal(path.name)}")
+        columns = [r[0] for r in con.execute(f"DESCRIBE {part}").fetchall()]
+        if first_columns is None:
+            first_columns = columns
+            con.execute(f"CREATE TABLE {table} AS SELECT * FROM {part}")
+        else:
+            if columns != first_columns:
+                raise SourceError(f"{path.name} has columns {columns} but {files[0].name} has {first_columns}",
+                                  hint="files taken together must share one layout")
+            con.execute(f"INSERT INTO {table} SELECT * FROM {part}")
+        con.execute(f"DROP TABLE {part}")
+    return fmt
+
+
+def read_error(name: str, fmt: str, error: duckdb.Error, source: dict) -> SourceError:
+    lines = [line.strip() for line in str(error).splitlines() if line.strip()]
+    if any("unicode" in line.lower() for line in lines[:4]):
+        return SourceError(f"cannot read {name}: it is not UTF-8 text",
+                           hint="set source.encoding (e.g. cp1258 for Windows-1258, utf-16)")
+    # DuckDB's CSV errors: "CSV Error on Line: N", the raw line, then the reason.
+    reason = next((line for line in lines[1:4] if not line.startswith("Original Line")), "")
+    text = first_line(error) + (f": {reason}" if reason and "CSV Error" in lines[0] else "")
+    return SourceError(f"cannot read {name} as {fmt}: {text}",
+                       hint="check source.format, delimiter and header_row")
+
+
+def load_one(con: duckdb.DuckDBPyConnection, path: Path, fmt: str, source: dict, table: str, work_dir: Path) -> None:
+    header_row = int(source.get("header_row", 1))
+    if fmt in ("csv", "tsv"):
+        path = to_utf8(path, source.get("encoding"), work_dir)
+        options = ["all_varchar = true", "header = true", f"skip = {header_row - 1}"]
+        delimiter = source.get("delimiter") or ("\t" if fmt == "tsv" else None)
+        if delimiter:
+            options.append(f"delim = {literal(delimiter)}")
+        con.execute(f"CREATE TABLE {table} AS SELECT * FROM read_csv({literal(str(path))}, {', '.join(options)})")
+    elif fmt == "xlsx":
+        load_xlsx(con, path, source, table)
+    elif fmt in ("json", "ndjson"):
+        shape = "newline_delimited" if fmt == "ndjson" else "auto"
+        con.execute(f"CREATE TABLE {table} AS SELECT * FROM read_json({literal(str(path))}, format = '{shape}')")
+        columns = [r[0] for r in con.execute(f"DESCRIBE {table}").fetchall()]
+        texts = ", ".join(f"{ident(c)}::VARCHAR AS {ident(c)}" for c in columns)
+        con.execute(f"CREATE OR REPLACE TABLE {table} AS SELECT {texts} FROM {table}")
+    elif fmt == "parquet":
+        con.execute(f"CREATE TABLE {table} AS SELECT * FROM read_parquet({literal(str(path))})")
+    else:
+        raise SourceError(f"unsupported source format {fmt!r}")
+
+
+def to_utf8(path: Path, encoding: str | None, work_dir: Path) -> Path:
+    """DuckDB reads UTF-8; anything else declared (cp1258, utf-16) is transcoded in a stream into the work folder."""
+    if not encoding or codecs.lookup(encoding).name in ("utf-8", "utf-8-sig"):
+        return path
+    try:
+        decoder = codecs.getincrementaldecoder(encoding)(errors="strict")
+    except LookupError:
+        raise SourceError(f"unknown encoding {encoding!r}", hint="e.g. utf-8, utf-16, cp1258") from None
+    target = work_dir / f"utf8-{path.stem}.csv"
+    try:
+        with open(path, "rb") as src, open(target, "w", encoding="utf-8", newline="") as dst:
+            while chunk := src.read(1 << 20):
+                dst.write(decoder.decode(chunk))
+            dst.write(decoder.decode(b"", final=True))
+    except UnicodeDecodeError as error:
+        raise SourceError(f"{path.name} is not valid {encoding} (byte {error.start} of a chunk)",
+                          hint="check source.encoding") from None
+    return target
+
+
+def cell_text(value: Any) -> str | None:
+    """An Excel cell as the text a department would have typed (1200.0 → '1200', dates ISO)."""
+    if value is None or value == "":
+        return None
+    if isinstance(value, bool):
+        return "true" if value else "false"
+    if isinstance(value, float):
+        return str(int(value)) if value.is_integer() and abs(value) < 1e15 else repr(value)
+    if hasattr(value, "isoformat"):
+        return value.isoformat()
+    return str(value)
+
+
+def load_xlsx(con: duckdb.DuckDBPyConnection, path: Path, source: dict, table: str) -> None:
+    from python_calamine import CalamineWorkbook
+
+    try:
+        with zipfile.ZipFile(path) as archive:
+            inflated = sum(i.file_size for i in archive.infolist())
+    except zipfile.BadZipFile:
+        raise SourceError(f"{path.name} is not an xlsx file (not a zip archive)") from None
+    if inflated > XLSX_MAX_UNCOMPRESSED:
+        raise SourceError(f"{path.name} inflates to {inflated / 1e9:.1f} GB: refused")
+    try:
+        book = CalamineWorkbook.from_path(str(path))
+        sheet_opt = source.get("sheet")
+        names = book.sheet_names
+        if sheet_opt is None:
+            sheet = book.get_sheet_by_index(0)
+        elif isinstance(sheet_opt, int):
+            if not 1 <= sheet_opt <= len(names):
+                raise SourceError(f"{path.name} has {len(names)} sheet(s); sheet {sheet_opt} does not exist")
+            sheet = book.get_sheet_by_index(sheet_opt - 1)
+        else:
+            wanted = unicodedata.normalize("NFC", str(sheet_opt))
+            match = [n for n in names if unicodedata.normalize("NFC", n) == wanted]
+            if not match:
+                raise SourceError(f"{path.name} has no sheet {sheet_opt!r}", hint="sheets: " + ", ".join(names))
+            sheet = book.get_sheet_by_name(match[0])
+        rows = sheet.to_python(skip_empty_area=False)
+    except SourceError:
+        raise
+    except Exception as error:  # calamine raises its own error types for damaged files
+        raise SourceError(f"cannot read {path.name} as xlsx: {first_line(error)}") from None
+    header_row = int(source.get("header_row", 1))
+    if len(rows) < header_row:
+        raise SourceError(f"{path.name} has {len(rows)} row(s): no header at row {header_row}")
+    names = unique_names([cell_text(v) for v in rows[header_row - 1]])
+    width = len(names)
+    body = [[cell_text(v) for v in (list(r) + [None] * width)[:width]] for r in rows[header_row:]]
+    body = [r for r in body if any(v is not None for v in r)]
+    columns = {name: [r[i] for r in body] for i, name in enumerate(names)}
+    arrow = pa.table({n: pa.array(v, type=pa.string()) for n, v in columns.items()})
+    con.register(f"{table}_arrow", arrow)
+    con.execute(f"CREATE TABLE {table} AS SELECT * FROM {table}_arrow")
+    con.unregister(f"{table}_arrow")
+
+
+def unique_names(raw: list[str | None]) -> list[str]:
+    names: list[str] = []
+    for i, name in enumerate(raw):
+        base = " ".join((name or "").split()) or f"column_{i + 1}"
+        candidate, n = base, 2
+        while candidate in names:
+            candidate, n = f"{base}_{n}", n + 1
+        names.append(candidate)
+    return names
+
+
+# -- HTTP and CKAN --------------------------------------------------------------------------------------------------
+def download(url: str, work_dir: Path, source: dict, *, headers: dict | None = None,
+             fmt_hint: str | None = None) -> Path:
+    import requests
+
+    parsed = urlparse(url)
+    if parsed.scheme not in ("http", "https"):
+        raise SourceError(f"source URL must be http or https: {url}")
+    limit = int(source.get("max_mb", 2048)) * 1024 * 1024
+    suffix = Path(parsed.path).suffix.lower()
+    try:
+        with requests.get(url, stream=True, timeout=(10, int(source.get("timeout", 60))),
+                          headers={"User-Agent": USER_AGENT, **(headers or {})}) as response:
+            if response.status_code != 200:
+                raise SourceError(f"source unreachable: {url} answered HTTP {response.status_code}")
+            fmt = source.get("format") or fmt_hint or FORMATS.get(suffix) or CONTENT_TYPES.get(
+                response.headers.get("Content-Type", "").split(";")[0].strip().lower(), "csv")
+            target = work_dir / f"download.{'csv' if fmt == 'tsv' else fmt}"
+            size = 0
+            with open(target, "wb") as out:
+                for chunk in response.iter_content(1 << 20):
+                    size += len(chunk)
+                    if size > limit:
+                        raise SourceError(f"{url} is larger than {source.get('max_mb', 2048)} MB",
+                                          hint="raise source.max_mb")
+                    out.write(chunk)
+    except requests.RequestException as error:
+        reason = type(error).__name__.replace("Error", " error").strip()
+        raise SourceError(f"source unreachable: {url} ({reason})", hint="check the URL and the network") from None
+    return target
+
+
+def ckan_resource(source: dict) -> tuple[str, dict, str | None]:
+    """The download URL (and auth header) of a CKAN resource, asked through the portal's Action API."""
+    import ckanapi
+    import requests
+
+    token = os.environ.get(source["api_key_env"], "") if source.get("api_key_env") else ""
+    if source.get("api_key_env") and not token:
+        raise SourceError(f"environment variable {source['api_key_env']} (source.api_key_env) is not set")
+    portal = ckanapi.RemoteCKAN(source["ckan"].rstrip("/"), apikey=token or None, user_agent=USER_AGENT)
+    try:
+        resource = portal.action.resource_show(id=source["resource"])
+    except ckanapi.NotFound:
+        raise SourceError(f"CKAN resource {source['resource']!r} not found on {source['ckan']}") from None
+    except ckanapi.NotAuthorized:
+        raise SourceError(f"not authorised to read CKAN resource {source['resource']!r}",
+                          hint="set source.api_key_env to a variable holding a token") from None
+    except (ckanapi.CKANAPIError, requests.RequestException, ValueError) as error:
+        raise SourceError(f"source unreachable: CKAN portal {source['ckan']} ({type(error).__name__})") from None
+    url = resource.get("url") or ""
+    if not url:
+        raise SourceError(f"CKAN resource {source['resource']!r} has no URL")
+    fmt = (resource.get("format") or "").strip().lower() or None
+    fmt = {"xls": "xlsx", "jsonl": "ndjson"}.get(fmt, fmt)
+    if fmt not in ("csv", "tsv", "xlsx", "json", "ndjson", "parquet"):
+        fmt = None
+    return url, ({"Authorization": token} if token else {}), fmt
+
+
+# -- databases ------------------------------------------------------------------------------------------------------
+def database_url(source: dict, base_dir: Path) -> str:
+    url = source.get("database") or os.environ.get(source.get("database_env", ""), "")
+    if not url:
+        raise SourceError(f"environment variable {source.get('database_env')} (source.database_env) is not set")
+    prefix = "sqlite:///"
+    if url.startswith(prefix) and not url.startswith(prefix + "/") and url != prefix and ":memory:" not in url:
+        url = prefix + str((base_dir / url[len(prefix):]).resolve())
+    return url
+
+
+def query_database(source: dict, base_dir: Path, work_dir: Path) -> tuple[Path, str, int]:
+    """Run the query (read-only: the transaction is never committed), streaming rows as text to Parquet."""
+    import sqlalchemy as sa
+
+    url = database_url(source, base_dir)
+    try:
+        shown = sa.engine.make_url(url).render_as_string(hide_password=True)
+    except sa.exc.ArgumentError:
+        raise SourceError("source.database is not a SQLAlchemy URL", hint="e.g. sqlite:///so-y-te.db or "
+                                                                          "postgresql://user@host/db") from None
+    if url.startswith("sqlite:///") and ":memory:" not in url and not Path(url[len("sqlite:///"):]).is_file():
+        raise SourceError(f"source unreachable: database file not found ({shown})")
+    target = work_dir / "query.parquet"
+    digest = hashlib.sha256()
+    rows = 0
+    engine = sa.create_engine(url)
+    try:
+        with engine.connect() as conn:
+            result = conn.execution_options(stream_results=True).execute(sa.text(source["query"]))
+            names = unique_names([unicodedata.normalize("NFC", str(k)) for k in result.keys()])
+            schema = pa.schema([(n, pa.string()) for n in names])
+            with pq.ParquetWriter(target, schema, compression="zstd") as writer:
+                while batch := result.fetchmany(BATCH):
+                    texts = [[None if v is None else str(v) for v in row] for row in batch]
+                    for row in texts:
+                        digest.update(json.dumps(row, ensure_ascii=False).encode())
+                    writer.write_table(pa.table({n: [r[i] for r in texts] for i, n in enumerate(names)},
+                                                schema=schema))
+                    rows += len(batch)
+    except sa.exc.SQLAlchemyError as error:
+        detail = first_line(getattr(error, "orig", None) or error)
+        raise SourceError(f"source query failed on {shown}: {detail}") from None
+    finally:
+        engine.dispose()
+    return target, digest.hexdigest(), rows
+
+
+# -- catalogue datasets -----------------------------------------------------------------------------------------------
+def load_dataset(con: duckdb.DuckDBPyConnection, catalog: Catalog | None, source: dict,
+                 table: str) -> tuple[list[dict], str]:
+    if catalog is None:
+        raise SourceError("a dataset source needs a catalogue")
+    version = resolve_version(catalog, source["dataset"], source.get("version"))
+    files = ", ".join(literal(str(p)) for p in catalog.version_files(version))
+    con.execute(f"CREATE TABLE {table} AS SELECT * FROM read_parquet([{files}])")
+    return [{"name": f"{source['dataset']}@{version['number']}", "sha256": version["sha256"],
+             "bytes": version["bytes"]}], "parquet"
+
+
+def resolve_version(catalog: Catalog, dataset: str, number: int | None) -> dict:
+    found = catalog.find_dataset(dataset)
+    if found is None:
+        raise SourceError(f"dataset {dataset!r} is not in the catalogue", hint="'opendata datasets' lists them")
+    if number is not None:
+        return catalog.get_version(dataset, number)
+    version = catalog.latest_version(dataset)
+    if version is None:
+        raise SourceError(f"dataset {dataset!r} has no version yet")
+    return version
+
+
+# -- layout ---------------------------------------------------------------------------------------------------------
+def normalise_table(con: duckdb.DuckDBPyConnection, table: str) -> dict[str, str]:
+    """NFC column names and text values (a decomposed 'Đống Đa' matches no enum and no join)."""
+    described = con.execute(f"DESCRIBE {table}").fetchall()
+    names = unique_names([unicodedata.normalize("NFC", r[0]).strip() for r in described])
+    items = []
+    for (old, kind, *_), new in zip(described, names, strict=True):
+        value = f"nfc_normalize({ident(old)})" if kind == "VARCHAR" else ident(old)
+        items.append(f"{value} AS {ident(new)}")
+    con.execute(f"CREATE OR REPLACE TABLE {table} AS SELECT {', '.join(items)} FROM {table}")
+    return {new: kind for (_, kind, *_), new in zip(described, names, strict=True)}
+
+
+def check_columns(pipeline: Pipeline, columns: dict[str, str]) -> None:
+    """A declared layout (``source.columns``) must match exactly; a drift is a failed run, not a guess."""
+    expected = pipeline.source.get("columns")
+    if expected is None:
+        return
+    expected = [expected] if isinstance(expected, str) else list(expected)
+    raise_drift(expected, list(columns), "source.columns declares")
+
+
+def raise_drift(expected: list[str], found: list[str], what: str) -> None:
+    missing = [c for c in expected if c not in found]
+    new = [c for c in found if c not in expected]
+    if missing or new:
+        parts = []
+        if missing:
+            parts.append("missing: " + ", ".join(map(repr, missing)))
+        if new:
+            parts.append("new: " + ", ".join(map(repr, new)))
+        raise SourceError(f"the source's columns changed ({'; '.join(parts)}); {what} {len(expected)} column(s)",
+                          hint="if the new layout is right, update the pipeline (steps and source.columns)")

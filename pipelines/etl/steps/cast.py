@@ -1,0 +1,169 @@
+"""``cast``: turn text into typed values, with Vietnamese number and date formats.
+
+Vietnamese reports write ``1.234,5`` (dot groups thousands, comma marks decimals) and ``05/09/2024`` (day
+first). ``locale: vi`` sets both for every column; a column may override ``decimal``, ``group`` and ``format``.
+Unlike frictionless (which strips the group character anywhere, so ``7.5`` silently becomes 75), a grouped
+number must have its groups in thousands positions, else the cell is an error: a wrong figure must never be
+published as a plausible one. A value that cannot be read fails the step with the column, the count and a few
+examples, unless ``on_error: "null"`` asks for such cells to be emptied (the count is still reported).
+
+    - cast:
+        locale: vi
+        columns:
+          so_luot: integer
+          doanh_thu: number
+          ngay_lap: date
+          gio_do: {type: datetime, format: "%d/%m/%Y %H:%M"}
+"""
+
+from __future__ import annotations
+
+import re
+
+from pipelines.etl.options import Opt, Problem
+from pipelines.etl.steps.base import StepError, StepInput, ident, literal, select_list
+
+TYPES = {"string": "VARCHAR", "integer": "BIGINT", "number": "DOUBLE", "boolean": "BOOLEAN", "date": "DATE",
+         "datetime": "TIMESTAMP", "time": "TIME", "year": "INTEGER"}
+COLUMN_KEYS = ("type", "decimal", "group", "format", "true_values", "false_values")
+LOCALES = {
+    "iso": {"decimal": ".", "group": "", "date": [], "datetime": []},
+    "vi": {"decimal": ",", "group": ".", "date": ["%d/%m/%Y", "%Y-%m-%d"],
+           "datetime": ["%d/%m/%Y %H:%M:%S", "%d/%m/%Y %H:%M", "%Y-%m-%d %H:%M:%S", "%Y-%m-%dT%H:%M:%S"]},
+}
+TRUE_VALUES = ["true", "1", "có", "x", "yes", "đúng"]
+FALSE_VALUES = ["false", "0", "không", "no", "sai"]
+SPACES = r"[\s\x{00A0}\x{202F}]"
+
+OPTIONS = {
+    "columns": Opt("map", required=True, doc="column → type, or column → {type, decimal, group, format}"),
+    "locale": Opt("str", default="iso", choices=tuple(LOCALES), doc="iso (1234.5, 2024-09-05) or vi (1.234,5, 05/09/2024)"),
+    "on_error": Opt("str", default="fail", choices=("fail", "null"), doc="what an unreadable value does"),
+    "missing_values": Opt("any", default=[""], doc="texts that mean 'no value', e.g. ['', '-']"),
+}
+
+
+def check(options: dict) -> list[Problem]:
+    problems: list[Problem] = []
+    for column, spec in options["columns"].items():
+        if isinstance(spec, str):
+            spec = {"type": spec}
+        if not isinstance(spec, dict):
+            problems.append((("columns", column), f"column {column!r}: give a type name or a mapping with 'type'"))
+            continue
+        for key in spec:
+            if key not in COLUMN_KEYS:
+                problems.append((("columns", column, key), f"column {column!r}: unknown key {key!r} "
+                                                          f"(known: {', '.join(COLUMN_KEYS)})"))
+        if spec.get("type") not in TYPES:
+            problems.append((("columns", column), f"column {column!r}: type must be one of {', '.join(TYPES)}, "
+                                                  f"not {spec.get('type')!r}"))
+        for key in ("decimal", "group"):
+            if key in spec and (not isinstance(spec[key], str) or len(spec[key]) > 1):
+                problems.append((("columns", column, key), f"column {column!r}: {key} must be one character"))
+    missing = options.get("missing_values", [""])
+    if not isinstance(missing, list) or not all(isinstance(m, str) for m in missing):
+        problems.append((("missing_values",), "missing_values must be a list of texts, e.g. ['', '-']"))
+    return problems
+
+
+def column_spec(spec: str | dict, locale: str) -> dict:
+    spec = {"type": spec} if isinstance(spec, str) else dict(spec)
+    defaults = LOCALES[locale]
+    spec.setdefault("decimal", defaults["decimal"])
+    spec.setdefault("group", defaults["group"])
+    if "format" not in spec:
+        spec["format"] = defaults.get(spec["type"], [])
+    elif isinstance(spec["format"], str):
+        spec["format"] = [spec["format"]]
+    return spec
+
+
+def number_pattern(decimal: str, group: str, *, integer: bool) -> str:
+    d, g = re.escape(decimal), re.escape(group)
+    whole = rf"(\d{{1,3}}({g}\d{{3}})+|\d+)" if group else r"\d+"
+    return rf"[+-]?{whole}" + ("" if integer else rf"({d}\d+)?([eE][+-]?\d+)?")
+
+
+def parse_sql(value: str, spec: dict, source_type: str) -> str:
+    """The SQL that reads ``value`` (a text column) as ``spec['type']``; NULL when it cannot."""
+    kind = spec["type"]
+    target = TYPES[kind]
+    if source_type.upper() != "VARCHAR":
+        if kind == "integer" and source_type.upper() in ("DOUBLE", "FLOAT", "DECIMAL"):
+            return f"CASE WHEN {value} = round({value}) THEN TRY_CAST({value} AS BIGINT) END"
+        return f"TRY_CAST({value} AS {target})"
+    text = f"trim({value})"
+    if kind in ("integer", "number", "year"):
+        compact = f"regexp_replace({value}, '{SPACES}', '', 'g')"
+        pattern = number_pattern(spec["decimal"], spec["group"], integer=kind != "number")
+        plain = compact
+        if spec["group"]:
+            plain = f"replace({plain}, {literal(spec['group'])}, '')"
+        if spec["decimal"] != ".":
+            plain = f"replace({plain}, {literal(spec['decimal'])}, '.')"
+        return (f"CASE WHEN regexp_full_match({compact}, {literal(pattern)}) "
+                f"THEN TRY_CAST({plain} AS {target}) END")
+    if kind == "boolean":
+        trues = spec.get("true_values") or TRUE_VALUES
+        falses = spec.get("false_values") or FALSE_VALUES
+        low = f"lower({text})"
+        return (f"CASE WHEN {low} IN ({', '.join(literal(str(v).lower()) for v in trues)}) THEN TRUE "
+                f"WHEN {low} IN ({', '.join(literal(str(v).lower()) for v in falses)}) THEN FALSE END")
+    if kind in ("date", "datetime") and spec["format"]:
+        formats = "[" + ", ".join(literal(f) for f in spec["format"]) + "]"
+        return f"try_strptime({text}, {formats})::{target}"
+    if kind == "time" and spec["format"]:
+        formats = "[" + ", ".join(literal(f) for f in spec["format"]) + "]"
+        return f"try_strptime({text}, {formats})::TIME"
+    if kind == "string":
+        return text
+    return f"TRY_CAST({text} AS {target})"
+
+
+def missing_sql(value: str, missing: list[str]) -> str:
+    tokens = ", ".join(literal(m.strip()) for m in missing) or "''"
+    return f"({value} IS NULL OR trim({value}::VARCHAR) IN ({tokens}))"
+
+
+def build(options: dict, inp: StepInput) -> str:
+    columns: dict = options["columns"]
+    inp.require(list(columns), "columns")
+    locale = options.get("locale", "iso")
+    missing = options.get("missing_values", [""])
+    exprs: dict[str, str] = {}
+    checks: list[str] = []
+    for name, raw_spec in columns.items():
+        spec = column_spec(raw_spec, locale)
+        col = ident(name)
+        parsed = parse_sql(col, spec, inp.columns[name])
+        exprs[name] = f"CASE WHEN {missing_sql(col, missing)} THEN NULL ELSE {parsed} END"
+        bad = f"NOT {missing_sql(col, missing)} AND ({parsed}) IS NULL"
+        checks.append(f"count(*) FILTER (WHERE {bad})")
+        checks.append(f"list_slice(list(DISTINCT {col}::VARCHAR) FILTER (WHERE {bad}), 1, 3)")
+    found = inp.con.execute(f"SELECT {', '.join(checks)} FROM {inp.table}").fetchone()
+    failures = []
+    for i, name in enumerate(columns):
+        count, examples = found[2 * i], found[2 * i + 1]
+        if count:
+            spec = column_spec(columns[name], locale)
+            shown = ", ".join(repr(e[:30]) for e in examples or [])
+            failures.append(f"column {name!r}: {count:,} value(s) are not {describe(spec)} (e.g. {shown})")
+    if failures and options.get("on_error", "fail") == "fail":
+        raise StepError("; ".join(failures),
+                        hint="fix the source, set decimal/group/format for the column, list the placeholder in "
+                             "missing_values, or set on_error: \"null\" to empty such cells")
+    inp.notes.extend(f"emptied: {f}" for f in failures)
+    return f"SELECT {select_list(inp.columns, exprs)} FROM {inp.table}"
+
+
+def describe(spec: dict) -> str:
+    kind = spec["type"]
+    if kind in ("integer", "number", "year"):
+        sample = "1.234" if spec["group"] == "." else ("1,234" if spec["group"] == "," else "1234")
+        if kind == "number":
+            sample += spec["decimal"] + "5"
+        return f"{'an' if kind == 'integer' else 'a'} {kind} written like {sample}"
+    if spec.get("format"):
+        return f"a {kind} in format {' or '.join(spec['format'])}"
+    return f"a {kind}"

@@ -1,0 +1,14 @@
+"""``select``: keep these columns, in this order (everything else is dropped)."""
+
+from __future__ import annotations
+
+from pipelines.etl.options import Opt, as_list
+from pipelines.etl.steps.base import StepInput, ident
+
+OPTIONS = {"columns": Opt("strs", required=True, doc="the columns to keep, in order")}
+
+
+def build(options: dict, inp: StepInput) -> str:
+    columns = as_list(options["columns"])
+    inp.require(columns, "columns")
+    return f"SELECT {', '.join(ident(c) for c in dict.fromkeys(columns))} FROM {inp.table}"

@@ -1,0 +1,313 @@
+"""What an input file is: format, encoding, dialect, and the refusals of files that are not tables.
+
+Everything here looks at a bounded prefix of the file (or at the zip directory of an XLSX), so a 2 GB
+file costs a few reads. A file that is not what it claims to be, is empty, binary or too large raises a
+``UserError`` whose message says what was found and how to fix it.
+"""
+
+from __future__ import annotations
+
+import codecs
+import csv
+import io
+import os
+import zipfile
+from dataclasses import dataclass, field
+from pathlib import Path
+
+from catalog.errors import InvalidInput, InvalidSchema, NotFound, TooLarge
+
+FORMATS = ("csv", "tsv", "xlsx", "json", "parquet")
+EXTENSIONS = {".csv": "csv", ".txt": "csv", ".tsv": "tsv", ".tab": "tsv", ".xlsx": "xlsx", ".xlsm": "xlsx",
+              ".json": "json", ".parquet": "parquet", ".pq": "parquet"}
+PREFIX_BYTES = 64 * 1024
+SAMPLE_LINES = 100  # frictionless sniffs the CSV dialect and reads the header from the first 100 lines
+XLSX_MAX_UNCOMPRESSED = int(os.environ.get("OPENDATA_XLSX_MAX_BYTES", 200 * 1024 * 1024))
+MAX_RECORD_BYTES = int(os.environ.get("OPENDATA_MAX_LINE_BYTES", 8 * 1024 * 1024))
+
+_MAGIC = [
+    (b"PK\x03\x04", "a ZIP archive (an XLSX workbook?)"),
+    (b"PAR1", "a Parquet file"),
+    (b"\xd0\xcf\x11\xe0", "an old Excel/Office file (.xls); save it as .xlsx or CSV"),
+    (b"%PDF", "a PDF document"),
+    (b"\x89PNG", "a PNG image"),
+    (b"\xff\xd8\xff", "a JPEG image"),
+    (b"GIF8", "a GIF image"),
+    (b"\x1f\x8b", "a gzip archive; decompress it first"),
+    (b"7z\xbc\xaf", "a 7-Zip archive"),
+    (b"Rar!", "a RAR archive"),
+    (b"SQLite format 3", "an SQLite database"),
+]
+
+
+@dataclass
+class Dialect:
+    """A Frictionless dialect descriptor, flattened. ``None`` means "detect as frictionless would"."""
+
+    header: bool = True
+    header_rows: list[int] = field(default_factory=lambda: [1])
+    header_join: str = " "
+    header_case: bool = True
+    comment_char: str | None = None
+    comment_rows: list[int] = field(default_factory=list)
+    skip_blank_rows: bool = False
+    delimiter: str | None = None
+    quote_char: str | None = None
+    double_quote: bool = True
+    escape_char: str | None = None
+    skip_initial_space: bool | None = None
+    sheet: str | int = 1
+    fill_merged_cells: bool = False
+
+    @property
+    def first_content_row(self) -> int:
+        return self.header_rows[-1] + 1 if self.header and self.header_rows else 1
+
+
+def parse_dialect(descriptor: dict | None) -> Dialect:
+    """Read a Frictionless dialect (v1 flat CSV properties, or v2 with ``csv``/``excel`` objects)."""
+    descriptor = dict(descriptor or {})
+    if not isinstance(descriptor, dict):
+        raise InvalidSchema("dialect: must be a JSON object")
+    csv_props = dict(descriptor.get("csv") or {})
+    for key in ("delimiter", "quoteChar", "doubleQuote", "escapeChar", "skipInitialSpace", "lineTerminator"):
+        if key in descriptor:
+            csv_props.setdefault(key, descriptor[key])
+    excel = dict(descriptor.get("excel") or {})
+    dialect = Dialect()
+    try:
+        dialect.header = bool(descriptor.get("header", True))
+        rows = descriptor.get("headerRows", [1])
+        dialect.header_rows = [int(r) for r in (rows if isinstance(rows, list) else [rows])]
+        dialect.header_join = str(descriptor.get("headerJoin", " "))
+        dialect.header_case = bool(descriptor.get("headerCase", True))
+        dialect.comment_char = descriptor.get("commentChar")
+        dialect.comment_rows = [int(r) for r in descriptor.get("commentRows", [])]
+        dialect.skip_blank_rows = bool(descriptor.get("skipBlankRows", False))
+        dialect.delimiter = csv_props.get("delimiter")
+        dialect.quote_char = csv_props.get("quoteChar")
+        dialect.double_quote = bool(csv_props.get("doubleQuote", True))
+        dialect.escape_char = csv_props.get("escapeChar")
+        dialect.skip_initial_space = csv_props.get("skipInitialSpace")
+        dialect.sheet = excel.get("sheet", 1)
+        dialect.fill_merged_cells = bool(excel.get("fillMergedCells", False))
+    except (TypeError, ValueError) as exc:
+        raise InvalidSchema(f"dialect: {exc}") from exc
+    if dialect.delimiter is not None and (not isinstance(dialect.delimiter, str) or len(dialect.delimiter) != 1):
+        raise InvalidSchema(f"dialect.csv.delimiter: {dialect.delimiter!r} must be one character")
+    return dialect
+
+
+@dataclass
+class Source:
+    path: Path
+    format: str
+    encoding: str | None  # Python codec name for text formats
+    declared: bool  # the user declared the encoding (bad bytes are then an encoding-error, not a refusal)
+    size: int
+    name: str
+
+
+def _describe_magic(head: bytes) -> str | None:
+    for magic, what in _MAGIC:
+        if head.startswith(magic):
+            return what
+    return None
+
+
+def _looks_binary(head: bytes) -> bool:
+    return b"\x00" in head
+
+
+def open_source(path, *, format: str | None = None, encoding: str | None = None) -> Source:
+    """Check the file and settle its format and encoding; refuse what cannot be a table."""
+    path = Path(path)
+    if not path.exists():
+        raise NotFound(f"{path}: no such file")
+    if path.is_dir():
+        raise InvalidInput(f"{path} is a folder, not a data file")
+    size = path.stat().st_size
+    ext_format = EXTENSIONS.get(path.suffix.lower())
+    fmt = (format or ext_format or "").lower()
+    if fmt == "txt":
+        fmt = "csv"
+    if fmt not in FORMATS:
+        raise InvalidInput(
+            f"{path.name}: cannot tell the format from the extension {path.suffix!r}",
+            hint=f"pass --format, one of {', '.join(FORMATS)}")
+    if size == 0:
+        raise InvalidInput(f"{path.name} is empty (0 bytes): there is no table to read")
+    with open(path, "rb") as handle:
+        head = handle.read(PREFIX_BYTES)
+    magic = _describe_magic(head)
+    if fmt == "xlsx":
+        _check_xlsx(path, head)
+    elif fmt == "parquet":
+        _check_parquet(path, head, size)
+    elif magic and not head.startswith(codecs.BOM_UTF8):
+        raise InvalidInput(f"{path.name} is not a {fmt.upper()} file: it looks like {magic}",
+                           hint="check the file, or give the right extension / --format")
+    codec, declared = None, encoding is not None
+    if fmt in ("csv", "tsv", "json"):
+        codec = _settle_encoding(path, head, encoding)
+    return Source(path=path, format=fmt, encoding=codec, declared=declared, size=size, name=path.stem)
+
+
+def _check_xlsx(path: Path, head: bytes) -> None:
+    if not head.startswith(b"PK\x03\x04"):
+        what = _describe_magic(head) or ("text" if not _looks_binary(head) else "binary data")
+        raise InvalidInput(f"{path.name} is not an XLSX workbook: it looks like {what}",
+                           hint="save it from the spreadsheet as .xlsx, or give it its real extension")
+    try:
+        with zipfile.ZipFile(path) as archive:
+            names = archive.namelist()
+            total = sum(info.file_size for info in archive.infolist())
+    except (zipfile.BadZipFile, OSError) as exc:
+        raise InvalidInput(f"{path.name} is not a readable XLSX workbook (damaged or truncated: {exc})") from exc
+    if "xl/workbook.xml" not in names:
+        raise InvalidInput(f"{path.name} is a ZIP archive but not an XLSX workbook (no xl/workbook.xml)")
+    if total > XLSX_MAX_UNCOMPRESSED:
+        raise TooLarge(
+            f"{path.name} expands to {total / 1e6:.0f} MB when unzipped, over the "
+            f"{XLSX_MAX_UNCOMPRESSED / 1e6:.0f} MB limit (a zip bomb, or a workbook too large to read)",
+            hint="export the sheet as CSV, or raise OPENDATA_XLSX_MAX_BYTES")
+
+
+def _check_parquet(path: Path, head: bytes, size: int) -> None:
+    if not head.startswith(b"PAR1"):
+        what = _describe_magic(head) or ("text" if not _looks_binary(head) else "binary data")
+        raise InvalidInput(f"{path.name} is not a Parquet file: it looks like {what}")
+    with open(path, "rb") as handle:
+        handle.seek(max(0, size - 4))
+        if handle.read(4) != b"PAR1":
+            raise InvalidInput(f"{path.name} is a truncated Parquet file (no footer)")
+
+
+def _settle_encoding(path: Path, head: bytes, encoding: str | None) -> str:
+    if encoding:
+        try:
+            codec = codecs.lookup(encoding).name
+        except LookupError as exc:
+            raise InvalidInput(f"unknown encoding {encoding!r}",
+                               hint="use for example --encoding utf-8, utf-16 or cp1258") from exc
+        if codec == "utf-8" and head.startswith(codecs.BOM_UTF8):
+            codec = "utf-8-sig"  # as frictionless: a declared utf-8 file may still carry a BOM
+        if codec in ("utf-16-le", "utf-16-be") and head[:2] in (codecs.BOM_UTF16_LE, codecs.BOM_UTF16_BE):
+            codec = "utf-16"
+        return codec
+    if head.startswith(codecs.BOM_UTF8):
+        return "utf-8-sig"
+    if head.startswith((codecs.BOM_UTF16_LE, codecs.BOM_UTF16_BE)):
+        return "utf-16"
+    if _looks_binary(head):
+        raise InvalidInput(
+            f"{path.name} contains NUL bytes: it is binary, or text in UTF-16 without a byte order mark",
+            hint="for UTF-16 text pass --encoding utf-16")
+    cut = head
+    if len(head) == PREFIX_BYTES:  # do not fail on a character cut by the prefix boundary
+        cut = head[:-4] + head[-4:].rstrip(bytes(range(0x80, 0x100)))
+    try:
+        cut.decode("utf-8")
+    except UnicodeDecodeError as exc:
+        raise not_utf8(path, exc) from exc
+    return "utf-8"
+
+
+def not_utf8(path: Path, exc: UnicodeDecodeError | None = None) -> InvalidInput:
+    where = f" (byte 0x{exc.object[exc.start]:02x} at offset {exc.start})" if exc else ""
+    return InvalidInput(
+        f"{path.name} is not valid UTF-8{where}; we do not guess encodings, to never publish garbled text",
+        hint="declare it, for example --encoding cp1258 (Windows-1258) or --encoding utf-16")
+
+
+# -------------------------------------------------------------------------------------------- CSV dialect
+
+
+@dataclass
+class CsvFormat:
+    """The csv-module dialect frictionless would read the file with (stdlib Sniffer on 100 lines)."""
+
+    delimiter: str
+    quotechar: str
+    doublequote: bool
+    escapechar: str | None
+    skipinitialspace: bool
+    quoting: int
+
+    def python(self) -> dict:
+        return {"delimiter": self.delimiter, "quotechar": self.quotechar or None,
+                "doublequote": self.doublequote, "escapechar": self.escapechar,
+                "skipinitialspace": self.skipinitialspace, "quoting": self.quoting, "strict": False}
+
+
+def read_sample(source: Source) -> tuple[list[str], UnicodeDecodeError | None]:
+    """The first 100 lines as frictionless reads them (TextIOWrapper, newline="")."""
+    lines: list[str] = []
+    with open(source.path, "rb") as raw:
+        text = io.TextIOWrapper(raw, source.encoding or "utf-8", newline="")
+        try:
+            for line in text:
+                if len(line) > MAX_RECORD_BYTES:
+                    raise line_too_long(source.path, len(lines) + 1)
+                lines.append(line)
+                if len(lines) >= SAMPLE_LINES:
+                    break
+        except UnicodeDecodeError as exc:
+            return lines, exc
+    return lines, None
+
+
+def line_too_long(path: Path, line: int) -> InvalidInput:
+    return InvalidInput(
+        f"{path.name}: line {line} is longer than {MAX_RECORD_BYTES // (1024 * 1024)} MB; "
+        "this does not look like a table (a missing quote, or not a CSV file)",
+        hint="check the quoting around line " + str(line))
+
+
+def sniff_csv(sample: list[str], dialect: Dialect, fmt: str) -> CsvFormat:
+    """Detect delimiter and quoting like frictionless: ``csv.Sniffer`` over the sample, dialect wins."""
+    delimiters = dialect.delimiter or ("\t" if fmt == "tsv" else ",\t;|")
+    try:
+        sniffed = csv.Sniffer().sniff("".join(sample), delimiters)
+    except csv.Error:
+        sniffed = csv.excel()
+    quotechar = sniffed.quotechar if sniffed.quotechar != "'" else '"'
+    delimiter = dialect.delimiter or ("\t" if fmt == "tsv" and not dialect.delimiter else sniffed.delimiter)
+    quote = dialect.quote_char if dialect.quote_char is not None else quotechar
+    escape = dialect.escape_char if dialect.escape_char is not None else sniffed.escapechar
+    skip = dialect.skip_initial_space if dialect.skip_initial_space is not None else sniffed.skipinitialspace
+    return CsvFormat(
+        delimiter=delimiter,
+        quotechar=quote,
+        doublequote=dialect.double_quote if escape else True,
+        escapechar=escape or None,
+        skipinitialspace=bool(skip),
+        quoting=csv.QUOTE_NONE if quote == "" else csv.QUOTE_MINIMAL,
+    )
+
+
+def labels_from_rows(rows: list[list], dialect: Dialect) -> list[str]:
+    """Join the header rows into labels (frictionless ``read_labels``: repeated merged cells once)."""
+    labels: list[str] = []
+    prev: dict[int, str] = {}
+    for cells in rows:
+        cells = ["" if cell is None else str(cell).strip() for cell in cells]
+        for index, cell in enumerate(cells):
+            if prev.get(index) == cell:
+                continue
+            prev[index] = cell
+            if len(labels) <= index:
+                labels.append(cell)
+            else:
+                labels[index] = dialect.header_join.join([labels[index], cell])
+    return labels
+
+
+def is_comment(dialect: Dialect, row_number: int, cells: list) -> bool:
+    if dialect.comment_char and cells and isinstance(cells[0], str) and cells[0].startswith(dialect.comment_char):
+        return True
+    return row_number in dialect.comment_rows
+
+
+def is_blank_record(cells: list) -> bool:
+    return all(cell in (None, "") for cell in cells)

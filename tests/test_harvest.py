@@ -1,0 +1,166 @@
+"""Harvest from a CKAN portal: a second instance of our own server on 127.0.0.1, over real HTTP, via ckanapi."""
+
+from __future__ import annotations
+
+import io
+import os
+import subprocess
+import sys
+from pathlib import Path
+
+import pytest
+from ckanapi import RemoteCKAN
+
+from catalog.accounts import Accounts
+from catalog.metadata import Catalog
+from conftest import REPO, ServerProcess
+from pipelines.harvest import harvest_ckan
+from pipelines.publish import publish
+
+STOPS_SCHEMA = {"fields": [
+    {"name": "stop_id", "type": "integer"}, {"name": "name", "type": "string", "title": "Tên điểm dừng"},
+    {"name": "district", "type": "string"}, {"name": "lat", "type": "number"}, {"name": "lon", "type": "number"},
+], "primaryKey": ["stop_id"]}
+STOPS = "stop_id,name,district,lat,lon\n1,Bờ Hồ,Hoàn Kiếm,21.028,105.852\n2,Kim Mã,Ba Đình,21.031,105.818\n"
+MORE_STOPS = STOPS + "3,Cầu Giấy,Cầu Giấy,21.036,105.790\n"
+UPLOADED = "ma,ten,so_luong\n1,Chợ Đồng Xuân,120\n2,Chợ Hôm,80\n"
+
+
+@pytest.fixture
+def portal(tmp_path):
+    """A source portal: one published dataset, one with only a PDF link, one created and uploaded via the API."""
+    home = tmp_path / "portal"
+    cat = Catalog(home)
+    cat.init()
+    cat.add_org("so-gtvt", "Sở Giao thông Vận tải", "Giao thông")
+    cat.add_org("so-ct", "Sở Công Thương")
+    (tmp_path / "stops.csv").write_text(STOPS, encoding="utf-8")
+    assert publish(cat, tmp_path / "stops.csv", dataset="bus-stops", org="so-gtvt", schema=STOPS_SCHEMA,
+                   meta={"title": "Điểm dừng xe buýt", "tags": ["giao thông", "xe buýt"], "license": "CC0-1.0",
+                         "frequency": "monthly"}).ok
+    accounts = Accounts(cat)
+    accounts.add_user("portal-admin", sysadmin=True)
+    token = accounts.create_token("portal-admin")[0]
+    cat.dispose()
+    server = ServerProcess(home)
+    api = RemoteCKAN(server.url, apikey=token)
+    api.action.package_create(name="district-report", owner_org="so-gtvt", title="Báo cáo quận",
+                              resources=[{"url": "https://example.org/bao-cao.pdf", "name": "Báo cáo"}])
+    api.action.package_create(name="markets", owner_org="so-ct", title="Chợ dân sinh", tags=[{"name": "chợ"}],
+                              extras=[{"key": "nguon", "value": "Sở Công Thương"}])
+    api.action.resource_create(package_id="markets", name="Chợ.csv", format="CSV",
+                               upload=("cho.csv", io.BytesIO(UPLOADED.encode())))
+    yield server, api, tmp_path
+    server.stop()
+
+
+@pytest.fixture
+def local(tmp_path):
+    cat = Catalog(tmp_path / "local")
+    cat.init()
+    yield cat
+    cat.dispose()
+
+
+def statuses(result) -> dict[str, str]:
+    return {item.dataset: item.status for item in result.items}
+
+
+def test_harvest_maps_metadata_imports_tables_and_is_idempotent(portal, local):
+    server, api, tmp_path = portal
+    first = harvest_ckan(local, server.url)
+    assert first.ok, first.to_dict()
+    assert statuses(first) == {"bus-stops": "created", "district-report": "created", "markets": "created"}
+
+    stops = local.get_dataset("bus-stops")
+    assert stops["title"] == "Điểm dừng xe buýt" and stops["org"] == "so-gtvt" and stops["license"] == "CC0-1.0"
+    assert stops["tags"] == ["giao thông", "xe buýt"] and stops["frequency"] == "monthly"
+    assert local.get_org("so-gtvt")["title"] == "Sở Giao thông Vận tải", "the organisation came along"
+    assert stops["schema"]["primaryKey"] == ["stop_id"], "the portal's Table Schema was used"
+    version = local.latest_version("bus-stops")
+    assert version["rows"] == 2 and version["publisher"] == "harvest" and version["validation"]["valid"]
+    markets = local.get_dataset("markets")
+    assert markets["extras"]["nguon"] == "Sở Công Thương" and local.latest_version("markets")["rows"] == 2
+    assert [f["name"] for f in markets["schema"]["fields"]] == ["ma", "ten", "so_luong"]
+    report = local.get_dataset("district-report")
+    assert report["latest_version"] is None
+    links = report["extras"]["_ckan"]["resources"]
+    assert [(r["url"], r["format"], r["name"]) for r in links] == [("https://example.org/bao-cao.pdf", "PDF",
+                                                                    "Báo cáo")]
+
+    audit_before = len(local.list_audit())
+    versions_before = len(local.all_versions())
+    second = harvest_ckan(local, server.url)
+    assert second.ok and set(statuses(second).values()) == {"unchanged"}
+    assert len(local.all_versions()) == versions_before
+    assert [a["action"] for a in local.list_audit()[: len(local.list_audit()) - audit_before]] == ["harvest"]
+
+    # The portal publishes new data: only that dataset gets a new version.
+    (tmp_path / "more.csv").write_text(MORE_STOPS, encoding="utf-8")
+    portal_cat = Catalog(server.home)
+    assert publish(portal_cat, tmp_path / "more.csv", dataset="bus-stops").status == "published"
+    third = harvest_ckan(local, server.url)
+    assert statuses(third) == {"bus-stops": "updated", "district-report": "unchanged", "markets": "unchanged"}
+    assert local.latest_version("bus-stops")["number"] == 2 and local.latest_version("bus-stops")["rows"] == 3
+
+
+def test_harvest_filters_by_org_query_and_since(portal, local):
+    server, _, _ = portal
+    assert set(statuses(harvest_ckan(local, server.url, org="so-ct"))) == {"markets"}
+    assert set(statuses(harvest_ckan(local, server.url, query="buýt"))) == {"bus-stops"}
+    assert harvest_ckan(local, server.url, since="2999-01-01").items == []
+
+
+def test_a_half_way_failure_is_reported_and_a_rerun_finishes(portal, local):
+    server, api, _ = portal
+    api.action.package_create(name="broken-feed", owner_org="so-ct", title="Nguồn hỏng",
+                              resources=[{"url": "http://127.0.0.1:9/feed.csv", "format": "CSV"}])
+    first = harvest_ckan(local, server.url)
+    assert not first.ok
+    assert statuses(first)["broken-feed"] == "failed" and statuses(first)["markets"] == "created"
+    failed = next(i for i in first.items if i.status == "failed")
+    assert "ConnectionError" in failed.messages[0]
+    assert local.find_dataset("broken-feed") is None
+
+    good_url = api.action.package_show(id="markets")["resources"][0]["url"]
+    feed = api.action.package_show(id="broken-feed")
+    feed["resources"][0]["url"] = good_url
+    api.call_action("package_update", feed)
+    second = harvest_ckan(local, server.url)
+    assert second.ok, second.to_dict()
+    assert statuses(second)["broken-feed"] == "created"
+    assert {s for n, s in statuses(second).items() if n != "broken-feed"} == {"unchanged"}
+    assert sorted(d["name"] for d in local.list_datasets()) == ["broken-feed", "bus-stops", "district-report",
+                                                                "markets"], "no duplicates"
+
+
+def test_a_portal_that_fails_to_list_is_reported(portal, local):
+    server, _, _ = portal
+    result = harvest_ckan(local, server.url + "/not-ckan")
+    assert not result.ok and result.items == []
+    assert "package_search at start=0 failed" in result.errors[0]
+    assert "re-run" in result.summary()
+
+
+def test_harvest_command_line(portal, local):
+    server, _, _ = portal
+    env = {**os.environ, "OPENDATA_HOME": str(local.home.root)}
+    cmd = [sys.executable, "-m", "cli", "harvest", "ckan", server.url, "--org", "so-gtvt"]
+    proc = subprocess.run(cmd, cwd=REPO, env=env, capture_output=True, text=True, timeout=300)
+    assert proc.returncode == 0, proc.stderr
+    assert "2 created" in proc.stdout
+    again = subprocess.run(cmd, cwd=REPO, env=env, capture_output=True, text=True, timeout=300)
+    assert again.returncode == 0 and "2 unchanged" in again.stdout
+    bad = subprocess.run([sys.executable, "-m", "cli", "harvest", "ckan", server.url, "--since", "yesterday"],
+                         cwd=REPO, env=env, capture_output=True, text=True, timeout=60)
+    assert bad.returncode != 0 and "cannot read the date" in bad.stderr and "Traceback" not in bad.stderr
+
+
+def test_harvested_download_links_are_immutable(portal, local):
+    server, api, _ = portal
+    harvest_ckan(local, server.url, org="so-gtvt")
+    source = api.action.package_show(id="bus-stops")
+    provenance = local.get_dataset("bus-stops")["extras"]["_ckan"]["harvest"]
+    assert provenance["source"] == server.url and provenance["package_id"] == source["id"]
+    assert provenance["resource_fingerprint"][0].endswith("/datasets/bus-stops/versions/1/data.csv")
+    assert Path(local.version_file(local.latest_version("bus-stops"))).is_file()

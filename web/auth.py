@@ -1,0 +1,62 @@
+"""Who is making this request: the API token in its headers, resolved once per request.
+
+Clients send the token the way CKAN clients do (``Authorization: <token>``, with or without ``Bearer ``, or
+``X-CKAN-API-Key: <token>``). A missing or bad token makes the request anonymous, as in CKAN; endpoints that
+need a user call ``require_user()``, which says exactly why the token was refused.
+"""
+
+from __future__ import annotations
+
+from flask import current_app, g, request
+
+from catalog.accounts import Accounts
+from catalog.errors import Unauthorized
+from web.context import get_catalog
+
+HINT = "send 'Authorization: <token>'; an admin creates one with 'opendata token create USER'"
+
+
+def get_accounts() -> Accounts:
+    accounts = current_app.extensions.get("accounts")
+    if accounts is None:
+        accounts = current_app.extensions["accounts"] = Accounts(get_catalog())
+    return accounts
+
+
+def request_token() -> str | None:
+    """The raw token from the request headers, or None."""
+    value = (request.headers.get("Authorization") or "").strip()
+    if value:
+        scheme, _, rest = value.partition(" ")
+        if rest and scheme.lower() == "bearer":
+            return rest.strip() or None
+        if not rest:  # CKAN style: the bare token
+            return value
+        # another scheme (e.g. Basic from a browser): not ours, fall through to the CKAN header
+    return (request.headers.get("X-CKAN-API-Key") or "").strip() or None
+
+
+def _resolve() -> tuple[dict | None, str, str | None]:
+    if "auth" not in g:
+        token = request_token()
+        user, reason = get_accounts().check_token(token)
+        g.auth = (user, reason, token)
+    return g.auth
+
+
+def current_user() -> dict | None:
+    """The authenticated user (with ``memberships``), or None for an anonymous request."""
+    return _resolve()[0]
+
+
+def require_user() -> dict:
+    """The authenticated user, or ``Unauthorized`` saying why (missing, expired on ..., unknown or revoked)."""
+    user, reason, token = _resolve()
+    if user is None:
+        raise Unauthorized(get_accounts().token_message(token, reason), hint=HINT)
+    return user
+
+
+def client_origin() -> str:
+    """Where the request comes from, for the audit log."""
+    return request.remote_addr or ""

@@ -1,0 +1,83 @@
+"""Errors as real pages (HTML) or ``{"error": {"code", "message"}}`` (JSON), with the right status code.
+
+A ``UserError`` from any layer becomes its ``status`` and message; HTTP errors (404, 405, 413, ...) keep their
+code; anything else is a bug: it is logged with its traceback and answered with a bare 500 that leaks no
+traceback, path or SQL. JSON is chosen for every ``/api/`` path, for ``?format=json`` and for clients that
+prefer ``application/json``; everyone else gets a page.
+"""
+
+from __future__ import annotations
+
+from flask import Flask, Response, jsonify, render_template, request
+from werkzeug.exceptions import HTTPException
+
+from catalog.errors import UserError
+
+# HTTP error codes as short machine-readable names (the JSON "code"), and page titles.
+CODES = {400: "bad_request", 401: "unauthorized", 403: "forbidden", 404: "not_found",
+         405: "method_not_allowed", 406: "not_acceptable", 409: "conflict", 413: "too_large",
+         414: "uri_too_long", 415: "unsupported_media_type", 416: "range_not_satisfiable",
+         422: "unprocessable", 429: "too_many_requests", 431: "headers_too_large", 500: "server_error",
+         501: "not_implemented", 503: "unavailable"}
+TITLES = {400: "Yêu cầu không hợp lệ", 401: "Không được phép", 403: "Không được phép", 404: "Không tìm thấy",
+          405: "Phương thức không được hỗ trợ", 409: "Xung đột", 413: "Dữ liệu gửi lên quá lớn",
+          429: "Quá nhiều yêu cầu", 500: "Lỗi máy chủ"}
+SERVER_ERROR_MESSAGE = "internal server error"
+
+
+def wants_json() -> bool:
+    """Does this request want JSON: an API path, ``?format=json``, or an Accept header preferring JSON?"""
+    if request.path.startswith("/api/"):
+        return True
+    if request.args.get("format", "").lower() == "json":
+        return True
+    accept = request.accept_mimetypes
+    best = accept.best_match(["text/html", "application/json"])
+    return best == "application/json" and accept["application/json"] > accept["text/html"]
+
+
+def error_response(status: int, message: str, code: str | None = None,
+                   headers: dict[str, str] | None = None) -> Response:
+    code = code or CODES.get(status, "error")
+    if wants_json():
+        response = jsonify({"error": {"code": code, "message": message}})
+    else:
+        response = Response(render_template("error.html", status=status, code=code, message=message,
+                                            title=TITLES.get(status, "Lỗi")), mimetype="text/html")
+    response.status_code = status
+    for name, value in (headers or {}).items():
+        response.headers[name] = value
+    return response
+
+
+def _user_error(error: UserError) -> Response:
+    return error_response(error.status, str(error), error.code)
+
+
+def _http_error(error: HTTPException) -> Response:
+    status = error.code or 500
+    if status < 400:  # redirects raised as exceptions (RequestRedirect) are not errors
+        return error.get_response()
+    headers = {}
+    if status == 405 and error.valid_methods:
+        headers["Allow"] = ", ".join(error.valid_methods)
+    if getattr(error, "retry_after", None):
+        headers["Retry-After"] = str(error.retry_after)
+    message = (error.description or error.name or "").strip()
+    if status >= 500:
+        message = SERVER_ERROR_MESSAGE
+    return error_response(status, message, headers=headers)
+
+
+def _server_error(error: Exception) -> Response:
+    from flask import current_app
+
+    current_app.logger.exception("unhandled error on %s %s", request.method, request.path)
+    return error_response(500, SERVER_ERROR_MESSAGE)
+
+
+def register(app: Flask) -> None:
+    """Install the handlers (app-wide: they also answer 404s for URLs no blueprint owns)."""
+    app.register_error_handler(UserError, _user_error)
+    app.register_error_handler(HTTPException, _http_error)
+    app.register_error_handler(Exception, _server_error)

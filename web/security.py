@@ -1,0 +1,155 @@
+"""Web hardening for every response and request: security headers, body limits, rate limits, cross-site forms.
+
+- Headers: a strict Content-Security-Policy (no inline scripts or styles, nothing from other origins), no MIME
+  sniffing, no framing, a referrer policy that keeps URLs (search terms) on our site.
+- Body limits: every endpoint accepts at most ``MAX_BODY_BYTES``; the upload endpoints (marked with
+  ``@upload_endpoint``, or matching ``UPLOAD_PATHS``) accept ``MAX_UPLOAD_BYTES``. Oversize requests get 413 before their body is read.
+- Rate limits per client (IP address, or the token's user), shared by all server processes through
+  ``catalog.ratelimit``: anonymous API, download and SQL use, with a higher allowance for token holders.
+  429 with ``Retry-After`` and ``RateLimit-*`` headers. ``RATELIMIT_ENABLED = False`` turns it off.
+- Cross-site form posts are refused: writes are authenticated by tokens in headers (which other sites cannot
+  send), and a form posted from another origin is never legitimate here.
+
+Registered like a blueprint module (it is in ``BLUEPRINTS``): ``create_app`` calls ``init_app(app)``.
+"""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Callable
+from typing import Any
+from urllib.parse import urlsplit
+
+from flask import Blueprint, Flask, Response, current_app, g, jsonify, request
+
+from catalog.ratelimit import Limit, RateLimiter
+
+bp = Blueprint("security", __name__)
+
+CSP = ("default-src 'self'; script-src 'self'; style-src 'self'; img-src 'self' data:; object-src 'none'; "
+       "frame-ancestors 'none'; base-uri 'self'; form-action 'self'")
+HEADERS = {
+    "Content-Security-Policy": CSP,
+    "X-Content-Type-Options": "nosniff",
+    "Referrer-Policy": "strict-origin-when-cross-origin",
+    "X-Frame-Options": "DENY",
+    "Cross-Origin-Opener-Policy": "same-origin",
+    "Permissions-Policy": "camera=(), microphone=(), geolocation=(), payment=()",
+}
+
+DEFAULTS: dict[str, Any] = {
+    "MAX_BODY_BYTES": 1024 * 1024,  # any endpoint: a JSON body, a form, a SQL query
+    "MAX_UPLOAD_BYTES": 512 * 1024 * 1024,  # endpoints marked @upload_endpoint, and these paths:
+    "UPLOAD_PATHS": [r"/action/resource_(create|update|patch)$"],  # CKAN clients upload files there
+    "RATELIMIT_ENABLED": True,
+    # bucket -> limit for anonymous clients, and for token holders
+    "RATELIMITS": {"api": "1200/minute", "download": "300/minute", "sql": "120/minute"},
+    "RATELIMITS_TOKEN": {"api": "12000/minute", "download": "3000/minute", "sql": "1200/minute"},
+    # which requests count against which bucket: path patterns first (first match wins), then blueprint names
+    "RATELIMIT_PATHS": [(r"datastore_search_sql", "sql"), (r"^/api/v1/sql", "sql"), (r"^/api/", "api")],
+    "RATELIMIT_BLUEPRINTS": {"downloads": "download", "sql": "sql", "api": "api", "ckan": "api",
+                             "publish_api": "api"},
+}
+UNSAFE = frozenset({"POST", "PUT", "PATCH", "DELETE"})
+FORM_TYPES = frozenset({"application/x-www-form-urlencoded", "multipart/form-data", "text/plain"})
+
+
+def upload_endpoint(view: Callable) -> Callable:
+    """Mark a view that receives files: its body limit is ``MAX_UPLOAD_BYTES`` instead of ``MAX_BODY_BYTES``."""
+    view.upload_endpoint = True  # type: ignore[attr-defined]
+    return view
+
+
+def init_app(app: Flask) -> None:
+    for key, value in DEFAULTS.items():
+        app.config.setdefault(key, value)
+    app.extensions["ratelimiter"] = RateLimiter(app.extensions["catalog"].home)
+    app.before_request(_refuse_cross_site_forms)
+    app.before_request(_limit_body)
+    app.before_request(_rate_limit)
+    app.after_request(_add_headers)
+
+
+def _json_error(status: int, code: str, message: str) -> Response:
+    response = jsonify({"error": {"code": code, "message": message}})
+    response.status_code = status
+    return response
+
+
+# -- headers -------------------------------------------------------------------------------------------------
+def _add_headers(response: Response) -> Response:
+    for name, value in HEADERS.items():
+        response.headers.setdefault(name, value)
+    decision = g.get("ratelimit")
+    if decision is not None:
+        for name, value in decision.headers().items():
+            response.headers.setdefault(name, value)
+    return response
+
+
+# -- bodies --------------------------------------------------------------------------------------------------
+def _is_upload() -> bool:
+    view = current_app.view_functions.get(request.endpoint or "")
+    if getattr(view, "upload_endpoint", False):
+        return True
+    return any(re.search(pattern, request.path) for pattern in current_app.config["UPLOAD_PATHS"])
+
+
+def _limit_body() -> Response | None:
+    limit = int(current_app.config["MAX_UPLOAD_BYTES" if _is_upload() else "MAX_BODY_BYTES"])
+    request.max_content_length = limit  # enforced while the body is read, chunked bodies included
+    if request.content_length is not None and request.content_length > limit:
+        size = f"{limit / (1024 * 1024):.0f} MB" if limit >= 1024 * 1024 else f"{limit:,} bytes"
+        response = _json_error(413, "too_large", f"request body larger than this endpoint's limit of {size}")
+        response.headers["Connection"] = "close"
+        return response
+    return None
+
+
+# -- cross-site forms ----------------------------------------------------------------------------------------
+def _refuse_cross_site_forms() -> Response | None:
+    if request.method not in UNSAFE or request.mimetype not in FORM_TYPES:
+        return None
+    cross_site = request.headers.get("Sec-Fetch-Site") == "cross-site"
+    origin = request.headers.get("Origin")
+    if origin and origin != "null":
+        cross_site = cross_site or urlsplit(origin).netloc != request.host
+    elif origin == "null":
+        cross_site = True
+    if cross_site:
+        return _json_error(403, "cross_site", "form posted from another site: refused")
+    return None
+
+
+# -- rate limits ---------------------------------------------------------------------------------------------
+def bucket_of() -> str | None:
+    """Which rate-limit bucket this request counts against (None: not limited, e.g. pages and static files)."""
+    config = current_app.config
+    for pattern, bucket in config["RATELIMIT_PATHS"]:
+        if re.search(pattern, request.path):
+            return bucket
+    return config["RATELIMIT_BLUEPRINTS"].get(request.blueprint or "")
+
+
+def _rate_limit() -> Response | None:
+    config = current_app.config
+    if not config["RATELIMIT_ENABLED"] or request.method == "OPTIONS":
+        return None
+    bucket = bucket_of()
+    if bucket is None:
+        return None
+    from web.auth import current_user
+
+    user = current_user() if ("Authorization" in request.headers or "X-CKAN-API-Key" in request.headers) else None
+    limits = config["RATELIMITS_TOKEN"] if user else config["RATELIMITS"]
+    if bucket not in limits:
+        return None
+    client = f"user:{user['id']}" if user else f"ip:{request.remote_addr or '-'}"
+    limiter: RateLimiter = current_app.extensions["ratelimiter"]
+    decision = limiter.hit(f"{bucket}+token" if user else bucket, client, Limit.parse(limits[bucket]))
+    g.ratelimit = decision
+    if decision.allowed:
+        return None
+    who = "this token" if user else "your address"
+    return _json_error(429, "rate_limited", f"too many {bucket} requests from {who}: "
+                                            f"{decision.limit} per {decision.window} s; retry in {decision.reset} s")

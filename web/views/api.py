@@ -1,0 +1,370 @@
+"""REST API v1: the catalogue as JSON for programs, with shapes other programs can rely on.
+
+Every shape here is described in ``web/openapi.py`` (served at ``/api/v1/openapi.json``, rendered at ``/api``)
+and checked against it by schemathesis in the tests. Errors are ``{"error": {"code", "message"}}`` with a 4xx
+status; every GET may be called from any origin (CORS), and large JSON answers are gzipped when the client
+accepts it.
+"""
+
+from __future__ import annotations
+
+import gzip
+import json
+from typing import Any
+from urllib.parse import urlencode
+
+from flask import Blueprint, Response, render_template, request
+
+from catalog import exports, rows
+from catalog.errors import InvalidInput, NotFound, UserError
+from catalog.search import FACET_ALIASES, FACETS, SORTS, search
+from web.context import get_catalog
+from web.i18n import current_lang, gettext
+from web.openapi import openapi_spec
+from web.views.downloads import add_cors, latest_of, published_dataset
+
+bp = Blueprint("api", __name__)
+
+GZIP_MIN_BYTES = 1024
+ROWS_DEFAULT_LIMIT = 100
+SEARCH_DEFAULT_LIMIT = 20
+FORMAT_LABELS = {"parquet": "Parquet", "csv": "CSV", "json": "JSON", "jsonl": "JSON Lines", "xlsx": "XLSX"}
+DATASET_KEYS = ("id", "name", "title", "description", "org", "org_title", "license", "tags", "frequency",
+                "source", "contact", "temporal_coverage", "spatial_coverage", "schema_name", "created_at",
+                "updated_at", "latest_version", "rows", "bytes")
+VERSION_KEYS = ("number", "rows", "bytes", "sha256", "published_at", "changes", "publisher", "note",
+                "source_format", "source_bytes", "source_sha256", "validation")
+
+
+# -- response plumbing ------------------------------------------------------------------------------------------
+def json_response(data: Any, status: int = 200) -> Response:
+    body = json.dumps(data, ensure_ascii=False, separators=(",", ":"), default=rows.jsonable)
+    return Response(body, status=status, mimetype="application/json")
+
+
+@bp.errorhandler(UserError)
+def user_error(error: UserError) -> Response:
+    return json_response({"error": error.to_dict()}, error.status)
+
+
+def compress(response: Response) -> Response:
+    """Gzip a JSON answer when the client accepts it and it is worth it (not small, not streamed)."""
+    if (response.mimetype != "application/json" or response.direct_passthrough or response.is_streamed
+            or "Content-Encoding" in response.headers or response.status_code != 200):
+        return response
+    response.vary.add("Accept-Encoding")
+    if request.accept_encodings["gzip"] <= 0:
+        return response
+    data = response.get_data()
+    if len(data) < GZIP_MIN_BYTES:
+        return response
+    response.set_data(gzip.compress(data, compresslevel=5, mtime=0))
+    response.headers["Content-Encoding"] = "gzip"
+    return response
+
+
+def conditional(response: Response) -> Response:
+    """A weak ETag on JSON answers, so polling clients get 304 when nothing changed."""
+    if request.method in ("GET", "HEAD") and response.status_code == 200 and not response.direct_passthrough \
+            and response.mimetype == "application/json":
+        response.add_etag(weak=True)
+        response.make_conditional(request)
+    return response
+
+
+bp.after_request(compress)
+bp.after_request(conditional)  # registered after, so it runs before compress (Flask runs them in reverse)
+bp.after_request(add_cors)
+
+
+# -- shapes -----------------------------------------------------------------------------------------------------
+def base_url() -> str:
+    return request.host_url.rstrip("/")
+
+
+def download_links(name: str, number: int) -> dict[str, str]:
+    root = base_url()
+    return {fmt: f"{root}/datasets/{name}/versions/{number}/data.{fmt}" for fmt in exports.FORMATS}
+
+
+def dataset_summary(dataset: dict) -> dict:
+    """A dataset as lists show it (no schema, no resources)."""
+    out = {key: dataset.get(key) for key in DATASET_KEYS}
+    out["tags"] = list(out["tags"] or [])
+    for key in ("description", "license", "frequency", "source", "contact", "temporal_coverage",
+                "spatial_coverage", "schema_name", "org_title"):
+        out[key] = out[key] or ""
+    root = base_url()
+    out["url"] = f"{root}/datasets/{dataset['name']}"
+    out["api_url"] = f"{root}/api/v1/datasets/{dataset['name']}"
+    return out
+
+
+def resources_of(dataset: dict, version: dict | None) -> list[dict]:
+    if version is None:
+        return []
+    name, number = dataset["name"], version["number"]
+    links = download_links(name, number)
+    root = base_url()
+    out = []
+    for fmt in exports.FORMATS:
+        if fmt == "xlsx" and (version.get("rows") or 0) > exports.EXCEL_MAX_ROWS:
+            continue
+        out.append({
+            "name": f"{name}.{fmt}", "format": FORMAT_LABELS[fmt], "mediatype": exports.MEDIA_TYPES[fmt],
+            "version": number, "url": links[fmt], "latest_url": f"{root}/datasets/{name}/latest/data.{fmt}",
+            "bytes": version["bytes"] if fmt == "parquet" else None,
+            "sha256": version["sha256"] if fmt == "parquet" else None,
+        })
+    out.append({"name": f"{name}.zip", "format": "ZIP", "mediatype": exports.MEDIA_TYPES["zip"], "version": number,
+                "url": f"{root}/datasets/{name}/download.zip", "latest_url": f"{root}/datasets/{name}/download.zip",
+                "bytes": None, "sha256": None})
+    return out
+
+
+def version_summary(version: dict) -> dict:
+    out = {key: version.get(key) for key in VERSION_KEYS}
+    out["note"] = out["note"] or ""
+    out["changes"] = dict(out["changes"] or {})
+    out["validation"] = dict(out["validation"] or {})
+    links = download_links(version["dataset"], version["number"])
+    out["url"] = links["parquet"]
+    out["files"] = links
+    return out
+
+
+def organization_shape(org: dict) -> dict:
+    root = base_url()
+    return {"name": org["name"], "title": org["title"], "description": org.get("description") or "",
+            "dataset_count": org.get("dataset_count") or 0, "created_at": org["created_at"],
+            "url": f"{root}/organizations/{org['name']}", "api_url": f"{root}/api/v1/organizations/{org['name']}"}
+
+
+def int_param(name: str, default: int, low: int, high: int | None = None) -> int:
+    raw = request.args.get(name, "").strip()
+    if raw == "":
+        return default
+    try:
+        value = int(raw)
+    except ValueError:
+        raise InvalidInput(f"{name} must be a whole number, got {raw!r}") from None
+    if value < low or (high is not None and value > high):
+        bound = f"between {low} and {high}" if high is not None else f"at least {low}"
+        raise InvalidInput(f"{name} must be {bound}, got {value}")
+    return value
+
+
+# -- routes -----------------------------------------------------------------------------------------------------
+@bp.get("/api/v1")
+@bp.get("/api/v1/")
+def index() -> Response:
+    root = base_url()
+    return json_response({"version": 1, "openapi": f"{root}/api/v1/openapi.json", "reference": f"{root}/api",
+                          "datasets": f"{root}/api/v1/datasets", "organizations": f"{root}/api/v1/organizations"})
+
+
+@bp.get("/api/v1/openapi.json")
+def openapi_document() -> Response:
+    return json_response(openapi_spec())
+
+
+# The reference page's own words in English (the rest of the interface comes from web/i18n.py).
+PAGE_EN = {
+    "Tài liệu API": "API reference",
+    "API đọc dữ liệu của cổng: JSON cho chương trình, không cần khoá. Tài liệu OpenAPI 3:":
+        "The portal's read API: JSON for programs, no key needed. OpenAPI 3 document:",
+    "Thao tác": "Operations", "Tham số": "Parameters", "Kết quả": "Responses", "Ví dụ": "Example",
+    "Kiểu dữ liệu": "Data types", "Tên": "Name", "Vị trí": "In", "Kiểu": "Type", "Bắt buộc": "Required",
+    "Mô tả": "Description", "Mã": "Status", "Thuộc tính": "Property", "có": "yes",
+    "Lỗi": "Errors", "Phân trang": "Paging",
+    "Mọi lỗi trả về JSON dạng": "Every error is JSON shaped as",
+    "với mã trạng thái 4xx.": "with a 4xx status.",
+    "Trang tiếp theo: dùng giá trị": "Next page: pass the value of",
+    "làm tham số": "as the parameter",
+    "cho đến khi nó là null.": "until it is null.",
+}
+
+
+def page_gettext(text: str, **values: Any) -> str:
+    if current_lang() == "en" and text in PAGE_EN:
+        return PAGE_EN[text].format(**values) if values else PAGE_EN[text]
+    return gettext(text, **values)
+
+
+def _type_of(schema: dict) -> str:
+    if "$ref" in schema:
+        return schema["$ref"].rsplit("/", 1)[-1]
+    kind = schema.get("type", "any")
+    if kind == "array":
+        return f"array of {_type_of(schema.get('items', {}))}"
+    if "enum" in schema:
+        return f"{kind}: " + " | ".join(str(v) for v in schema["enum"])
+    bounds = [f"≥ {schema['minimum']}" if "minimum" in schema else "", f"≤ {schema['maximum']}"
+              if "maximum" in schema else ""]
+    text = kind + (f" ({', '.join(b for b in bounds if b)})" if any(bounds) else "")
+    return text + (" | null" if schema.get("nullable") else "")
+
+
+def _properties(spec: dict, schema: dict) -> list[dict]:
+    """A schema's properties, following allOf and references."""
+    if "$ref" in schema:
+        schema = spec["components"]["schemas"][schema["$ref"].rsplit("/", 1)[-1]]
+    if "allOf" in schema:
+        return [p for part in schema["allOf"] for p in _properties(spec, part)]
+    required = set(schema.get("required", []))
+    return [{"name": name, "type": _type_of(prop), "required": name in required,
+             "description": prop.get("description", "")} for name, prop in schema.get("properties", {}).items()]
+
+
+def _example_url(operation: dict) -> str:
+    path = operation["path"]
+    for param in operation.get("parameters", []):
+        if param["in"] == "path":
+            example = param.get("example", param["schema"].get("enum", [param["name"]])[0])
+            path = path.replace("{" + param["name"] + "}", str(example))
+    return path
+
+
+def reference_model(spec: dict) -> dict:
+    """What the reference page shows, taken from the OpenAPI document."""
+    operations = []
+    for path, item in spec["paths"].items():
+        for method, op in item.items():
+            responses = []
+            for status, response in op.get("responses", {}).items():
+                media = response.get("content", {})
+                schema = next(iter(media.values()), {}).get("schema", {}) if media else {}
+                responses.append({"status": status, "description": response.get("description", ""),
+                                  "media": ", ".join(media), "schema": _type_of(schema) if schema else ""})
+            params = [{"name": p["name"], "in": p["in"], "type": _type_of(p.get("schema", {})),
+                       "required": p.get("required", False), "description": p.get("description", "")}
+                      for p in op.get("parameters", [])]
+            operations.append({"id": op.get("operationId", ""), "method": method.upper(), "path": path,
+                               "summary": op.get("summary", ""), "description": op.get("description", ""),
+                               "tag": (op.get("tags") or [""])[0], "parameters": params, "responses": responses,
+                               "example": _example_url({"path": path, **op})})
+    schemas = [{"name": name, "properties": _properties(spec, schema)}
+               for name, schema in spec["components"]["schemas"].items()]
+    return {"info": spec["info"], "operations": operations, "schemas": schemas}
+
+
+@bp.get("/api")
+def reference() -> Response:
+    """The API reference page, rendered from the same OpenAPI document programs read."""
+    html = render_template("api.html", api=reference_model(openapi_spec()), base=base_url(), _=page_gettext)
+    return Response(html, mimetype="text/html")
+
+
+@bp.get("/api/v1/datasets")
+def datasets() -> Response:
+    """Search: ``q``, facet filters (repeatable), ``sort``, ``limit``, ``offset``."""
+    filters: dict[str, list[str]] = {}
+    for key in (*FACETS, *FACET_ALIASES):
+        values = [v for v in request.args.getlist(key) if v.strip()]
+        if values:
+            filters.setdefault(FACET_ALIASES.get(key, key), []).extend(values)
+    limit = int_param("limit", SEARCH_DEFAULT_LIMIT, 0, 1000)
+    offset = int_param("offset", 0, 0)
+    sort = request.args.get("sort")
+    if sort is not None and sort not in SORTS:
+        raise InvalidInput(f"unknown sort {sort!r}", hint=f"use one of: {', '.join(SORTS)}")
+    found = search(get_catalog(), request.args.get("q", ""), filters, limit=limit, offset=offset, sort=sort)
+    results = []
+    for dataset in found["results"]:
+        summary = dataset_summary(dataset)
+        summary["formats"] = list(dataset.get("formats") or [])
+        summary["score"] = float(dataset.get("score") or 0.0)
+        results.append(summary)
+    return json_response({"count": found["count"], "limit": limit, "offset": offset, "results": results,
+                          "facets": found["facets"]})
+
+
+@bp.get("/api/v1/datasets/<name>")
+def dataset(name: str) -> Response:
+    found = published_dataset(name)
+    version = get_catalog().latest_version(name) if found["latest_version"] is not None else None
+    out = dataset_summary(found)
+    out["extras"] = dict(found.get("extras") or {})
+    out["schema"] = (version or {}).get("schema") or found.get("schema") or {"fields": []}
+    out["resources"] = resources_of(found, version)
+    root = base_url()
+    out["versions_url"] = f"{root}/api/v1/datasets/{name}/versions"
+    out["rows_url"] = f"{root}/api/v1/datasets/{name}/rows"
+    return json_response(out)
+
+
+@bp.get("/api/v1/datasets/<name>/versions")
+def versions(name: str) -> Response:
+    published_dataset(name)
+    return json_response({"dataset": name,
+                          "versions": [version_summary(v) for v in get_catalog().list_versions(name)]})
+
+
+@bp.get("/api/v1/datasets/<name>/versions/<int:number>")
+def version(name: str, number: int) -> Response:
+    published_dataset(name)
+    found = get_catalog().get_version(name, number)
+    out = version_summary(found)
+    out["schema"] = found["schema"]
+    return json_response(out)
+
+
+def _rows_args() -> tuple[str | None, str | None, int, str | None]:
+    def pick(*names: str) -> str | None:
+        for key in names:
+            value = request.args.get(key, "").strip()
+            if value:
+                return value
+        return None
+
+    raw_limit = pick("limit", "_limit")
+    limit = rows.parse_limit(raw_limit, ROWS_DEFAULT_LIMIT)
+    return pick("sort", "_sort"), pick("fields", "_fields"), limit, pick("cursor", "_cursor")
+
+
+@bp.get("/api/v1/datasets/<name>/rows")
+def dataset_rows(name: str) -> Response:
+    """The latest version's rows: filters as ``column__op=value``, ``fields``, ``sort``, ``limit``, ``cursor``."""
+    published_dataset(name)
+    latest = latest_of(name)
+    schema = latest["schema"]
+    sort, fields, limit, cursor = _rows_args()
+    filters = rows.parse_filters(request.args, schema)
+    page = rows.query_rows(get_catalog().version_files(latest), schema, filters=filters, sort=sort,
+                           fields=fields, limit=limit, cursor=cursor)
+    next_url = None
+    if page["next"]:
+        args = [(k, v) for k, v in request.args.items(multi=True) if k not in ("cursor", "_cursor")]
+        next_url = f"{base_url()}{request.path}?{urlencode(args + [('cursor', page['next'])])}"
+    return json_response({"dataset": name, "version": latest["number"], "columns": page["columns"],
+                          "rows": page["rows"], "total": page["total"], "next": page["next"],
+                          "next_url": next_url})
+
+
+@bp.get("/api/v1/datasets/<name>/columns/<column>/counts")
+def column_counts(name: str, column: str) -> Response:
+    """The most frequent values of one column among the filtered rows."""
+    published_dataset(name)
+    latest = latest_of(name)
+    schema = latest["schema"]
+    limit = int_param("limit", 50, 1, 1000)
+    filters = rows.parse_filters(request.args, schema)
+    values = rows.value_counts(get_catalog().version_files(latest), schema, column, filters=filters, limit=limit)
+    return json_response({"dataset": name, "version": latest["number"], "column": column, "values": values})
+
+
+@bp.get("/api/v1/organizations")
+def organizations() -> Response:
+    orgs = [organization_shape(o) for o in sorted(get_catalog().list_orgs(), key=lambda o: o["name"])]
+    return json_response({"count": len(orgs), "results": orgs})
+
+
+@bp.get("/api/v1/organizations/<name>")
+def organization(name: str) -> Response:
+    catalog = get_catalog()
+    org = catalog.find_org(name)
+    if org is None:
+        raise NotFound(f"organisation {name!r} not found", hint="GET /api/v1/organizations lists them")
+    out = organization_shape(org)
+    out["datasets"] = [dataset_summary(d) for d in catalog.list_datasets(org=org["name"], include_private=False)]
+    return json_response(out)

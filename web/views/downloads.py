@@ -1,0 +1,313 @@
+"""Downloads: a version's files (immutable, cacheable, range-readable), the whole dataset as a zip, and the
+rows an explorer view selects.
+
+``/datasets/<name>/versions/<n>/data.<ext>`` never changes once published, so it is served as an immutable
+object: a strong ``ETag`` from the content hash, a year of ``Cache-Control``, ``Last-Modified``, conditional
+requests and byte ranges. Remote Parquet readers (DuckDB's httpfs, pyarrow, DuckDB-WASM in a browser) read a
+file's footer and then the column chunks they need with ``Range`` requests, sometimes several ranges in one
+request: Werkzeug answers those with 416, so ranges are handled here, including ``multipart/byteranges``.
+"""
+
+from __future__ import annotations
+
+import uuid
+from collections.abc import Iterator
+from datetime import UTC, datetime
+from pathlib import Path
+
+from flask import Blueprint, Response, redirect, request
+from werkzeug.http import http_date, parse_date, parse_etags, quote_etag
+from werkzeug.wsgi import wrap_file
+
+from catalog import exports, rows
+from catalog.errors import InvalidInput, NotFound
+from catalog.storage import WorkDir
+from web.context import get_catalog
+
+bp = Blueprint("downloads", __name__)
+
+FORMAT_RULE = "any(parquet, csv, json, jsonl, xlsx)"
+IMMUTABLE = "public, max-age=31536000, immutable"
+CHUNK = 256 * 1024
+MAX_RANGES = 64
+EXPOSED = ("Content-Length, Content-Range, Content-Disposition, Content-Encoding, Accept-Ranges, ETag, "
+           "Last-Modified, Location")
+FLAGS = {"1": True, "true": True, "0": False, "false": False}
+
+
+# -- CORS (shared with the API blueprint) -----------------------------------------------------------------------
+def add_cors(response: Response) -> Response:
+    """Anyone may read public data from a browser: allow GET/HEAD from any origin, and the headers
+    range readers need (preflight included, since ``Range`` with several ranges is not a simple header)."""
+    response.headers["Access-Control-Allow-Origin"] = "*"
+    response.headers["Access-Control-Expose-Headers"] = EXPOSED
+    if request.method == "OPTIONS":
+        response.headers["Access-Control-Allow-Methods"] = "GET, HEAD, OPTIONS"
+        response.headers["Access-Control-Allow-Headers"] = (
+            "Range, If-None-Match, If-Modified-Since, If-Range, If-Match, Accept-Encoding")
+        response.headers["Access-Control-Max-Age"] = "86400"
+    return response
+
+
+bp.after_request(add_cors)
+
+
+# -- helpers ----------------------------------------------------------------------------------------------------
+def flag(name: str) -> bool:
+    """A yes/no query parameter: absent, 0 or false is no; 1 or true is yes; anything else is a mistake."""
+    value = request.args.get(name)
+    if value is None:
+        return False
+    if value.strip().lower() not in FLAGS:
+        raise InvalidInput(f"{name} must be 1 or 0, got {value!r}")
+    return FLAGS[value.strip().lower()]
+
+
+def published_dataset(name: str, *, include_deleted: bool = False) -> dict:
+    """The dataset if the public may download it (private ones do not exist here).
+
+    Versioned links keep working after a dataset is deleted: its files are immutable and were published.
+    """
+    dataset = get_catalog().find_dataset(name, include_deleted=include_deleted)
+    if dataset is None or dataset.get("private"):
+        raise NotFound(f"dataset {name!r} not found", hint="the list at /datasets shows every dataset")
+    return dataset
+
+
+def latest_of(name: str) -> dict:
+    version = get_catalog().latest_version(name)
+    if version is None:
+        raise NotFound(f"dataset {name!r} has no published version yet", hint=f"see /datasets/{name}")
+    return version
+
+
+def published_time(version: dict) -> datetime:
+    return datetime.strptime(version["published_at"][:19], "%Y-%m-%dT%H:%M:%S").replace(tzinfo=UTC)
+
+
+def attachment(filename: str) -> str:
+    ascii_name = filename.encode("ascii", "replace").decode().replace('"', "")
+    return f'attachment; filename="{ascii_name}"'
+
+
+def version_etag(version: dict, fmt: str, *, bom: bool, excel: bool) -> str:
+    """Strong: the Parquet's own hash, or that hash plus the variant for files derived from it
+    (derived files are made once per version and never replaced, so the same tag always means the same bytes)."""
+    variant = exports.variant_name(fmt, bom=bom, excel=excel)
+    return version["sha256"] if fmt == "parquet" else f"{version['sha256']}.{variant}"
+
+
+# -- conditional requests and ranges ----------------------------------------------------------------------------
+def _not_modified(etag: str, modified: datetime) -> bool:
+    if_none_match = request.headers.get("If-None-Match")
+    if if_none_match is not None:
+        return parse_etags(if_none_match).contains_weak(etag)
+    since = parse_date(request.headers.get("If-Modified-Since"))
+    return since is not None and modified.replace(microsecond=0) <= since
+
+
+def _precondition_failed(etag: str, modified: datetime) -> bool:
+    if_match = request.headers.get("If-Match")
+    if if_match is not None:
+        return not parse_etags(if_match).contains(etag)
+    since = parse_date(request.headers.get("If-Unmodified-Since"))
+    return since is not None and modified.replace(microsecond=0) > since
+
+
+def _if_range_holds(etag: str, modified: datetime) -> bool:
+    value = request.headers.get("If-Range")
+    if not value:
+        return True
+    value = value.strip()
+    if value.startswith(('"', "W/")):
+        return value == quote_etag(etag)  # strong comparison only
+    date = parse_date(value)
+    return date is not None and date == modified.replace(microsecond=0)
+
+
+def parse_ranges(header: str | None, size: int) -> list[tuple[int, int]] | None:
+    """Byte ranges (start, end-exclusive) from a ``Range`` header, as RFC 9110 reads it.
+
+    None means "ignore the header and send the whole file" (absent, not bytes, malformed, too many);
+    an empty list means no range is satisfiable (416). Overlapping or adjacent ranges are merged.
+    """
+    if not header:
+        return None
+    unit, _, spec = header.partition("=")
+    if unit.strip().lower() != "bytes" or not spec.strip():
+        return None
+    wanted: list[tuple[int, int]] = []
+    items = [item.strip() for item in spec.split(",")]
+    if len(items) > MAX_RANGES:
+        return None
+    for item in items:
+        if not item:
+            continue
+        first, dash, last = item.partition("-")
+        first, last = first.strip(), last.strip()
+        if not dash or (first and not first.isdigit()) or (last and not last.isdigit()) or not (first or last):
+            return None
+        if not first:  # suffix: the last N bytes
+            length = int(last)
+            if length > 0 and size > 0:
+                wanted.append((max(0, size - length), size))
+            continue
+        start = int(first)
+        end = int(last) + 1 if last else size
+        if last and end <= start:
+            return None
+        if start < size:
+            wanted.append((start, min(end, size)))
+    wanted.sort()
+    merged: list[tuple[int, int]] = []
+    for start, end in wanted:
+        if merged and start <= merged[-1][1]:
+            merged[-1] = (merged[-1][0], max(merged[-1][1], end))
+        else:
+            merged.append((start, end))
+    return merged
+
+
+def _file_slices(path: Path, pieces: list[tuple[bytes, int, int]], tail: bytes = b"") -> Iterator[bytes]:
+    """Stream (prefix, start, end) pieces of one file, a chunk at a time, then ``tail``."""
+    with open(path, "rb") as handle:
+        for prefix, start, end in pieces:
+            if prefix:
+                yield prefix
+            handle.seek(start)
+            remaining = end - start
+            while remaining > 0:
+                chunk = handle.read(min(CHUNK, remaining))
+                if not chunk:
+                    break
+                remaining -= len(chunk)
+                yield chunk
+    if tail:
+        yield tail
+
+
+def send_immutable(path: Path, *, etag: str, modified: datetime, mimetype: str, filename: str) -> Response:
+    """Serve a file that never changes: conditional GET/HEAD, single and multiple byte ranges."""
+    size = path.stat().st_size
+    headers = {
+        "ETag": quote_etag(etag),
+        "Last-Modified": http_date(modified),
+        "Cache-Control": IMMUTABLE,
+        "Accept-Ranges": "bytes",
+    }
+    if _precondition_failed(etag, modified):
+        return Response(status=412, headers=headers)
+    if _not_modified(etag, modified):
+        return Response(status=304, headers=headers)
+    headers["Content-Disposition"] = attachment(filename)
+    ranges = parse_ranges(request.headers.get("Range"), size) if _if_range_holds(etag, modified) else None
+    head = request.method == "HEAD"
+
+    if ranges is None:
+        if head:
+            response = Response(status=200, headers=headers, content_type=mimetype)
+        else:
+            response = Response(wrap_file(request.environ, open(path, "rb"), CHUNK), status=200,  # noqa: SIM115
+                                headers=headers, content_type=mimetype, direct_passthrough=True)
+        response.headers["Content-Length"] = str(size)
+        return response
+    if not ranges:
+        headers["Content-Range"] = f"bytes */{size}"
+        return Response(status=416, headers=headers)
+    if len(ranges) == 1:
+        start, end = ranges[0]
+        headers["Content-Range"] = f"bytes {start}-{end - 1}/{size}"
+        body = [] if head else _file_slices(path, [(b"", start, end)])
+        response = Response(body, status=206, headers=headers, content_type=mimetype, direct_passthrough=True)
+        response.headers["Content-Length"] = str(end - start)
+        return response
+    boundary = uuid.uuid4().hex
+    pieces = [(f"--{boundary}\r\nContent-Type: {mimetype}\r\nContent-Range: bytes {start}-{end - 1}/{size}"
+               f"\r\n\r\n".encode(), start, end) for start, end in ranges]
+    # Each part's bytes are followed by CRLF, which the next part's prefix or the closing line starts with.
+    pieces = [(((b"\r\n" if i else b"") + prefix), start, end) for i, (prefix, start, end) in enumerate(pieces)]
+    tail = f"\r\n--{boundary}--\r\n".encode()
+    length = sum(len(prefix) + end - start for prefix, start, end in pieces) + len(tail)
+    body = [] if head else _file_slices(path, pieces, tail)
+    response = Response(body, status=206, headers=headers, direct_passthrough=True,
+                        content_type=f"multipart/byteranges; boundary={boundary}")
+    response.headers["Content-Length"] = str(length)
+    return response
+
+
+# -- routes -----------------------------------------------------------------------------------------------------
+@bp.get(f"/datasets/<name>/versions/<int:number>/data.<{FORMAT_RULE}:fmt>")
+def version_data(name: str, number: int, fmt: str) -> Response:
+    """One version in one format; ``?bom=1`` (CSV with a BOM) or ``?excel=1`` (BOM and formula protection)."""
+    catalog = get_catalog()
+    dataset = published_dataset(name, include_deleted=True)
+    version = catalog.get_version(dataset["name"], number)
+    return _send_version(version, fmt)
+
+
+def _send_version(version: dict, fmt: str) -> Response:
+    bom, excel = flag("bom"), flag("excel")
+    etag = version_etag(version, fmt, bom=bom, excel=excel)
+    modified = published_time(version)
+    headers = {"ETag": quote_etag(etag), "Last-Modified": http_date(modified), "Cache-Control": IMMUTABLE}
+    if request.method in ("GET", "HEAD") and not _precondition_failed(etag, modified) \
+            and _not_modified(etag, modified):
+        return Response(status=304, headers=headers)  # answered without making the file
+    path = exports.version_export(get_catalog(), version, fmt, bom=bom, excel=excel)
+    return send_immutable(path, etag=etag, modified=modified, mimetype=exports.MEDIA_TYPES[fmt],
+                          filename=f"{version['dataset']}-v{version['number']}.{fmt}")
+
+
+@bp.get(f"/datasets/<name>/latest/data.<{FORMAT_RULE}:fmt>")
+def latest_data(name: str, fmt: str) -> Response:
+    """Where the current version lives (302): links to 'the latest data' keep working after a publish."""
+    published_dataset(name)
+    version = latest_of(name)
+    flag("bom"), flag("excel")  # refuse a bad value here rather than after the redirect
+    query = request.query_string.decode()
+    target = f"/datasets/{name}/versions/{version['number']}/data.{fmt}" + (f"?{query}" if query else "")
+    response = redirect(target, code=302)
+    response.headers["Cache-Control"] = "no-cache"
+    return response
+
+
+@bp.get("/datasets/<name>/download.zip")
+def dataset_zip(name: str) -> Response:
+    """The latest version's CSV and Parquet with a ``datapackage.json`` (schema, license, title), streamed."""
+    dataset = published_dataset(name)
+    version = latest_of(name)
+    chunks = exports.zip_stream(get_catalog(), dataset, version, request.host_url.rstrip("/"))
+    response = Response(chunks, content_type=exports.MEDIA_TYPES["zip"], direct_passthrough=True)
+    response.headers["Content-Disposition"] = attachment(f"{name}-v{version['number']}.zip")
+    response.headers["Cache-Control"] = "no-cache"
+    return response
+
+
+@bp.get(f"/datasets/<name>/explore.<{FORMAT_RULE}:fmt>")
+def explore_data(name: str, fmt: str) -> Response:
+    """"Download this view": the latest version's rows that the explorer's filters select, in its sort order."""
+    catalog = get_catalog()
+    published_dataset(name)
+    version = latest_of(name)
+    schema = version["schema"]
+    filters = rows.parse_filters(request.args, schema)
+    sort = request.args.get("_sort") or request.args.get("sort") or None
+    fields = request.args.get("_fields") or request.args.get("fields") or None
+    if not filters and not sort and not fields:
+        return _send_version(version, fmt)  # the whole version: the cached, immutable file
+    files = catalog.version_files(version)
+    work = WorkDir(catalog.home)
+    try:
+        out = exports.write_export(files, schema, fmt, work.file(f"view.{fmt}"), filters=filters, sort=sort,
+                                   fields=fields, bom=flag("bom"), excel=flag("excel"))
+        size = out.stat().st_size
+        body = [] if request.method == "HEAD" else _file_slices(out, [(b"", 0, size)])
+        response = Response(body, content_type=exports.MEDIA_TYPES[fmt], direct_passthrough=True)
+    except BaseException:
+        work.close()
+        raise
+    response.headers["Content-Length"] = str(size)
+    response.headers["Content-Disposition"] = attachment(f"{name}-v{version['number']}-filtered.{fmt}")
+    response.headers["Cache-Control"] = "no-store"
+    response.call_on_close(work.close)
+    return response

@@ -1,0 +1,350 @@
+"""Publishing over HTTP: the same pipeline as ``opendata publish``, for people without a shell on the server.
+
+``POST /api/v1/datasets/<name>/versions`` takes the file as one part of a multipart form (other parts are the
+metadata fields) or as the raw request body (fields in the query string). The body is streamed into a private
+work folder in chunks, never held in memory, and refused past the upload limit. Only then does the file go
+through ``pipelines.publish.publish`` with the token's user as publisher and the client address as origin.
+"""
+
+from __future__ import annotations
+
+import json
+import re
+import shutil
+import zipfile
+from pathlib import Path
+from typing import IO, Any
+
+from flask import Blueprint, Response, current_app, jsonify, request, url_for
+from werkzeug.datastructures import MultiDict
+from werkzeug.exceptions import HTTPException, RequestEntityTooLarge
+from werkzeug.formparser import FormDataParser
+from werkzeug.wsgi import LimitedStream
+
+from catalog.accounts import WRITE_ROLES
+from catalog.errors import Forbidden, InvalidInput, InvalidSchema, TooLarge, UserError
+from catalog.metadata import check_name
+from catalog.storage import WorkDir
+from web.auth import client_origin, current_user, get_accounts, require_user
+from web.context import get_catalog
+from web.security import upload_endpoint
+
+bp = Blueprint("publish_api", __name__, url_prefix="/api/v1")
+
+CHUNK = 1 << 20
+MAX_FIELD_BYTES = 1 << 20  # metadata fields (a long Markdown description fits)
+DEFAULT_MAX_UPLOAD = 512 * 1024 * 1024
+DEFAULT_MAX_ANON_VALIDATE = 50 * 1024 * 1024
+FILE_FIELDS = ("file", "upload")  # ours, and the name CKAN clients use
+SUFFIXES = {".csv", ".tsv", ".txt", ".xlsx", ".json", ".jsonl", ".parquet"}
+MIME_SUFFIX = {"text/csv": ".csv", "text/tab-separated-values": ".tsv", "application/json": ".json",
+               "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet": ".xlsx",
+               "application/vnd.apache.parquet": ".parquet", "application/x-parquet": ".parquet"}
+META_FIELDS = {"title": "title", "description": "description", "license": "license", "frequency": "frequency",
+               "source": "source", "source_name": "source", "contact": "contact",
+               "temporal_coverage": "temporal_coverage", "spatial_coverage": "spatial_coverage"}
+
+
+def max_upload() -> int:
+    return int(current_app.config.get("MAX_UPLOAD_BYTES") or DEFAULT_MAX_UPLOAD)
+
+
+# -- receiving the body -----------------------------------------------------------------------------------------
+def _suffix(filename: str | None, mimetype: str | None = None) -> str:
+    suffix = Path(filename or "").suffix.lower()
+    return suffix if suffix in SUFFIXES else MIME_SUFFIX.get((mimetype or "").lower(), ".csv")
+
+
+def _too_large(limit: int) -> TooLarge:
+    size = f"{limit / (1024 * 1024):.0f} MB" if limit >= 1024 * 1024 else f"{limit:,} bytes"
+    return TooLarge(f"upload larger than the server's limit of {size}",
+                    hint="split the file, or ask the catalogue's administrators to raise MAX_UPLOAD_BYTES")
+
+
+def receive_upload(work: WorkDir, limit: int) -> tuple[Path, str, MultiDict]:
+    """Stream the request's file into ``work``; returns (path, original filename, metadata fields)."""
+    if request.content_length is not None and request.content_length > limit:
+        raise _too_large(limit)
+    stream = LimitedStream(request.stream, limit + 1, is_max=True)
+    try:
+        if request.mimetype == "multipart/form-data":
+            return _receive_multipart(work, stream, limit)
+        if request.mimetype == "application/x-www-form-urlencoded":
+            raise InvalidInput("a form without a file", hint="send the file as multipart/form-data (part 'file') "
+                                                               "or as the raw body with ?filename=NAME.csv")
+        filename = request.args.get("filename") or ""
+        target = work.file("upload" + _suffix(filename, request.mimetype))
+        with open(target, "wb") as out:
+            while chunk := stream.read(CHUNK):
+                out.write(chunk)
+        return target, filename or target.name, MultiDict(request.args)
+    except RequestEntityTooLarge:
+        raise _too_large(limit) from None
+
+
+def _receive_multipart(work: WorkDir, stream: IO[bytes], limit: int) -> tuple[Path, str, MultiDict]:
+    opened: list[IO[bytes]] = []
+
+    def to_work_folder(total_content_length: Any, content_type: str | None, filename: str | None = None,
+                       content_length: Any = None) -> IO[bytes]:
+        handle = open(work.file(f"part{len(opened)}{_suffix(filename, content_type)}"), "wb+")  # noqa: SIM115
+        opened.append(handle)
+        return handle
+
+    parser = FormDataParser(stream_factory=to_work_folder, max_form_memory_size=MAX_FIELD_BYTES,
+                            max_content_length=limit, silent=False, max_form_parts=100)
+    try:
+        _, form, files = parser.parse(stream, request.mimetype, request.content_length, request.mimetype_params)
+    except ValueError as exc:
+        raise InvalidInput(f"cannot read the multipart upload: {exc}") from None
+    finally:
+        for handle in opened:
+            handle.close()
+    upload = next((files[name] for name in FILE_FIELDS if name in files), None)
+    if upload is None:
+        raise InvalidInput("no file in the upload", hint="send the file as the multipart part named 'file'")
+    return Path(upload.stream.name), upload.filename or "", form
+
+
+DEFAULT_LIMITS = {"MAX_UPLOAD_ROWS": 20_000_000, "MAX_UPLOAD_COLUMNS": 500,
+                  "MAX_UPLOAD_XLSX_UNCOMPRESSED": 1024 * 1024 * 1024}
+
+
+def check_upload_limits(path: Path) -> None:
+    """Cheap upper bounds checked before validation: rows and columns of text files, and the uncompressed size
+    of a spreadsheet (an XLSX is a zip: a small upload can expand into gigabytes)."""
+    config = current_app.config
+    limits = {key: int(config.get(key) or default) for key, default in DEFAULT_LIMITS.items()}
+    suffix = path.suffix.lower()
+    if suffix == ".xlsx":
+        try:
+            with zipfile.ZipFile(path) as archive:
+                expanded = sum(info.file_size for info in archive.infolist())
+        except zipfile.BadZipFile:
+            raise InvalidInput(f"{path.name} is not a valid XLSX file (not a zip archive)") from None
+        if expanded > limits["MAX_UPLOAD_XLSX_UNCOMPRESSED"]:
+            raise TooLarge(f"{path.name} expands to {expanded:,} bytes, over the limit of "
+                           f"{limits['MAX_UPLOAD_XLSX_UNCOMPRESSED']:,}", hint="save it as CSV, or split it")
+    elif suffix in (".csv", ".tsv", ".txt"):
+        with open(path, "rb") as handle:
+            header = handle.readline(1 << 20)
+            columns = max(header.count(sep) for sep in (b",", b"\t", b";", b"|")) + 1
+            if columns > limits["MAX_UPLOAD_COLUMNS"]:
+                raise TooLarge(f"{path.name} has about {columns} columns, over the limit of "
+                               f"{limits['MAX_UPLOAD_COLUMNS']}")
+            lines = 0
+            while chunk := handle.read(CHUNK):
+                lines += chunk.count(b"\n")
+                if lines > limits["MAX_UPLOAD_ROWS"]:
+                    raise TooLarge(f"{path.name} has more than {limits['MAX_UPLOAD_ROWS']:,} rows",
+                                   hint="split it into several datasets or versions")
+
+
+# -- reading the fields -----------------------------------------------------------------------------------------
+def _json_field(fields: MultiDict, name: str) -> dict | None:
+    text = (fields.get(name) or "").strip()
+    if not text:
+        return None
+    try:
+        value = json.loads(text)
+    except json.JSONDecodeError as exc:
+        raise InvalidInput(f"field {name!r} is not valid JSON: {exc.msg} at column {exc.colno}") from None
+    if not isinstance(value, dict):
+        raise InvalidInput(f"field {name!r} must be a JSON object")
+    return value
+
+
+def schema_field(fields: MultiDict) -> dict | str | None:
+    """A standard schema name or an inline JSON Table Schema; never a path on the server."""
+    text = (fields.get("schema") or "").strip()
+    if not text:
+        return None
+    if text.startswith("{"):
+        return _json_field(fields, "schema")
+    if not re.fullmatch(r"[A-Za-z0-9_-]{1,100}", text):
+        raise InvalidSchema(f"unknown standard schema {text!r}",
+                            hint="send a standard schema name (GET /api/v1/schemas) or the schema's JSON")
+    from schemas import load_standard_schema
+
+    load_standard_schema(text)  # NotFound with the list of known names
+    return text
+
+
+def meta_fields(fields: MultiDict) -> dict:
+    meta: dict[str, Any] = {}
+    for field, key in META_FIELDS.items():
+        if fields.get(field):
+            meta[key] = fields[field]
+    tags = fields.getlist("tag") + fields.getlist("tags")
+    if tags:
+        meta["tags"] = [t.strip() for tag in tags for t in tag.split(",") if t.strip()]
+    return meta
+
+
+def _read_options(fields: MultiDict) -> dict:
+    return {"dialect": _json_field(fields, "dialect"), "checklist": _json_field(fields, "checklist"),
+            "encoding": fields.get("encoding") or None, "format": fields.get("format") or None}
+
+
+def _with_user_filename(path: Path, filename: str) -> Path:
+    """Rename the received file to the client's file name, so reports and the audit log name it."""
+    name = Path(filename.replace("\\", "/")).name
+    if Path(name).suffix.lower() not in SUFFIXES or not re.fullmatch(r"[\w.() -]{1,200}", name):
+        return path
+    target = path.with_name(name)
+    return path if target.exists() else path.rename(target)
+
+
+# -- endpoints --------------------------------------------------------------------------------------------------
+@bp.post("/datasets/<name>/versions")
+@upload_endpoint
+def publish_version(name: str) -> tuple[Response, int]:
+    """Publish the uploaded file as a new version of ``name`` (created when new: needs the ``org`` field).
+
+    With ``?check=1`` nothing is read or written: the answer says whether this token may publish here and
+    whether ``?size=N`` bytes fit, so a client finds out before sending a large file.
+    """
+    catalog, accounts = get_catalog(), get_accounts()
+    user = require_user()
+    check_name(name)
+    existing = catalog.find_dataset(name)
+    # Permission is checked before the body is read, so a refused client wastes no upload: the org of an
+    # existing dataset, or the one named in the query string (a multipart form's 'org' field comes too late).
+    org = existing["org"] if existing else request.args.get("org")
+    if org:
+        accounts.require_write(user, org)
+    elif not user["sysadmin"] and not any(role in WRITE_ROLES for role in user["memberships"].values()):
+        raise Forbidden(f"user {user['name']!r} may not publish for any organisation",
+                        hint="an organisation admin can run 'opendata member add ORG USER --role editor'")
+    limit = max_upload()
+    if request.args.get("check"):
+        size = request.args.get("size", type=int)
+        if size is not None and size > limit:
+            raise _too_large(limit)
+        return jsonify({"ok": True, "user": user["name"], "org": org, "exists": existing is not None,
+                        "max_upload_bytes": limit}), 200
+    with WorkDir(catalog.home) as work:
+        path, filename, fields = receive_upload(work, limit)
+        if not existing and not org:
+            org = fields.get("org")
+            if not org:
+                raise InvalidInput(f"dataset {name!r} is new: say which organisation publishes it",
+                                   hint="send the field 'org'")
+            accounts.require_write(user, org)
+        if path.stat().st_size == 0:
+            raise InvalidInput("the uploaded file is empty")
+        path = _with_user_filename(path, filename)
+        check_upload_limits(path)
+        from pipelines.publish import publish  # the heavy validation stack, only once a file is here
+
+        result = publish(catalog, path, dataset=name, org=org, schema=schema_field(fields),
+                         meta=meta_fields(fields), publisher=user["name"], origin=client_origin(),
+                         note=fields.get("note") or "", **_read_options(fields))
+    body = result.to_dict()
+    if result.status == "invalid":
+        body["error"] = {"code": "invalid", "message": " ".join(result.messages)}
+        return jsonify(body), 422
+    if result.status == "unchanged":
+        return jsonify(body), 200
+    response = jsonify(body)
+    response.headers["Location"] = url_for("publish_api.publish_version", name=name) + f"/{result.version['number']}"
+    return response, 201
+
+
+@bp.get("/schemas")
+def list_schemas() -> Response:
+    """The server's standard schemas (names usable as the ``schema`` field), with their full descriptors."""
+    from schemas import list_standard_schemas, load_standard_schema
+
+    found = []
+    for schema_name in list_standard_schemas():
+        descriptor = load_standard_schema(schema_name)
+        found.append({"name": schema_name, "title": descriptor.get("title", ""),
+                      "fields": len(descriptor.get("fields", [])), "schema": descriptor})
+    return jsonify({"schemas": found})
+
+
+@bp.get("/schemas/<schema_name>")
+def show_schema(schema_name: str) -> Response:
+    from schemas import load_standard_schema
+
+    return jsonify(load_standard_schema(schema_name))
+
+
+@bp.post("/validate")
+@upload_endpoint
+def validate_upload() -> Response:
+    """Validate an uploaded file with the server's schemas (or a dataset's schema); nothing is published.
+
+    Anonymous clients may validate smaller files than token holders.
+    """
+    catalog = get_catalog()
+    limit = max_upload() if current_user() else int(
+        current_app.config.get("MAX_ANON_VALIDATE_BYTES") or DEFAULT_MAX_ANON_VALIDATE)
+    with WorkDir(catalog.home) as work:
+        path, filename, fields = receive_upload(work, limit)
+        if path.stat().st_size == 0:
+            raise InvalidInput("the uploaded file is empty")
+        path = _with_user_filename(path, filename)
+        check_upload_limits(path)
+        from pipelines.publish import catalog_references, resolve_dataset_schema  # once a file is here
+        from pipelines.validate import validate_file
+
+        dataset = catalog.get_dataset(fields["dataset"]) if fields.get("dataset") else None
+        schema = schema_field(fields)
+        if schema is None and dataset is None:
+            raise InvalidInput("no schema given", hint="send the field 'schema' (a standard name or JSON) or 'dataset'")
+        schema_dict, _ = resolve_dataset_schema(catalog, dataset, schema)
+        with validate_file(path, schema=schema_dict, references=catalog_references(catalog),
+                           **_read_options(fields)) as validation:
+            return jsonify({"valid": validation.valid, "rows": validation.rows, "report": validation.report})
+
+
+@bp.get("/me")
+def whoami() -> Response:
+    """The token's user (``opendata login`` checks a token with this)."""
+    return jsonify(require_user())
+
+
+# -- errors as JSON ---------------------------------------------------------------------------------------------
+def _error(status: int, code: str, message: str) -> tuple[Response, int]:
+    return jsonify({"error": {"code": code, "message": message}}), status
+
+
+@bp.errorhandler(UserError)
+def user_error(error: UserError) -> tuple[Response, int]:
+    response, status = _error(error.status, error.code, str(error))
+    if error.status == 401:
+        response.headers["WWW-Authenticate"] = 'Bearer realm="opendata"'
+    _drain()
+    return response, status
+
+
+@bp.errorhandler(HTTPException)
+def http_error(error: HTTPException) -> tuple[Response, int]:
+    if isinstance(error, RequestEntityTooLarge):
+        return user_error(_too_large(max_upload()))
+    return _error(error.code or 500, re.sub(r"\W+", "_", (error.name or "error").lower()), error.description or "")
+
+
+DRAIN_LIMIT = 8 * 1024 * 1024
+
+
+def _drain() -> None:
+    """Read what is left of a small refused body, so the client sees our answer instead of a reset connection.
+
+    A large body is not drained (that would be the very work the refusal avoids): clients should ask first with
+    ``?check=1``, as ``opendata publish --remote`` does.
+    """
+    length = request.content_length
+    if length is not None and length <= DRAIN_LIMIT:
+        try:
+            shutil.copyfileobj(LimitedStream(request.stream, DRAIN_LIMIT), _Discard(), CHUNK)
+        except (OSError, ValueError, HTTPException):
+            pass
+
+
+class _Discard:
+    def write(self, data: bytes) -> int:
+        return len(data)
+

@@ -1,0 +1,290 @@
+"""SQL for everyone: the ``/sql`` page (editor, tables, results, chart) and ``GET|POST /api/v1/sql``.
+
+All the safety lives in ``catalog.query`` (a pool of sandboxed DuckDB worker processes); this module reads the
+request, maps ``QueryError`` to 400/429 JSON or an inline message on the page, and streams downloads. The page
+works without JavaScript: the query travels in the URL (``/sql?sql=...``) so a result is a shareable link; the
+scripts only add highlighting and shortcuts.
+"""
+
+from __future__ import annotations
+
+import math
+import os
+from typing import Any
+from urllib.parse import urlencode
+
+from flask import Blueprint, Flask, Response, current_app, jsonify, render_template, request
+from werkzeug.wsgi import wrap_file
+
+from catalog.query import (FORMATS, MEDIA_TYPES, QueryEngine, QueryError, QueryLimits, QueryResult, Table,
+                           column_types, describe_limits)
+from web import errors, i18n
+from web.context import get_catalog
+
+bp = Blueprint("sql", __name__)
+
+TRUE_FLAGS = ("1", "true", "yes", "on")
+CHUNK = 256 * 1024
+DOWNLOAD_LABELS = [("csv", "CSV"), ("json", "JSON"), ("parquet", "Parquet"), ("xlsx", "Excel (XLSX)")]
+CHART_KINDS = ("bar", "line")
+CHART_MAX_POINTS = 200
+NUMERIC_TYPES = ("TINYINT", "SMALLINT", "INTEGER", "BIGINT", "HUGEINT", "UTINYINT", "USMALLINT", "UINTEGER",
+                 "UBIGINT", "UHUGEINT", "FLOAT", "DOUBLE", "DECIMAL", "REAL")
+
+# English for this page's strings (the interface is Vietnamese first; web/i18n.py looks them up).
+EN = {
+    "Truy vấn SQL": "SQL query",
+    "Viết SQL (DuckDB) trên mọi bộ dữ liệu đã công bố, xem kết quả và tải về. Chỉ đọc: không thể thay đổi dữ liệu.":
+        "Write SQL (DuckDB) over every published dataset, see the result and download it. Read-only: nothing "
+        "can be changed.",
+    "Câu truy vấn": "Query",
+    "Chạy truy vấn": "Run query",
+    "Ctrl+Enter để chạy": "Ctrl+Enter runs it",
+    "Bảng dữ liệu": "Tables",
+    "Chưa có bộ dữ liệu nào được công bố.": "No dataset has been published yet.",
+    "Tên không cần dấu ngoặc kép": "Name without quotes",
+    "dòng": "rows",
+    "Cột": "Column",
+    "Kiểu": "Type",
+    "Mô tả": "Description",
+    "Phiên bản cố định": "Fixed versions",
+    "Truy vấn mẫu": "Example queries",
+    "Kết quả": "Result",
+    "Thời gian": "Time",
+    "Kết quả bị cắt bớt: chỉ hiện {n} dòng đầu. Tải về để có toàn bộ kết quả.":
+        "The result was truncated: only the first {n} rows are shown. Download it to get every row.",
+    "Tải toàn bộ kết quả:": "Download the full result:",
+    "Không có dòng nào.": "No rows.",
+    "Biểu đồ": "Chart",
+    "Cột ngang (trục X)": "Horizontal axis (X)",
+    "Giá trị (trục Y)": "Value (Y)",
+    "Kiểu biểu đồ": "Chart type",
+    "Cột đứng": "Bars",
+    "Đường": "Line",
+    "Vẽ biểu đồ": "Draw chart",
+    "Biểu đồ {y} theo {x}": "Chart of {y} by {x}",
+    "Chỉ vẽ {n} dòng đầu.": "Only the first {n} rows are drawn.",
+    "Truy vấn không chạy được": "The query could not be run",
+    "Giới hạn: {seconds} giây mỗi truy vấn, {rows} dòng hiển thị, tải về tối đa {mb} MB.":
+        "Limits: {seconds} seconds per query, {rows} rows shown, downloads up to {mb} MB.",
+    "Chèn vào câu truy vấn": "Insert into the query",
+    "10 dòng đầu": "First 10 rows",
+    "Tóm tắt các cột": "Summary of the columns",
+    "Số dòng theo {col}": "Rows per {col}",
+    "Trung bình {num} theo {col}": "Average {num} per {col}",
+    "Số dòng theo tháng ({col})": "Rows per month ({col})",
+}
+
+
+def init_app(app: Flask) -> None:
+    """One engine per web process (its worker pool starts with the first query)."""
+    app.extensions["sql_engine"] = QueryEngine(app.extensions["catalog"], QueryLimits.from_config(app.config))
+    for vietnamese, english in EN.items():
+        i18n.EN.setdefault(vietnamese, english)
+
+
+def get_engine() -> QueryEngine:
+    return current_app.extensions["sql_engine"]
+
+
+# -- request parsing -------------------------------------------------------------------------------------------
+def read_params() -> tuple[str, str, bool]:
+    """``sql``, ``format`` and ``download`` from the query string, a form or a JSON body."""
+    values: dict[str, Any] = dict(request.args.items())
+    if request.method == "POST":
+        if request.is_json:
+            body = request.get_json(silent=True)
+            if not isinstance(body, dict):
+                raise QueryError("sql_error", 'The JSON body must be an object such as {"sql": "SELECT 1"}.')
+            values.update(body)
+        else:
+            values.update(request.form.items())
+    sql = values.get("sql", values.get("q", ""))
+    if not isinstance(sql, str):
+        raise QueryError("sql_error", "sql must be a string holding one SELECT statement.")
+    fmt = str(values.get("format") or "json").lower()
+    if fmt not in FORMATS:
+        raise QueryError("sql_error", f"Unknown format {fmt!r}: use one of {', '.join(FORMATS)}.")
+    download = str(values.get("download", "")).lower() in TRUE_FLAGS or fmt != "json"
+    return sql, fmt, download
+
+
+def error_json(error: QueryError) -> Response:
+    response = jsonify({"error": error.to_dict()})
+    response.status_code = error.status
+    if error.retry_after:
+        response.headers["Retry-After"] = str(error.retry_after)
+    response.headers["Cache-Control"] = "no-store"
+    return response
+
+
+def result_response(result: QueryResult) -> Response:
+    response = Response(result.to_json_bytes(), mimetype="application/json")
+    response.headers["Cache-Control"] = "no-store"
+    return response
+
+
+def download_response(sql: str, fmt: str) -> Response:
+    """Send the full result as a file; the work folder is removed once the file is open (Unix keeps it)."""
+    download = get_engine().download(sql, fmt)
+    try:
+        handle = open(download.path, "rb")  # noqa: SIM115 - closed by the response
+        size = os.fstat(handle.fileno()).st_size
+    finally:
+        download.close()
+    response = Response(wrap_file(request.environ, handle, CHUNK), content_type=MEDIA_TYPES[fmt],
+                        direct_passthrough=True)
+    response.headers["Content-Length"] = str(size)
+    response.headers["Content-Disposition"] = f'attachment; filename="sql-result.{fmt}"'
+    response.headers["Cache-Control"] = "no-store"
+    response.headers["X-Elapsed-Ms"] = str(download.elapsed_ms)
+    return response
+
+
+# -- the API ---------------------------------------------------------------------------------------------------
+@bp.route("/api/v1/sql", methods=["GET", "POST"])
+def api_sql() -> Response:
+    """Run one read-only SELECT: JSON (first rows) or the full result as CSV, JSON, Parquet or XLSX."""
+    try:
+        sql, fmt, download = read_params()
+        if download:
+            return download_response(sql, fmt)
+        return result_response(get_engine().query(sql))
+    except QueryError as error:
+        return error_json(error)
+
+
+# -- the page --------------------------------------------------------------------------------------------------
+def sql_name(table: Table) -> str:
+    """How to write the table in SQL: the unquoted alias when there is one."""
+    if table.alias and table.alias[0].isalpha():
+        return table.alias
+    return '"' + table.name.replace('"', '""') + '"'
+
+
+def examples(table: Table) -> list[dict]:
+    """A few queries that work on this table as published, chosen from its Table Schema."""
+    fields = table.schema.get("fields") or []
+    name = sql_name(table)
+
+    def ident(field: dict) -> str:
+        column = field["name"]
+        return column if column.isidentifier() and column.islower() else '"' + column.replace('"', '""') + '"'
+
+    def looks_like_id(column: str) -> bool:
+        lowered = column.lower()
+        return lowered.endswith(("id", "_id", "code", "ma")) or lowered in ("lat", "lon", "latitude", "longitude")
+
+    texts = [f for f in fields if f.get("type", "string") == "string" and not looks_like_id(f["name"])]
+    category = next((f for f in texts if (f.get("constraints") or {}).get("enum")), texts[0] if texts else None)
+    number = next((f for f in fields if f.get("type") in ("number", "integer") and not looks_like_id(f["name"])),
+                  None)
+    moment = next((f for f in fields if f.get("type") in ("datetime", "date")), None)
+    found = [{"title": i18n.gettext("10 dòng đầu"), "sql": f"SELECT * FROM {name} LIMIT 10"}]
+    if category:
+        col = ident(category)
+        found.append({"title": i18n.gettext("Số dòng theo {col}", col=category["name"]),
+                      "sql": f"SELECT {col}, count(*) AS so_dong\nFROM {name}\nGROUP BY {col}\nORDER BY so_dong DESC"})
+        if number:
+            num = ident(number)
+            found.append({"title": i18n.gettext("Trung bình {num} theo {col}", num=number["name"],
+                                                col=category["name"]),
+                          "sql": f"SELECT {col}, round(avg({num}), 2) AS trung_binh_{number['name']}\n"
+                                 f"FROM {name}\nGROUP BY {col}\nORDER BY 2 DESC"})
+    if moment:
+        col = ident(moment)
+        found.append({"title": i18n.gettext("Số dòng theo tháng ({col})", col=moment["name"]),
+                      "sql": f"SELECT date_trunc('month', {col}) AS thang, count(*) AS so_dong\nFROM {name}\n"
+                             f"GROUP BY thang\nORDER BY thang"})
+    found.append({"title": i18n.gettext("Tóm tắt các cột"), "sql": f"SUMMARIZE {name}"})
+    return found
+
+
+def table_entry(table: Table, versions: list[Table]) -> dict:
+    types = column_types(get_catalog(), table)
+    fields = {f["name"]: f for f in table.schema.get("fields") or []}
+    names = list(types) or list(fields)
+    columns = []
+    for column in names:
+        field = fields.get(column, {})
+        columns.append({"name": column, "type": types.get(column, (field.get("type") or "").upper()),
+                        "title": field.get("title", ""), "description": field.get("description", "")})
+    return {"name": table.name, "sql_name": sql_name(table), "alias": table.alias, "title": table.title,
+            "rows": table.rows, "version": table.version, "columns": columns,
+            "versions": [{"name": v.name, "sql": f'"{v.name}"', "rows": v.rows} for v in versions],
+            "examples": [{**e, "url": "/sql?" + urlencode({"sql": e["sql"]})} for e in examples(table)]}
+
+
+def is_numeric(type_name: str) -> bool:
+    return type_name.upper().split("(")[0].strip() in NUMERIC_TYPES
+
+
+def chart(columns: list[dict], rows: list[list], kind: str | None, x: str | None, y: str | None) -> dict | None:
+    """Geometry of a simple SVG bar or line chart of column ``y`` against column ``x`` (server-drawn)."""
+    names = [c["name"] for c in columns]
+    numeric = [c["name"] for c in columns if is_numeric(c["type"])]
+    if len(columns) < 2 or not numeric or not rows:
+        return None
+    x = x if x in names else names[0]
+    y = y if y in numeric else next((n for n in numeric if n != x), numeric[0])
+    kind = kind if kind in CHART_KINDS else "bar"
+    xi, yi = names.index(x), names.index(y)
+    points = [(row[xi], row[yi]) for row in rows[:CHART_MAX_POINTS]]
+    values = [v for _, v in points if isinstance(v, (int, float)) and math.isfinite(v)]
+    if not values:
+        return None
+    width, height, left, bottom, top = 760, 300, 64, 70, 16
+    plot_w, plot_h = width - left - 16, height - bottom - top
+    low, high = min(0.0, min(values)), max(0.0, max(values))
+    span = (high - low) or 1.0
+
+    def ypos(value: float) -> float:
+        return round(top + (high - value) / span * plot_h, 2)
+
+    step = plot_w / len(points)
+    label_every = max(1, math.ceil(len(points) / 20))
+    marks = []
+    for i, (label, value) in enumerate(points):
+        cx = left + step * i + step / 2
+        ok = isinstance(value, (int, float)) and math.isfinite(value)
+        y0, y1 = ypos(0.0), ypos(value) if ok else ypos(0.0)
+        marks.append({"x": round(left + step * i + step * 0.1, 2), "cx": round(cx, 2), "w": round(step * 0.8, 2),
+                      "y": min(y0, y1), "h": round(abs(y0 - y1), 2), "cy": y1, "value": value,
+                      "label": "" if label is None else str(label)[:24], "show_label": i % label_every == 0})
+    line = " ".join(f"{m['cx']},{m['cy']}" for m in marks if isinstance(m["value"], (int, float)))
+    return {"kind": kind, "x": x, "y": y, "names": names, "numeric": numeric, "marks": marks, "line": line,
+            "width": width, "height": height, "left": left, "top": top, "plot_w": plot_w, "plot_h": plot_h,
+            "zero": ypos(0.0), "high": high, "low": low, "clipped": len(rows) > CHART_MAX_POINTS,
+            "max_points": CHART_MAX_POINTS, "axis_y": height - bottom}
+
+
+@bp.get("/sql")
+def sql_page() -> Response:
+    engine = get_engine()
+    sql = request.args.get("sql", "")
+    result, error, status = None, None, 200
+    if sql.strip():
+        try:
+            result = engine.query(sql)
+        except QueryError as failure:
+            error, status = failure, failure.status
+    if errors.wants_json():  # the page's JSON twin is the API answer
+        response = error_json(error) if error else (result_response(result) if result else
+                                                    jsonify({"tables": [t.name for t in engine.tables.latest()]}))
+        return response
+    tables = [table_entry(t, engine.tables.versions_of(t.dataset)) for t in engine.tables.latest()]
+    rows = result.rows if result else []
+    data = {
+        "sql": sql, "tables": tables, "result": result, "rows": rows, "error": error,
+        "limits": describe_limits(engine.limits),
+        "downloads": [{"format": f, "label": label,
+                       "url": "/api/v1/sql?" + urlencode({"sql": sql, "format": f} | ({"download": "1"}
+                                                                                      if f == "json" else {}))}
+                      for f, label in DOWNLOAD_LABELS] if result else [],
+        "chart": chart(result.columns, rows, request.args.get("chart"), request.args.get("x"),
+                       request.args.get("y")) if result else None,
+    }
+    response = Response(render_template("sql.html", **data), status=status, mimetype="text/html")
+    if error and error.retry_after:
+        response.headers["Retry-After"] = str(error.retry_after)
+    return response

@@ -744,7 +744,7 @@ def harvest_ckan_cmd(catalog: Catalog, url: str, org: str | None, into: str | No
 
     Re-running imports only what changed; a run stopped half-way is finished by the next one.
     """
-    from pipelines.harvest import describe_failures, harvest_ckan
+    from pipelines.harvest import harvest_ckan
 
     catalog.ensure_ready()
     log = None if as_json else (lambda line: click.echo("  " + line, err=True))
@@ -752,7 +752,7 @@ def harvest_ckan_cmd(catalog: Catalog, url: str, org: str | None, into: str | No
     if as_json:
         emit_json(result.to_dict())
     else:
-        for line in describe_failures(result):
+        for line in result.not_done():
             click.echo(line, err=True)
         click.echo(result.summary())
     sys.exit(0 if result.ok else 1)
@@ -783,6 +783,8 @@ def push_ckan_cmd(catalog: Catalog, url: str, token: str, org: str | None, datas
     if as_json:
         emit_json(result.to_dict())
     else:
+        for line in result.not_done():
+            click.echo(line, err=True)
         click.echo(result.summary())
     sys.exit(0 if result.ok else 1)
 

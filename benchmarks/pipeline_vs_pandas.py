@@ -126,7 +126,7 @@ def main() -> None:
         ours = run_measured(RUN_PIPELINE.format(repo=str(REPO), home=str(root / "home"),
                                                 pipeline=str(root / "air-full.yaml")), REPO)
         theirs = run_measured(PANDAS_SCRIPT.format(csv=str(csv_path), out=str(root / "pandas.parquet")), REPO)
-        rows = int(ours[2].split()[1])
+        rows = int(ours[2].splitlines()[-1].split()[1])
         summary = {
             "rows": rows, "csv_mb": round(size / 1e6, 1),
             "pipeline": {"seconds": round(ours[0], 2), "rows_per_s": int(rows / ours[0]),

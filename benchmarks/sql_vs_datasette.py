@@ -9,8 +9,8 @@ servers run on 127.0.0.1 as real processes: ``opendata serve`` (rate limits off)
 its own venv under ``benchmarks/_work/``, never a project dependency; its per-query time limit is raised so the
 aggregate can finish). Each server is warmed up, then C concurrent clients each send R requests back to back;
 we report p50/p99 latency and throughput. The data comes from ``../shared/tools/gen_air_quality.py`` (cached in
-``benchmarks/_work/``): the CSV is loaded into SQLite for Datasette and into a catalogue home for us (typed
-Parquet written by DuckDB, recorded as a version through ``Catalog``).
+``benchmarks/_work/``): the CSV is loaded into SQLite for Datasette and published into a catalogue home for us
+with ``opendata publish``.
 """
 
 from __future__ import annotations
@@ -76,38 +76,25 @@ def sqlite_for(rows: int) -> Path:
     return db
 
 
+def opendata(home: Path, *args: str) -> subprocess.CompletedProcess:
+    return subprocess.run([sys.executable, "-m", "cli", "--home", str(home), *args], cwd=REPO, text=True,
+                          capture_output=True, check=False)
+
+
 def home_for(rows: int) -> Path:
-    """A catalogue home with air-quality published from the same CSV."""
+    """A catalogue home where the same CSV was published with ``opendata publish`` (validated, typed Parquet)."""
     home = WORK / f"home-{rows}"
     if (home / "metadata.sqlite").exists():
         return home
-    import duckdb
-
-    sys.path.insert(0, str(REPO))
-    from catalog.db import utcnow
-    from catalog.metadata import Catalog
-    from catalog.storage import place, sha256_file, version_relpath
-
-    print(f"building {home.name} ...", flush=True)
+    print(f"publishing {rows:,} rows into {home.name} ...", flush=True)
     shutil.rmtree(home, ignore_errors=True)
-    catalog = Catalog(home)
-    catalog.init()
-    catalog.add_org("so-tnmt", "Sở Tài nguyên và Môi trường")
-    schema = json.loads((SHARED / "tools" / "air_quality.schema.json").read_text(encoding="utf-8"))
-    staged = catalog.home.tmp_dir / "air.parquet"
-    duckdb.connect().execute(
-        f"COPY (SELECT * FROM read_csv(?, timestampformat='%Y-%m-%dT%H:%M:%S')) TO '{staged}' "
-        "(FORMAT parquet, COMPRESSION zstd)", [str(csv_for(rows))])
-    sha = sha256_file(staged)
-    relpath = version_relpath("air-quality", sha)
-    with catalog.writer.begin() as conn:
-        catalog.create_dataset("air-quality", "so-tnmt", conn=conn, schema=schema, title="Chất lượng không khí")
-        place(staged, catalog.home.data_dir / relpath)
-        catalog.add_version(conn, "air-quality", path=relpath, parts=[relpath], sha256=sha, source_sha256=sha,
-                            rows=rows, bytes=(catalog.home.data_dir / relpath).stat().st_size, source_bytes=0,
-                            source_format="csv", schema=schema, validation={"valid": True}, changes={},
-                            publisher="benchmark", published_at=utcnow())
-    catalog.dispose()
+    steps = [("init",), ("org", "add", "so-tnmt", "--title", "Sở Tài nguyên và Môi trường"),
+             ("publish", str(csv_for(rows)), "--dataset", "air-quality", "--org", "so-tnmt", "--schema",
+              str(SHARED / "tools" / "air_quality.schema.json"))]
+    for step in steps:
+        done = opendata(home, *step)
+        if done.returncode != 0:
+            raise RuntimeError(f"opendata {' '.join(step)} failed: {done.stderr or done.stdout}")
     return home
 
 

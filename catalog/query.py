@@ -76,7 +76,11 @@ class QueryLimits:
     download_bytes: int = 100_000_000  # size of a full-result download
     download_timeout: float = 30.0     # seconds for a full-result download
     memory_mb: int = 512               # DuckDB memory_limit (buffer-managed memory) per query
-    address_space_mb: int = 2048       # RLIMIT_AS of a worker: baseline ~400 MB + memory_mb + values built outside it
+    # RLIMIT_AS of a worker. Measured: ~260 MB of address space idle (Python, DuckDB, glibc with 2 arenas),
+    # ~700 MB at the peak of a 1M-row download (pyarrow on the system allocator); DuckDB's memory_limit comes on
+    # top. 1.5 GB leaves room for that and still stops values built outside memory_limit (len(range(1e9))
+    # needs 8 GB, a 1e9-character string 1 GB per copy).
+    address_space_mb: int = 1536
     threads: int = 2                   # DuckDB threads per query
     workers: int = 2                   # worker processes per web process
     queue_wait: float = 2.0            # seconds a query waits for a free worker before 'busy'

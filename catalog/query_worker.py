@@ -84,7 +84,7 @@ def worker_environment() -> dict[str, str]:
     credentials included, into a readable setting), and few malloc arenas (each reserves 64 MB of the capped
     address space)."""
     return {"PATH": "/usr/bin:/bin", "LANG": "C.UTF-8", "HOME": "/nonexistent", "TZ": "UTC",
-            "MALLOC_ARENA_MAX": "2"}
+            "MALLOC_ARENA_MAX": "2", "ARROW_DEFAULT_MEMORY_POOL": "system"}
 
 
 # -- the sandboxed connection ---------------------------------------------------------------------------------------

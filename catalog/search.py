@@ -11,11 +11,12 @@ The contract (the HTML pages and ``GET /api/v1/datasets`` both call it; keep it 
         },
     }
 
-- ``q``: free text matched against title, name, description, tags, organisation and column names/titles/
-  descriptions. Every word must match (AND). Matching is accent-insensitive and tone-aware: ``dong da`` and
+- ``q``: free text matched against title, name, description, tags, organisation, coverage, source, and the
+  columns' names, titles, descriptions and allowed (enum) values. Every word must match (AND). Matching is accent-insensitive and tone-aware: ``dong da`` and
   ``Đống Đa`` both find "Đống Đa" (``đ`` folds to ``d``), and a word that matches with its exact tones scores
-  twice a folded match, so "Đống Đa" ranks above "Đông Đa" for the query ``Đống Đa``. A word also matches
-  the beginning of a longer word (``truong`` finds "trường học"), with a lower score.
+  twice a folded match, so "Đống Đa" ranks above "Đông Đa" for the query ``Đống Đa``. Words found together in
+  one field, in order, add that field's weight again. A word of 3+ letters also matches the beginning of a
+  longer word (``truon`` finds "trường học"), with a lower score.
 - ``filters``: ``{facet: [value, ...]}`` with the facet names above (aliases: ``org``/``organisation``,
   ``tags``, ``formats``/``res_format``, ``license_id``). Facets combine with AND, and so do several values of
   one facet (tags: datasets with all of them), so a facet count is exactly what clicking it would return.
@@ -58,11 +59,13 @@ SORTS = ("relevance", "updated", "title", "name", "created")
 MAX_LIMIT = 1000
 
 # Field weights: a word in the title says more about a dataset than one in a column description.
-WEIGHTS = {"title": 5.0, "name": 3.0, "tags": 3.0, "org": 2.0, "columns": 1.5, "description": 1.0}
+WEIGHTS = {"title": 5.0, "name": 3.0, "tags": 3.0, "org": 2.0, "columns": 1.5, "description": 1.0,
+           "coverage": 1.0, "values": 1.0}
 EXACT_FACTOR = 2.0      # the word matches with its tones
 FOLDED_FACTOR = 1.0     # it matches once accents are removed
 PREFIX_FACTOR = 0.5     # it matches the start of a longer word (folded)
-PHRASE_BONUS = 4.0      # the whole query appears as is in the title (folded; doubled with exact tones)
+PHRASE_FACTOR = 1.0     # the words appear together, in order, in one field: that field's weight again
+MIN_PREFIX = 3          # shorter words only match whole words ("da" must not match "dang", "dau", ...)
 MAX_PREFIX_EXPANSION = 200
 
 WORD_RE = re.compile(r"[^\W_]+")
@@ -100,24 +103,39 @@ class Document:
 
     exact: dict[str, float]
     folded: dict[str, float]
-    title: tuple[str, str]
+    texts: list[tuple[float, str, str]]  # (weight, words, folded words) of each field, for phrase matches
     facets: dict[str, list[tuple[str, str]]]
 
     @classmethod
     def of(cls, dataset: Mapping[str, Any]) -> Document:
         exact: dict[str, float] = {}
+        texts: list[tuple[float, str, str]] = []
         for source, text in document_fields(dataset):
             weight = WEIGHTS[source]
-            for word in words(text):
+            found = words(text)
+            for word in found:
                 if weight > exact.get(word, 0.0):
                     exact[word] = weight
+            if len(found) > 1:
+                joined = " " + " ".join(found) + " "
+                texts.append((weight, joined, fold(joined)))
         folded: dict[str, float] = {}
         for word, weight in exact.items():
             key = fold(word)
             if weight > folded.get(key, 0.0):
                 folded[key] = weight
-        title = " ".join(words(dataset.get("title") or ""))
-        return cls(exact, folded, (title, fold(title)), facet_values(dataset))
+        return cls(exact, folded, texts, facet_values(dataset))
+
+    def phrase_bonus(self, phrase: str, folded_phrase: str) -> float:
+        """The best field weight among fields holding the query's words together (tones count double)."""
+        best = 0.0
+        exact, folded = f" {phrase} ", f" {folded_phrase} "
+        for weight, text, folded_text in self.texts:
+            if exact in text:
+                best = max(best, weight * EXACT_FACTOR)
+            elif folded in folded_text:
+                best = max(best, weight * FOLDED_FACTOR)
+        return best * PHRASE_FACTOR
 
 
 def document_key(dataset: Mapping[str, Any]) -> tuple:
@@ -170,7 +188,7 @@ class Index:
         for word in query_words:
             folded_word = fold(word)
             word_scores: dict[int, float] = {}
-            if len(folded_word) >= 2:
+            if len(folded_word) >= MIN_PREFIX:
                 for doc, weight in self.prefixed(folded_word).items():
                     word_scores[doc] = weight * PREFIX_FACTOR
             for doc, weight in self.folded.get(folded_word, {}).items():
@@ -188,11 +206,7 @@ class Index:
             phrase = " ".join(query_words)
             folded_phrase = fold(phrase)
             for doc in scores:
-                exact_title, folded_title = self.documents[doc].title
-                if phrase in exact_title:
-                    scores[doc] += PHRASE_BONUS * EXACT_FACTOR
-                elif folded_phrase in folded_title:
-                    scores[doc] += PHRASE_BONUS * FOLDED_FACTOR
+                scores[doc] += self.documents[doc].phrase_bonus(phrase, folded_phrase)
         return scores
 
 
@@ -203,12 +217,20 @@ def document_fields(dataset: Mapping[str, Any]) -> Iterable[tuple[str, str]]:
     yield "description", dataset.get("description") or ""
     for tag in dataset.get("tags") or []:
         yield "tags", str(tag)
-    yield "org", f"{dataset.get('org_title') or ''} {dataset.get('org') or ''}"
+    yield "org", dataset.get("org_title") or ""
+    yield "org", dataset.get("org") or ""
+    for key in ("spatial_coverage", "temporal_coverage", "source"):
+        yield "coverage", str(dataset.get(key) or "")
     for column in (dataset.get("schema") or {}).get("fields") or []:
         if isinstance(column, Mapping):
             for key in ("name", "title", "description"):
                 if isinstance(column.get(key), str):
                     yield "columns", column[key]
+            # a column's allowed values (e.g. the districts) say what the rows are about
+            enum = (column.get("constraints") or {}).get("enum") if isinstance(column.get("constraints"), Mapping) else None
+            for value in enum if isinstance(enum, list) else []:
+                if isinstance(value, str):
+                    yield "values", value
 
 
 def facet_values(dataset: Mapping[str, Any]) -> dict[str, list[tuple[str, str]]]:

@@ -8,7 +8,8 @@ so the walk is stable while the portal changes. For each package:
   validation and publish pipeline as ``opendata publish``: with the resource's Table Schema when it has one
   (``schema``, as ckanext-validation and this catalogue publish it), the dataset's when it exists, else one
   drafted by ``describe``. Several formats of one table (``x.csv`` and ``x.xlsx``) are one table: the first of
-  CSV, TSV, XLSX, JSON, Parquet is imported. A package with several tables gives one dataset per table;
+  Parquet (typed, so dates and numbers arrive exactly), CSV, TSV, XLSX, JSON is imported. A package with
+  several tables gives one dataset per table;
 - other resources are kept as links.
 
 Provenance (source, package id, its ``metadata_modified``, the resource fingerprint and content hash) is kept in
@@ -19,6 +20,7 @@ not changed (by ``metadata_modified``, then by the resource's URL/timestamp/size
 
 from __future__ import annotations
 
+import logging
 import re
 import uuid
 from collections.abc import Callable
@@ -44,9 +46,10 @@ from pipelines.ckan_shapes import (
     parse_json_value,
 )
 
+log = logging.getLogger(__name__)
 USER_AGENT = "hanoi-opendata-harvest/0.1 (+ckanapi)"
 PAGE_ROWS = 100
-PREFERRED = ("CSV", "TSV", "XLSX", "JSON", "PARQUET")
+PREFERRED = ("PARQUET", "CSV", "TSV", "XLSX", "JSON")  # Parquet is typed: nothing lost in a text format
 DOWNLOAD_TIMEOUT = (10, 300)
 CHUNK = 1 << 20
 
@@ -92,6 +95,14 @@ class HarvestResult:
         if self.errors:
             text += f"; listing incomplete ({len(self.errors)} error(s)): re-run to finish"
         return text
+
+    def not_done(self) -> list[str]:
+        """One line per thing not done, for people."""
+        lines = [f"not done: {error}" for error in self.errors]
+        for item in self.items:
+            if not item.ok:
+                lines.append(f"not done: {item.dataset or item.package}: {'; '.join(item.messages) or item.status}")
+        return lines
 
     def to_dict(self) -> dict:
         return {"source": self.source, "ok": self.ok, "counts": self.counts(), "errors": self.errors,
@@ -238,7 +249,9 @@ class Harvester:
         for name, res in targets:
             try:
                 items.append(self.dataset(pkg, name, res, links, several=len(targets) > 1))
-            except (UserError, CKANAPIError, requests.RequestException, OSError) as error:
+            except Exception as error:  # noqa: BLE001 - one bad package or file must not stop the harvest
+                if not isinstance(error, UserError | CKANAPIError | requests.RequestException | OSError):
+                    log.exception("harvest of %s failed", pkg.get("name"))
                 items.append(HarvestItem(pkg.get("name") or "", name, "failed", [describe_error(error)]))
         return items
 
@@ -263,6 +276,7 @@ class Harvester:
         meta["private"] = False
         if several and res is not None and res.get("name"):
             meta["title"] = f"{meta.get('title') or pkg.get('name')} — {res['name']}"
+        meta.pop("schema_name", None)  # the schema itself comes with the resource (or from describe)
         meta = {k: v for k, v in meta.items() if v is not None}
         new_prov = {"source": self.source, "package_id": pkg.get("id"), "package_name": pkg.get("name"),
                     "metadata_modified": pkg.get("metadata_modified")}
@@ -342,21 +356,8 @@ def harvest_ckan(catalog: Catalog, url: str, *, org: str | None = None, into: st
     for pkg in iter_packages(ckan, query=query, fq=fq, errors=result.errors):
         items = harvester.package(pkg)
         for item in items:
-            harvester.log(f"{item.status:9} {item.dataset or item.package}"
-                          + (f": {item.messages[-1]}" if item.messages and not item.ok else ""))
+            harvester.log(f"{item.status:9} {item.dataset or item.package}")
         result.items.extend(items)
     catalog.audit(publisher, "harvest", target=harvester.source, origin=harvester.source,
                   detail={"counts": result.counts(), "errors": result.errors})
     return result
-
-
-def describe_failures(result: HarvestResult) -> list[str]:
-    """One line per thing not done, for people."""
-    lines = [f"not done: {error}" for error in result.errors]
-    for item in result.items:
-        if not item.ok:
-            lines.append(f"not done: {item.dataset or item.package}: {'; '.join(item.messages) or item.status}")
-    return lines
-
-
-

@@ -11,6 +11,7 @@ finishes the job, finding by name what the first run already created.
 from __future__ import annotations
 
 import json
+import logging
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from typing import Any
@@ -22,6 +23,7 @@ from catalog.errors import InvalidInput, UserError
 from catalog.metadata import Catalog
 from pipelines.ckan_shapes import package_dict
 
+log = logging.getLogger(__name__)
 USER_AGENT = "hanoi-opendata-push/0.1 (+ckanapi)"
 PACKAGE_FIELDS = ("title", "notes", "license_id", "author", "maintainer", "url", "private")
 RESOURCE_FIELDS = ("name", "url", "format", "description")
@@ -59,6 +61,9 @@ class PushResult:
     def summary(self) -> str:
         parts = [f"{n} {status}" for status, n in sorted(self.counts().items())] or ["nothing to push"]
         return f"push to {self.target}: " + ", ".join(parts)
+
+    def not_done(self) -> list[str]:
+        return [f"not done: {item.dataset}: {'; '.join(item.messages)}" for item in self.items if not item.ok]
 
     def to_dict(self) -> dict:
         return {"target": self.target, "ok": self.ok, "counts": self.counts(),
@@ -148,11 +153,13 @@ def push_ckan(catalog: Catalog, url: str, token: str, *, site_url: str, org: str
     for found in sorted(datasets, key=lambda d: d["name"]):
         try:
             item = pusher.push(found, orgs[found["org_id"]], org)
-        except (UserError, CKANAPIError, ServerIncompatibleError, requests.RequestException) as error:
+        except Exception as error:  # noqa: BLE001 - one refused dataset must not stop the push
+            if not isinstance(error, UserError | CKANAPIError | ServerIncompatibleError | requests.RequestException):
+                log.exception("push of %s failed", found["name"])
             text = " ".join(str(error).split())[:300]
             item = PushItem(found["name"], "failed", [f"{type(error).__name__}: {text}"])
         if log:
-            log(f"{item.status:9} {item.dataset}" + (f": {item.messages[-1]}" if item.messages else ""))
+            log(f"{item.status:9} {item.dataset}")
         result.items.append(item)
     catalog.audit("push", "push", target=pusher.target, detail={"counts": result.counts()})
     return result

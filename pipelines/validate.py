@@ -62,6 +62,7 @@ FLOAT_RE = sql_str(rf"[+-]?(?:{_DEC}(?:\.{_DEC}?)?|\.{_DEC})(?:[eE][+-]?{_DEC})?
 NAN_RE = "'(?i)^[+-]?s?nan'"
 SIMPLE_DIRECTIVES = set("YmdHMS")
 OK, BAD, ODD = 0, 1, 2
+PARQUET_OPTIONS = "COMPRESSION zstd, COMPRESSION_LEVEL 1"
 PY_ONLY_TYPES = ("yearmonth", "object", "array", "list", "duration", "geopoint", "geojson")
 KIND_BOOL = readers.KIND_BOOL
 
@@ -566,6 +567,61 @@ def _kind_sql(plan: Plan, c: str, k: str, value: str, state: str, target: str) -
     return value_sql + "END", state_sql + f"ELSE {BAD} END"
 
 
+def _canonical_glob(fmt: str) -> str | None:
+    """A GLOB matching the zero-padded fixed-width text of a Y/m/d/H/M/S strptime pattern."""
+    widths = {"Y": 4, "m": 2, "d": 2, "H": 2, "M": 2, "S": 2}
+    out, i = [], 0
+    while i < len(fmt):
+        if fmt[i] == "%":
+            directive = fmt[i + 1: i + 2]
+            if directive not in widths:
+                return None
+            out.append("[0-9]" * widths[directive])
+            i += 2
+            continue
+        if fmt[i] in "*?[]\\" or fmt[i].isspace() or ord(fmt[i]) > 127:
+            return None
+        out.append(fmt[i])
+        i += 1
+    return "".join(out)
+
+
+def fast_cell_sql(plan: Plan, c: str) -> tuple[str, str] | None:
+    """(ok, value) SQL for the fast pass: cheap checks whose success implies frictionless reads the cell
+    the same way; None if the type has no such check (the exact pass is used)."""
+    ftype, fmt = plan.type, plan.field.get("format", "default")
+    if ftype in ("string", "any"):
+        return ("true", c) if ftype == "any" or fmt == "default" else None
+    if ftype == "integer":
+        return f"(TRY_CAST({c} AS BIGINT)::VARCHAR = {c})", f"TRY_CAST({c} AS BIGINT)"
+    if ftype == "number":
+        value, state = _number_text(plan, c)
+        return f"(({state}) = {OK} AND regexp_matches({c}, {NON_ASCII_DIGIT}) = false)", value
+    if ftype == "boolean":
+        value, state = cell_sql(plan, c, None)
+        return f"(({state}) = {OK})", value
+    if ftype == "year":
+        return f"({c} GLOB '[0-9][0-9][0-9][0-9]')", f"TRY_CAST({c} AS INTEGER)"
+    if ftype == "datetime" and fmt == "default":
+        digits = "[0-9][0-9][0-9][0-9]-[0-9][0-9]-[0-9][0-9]T[0-2][0-9]:[0-5][0-9]:[0-5][0-9]"
+        value = f"TRY_CAST({c} AS TIMESTAMPTZ)"
+        shape = (f"({c} GLOB '{digits}' OR {c} GLOB '{digits}[+-][01][0-9]:[0-5][0-9]' OR {c} GLOB '{digits}Z' "
+                 f"OR {c} GLOB '{digits.replace('T', ' ')}')")
+        return f"({shape} AND substr({c}, 12, 2) <= '23' AND {value} IS NOT NULL)", value
+    if ftype in ("date", "datetime", "time") and fmt != "any":
+        pattern = "%Y-%m-%d" if fmt == "default" and ftype == "date" else fmt
+        if ftype == "time" and fmt == "default":
+            pattern = "%H:%M:%S"
+        glob = _canonical_glob(pattern)
+        if glob is None:
+            return None
+        parsed = f"try_strptime({c}, {sql_str(pattern)})"
+        target = {"date": "DATE", "time": "TIME"}.get(ftype, "TIMESTAMP")
+        return (f"({c} GLOB {sql_str(glob)} AND {parsed} >= '0001-01-01'::TIMESTAMP)",
+                f"{parsed}::{target}")
+    return None
+
+
 # ---------------------------------------------------------------------------------- constraint SQL
 
 
@@ -587,6 +643,20 @@ def pattern_plan(pattern: str) -> tuple[str | None, bool]:
         return None, True
     sensitive = bool(re.search(r"\\[dDwWsSbB]", pattern)) or "(?i" in pattern or "(?" in pattern
     return "^(?:^" + pattern + "$)", sensitive
+
+
+def fast_pattern_sql(pattern: str, v: str) -> str | None:
+    """SQL true when ``v`` may break the pattern (the fast pass: a match must imply Python's match)."""
+    re2, _sensitive = pattern_plan(pattern)
+    if re2 is None:
+        return None
+    if re.search(r"\\[DWSbB]", pattern) or "(?" in pattern:
+        cond = f"regexp_full_match({v}, '[\\x20-\\x7e]*') AND regexp_matches({v}, {sql_str(re2)})"
+    elif "|" not in pattern:
+        cond = f"regexp_full_match({v}, {sql_str(pattern)})"
+    else:
+        cond = f"regexp_matches({v}, {sql_str(re2)})"
+    return f"NOT ({cond})"
 
 
 def constraint_sql(plan: Plan, v: str, c: str | None) -> list[tuple[str, str, str]]:
@@ -693,15 +763,27 @@ class _Engine:
                 task["errors"] = [make_error("encoding-error", note=note)]
                 task["valid"] = False
                 return self._finish(task, started)
-            bar = readers.progress_bar(source.size, self.progress, "scanning")
-            scan = readers.scan_bytes(source.path, bar.update if bar else None)
-            if bar:
-                bar.close()
+            # the byte scan (blank lines, NUL, decomposed text) runs beside the fast pass's COPY
+            scanned: dict = {}
+
+            def scan_file() -> None:
+                try:
+                    scanned["scan"] = readers.scan_bytes(source.path)
+                except BaseException as exc:  # re-raised in the main thread
+                    scanned["error"] = exc
+
+            thread = threading.Thread(target=scan_file, daemon=True)
+            thread.start()
+            width = len(layout.labels) if layout.labels else len(self.schema["fields"])
+            fast = self._fast(layout, thread, scanned, width, task)
+            thread.join()
+            if "error" in scanned:
+                raise scanned["error"]
+            scan = scanned["scan"]
             if scan.has_nul:
                 raise InvalidInput(f"{source.path.name} contains NUL bytes: it is a binary file, not CSV text",
                                    hint="for UTF-16 text without a byte order mark pass --encoding utf-16")
-            width = len(layout.labels) if layout.labels else len(self.schema["fields"])
-            if self._fast(layout, scan, width, task):
+            if fast:
                 return self._finish(task, started)
         self.staged = self._stage(layout, scan)
         staged = self.staged
@@ -1104,77 +1186,94 @@ class _Engine:
 
     # --- the fast pass --------------------------------------------------------------------------
 
-    def _fast(self, layout, scan, width: int, task: dict) -> bool:
-        """Try the one-pass CSV->Parquet path; True if it proved the file valid."""
+    def _fast(self, layout, thread: threading.Thread, scanned: dict, width: int, task: dict) -> bool:
+        """Try the one-pass CSV->Parquet path; True if it proved the file valid.
+
+        Every cell must pass a cheap check that implies frictionless accepts it with the same value, and
+        every row-local constraint must hold, else ``error()`` aborts the COPY and the exact pass runs.
+        The byte scan running in ``thread`` then confirms DuckDB saw every line (no blank line skipped).
+        """
         schema, fields = self.schema, self.schema["fields"]
         if (self.checks["duplicate_row"] or self.checks["pick"] or self.checks["skip"]
                 or schema.get("fieldsMatch", "exact") != "exact" or not self.dialect.header
                 or self.dialect.comment_char or self.dialect.comment_rows
                 or [nfc(label) for label in layout.labels] != [nfc(f["name"]) for f in fields]):
             return False
+        written = self._fast_copy(layout, width, normalize=False)
+        thread.join()
+        scan = scanned.get("scan")
+        if scan is None or scan.has_nul:
+            return False
+        if scan.has_combining and written is not None:
+            written = self._fast_copy(layout, width, normalize=True)
+        if written is None or written == 0 or not readers.records_match(scan, layout, written):
+            return False
         if scan.has_cr and not _all_crlf(self.source.path):
             return False
-        plans = [Plan(i + 1, f, i + 1, field_missing_values(schema, f), True) for i, f in enumerate(fields)]
-        for plan in plans:
-            if plan.type in PY_ONLY_TYPES or (plan.type == "string" and plan.field.get("format") != "default"):
-                return False
-            if "pattern" in plan.constraints and pattern_plan(plan.constraints["pattern"])[0] is None:
-                return False
+        out = Path(self.tmpdir) / "fast.parquet"
+        pq = f"read_parquet({sql_str(str(out))})"
+        if not self._fast_keys(pq, self._fast_plans()):
+            out.unlink(missing_ok=True)
+            return False
+        self.fast_parquet = out
+        self.plans = self._fast_plans()
+        task["labels"] = list(layout.labels)
+        task["stats"].update({"fields": len(fields), "rows": written})
+        return True
+
+    def _fast_plans(self) -> list[Plan]:
+        schema = self.schema
+        return [Plan(i + 1, f, i + 1, field_missing_values(schema, f), True) for i, f in enumerate(schema["fields"])]
+
+    def _fast_copy(self, layout, width: int, *, normalize: bool) -> int | None:
+        """The COPY of the fast pass; the number of rows written, or None if a cell needs the exact pass."""
+        plans = self._fast_plans()
         natives = self._native_numbers(plans)
         nullstr = plans[natives[0]].missing if natives else None
         types = ["DOUBLE" if i in natives else "VARCHAR" for i in range(len(plans))]
         relation = readers.duckdb_csv(self.source, layout, width, types=types, nullstr=nullstr,
                                       varchar=[i for i in range(len(plans)) if i not in natives])
         if relation is None:
-            return False
-        selects, checks = [], []
+            return None
+        selects, blank = [], []
         for i, plan in enumerate(plans):
-            j = plan.j
+            c = f"c{plan.j}"
             if i in natives:
-                v = f"c{j}"
-                selects.append(f"c{j} AS {ident(plan.name)}")
+                missing, ok, value = f"({c} IS NULL)", "true", c
             else:
-                c = f"nfc_normalize(c{j})" if scan.has_combining else f"c{j}"
-                miss = missing_sql(plan, c, None)
-                value, state = cell_sql(plan, c, None)
-                selects.append(f"CASE WHEN {miss} THEN NULL WHEN ({state}) = {OK} THEN {value} "
-                               f"ELSE error('cell needs the exact pass') END AS {ident(plan.name)}")
-                v = ident(plan.name)
-            if i in natives:
-                v = ident(plan.name)
+                if normalize:
+                    c = f"nfc_normalize({c})"
+                quick = fast_cell_sql(plan, c)
+                if quick is None:
+                    return None
+                ok, value = quick
+                missing = missing_sql(plan, c, None)
+            broken = []
             if plan.constraints.get("required"):
-                checks.append(f"{v} IS NULL")
-            for name, cond, _note in constraint_sql(plan, v, None):
+                broken.append("true")
+            rules = []
+            for name, cond, _note in constraint_sql(plan, "__v", None):
                 if name == "pattern":
-                    re2, sensitive = pattern_plan(plan.constraints["pattern"])
-                    plain = f"NOT contains({v}, chr(10))"
-                    if sensitive:
-                        plain += f" AND regexp_full_match({v}, '[\\x20-\\x7e\\t\\r\\f]*')"
-                    cond = f"NOT ({plain} AND regexp_matches({v}, {sql_str(re2)}))"
-                checks.append(f"({v} IS NOT NULL AND coalesce({cond}, true))")
-        checks.append("(" + " AND ".join(f"{ident(p.name)} IS NULL" for p in plans) + ")")
+                    cond = fast_pattern_sql(plan.constraints["pattern"], "__v")
+                    if cond is None:
+                        return None
+                rules.append(f"coalesce({cond}, true)")
+            check = " OR ".join(rules).replace("__v", f"({value})") if rules else "false"
+            selects.append(
+                f"CASE WHEN {missing} THEN {'error(' + sql_str('required') + ')' if broken else 'NULL'} "
+                f"WHEN NOT coalesce({ok}, false) OR ({check}) THEN error('exact pass needed') "
+                f"ELSE ({value})::{duckdb_type(plan.field)} END AS {ident(plan.name)}")
+            blank.append(missing)
+        where = f"CASE WHEN {' AND '.join(blank)} THEN error('blank row') ELSE true END"
         out = Path(self.tmpdir) / "fast.parquet"
         try:
             with self._bar("validating"):
-                written = self.con.execute(
-                    f"COPY (SELECT {', '.join(selects)} FROM {relation}) TO {sql_str(str(out))} "
-                    f"(FORMAT parquet, COMPRESSION zstd)").fetchone()[0]
+                return self.con.execute(
+                    f"COPY (SELECT {', '.join(selects)} FROM {relation} WHERE {where}) TO {sql_str(str(out))} "
+                    f"(FORMAT parquet, {PARQUET_OPTIONS})").fetchone()[0]
         except duckdb.Error:
             out.unlink(missing_ok=True)
-            return False
-        if written == 0 or not readers.records_match(scan, layout, written):
-            out.unlink(missing_ok=True)
-            return False
-        pq = f"read_parquet({sql_str(str(out))})"
-        bad = self.con.execute(f"SELECT count(*) FROM {pq} WHERE {' OR '.join(checks)}").fetchone()[0]
-        if bad or not self._fast_keys(pq, plans):
-            out.unlink(missing_ok=True)
-            return False
-        self.fast_parquet = out
-        self.plans = plans
-        task["labels"] = list(layout.labels)
-        task["stats"].update({"fields": len(fields), "rows": written})
-        return True
+            return None
 
     def _native_numbers(self, plans: list[Plan]) -> list[int]:
         """Number fields DuckDB's CSV reader may parse itself: same missing values, same decimal char."""
@@ -1187,20 +1286,21 @@ class _Engine:
         return [i for i in candidates if plans[i].missing == missing]
 
     def _fast_keys(self, pq: str, plans: list[Plan]) -> bool:
+        """Unique fields and the primary key in one scan of the Parquet (a hash collision only sends the
+        file to the exact pass); foreign keys by anti-join."""
         by_name = {p.name: p for p in plans}
+        counts = []
         for plan in plans:
             if plan.constraints.get("unique"):
                 col = ident(plan.name)
-                if self.con.execute(f"SELECT 1 FROM {pq} WHERE {col} IS NOT NULL GROUP BY {col} "
-                                    f"HAVING count(*) > 1 LIMIT 1").fetchone():
-                    return False
+                counts.append(f"count({col}) - count(DISTINCT {col})")
         pk = self.schema["primaryKey"]
         if pk:
             cols = ", ".join(ident(k) for k in pk)
-            allnull = " AND ".join(f"{ident(k)} IS NULL" for k in pk)
-            if self.con.execute(f"SELECT 1 FROM {pq} GROUP BY {cols} HAVING count(*) > 1 OR "
-                                f"bool_or({allnull}) LIMIT 1").fetchone():
-                return False
+            counts.append(f"count(*) - count(DISTINCT hash({cols}))")
+            counts.append("count(*) FILTER (WHERE " + " AND ".join(f"{ident(k)} IS NULL" for k in pk) + ")")
+        if counts and any(self.con.execute(f"SELECT {', '.join(counts)} FROM {pq}").fetchone()):
+            return False
         for index, fk in enumerate(self.schema.get("foreignKeys", [])):
             lookup = self._lookup_fast(pq, fk, index, by_name)
             if lookup is None:
@@ -1244,7 +1344,7 @@ class _Engine:
         cols = ", ".join(f"v{p.j}::{duckdb_type(p.field)} AS {ident(p.name)}" for p in self.plans if p.schema_field)
         with self._bar("writing parquet"):
             self.con.execute(f"COPY (SELECT {cols} FROM {self.typed} ORDER BY __rn) TO {sql_str(str(path))} "
-                             f"(FORMAT parquet, COMPRESSION zstd)")
+                             f"(FORMAT parquet, {PARQUET_OPTIONS})")
 
 
 def _all_crlf(path: Path) -> bool:

@@ -372,6 +372,26 @@ def test_create_patch_update_delete(site, anon):
     assert editor.action.package_show(id="new-one")["state"] == "deleted"
 
 
+def test_resource_patch_update_delete(site, anon):
+    editor = client(site, "editor1")
+    editor.action.package_create(name="links-only", owner_org="so-tnmt")
+    res = editor.action.resource_create(package_id="links-only", url="https://example.org/a.pdf", name="A")
+    patched = editor.action.resource_patch(id=res["id"], description="Bản đồ quận")
+    assert patched["description"] == "Bản đồ quận" and patched["url"] == res["url"] and patched["name"] == "A"
+    updated = editor.action.resource_update(id=res["id"], url="https://example.org/b.docx")
+    assert updated["url"] == "https://example.org/b.docx" and updated["format"] == "DOCX"
+    assert updated["name"] == "" and updated["id"] == res["id"], "resource_update replaces the fields"
+    derived = anon.action.package_show(id="lake-water")["resources"][0]["id"]
+    with pytest.raises(ValidationError):
+        editor.action.resource_patch(id=derived, name="renamed")
+    with pytest.raises(NotAuthorized):
+        client(site, "teacher").action.resource_delete(id=res["id"])
+    editor.action.resource_delete(id=res["id"])
+    assert anon.action.package_show(id="links-only")["resources"] == []
+    with pytest.raises(NotFound):
+        anon.action.resource_show(id=res["id"])
+
+
 def test_organization_member_create(site):
     with pytest.raises(NotAuthorized):
         client(site, "editor1").action.organization_member_create(id="so-tnmt", username="newbie", role="editor")

@@ -151,14 +151,18 @@ def test_run_due_and_schedules(catalog, tmp_path):
     folder = tmp_path / "pipes"
     folder.mkdir()
     write(folder, GOOD_CSV)
-    (folder / "manual.yaml").write_text(PIPELINE.replace("schedule: daily\n", "").replace("name: visits",
-                                                                                         "name: manual"),
-                                        encoding="utf-8")
+    write(folder, GOOD_CSV, PIPELINE.replace("schedule: daily\n", "").replace("name: visits", "name: manual"),
+          name="manual.yaml")
     assert [p.name for p, _ in due_pipelines(catalog, folder)] == ["visits.yaml"]
     results = run_due(catalog, folder)
     assert [r.status for r in results] == ["published"]
     assert due_pipelines(catalog, folder) == []  # just ran: the next daily moment has not come
     assert list_runs(catalog, "visits")[0]["trigger"] == "due"
+    (folder / "broken.yaml").write_text("source: {path: x.csv}\n", encoding="utf-8")  # no target
+    for _ in range(2):
+        results = run_due(catalog, folder)
+        assert [r.status for r in results] == ["failed"] and "missing required key 'target'" in results[0].error
+    assert len(list_runs(catalog, "broken")) == 1  # recorded once, not at every look
 
 
 def test_privacy_gate_refuses_and_override_is_audited(catalog, tmp_path):

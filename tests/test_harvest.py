@@ -162,5 +162,5 @@ def test_harvested_download_links_are_immutable(portal, local):
     source = api.action.package_show(id="bus-stops")
     provenance = local.get_dataset("bus-stops")["extras"]["_ckan"]["harvest"]
     assert provenance["source"] == server.url and provenance["package_id"] == source["id"]
-    assert provenance["resource_fingerprint"][0].endswith("/datasets/bus-stops/versions/1/data.csv")
+    assert provenance["resource_fingerprint"][0].endswith("/datasets/bus-stops/versions/1/data.parquet")
     assert Path(local.version_file(local.latest_version("bus-stops"))).is_file()

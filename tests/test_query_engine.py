@@ -207,3 +207,14 @@ def test_limits_from_config() -> None:
     defaults = QueryLimits()
     assert (defaults.timeout, defaults.max_rows, defaults.download_bytes, defaults.memory_mb) == (
         5.0, 1000, 100_000_000, 512)
+
+
+def test_long_words_do_not_slow_the_table_lookup(engine: QueryEngine) -> None:
+    started = time.monotonic()
+    result = engine.query("SELECT length('" + "x" * 19_000 + "') AS n")
+    assert result.rows == [[19_000]] and time.monotonic() - started < 1.0
+
+
+def test_deep_nesting_is_a_plain_error(engine: QueryEngine) -> None:
+    error = error_of(engine, "SELECT " + "(" * 5000 + "1" + ")" * 5000)
+    assert error.code == "sql_error" and "nested too deeply" in error.message and "SET" not in error.message

@@ -285,6 +285,6 @@ def test_run_request_in_process(data_dir: Path) -> None:
 
 def test_worker_environment_is_clean() -> None:
     env = qw.worker_environment()
-    assert set(env) == {"PATH", "LANG", "HOME", "TZ", "MALLOC_ARENA_MAX"}
+    assert set(env) == {"PATH", "LANG", "HOME", "TZ", "MALLOC_ARENA_MAX", "ARROW_DEFAULT_MEMORY_POOL"}
     assert not any("proxy" in k.lower() for k in env)
     assert os.environ.get("PATH") != "" and env["HOME"] == "/nonexistent"

@@ -66,16 +66,6 @@ def opendata(home: Path, *args: str) -> subprocess.CompletedProcess:
 
 def publish_cli(home: Path, csv: Path, dataset: str = "air-quality") -> None:
     """The real path: ``opendata init``, ``org add``, ``publish --schema``."""
-    import importlib.util
-
-    if importlib.util.find_spec("pipelines.validate") is None:  # TEMPORARY until the validation engine lands
-        catalog = Catalog(home)
-        catalog.init()
-        if catalog.find_org("so-tnmt") is None:
-            catalog.add_org("so-tnmt", "Sở Tài nguyên và Môi trường")
-        publish_direct(catalog, csv, dataset)
-        catalog.dispose()
-        return
     for args in (("init",), ("org", "add", "so-tnmt", "--title", "Sở Tài nguyên và Môi trường")):
         done = opendata(home, *args)
         assert done.returncode == 0 or "already exists" in done.stderr, done.stderr

@@ -71,7 +71,8 @@ def test_searches_columns_tags_organisation_and_prefixes(cat: Catalog) -> None:
     assert names(search(cat, "day du co dau")) == ["truong-hoc"]     # column description
     assert set(names(search(cat, "ngập lụt"))) == {"ngap-dong-da", "ngap-dong-da-cu"}  # tag
     assert set(names(search(cat, "tai nguyen moi truong"))) == {"ngap-dong-da", "ngap-dong-da-cu"}  # org
-    assert names(search(cat, "mam no")) == ["truong-hoc"]            # a word being typed ("mầm non")
+    assert names(search(cat, "mầm non thc")) == ["truong-hoc"]       # a word being typed ("THCS")
+    assert search(cat, "ng")["count"] == 0                            # short words match only whole words
     assert search(cat, "khongcotu")["count"] == 0
 
 
@@ -158,3 +159,19 @@ def test_results_are_copies_with_formats(cat: Catalog) -> None:
     assert search(cat, "truong hoc")["results"][0]["title"] == "Danh sách trường học"
     search_mod.invalidate()
     assert search(cat, "truong hoc")["count"] == 1
+
+
+def test_coverage_and_allowed_column_values_are_searched(cat: Catalog) -> None:
+    cat.create_dataset(
+        "bui-min", "so-tnmt", title="Bụi mịn PM2.5", spatial_coverage="Quận Hoàn Kiếm",
+        schema={"fields": [{"name": "district", "type": "string",
+                            "constraints": {"enum": ["Cầu Giấy", "Tây Hồ"]}}]})
+    assert names(search(cat, "tay ho")) == ["bui-min"]
+    assert names(search(cat, "hoàn kiếm")) == ["bui-min"]
+
+
+def test_words_together_rank_above_words_apart(cat: Catalog) -> None:
+    cat.create_dataset("apart", "so-gddt", title="Giấy phép xây dựng", description="Cấp tại quận Cầu Diễn.")
+    cat.create_dataset("together", "so-gddt", title="Giấy phép", description="Cấp tại quận Cầu Giấy.")
+    ranked = names(search(cat, "cau giay"))
+    assert ranked.index("together") < ranked.index("apart")

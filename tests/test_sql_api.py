@@ -16,9 +16,10 @@ from pathlib import Path
 import pyarrow.parquet as pq
 import pytest
 import requests
-from conftest import ServerProcess
 from openpyxl import load_workbook
 from test_query_support import CHECKER, air_csv, publish_cli
+
+from conftest import ServerProcess
 
 PROXY_SECRET = "http://opendata:pr0xy-s3cret@proxy.invalid:3128"
 SERVER_ENV = {
@@ -230,3 +231,42 @@ def test_busy_gets_429_and_pages_are_not_starved(home: Path) -> None:
         assert alive.json()["rows"] == [[42]] and time.monotonic() - started < 1.0
     finally:
         srv.stop()
+
+
+# -- page helpers (no server) -------------------------------------------------------------------------------------------
+def test_chart_geometry() -> None:
+    from web.views.sql import chart
+
+    columns = [{"name": "district", "type": "VARCHAR"}, {"name": "n", "type": "BIGINT"},
+               {"name": "avg", "type": "DECIMAL(10,2)"}]
+    rows = [["Ba Đình", 10, 2.5], ["Đống Đa", 20, -1.0], ["Hoàn Kiếm", None, 3.0]]
+    bars = chart(columns, rows, None, None, None)
+    assert (bars["kind"], bars["x"], bars["y"]) == ("bar", "district", "n")
+    heights = [m["h"] for m in bars["marks"]]
+    assert heights[1] == pytest.approx(2 * heights[0]) and heights[2] == 0
+    assert bars["marks"][1]["y"] == bars["top"]  # the tallest bar reaches the top of the plot
+    line = chart(columns, rows, "line", "district", "avg")
+    assert line["kind"] == "line" and line["low"] == -1.0 and len(line["line"].split()) == 3
+    assert chart([{"name": "a", "type": "VARCHAR"}], [["x"]], None, None, None) is None
+    assert chart(columns[:1] + [{"name": "s", "type": "VARCHAR"}], [["x", "y"]], None, None, None) is None
+
+
+def test_examples_follow_the_schema(tmp_path: Path) -> None:
+    from catalog.metadata import Catalog
+    from catalog.query import Table
+    from web import create_app
+    from web.views.sql import examples
+
+    schema = json.loads((CHECKER.parents[2] / "tools" / "air_quality.schema.json").read_text(encoding="utf-8"))
+    table = Table(name="air-quality", dataset="air-quality", version=1, latest=True, files=(), alias="air_quality",
+                  schema=schema)
+    Catalog(tmp_path / "home").init()
+    app = create_app(tmp_path / "home", {"RATELIMIT_ENABLED": False})
+    with app.test_request_context("/sql"):
+        found = examples(table)
+    sqls = [e["sql"] for e in found]
+    assert sqls[0] == "SELECT * FROM air_quality LIMIT 10" and sqls[-1] == "SUMMARIZE air_quality"
+    assert any("GROUP BY district" in s for s in sqls) and any("avg(pm25)" in s for s in sqls)
+    assert any("date_trunc('month', observed_at)" in s for s in sqls)
+    assert any("Quận/Huyện" in e["title"] for e in found)
+

@@ -7,8 +7,9 @@ import os
 from pathlib import Path
 
 import pytest
-from conftest import ServerProcess
 from test_query_support import air_csv, publish_cli
+
+from conftest import ServerProcess
 
 CHROMIUM = Path("/usr/bin/chromium")
 ARGS = ["--headless", "--no-sandbox", "--disable-gpu", "--disable-background-networking",

@@ -203,6 +203,7 @@ PATHS: dict[str, Any] = {
     }},
     "/api/v1/datasets": {"get": {
         "tags": ["Datasets"], "operationId": "searchDatasets", "summary": "Search datasets, with facets",
+        "x-example-query": [["q", "dong da"], ["organization", EXAMPLE_ORG]],
         "description": (
             "Full-text search over titles, descriptions, tags, organisations and column names. Accent-"
             "insensitive and tone-aware: `q=dong da` finds “Đống Đa”, and exact tones rank first. Facet filters "
@@ -242,6 +243,7 @@ PATHS: dict[str, Any] = {
     }},
     "/api/v1/datasets/{name}/rows": {"get": {
         "tags": ["Rows"], "operationId": "getRows", "summary": "Rows of the latest version: filter, sort, page",
+        "x-example-query": [["district", "Đống Đa"], ["pm25__gt", "50"], ["sort", "-pm25"], ["limit", "5"]],
         "description": (
             "Keyset pagination: follow `next` (or `next_url`) until it is null; pages never skip or repeat rows, "
             "and deep pages are as fast as the first. `total` counts every matching row." + FILTERS_DOC),
@@ -262,6 +264,7 @@ PATHS: dict[str, Any] = {
     }},
     "/api/v1/datasets/{name}/columns/{column}/counts": {"get": {
         "tags": ["Rows"], "operationId": "getValueCounts", "summary": "Most frequent values of a column",
+        "x-example-query": [["pm25__gt", "100"]],
         "description": "Among the rows the filters select (all rows without filters)." + FILTERS_DOC,
         "parameters": [
             NAME,
@@ -321,6 +324,7 @@ PATHS: dict[str, Any] = {
     "/datasets/{name}/explore.{format}": {"get": {
         "tags": ["Downloads"], "operationId": "downloadView",
         "summary": "Download this view: the filtered, sorted rows of the latest version",
+        "x-example-query": [["district", "Đống Đa"], ["_sort", "-pm25"]],
         "description": "The rows the explorer shows for the same query string, all of them." + FILTERS_DOC,
         "parameters": [
             NAME, FORMAT,

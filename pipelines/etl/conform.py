@@ -57,7 +57,10 @@ def convert_sql(col: str, source: str, field: dict) -> str:
 
 
 def conform(con: duckdb.DuckDBPyConnection, table: str, schema: dict, out: str, after: str) -> int:
-    """Create ``out`` from ``table`` with the schema's fields, typed; returns its row count."""
+    """Create the view ``out`` over ``table`` with the schema's fields, typed; returns its row count.
+
+    Only the columns that need converting are checked (one counting query; examples only on failure).
+    """
     fields = schema.get("fields", [])
     described = {r[0]: str(r[1]) for r in con.execute(f"DESCRIBE {table}").fetchall()}
     names = [f["name"] for f in fields]
@@ -73,32 +76,37 @@ def conform(con: duckdb.DuckDBPyConnection, table: str, schema: dict, out: str, 
                            hint="rename/select/drop/derive columns so the output has exactly the fields: "
                                 + ", ".join(names))
     exprs = {f["name"]: convert_sql(ident(f["name"]), described[f["name"]], f) for f in fields}
-    checks = []
-    for name, expr in exprs.items():
-        col = ident(name)
-        bad = f"{col} IS NOT NULL AND ({expr}) IS NULL"
-        if described[name].upper() == "VARCHAR":
-            bad = f"{col} IS NOT NULL AND trim({col}) <> '' AND ({expr}) IS NULL"
-        checks.append(f"count(*) FILTER (WHERE {bad})")
-        checks.append(f"list_slice(list(DISTINCT {col}::VARCHAR) FILTER (WHERE {bad}), 1, 3)")
-    found = con.execute(f"SELECT {', '.join(checks)} FROM {table}").fetchone()
-    problems = []
-    for i, field in enumerate(fields):
-        count, examples = found[2 * i], found[2 * i + 1]
-        if count:
-            shown = ", ".join(repr(e[:30]) for e in examples or [])
+    converting = [f for f in fields if exprs[f["name"]] != ident(f["name"])]
+    bad = {f["name"]: _bad_sql(f["name"], exprs[f["name"]], described[f["name"]]) for f in converting}
+    if converting:
+        counts = con.execute("SELECT " + ", ".join(f"count(*) FILTER (WHERE {bad[f['name']]})" for f in converting)
+                             + f" FROM {table}").fetchone()
+        problems = []
+        for field, count in zip(converting, counts, strict=True):
+            if not count:
+                continue
+            examples = con.execute(f"SELECT DISTINCT {ident(field['name'])}::VARCHAR FROM {table} "
+                                   f"WHERE {bad[field['name']]} LIMIT 3").fetchall()
+            shown = ", ".join(repr(e[:30]) for (e,) in examples)
             problems.append(f"{field['name']!r}: {count:,} value(s) are not a plain {field.get('type', 'string')} "
                             f"(e.g. {shown})")
-    if problems:
-        raise ConformError(f"the output {after} does not fit the schema's types: " + "; ".join(problems),
-                           hint="add a cast step (locale: vi reads 1.234,5 and 05/09/2024)")
-    blank_to_null = {f["name"] for f in fields if described[f["name"]].upper() == "VARCHAR"}
+        if problems:
+            raise ConformError(f"the output {after} does not fit the schema's types: " + "; ".join(problems),
+                               hint="add a cast step (locale: vi reads 1.234,5 and 05/09/2024)")
     items = []
     for field in fields:
         name = field["name"]
         expr = exprs[name]
-        if name in blank_to_null and duck_type(field) != "VARCHAR":
+        if described[name].upper() == "VARCHAR" and duck_type(field) != "VARCHAR":
             expr = f"CASE WHEN trim({ident(name)}) = '' THEN NULL ELSE {expr} END"
         items.append(f"{expr} AS {ident(name)}")
-    con.execute(f"CREATE TABLE {out} AS SELECT {', '.join(items)} FROM {table}")
+    con.execute(f"CREATE VIEW {out} AS SELECT {', '.join(items)} FROM {table}")
     return con.execute(f"SELECT count(*) FROM {out}").fetchone()[0]
+
+
+def _bad_sql(name: str, expr: str, source: str) -> str:
+    """A value present in the output that the conversion cannot read."""
+    col = ident(name)
+    if source.upper() == "VARCHAR":
+        return f"{col} IS NOT NULL AND trim({col}) <> '' AND ({expr}) IS NULL"
+    return f"{col} IS NOT NULL AND ({expr}) IS NULL"

@@ -41,6 +41,7 @@ CONTENT_TYPES = {"text/csv": "csv", "application/json": "json", "application/vnd
                  "text/tab-separated-values": "tsv", "application/x-ndjson": "ndjson"}
 XLSX_MAX_UNCOMPRESSED = 1 << 30  # a spreadsheet inflating past 1 GB is refused (zip bomb)
 BATCH = 50_000
+DISTINCT_CHECK = 100_000  # a text column with at most this many distinct values is NFC-checked in Python
 USER_AGENT = "hanoi-opendata-etl/0.1"
 
 
@@ -70,6 +71,7 @@ def extract(pipeline: Pipeline, con: duckdb.DuckDBPyConnection, work_dir: Path, 
     """Load the source into ``table``; ``consumed`` lists input hashes already taken (``pick: new``)."""
     source = pipeline.source
     kind = pipeline.source_kind
+    final, table = table, f"{table}_raw"
     if kind == "path":
         files = pick_files(pipeline, consumed)
         if not files:
@@ -99,9 +101,9 @@ def extract(pipeline: Pipeline, con: duckdb.DuckDBPyConnection, work_dir: Path, 
         fmt = "sql"
     else:
         inputs, fmt = load_dataset(con, catalog, source, table)
-    columns = normalise_table(con, table)
+    columns = normalise_table(con, table, final)
     check_columns(pipeline, columns)
-    return Extracted(table, columns, inputs, fingerprint_of(inputs), sum(i.get("bytes", 0) for i in inputs), fmt)
+    return Extracted(final, columns, inputs, fingerprint_of(inputs), sum(i.get("bytes", 0) for i in inputs), fmt)
 
 
 # -- files ----------------------------------------------------------------------------------------------------------
@@ -153,12 +155,12 @@ def load_files(con: duckdb.DuckDBPyConnection, files: list[Path], source: dict, 
         columns = [r[0] for r in con.execute(f"DESCRIBE {part}").fetchall()]
         if first_columns is None:
             first_columns = columns
-            con.execute(f"CREATE TABLE {table} AS SELECT * FROM {part}")
-        else:
-            if columns != first_columns:
-                raise SourceError(f"{path.name} has columns {columns} but {files[0].name} has {first_columns}",
-                                  hint="files taken together must share one layout")
-            con.execute(f"INSERT INTO {table} SELECT * FROM {part}")
+            con.execute(f"ALTER TABLE {part} RENAME TO {table}")
+            continue
+        if columns != first_columns:
+            raise SourceError(f"{path.name} has columns {columns} but {files[0].name} has {first_columns}",
+                              hint="files taken together must share one layout")
+        con.execute(f"INSERT INTO {table} SELECT * FROM {part}")
         con.execute(f"DROP TABLE {part}")
     return fmt
 
@@ -420,15 +422,32 @@ def resolve_version(catalog: Catalog, dataset: str, number: int | None) -> dict:
 
 
 # -- layout ---------------------------------------------------------------------------------------------------------
-def normalise_table(con: duckdb.DuckDBPyConnection, table: str) -> dict[str, str]:
-    """NFC column names and text values (a decomposed 'Đống Đa' matches no enum and no join)."""
-    described = con.execute(f"DESCRIBE {table}").fetchall()
+def normalise_table(con: duckdb.DuckDBPyConnection, raw: str, view: str) -> dict[str, str]:
+    """A view over ``raw`` with NFC column names and text (a decomposed 'Đống Đa' matches no enum, no join).
+
+    NFC costs about 3 s per million non-ASCII values, so it is applied only where it changes something: ASCII
+    columns are skipped, and a column with few distinct values (station and district names) is checked value by
+    value in Python first. The view is lazy: the work happens once, when the rows are finally written.
+    """
+    described = con.execute(f"DESCRIBE {raw}").fetchall()
     names = unique_names([unicodedata.normalize("NFC", r[0]).strip() for r in described])
+    texts = [r[0] for r in described if r[1] == "VARCHAR"]
+    needs: set[str] = set()
+    if texts:
+        flags = con.execute("SELECT " + ", ".join(f"bool_or(strlen({ident(c)}) <> length({ident(c)}))"
+                                                  for c in texts) + f" FROM {raw}").fetchone()
+        for column, non_ascii in zip(texts, flags, strict=True):
+            if not non_ascii:
+                continue
+            values = con.execute(f"SELECT DISTINCT {ident(column)} FROM {raw} LIMIT {DISTINCT_CHECK + 1}").fetchall()
+            if len(values) > DISTINCT_CHECK or not all(v is None or unicodedata.is_normalized("NFC", v)
+                                                       for (v,) in values):
+                needs.add(column)
     items = []
-    for (old, kind, *_), new in zip(described, names, strict=True):
-        value = f"nfc_normalize({ident(old)})" if kind == "VARCHAR" else ident(old)
+    for (old, _kind, *_), new in zip(described, names, strict=True):
+        value = f"nfc_normalize({ident(old)})" if old in needs else ident(old)
         items.append(f"{value} AS {ident(new)}")
-    con.execute(f"CREATE OR REPLACE TABLE {table} AS SELECT {', '.join(items)} FROM {table}")
+    con.execute(f"CREATE VIEW {view} AS SELECT {', '.join(items)} FROM {raw}")
     return {new: kind for (_, kind, *_), new in zip(described, names, strict=True)}
 
 

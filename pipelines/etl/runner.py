@@ -42,7 +42,7 @@ from pipelines.etl.definition import (
     pipeline_name_of,
 )
 from pipelines.etl.extract import SourceError, extract, raise_drift
-from pipelines.etl.steps import STEPS, apply
+from pipelines.etl.steps import STEPS, apply, is_table
 from pipelines.etl.steps.base import StepError, first_line, literal
 from pipelines.publish import PublishResult, catalog_references, publish, resolve_dataset_schema
 
@@ -118,13 +118,15 @@ class _Outcome(Exception):
 def open_engine(work_dir: Path) -> duckdb.DuckDBPyConnection:
     spill = work_dir / "spill"
     spill.mkdir(exist_ok=True)
-    return duckdb.connect(":memory:", config={
+    con = duckdb.connect(":memory:", config={
         "memory_limit": os.environ.get(MEMORY_ENV, "1GB"),
         "temp_directory": str(spill),
         "autoinstall_known_extensions": False,
         "autoload_known_extensions": False,
         "allow_community_extensions": False,
     })
+    con.execute("SET enable_progress_bar = false")
+    return con
 
 
 def lock_down(con: duckdb.DuckDBPyConnection, work_dir: Path) -> None:
@@ -132,6 +134,14 @@ def lock_down(con: duckdb.DuckDBPyConnection, work_dir: Path) -> None:
     con.execute(f"SET allowed_directories = [{literal(str(work_dir))}]")
     con.execute("SET enable_external_access = false")
     con.execute("SET lock_configuration = true")
+
+
+def drop_upstream(con: duckdb.DuckDBPyConnection, keep: set[str]) -> None:
+    """Once a step's result is a table, what it was computed from is no longer needed: free the memory."""
+    objects = con.execute("SELECT table_name, table_type FROM information_schema.tables").fetchall()
+    for name, kind in sorted(objects, key=lambda o: o[1] != "VIEW"):  # views first: they read the tables
+        if name not in keep:
+            con.execute(f"DROP {'VIEW' if kind == 'VIEW' else 'TABLE'} IF EXISTS {name}")
 
 
 # -- helpers ---------------------------------------------------------------------------------------------------------
@@ -313,7 +323,8 @@ def _execute(catalog: Catalog, pipeline: Pipeline, result: RunResult, *, dry_run
                     raise StepFailed(f"{_where(pipeline, spec)}: produced no rows (its input had {rows:,})",
                                      hint="check the step's condition; set publish.allow_empty: true if an empty "
                                           "dataset is right")
-                con.execute(f"DROP TABLE {table}")
+                if is_table(con, out):
+                    drop_upstream(con, keep={out, *references.values()})
                 table, rows = out, count
             if rows == 0 and not pipeline.publish.get("allow_empty"):
                 raise StepFailed(f"{_where(pipeline)}: the source has no rows",
@@ -325,7 +336,7 @@ def _execute(catalog: Catalog, pipeline: Pipeline, result: RunResult, *, dry_run
                 raise StepFailed(f"{_where(pipeline)}: {error.message}", hint=error.hint) from None
             output = work.file("output.parquet")
             con.execute(f"COPY final TO {literal(str(output))} (FORMAT parquet, COMPRESSION zstd)")
-            findings = privacy.check_schema(schema) + privacy.scan(con, "final")
+            findings = privacy.check_schema(schema) + privacy.scan(con, f"SELECT * FROM read_parquet({literal(str(output))})")
             result.findings = findings
             overridden = privacy.enforce(findings, override=override, what=f"pipeline {pipeline.label}: the output")
         finally:
@@ -349,7 +360,9 @@ def _execute(catalog: Catalog, pipeline: Pipeline, result: RunResult, *, dry_run
             result.recorded = published.status == "published" and result.run_id is not None
         else:
             extra = {"privacy_override": override} if override and publish_accepts_override() else {}
-            published = publish(catalog, output, dataset=dataset, org=pipeline.target.get("org"), schema=schema,
+            # A standard schema is passed by name, so the dataset records which standard it follows.
+            published = publish(catalog, output, dataset=dataset, org=pipeline.target.get("org"),
+                                schema=schema_name or schema,
                                 format="parquet", meta=meta, publisher=actor, origin=origin, note=note, **extra)
             if published.status == "published" and overridden and not extra:
                 catalog.audit(actor, "privacy.override", dataset=dataset,
@@ -431,13 +444,16 @@ def _dry_run(catalog: Catalog, pipeline: Pipeline, result: RunResult, output: Pa
 
 # -- schedules ---------------------------------------------------------------------------------------------------------
 def due_pipelines(catalog: Catalog, folder: str | Path, now: dt.datetime | None = None) -> list[tuple[Path, str]]:
-    """(file, why) for each pipeline in ``folder`` whose schedule is due; files without a schedule never are."""
+    """(file, why) for each pipeline in ``folder`` whose schedule is due; files without a schedule never are.
+
+    A file that does not load is listed too (its schedule cannot be read), with the problem as the reason.
+    """
     due = []
     for path in find_pipelines(folder):
         try:
             pipeline = load_pipeline(path)
-        except PipelineError:
-            due.append((path, "its file has problems (the run records them)"))
+        except PipelineError as error:
+            due.append((path, f"broken: {error}"))
             continue
         if not pipeline.schedule:
             continue
@@ -449,11 +465,20 @@ def due_pipelines(catalog: Catalog, folder: str | Path, now: dt.datetime | None 
 
 def run_due(catalog: Catalog, folder: str | Path, *, actor: str = "cli",
             log: Callable[[str], None] | None = None) -> list[RunResult]:
-    """Run every due pipeline of ``folder``, one after the other."""
+    """Run every due pipeline of ``folder``, one after the other.
+
+    A broken file fails every time it is looked at; it is recorded once (again only when its problem changes),
+    so a timer calling this every few minutes does not bury the history under copies of one failure.
+    """
     results = []
     for path, why in due_pipelines(catalog, folder):
         if log:
-            log(f"{path.name}: due ({why})")
+            log(f"{path.name}: {why if why.startswith('broken') else 'due (' + why + ')'}")
+        if why.startswith("broken: "):
+            last = runs.last_run(catalog, pipeline_name_of(path))
+            if last and last["status"] == "failed" and last["error"] == why[len("broken: "):]:
+                results.append(RunResult(pipeline_name_of(path), "failed", error=last["error"]))
+                continue
         results.append(run_pipeline(catalog, path, trigger="due", actor=actor, log=log))
     return results
 

@@ -216,16 +216,21 @@ def _properties(spec: dict, schema: dict) -> list[dict]:
              "description": prop.get("description", "")} for name, prop in schema.get("properties", {}).items()]
 
 
-def _example_url(operation: dict) -> str:
+def _example_command(operation: dict, base: str) -> str:
+    """A curl command that works as written (query values URL-encoded by curl itself)."""
     path = operation["path"]
     for param in operation.get("parameters", []):
         if param["in"] == "path":
             example = param.get("example", param["schema"].get("enum", [param["name"]])[0])
             path = path.replace("{" + param["name"] + "}", str(example))
-    return path
+    pairs = operation.get("x-example-query") or []
+    if not pairs:
+        return f"curl -s '{base}{path}'"
+    data = " ".join(f"--data-urlencode '{key}={value}'" for key, value in pairs)
+    return f"curl -sG '{base}{path}' {data}"
 
 
-def reference_model(spec: dict) -> dict:
+def reference_model(spec: dict, base: str) -> dict:
     """What the reference page shows, taken from the OpenAPI document."""
     operations = []
     for path, item in spec["paths"].items():
@@ -242,7 +247,7 @@ def reference_model(spec: dict) -> dict:
             operations.append({"id": op.get("operationId", ""), "method": method.upper(), "path": path,
                                "summary": op.get("summary", ""), "description": op.get("description", ""),
                                "tag": (op.get("tags") or [""])[0], "parameters": params, "responses": responses,
-                               "example": _example_url({"path": path, **op})})
+                               "example": _example_command({"path": path, **op}, base)})
     schemas = [{"name": name, "properties": _properties(spec, schema)}
                for name, schema in spec["components"]["schemas"].items()]
     return {"info": spec["info"], "operations": operations, "schemas": schemas}
@@ -251,7 +256,7 @@ def reference_model(spec: dict) -> dict:
 @bp.get("/api")
 def reference() -> Response:
     """The API reference page, rendered from the same OpenAPI document programs read."""
-    html = render_template("api.html", api=reference_model(openapi_spec()), base=base_url(), _=page_gettext)
+    html = render_template("api.html", api=reference_model(openapi_spec(), base_url()), _=page_gettext)
     return Response(html, mimetype="text/html")
 
 

@@ -875,6 +875,66 @@ def download_upload(package_id: str, resource_id: str, filename: str) -> Respons
     return response
 
 
+def change_resource(data: dict, *, replace: bool) -> dict:
+    """resource_update / resource_patch of a resource created through the API (the downloads of a version are
+    derived from it and cannot be edited); a new ``upload`` is published as a new version."""
+    resource_id = required(data, "id")
+    dataset, _ = find_resource(resource_id)
+    require_write(dataset["org"])
+    user = current_user()
+    entries = list(internal(dataset).get("resources") or [])
+    index = next((i for i, e in enumerate(entries) if e.get("id") == resource_id), None)
+    if index is None:
+        raise validation(id="this resource is a download of the dataset's latest version: publish a new "
+                            "version (resource_create with an upload) instead of editing it")
+    entry = dict(entries[index])
+    upload = request.files.get("upload") if request.method == "POST" else None
+    if upload is not None and upload.filename is not None:
+        fresh = publish_upload(dataset, user, upload, {**entry, **data})
+        entry.update({k: fresh[k] for k in ("kind", "filename", "version", "size", "hash", "mimetype",
+                                            "last_modified")})
+        entry.pop("url", None)
+    elif entry.get("kind") == "link" and (replace or "url" in data):
+        entry = link_entry({**({} if replace else entry), **data}, entry)
+    for key in ("name", "description"):
+        if key in data or replace:
+            entry[key] = str(data.get(key) or "")
+    if "format" in data and data.get("format"):
+        entry["format"] = str(data["format"]).strip().upper()
+    entries[index] = entry
+    fresh_dataset = catalog().get_dataset(dataset["name"])
+    catalog().update_dataset(dataset["name"], actor=user["name"], origin=origin(),
+                             extras=save_internal(fresh_dataset, user, resources=entries))
+    fresh_dataset = catalog().get_dataset(dataset["name"])
+    return next(r for r in resource_dicts(fresh_dataset, base_url()) if r["id"] == resource_id)
+
+
+@action("resource_update", write=True)
+def resource_update(data: dict) -> dict:
+    """Replace a resource's fields (a new ``upload`` becomes a new version of the dataset)."""
+    return change_resource(data, replace=True)
+
+
+@action("resource_patch", write=True)
+def resource_patch(data: dict) -> dict:
+    """Change only the given fields of a resource (``ckanapi load --upload-resources`` sends the file here)."""
+    return change_resource(data, replace=False)
+
+
+@action("resource_delete", write=True)
+def resource_delete(data: dict) -> None:
+    """Remove a resource created through the API (the dataset's versions themselves are immutable)."""
+    resource_id = required(data, "id")
+    dataset, _ = find_resource(resource_id)
+    user = require_write(dataset["org"])
+    entries = [e for e in internal(dataset).get("resources") or [] if e.get("id") != resource_id]
+    if len(entries) == len(internal(dataset).get("resources") or []):
+        raise validation(id="the downloads of a version cannot be deleted; delete the dataset instead")
+    catalog().update_dataset(dataset["name"], actor=user["name"], origin=origin(),
+                             extras=save_internal(dataset, user, resources=entries))
+    return None
+
+
 @action("organization_member_create", write=True)
 def organization_member_create(data: dict) -> dict:
     """Give a user a role (editor or admin) in an organisation; needs an admin of it."""

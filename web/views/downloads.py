@@ -302,7 +302,9 @@ def explore_data(name: str, fmt: str) -> Response:
                                    fields=fields, bom=flag("bom"), excel=flag("excel"))
         size = out.stat().st_size
         body = [] if request.method == "HEAD" else _file_slices(out, [(b"", 0, size)])
-        response = Response(body, content_type=exports.MEDIA_TYPES[fmt], direct_passthrough=True)
+        # Not direct_passthrough: Werkzeug then wraps the body so that closing the response (which every WSGI
+        # server does, also when the client goes away) runs call_on_close and removes the work folder.
+        response = Response(body, content_type=exports.MEDIA_TYPES[fmt])
     except BaseException:
         work.close()
         raise

@@ -33,6 +33,7 @@ EXPLORE_LIMIT = 50
 EXPLORE_MAX_LIMIT = 1000
 VALUE_COUNTS_LIMIT = 50
 AUDIT_LIMIT = 100
+ENUM_SHOWN = 6  # allowed values listed in the data dictionary (all of them are in the schema download)
 EXCEL_MAX_ROWS = 1_048_575  # one sheet, minus the header row
 # Every version is downloadable in these formats (web/views/downloads.py serves them).
 DOWNLOAD_FORMATS = [("csv", "CSV"), ("parquet", "Parquet"), ("json", "JSON"), ("jsonl", "JSON Lines"),
@@ -273,7 +274,9 @@ def describe_constraints(field: dict) -> list[str]:
         if key in c:
             out.append(f"{_(label)} {c[key]}")
     if c.get("enum"):
-        out.append(f"{_('một trong')}: {', '.join(str(v) for v in c['enum'])}")
+        values = [str(v) for v in c["enum"]]
+        shown = ", ".join(values[:ENUM_SHOWN]) + (f", … (+{len(values) - ENUM_SHOWN})" if len(values) > ENUM_SHOWN else "")
+        out.append(f"{_('một trong')}: {shown}")
     return out
 
 
@@ -291,16 +294,16 @@ def data_dictionary(schema: dict) -> list[dict]:
             foreign[name] = f"{ref.get('resource') or ''}.{target}".strip(".")
     out = []
     for f in schema.get("fields") or []:
-        type_ = f.get("type", "string")
-        if f.get("format") and f.get("format") != "default":
-            type_ += f" ({f['format']})"
+        fmt = f.get("format") if f.get("format") not in (None, "", "default") else ""
         constraints = describe_constraints(f)
         if f.get("name") in primary:
             constraints.insert(0, _("Khoá chính"))
         if f.get("name") in foreign:
             constraints.append(f"{_('Khoá ngoại')} → {foreign[f['name']]}")
-        out.append({"name": f.get("name"), "title": f.get("title") or "", "type": type_,
-                    "constraints": constraints, "description": f.get("description") or ""})
+        out.append({"name": f.get("name"), "title": f.get("title") or "", "type": f.get("type", "string"),
+                    "format": fmt,
+                    "constraints": constraints, "description": f.get("description") or "",
+                    "schema_constraints": f.get("constraints") or {}})
     return out
 
 

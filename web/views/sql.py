@@ -16,8 +16,17 @@ from urllib.parse import urlencode
 from flask import Blueprint, Flask, Response, current_app, jsonify, render_template, request
 from werkzeug.wsgi import wrap_file
 
-from catalog.query import (FORMATS, MEDIA_TYPES, QueryEngine, QueryError, QueryLimits, QueryResult, Table,
-                           column_types, describe_limits)
+from catalog.query import (
+    FORMATS,
+    MEDIA_TYPES,
+    QueryEngine,
+    QueryError,
+    QueryLimits,
+    QueryResult,
+    Table,
+    column_types,
+    describe_limits,
+)
 from web import errors, i18n
 from web.context import get_catalog
 
@@ -171,6 +180,9 @@ def examples(table: Table) -> list[dict]:
         column = field["name"]
         return column if column.isidentifier() and column.islower() else '"' + column.replace('"', '""') + '"'
 
+    def label(field: dict) -> str:
+        return field.get("title") or field["name"]
+
     def looks_like_id(column: str) -> bool:
         lowered = column.lower()
         return lowered.endswith(("id", "_id", "code", "ma")) or lowered in ("lat", "lon", "latitude", "longitude")
@@ -183,17 +195,17 @@ def examples(table: Table) -> list[dict]:
     found = [{"title": i18n.gettext("10 dòng đầu"), "sql": f"SELECT * FROM {name} LIMIT 10"}]
     if category:
         col = ident(category)
-        found.append({"title": i18n.gettext("Số dòng theo {col}", col=category["name"]),
+        found.append({"title": i18n.gettext("Số dòng theo {col}", col=label(category)),
                       "sql": f"SELECT {col}, count(*) AS so_dong\nFROM {name}\nGROUP BY {col}\nORDER BY so_dong DESC"})
         if number:
             num = ident(number)
-            found.append({"title": i18n.gettext("Trung bình {num} theo {col}", num=number["name"],
-                                                col=category["name"]),
+            found.append({"title": i18n.gettext("Trung bình {num} theo {col}", num=label(number),
+                                                col=label(category)),
                           "sql": f"SELECT {col}, round(avg({num}), 2) AS trung_binh_{number['name']}\n"
                                  f"FROM {name}\nGROUP BY {col}\nORDER BY 2 DESC"})
     if moment:
         col = ident(moment)
-        found.append({"title": i18n.gettext("Số dòng theo tháng ({col})", col=moment["name"]),
+        found.append({"title": i18n.gettext("Số dòng theo tháng ({col})", col=label(moment)),
                       "sql": f"SELECT date_trunc('month', {col}) AS thang, count(*) AS so_dong\nFROM {name}\n"
                              f"GROUP BY thang\nORDER BY thang"})
     found.append({"title": i18n.gettext("Tóm tắt các cột"), "sql": f"SUMMARIZE {name}"})

@@ -24,6 +24,8 @@ from pipelines.etl.steps.base import StepError, StepInput, ident
 FUNCTIONS = {"sum": "sum", "count_distinct": "count(DISTINCT {})", "min": "min", "max": "max", "avg": "avg"}
 DEFAULT_K = 5
 
+MATERIALIZE = True  # small, and read again by the checks that follow
+
 OPTIONS = {
     "group_by": Opt("strs", required=True, doc="the columns to group by"),
     "count": Opt("str", doc="name of the column counting rows per group"),

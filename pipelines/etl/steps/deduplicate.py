@@ -10,6 +10,9 @@ from __future__ import annotations
 from pipelines.etl.options import Opt, as_list
 from pipelines.etl.steps.base import StepInput, ident
 
+NEEDS_TABLE = True  # 'first' means first in the input table's row order
+MATERIALIZE = True
+
 OPTIONS = {
     "key": Opt("strs", doc="the columns that identify a row (default: all columns, i.e. exact duplicates)"),
     "keep": Opt("str", default="first", choices=("first", "last"), doc="which duplicate stays"),

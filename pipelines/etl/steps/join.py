@@ -14,6 +14,9 @@ from __future__ import annotations
 from pipelines.etl.options import Opt, Problem
 from pipelines.etl.steps.base import StepError, StepInput, ident
 
+NEEDS_TABLE = True  # input order is kept through the table's rowid
+MATERIALIZE = True
+
 OPTIONS = {
     "dataset": Opt("str", required=True, doc="the reference dataset in the catalogue"),
     "version": Opt("int", minimum=1, doc="a version number (default: the latest)"),

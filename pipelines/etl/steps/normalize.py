@@ -13,6 +13,9 @@ from pipelines.etl.options import Opt, as_list
 from pipelines.etl.steps.base import StepError, StepInput, ident, select_list
 
 SPACE = r"[\s\x{00A0}\x{2000}-\x{200B}\x{202F}\x{3000}\x{FEFF}]"
+ODD_SPACE = r"[\t\n\r\f\v\x{00A0}\x{2000}-\x{200B}\x{202F}\x{3000}\x{FEFF}]"
+# Text entering a pipeline is already NFC (extract); what can still be decomposed carries combining marks.
+COMBINING = r"[\x{0300}-\x{036F}\x{1AB0}-\x{1AFF}\x{1DC0}-\x{1DFF}\x{20D0}-\x{20FF}\x{FE20}-\x{FE2F}]"
 
 OPTIONS = {
     "columns": Opt("strs", doc="text columns to clean (default: every text column)"),
@@ -25,13 +28,19 @@ OPTIONS = {
 
 
 def clean_sql(value: str, options: dict) -> str:
+    """The cleaning expression; the costly regular expressions only run on values that need them."""
     expr = value
     if options.get("nfc", True):
-        expr = f"nfc_normalize({expr})"
-    if options.get("collapse_spaces", True):
-        expr = f"regexp_replace({expr}, '{SPACE}+', ' ', 'g')"
-    if options.get("trim", True):
-        expr = f"regexp_replace({expr}, '^{SPACE}+|{SPACE}+$', '', 'g')"
+        expr = f"CASE WHEN regexp_matches({expr}, '{COMBINING}') THEN nfc_normalize({expr}) ELSE {expr} END"
+    collapse, trim = options.get("collapse_spaces", True), options.get("trim", True)
+    if collapse or trim:
+        needs = [f"{ODD_SPACE}"] + (["  "] if collapse else []) + (["^ ", " $"] if trim else [])
+        fixed = expr
+        if collapse:
+            fixed = f"regexp_replace({fixed}, '{SPACE}+', ' ', 'g')"
+        fixed = f"trim({fixed})" if collapse and trim else (
+            f"regexp_replace({fixed}, '^{SPACE}+|{SPACE}+$', '', 'g')" if trim else fixed)
+        expr = f"CASE WHEN regexp_matches({expr}, '{'|'.join(needs)}') THEN {fixed} ELSE {expr} END"
     case = options.get("case", "keep")
     if case == "upper":
         expr = f"upper({expr})"

@@ -18,6 +18,8 @@ from catalog.query_worker import Refused, check_statement, open_sandbox, sql_str
 from pipelines.etl.options import Opt
 from pipelines.etl.steps.base import StepError, StepInput, first_line
 
+MATERIALIZE = True  # its rows arrive from the sandbox as an Arrow table
+
 OPTIONS = {
     "query": Opt("str", required=True, doc="one SELECT over the table 'input'"),
     "memory_mb": Opt("int", default=1024, minimum=64, doc="memory for the query"),

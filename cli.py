@@ -629,8 +629,10 @@ def audit_cmd(catalog: Catalog, dataset: str | None, since: str | None, limit: i
         return
     for e in entries:
         e["when"] = e["at"][:19].replace("T", " ")
+        scalars = {k: v for k, v in (e["detail"] or {}).items() if isinstance(v, str | int | float) and v != ""}
+        e["what"] = ", ".join(f"{k}={v}" for k, v in scalars.items() if k != "sha256")[:70]
     print_table(entries, [("when", "WHEN (UTC)"), ("actor", "WHO"), ("action", "ACTION"), ("target", "TARGET"),
-                          ("origin", "FROM")])
+                          ("origin", "FROM"), ("what", "DETAIL")])
 
 
 # -- pipelines ------------------------------------------------------------------------------------------------

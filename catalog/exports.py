@@ -107,7 +107,7 @@ def write_export(files: Sequence[Path | str], schema: dict, fmt: str, out: Path,
     sql, params, _ = rows.select_sql(files, schema, filters=filters, sort=sort, fields=fields,
                                      projection=projection)
     target = out.with_name(out.name + ".body") if (fmt == "csv" and (bom or excel)) else out
-    with rows.connect() as con:
+    with rows.connect(heavy=True) as con:
         rows.run(con, f"COPY ({sql}) TO '{_sql_path(target)}' ({options})", params)
     if target != out:
         with open(out, "wb") as dst, open(target, "rb") as src:
@@ -240,7 +240,7 @@ def write_xlsx(files: Sequence[Path | str], schema: dict, out: Path, types: dict
         + name.replace("&", "&amp;").replace("<", "&lt;").replace(">", "&gt;") + "</t></is></c>"
         for name in names) + "</row>"
     sql = f"SELECT '<row>' || {cells} || '</row>' FROM ({inner})" if names else f"SELECT '<row/>' FROM ({inner})"
-    with zipfile.ZipFile(out, "w", zipfile.ZIP_DEFLATED, compresslevel=1) as book, rows.connect() as con:
+    with zipfile.ZipFile(out, "w", zipfile.ZIP_DEFLATED, compresslevel=1) as book, rows.connect(heavy=True) as con:
         for name, text in (("[Content_Types].xml", _CONTENT_TYPES), ("_rels/.rels", _ROOT_RELS),
                            ("xl/workbook.xml", _WORKBOOK), ("xl/_rels/workbook.xml.rels", _WORKBOOK_RELS),
                            ("xl/styles.xml", _STYLES)):

@@ -148,21 +148,21 @@ class Catalog:
     # -- datasets ----------------------------------------------------------------------------------------
     def _dataset_select(self) -> sa.Select:
         d, o, v = db.datasets, db.organizations, db.versions
-        latest = sa.select(sa.func.max(v.c.number)).where(v.c.dataset_id == d.c.id).scalar_subquery()
-        return (sa.select(d, o.c.name.label("org"), o.c.title.label("org_title"), latest.label("latest_version"))
-                .join(o, o.c.id == d.c.org_id))
+        newest = (sa.select(v.c.dataset_id, sa.func.max(v.c.number).label("number"))
+                  .group_by(v.c.dataset_id).subquery())
+        latest = v.alias("latest")
+        return (sa.select(d, o.c.name.label("org"), o.c.title.label("org_title"),
+                          latest.c.number.label("latest_version"), latest.c.rows.label("rows"),
+                          latest.c.bytes.label("bytes"), latest.c.published_at.label("last_published_at"))
+                .join(o, o.c.id == d.c.org_id)
+                .outerjoin(newest, newest.c.dataset_id == d.c.id)
+                .outerjoin(latest, (latest.c.dataset_id == d.c.id) & (latest.c.number == newest.c.number)))
 
     def _dataset_dict(self, conn: Connection, row: Any) -> dict:
         data = dict(row._mapping)
         data["tags"] = list(data.get("tags") or [])
         data["extras"] = dict(data.get("extras") or {})
         data["private"] = bool(data.get("private"))
-        data["rows"] = data["bytes"] = None
-        if data["latest_version"] is not None:
-            v = db.versions
-            stats = conn.execute(sa.select(v.c.rows, v.c.bytes, v.c.published_at).where(
-                (v.c.dataset_id == data["id"]) & (v.c.number == data["latest_version"]))).first()
-            data["rows"], data["bytes"], data["last_published_at"] = stats
         return data
 
     def find_dataset(self, name_or_id: str, *, include_deleted: bool = False) -> dict | None:

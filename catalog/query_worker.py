@@ -243,34 +243,26 @@ def jsonable(value: Any) -> Any:
     return str(value)
 
 
-def columns_of(description: Iterable[tuple]) -> list[dict]:
-    return [{"name": d[0], "type": str(d[1])} for d in description]
+def fetch_rows(relation: duckdb.DuckDBPyRelation, max_rows: int, max_bytes: int) -> tuple[bytes, int, bool]:
+    """At most ``max_rows`` rows as a JSON array (bytes), stopping early at ``max_bytes``.
 
-
-def fetch_rows(con: duckdb.DuckDBPyConnection, max_rows: int, max_bytes: int) -> tuple[bytes, int, bool]:
-    """At most ``max_rows`` rows as a JSON array (bytes), stopping early at ``max_bytes``; never fetchall()."""
+    The cap goes into the plan as ``LIMIT max_rows + 1``: a scan stops early and ``ORDER BY`` becomes a top-N
+    instead of a full sort; at most that many rows ever reach Python (never the whole result)."""
+    rows = relation.limit(max_rows + 1).fetchall()
+    truncated = len(rows) > max_rows
     parts: list[bytes] = []
-    size, count, truncated = 2, 0, False
-    while True:
-        batch = con.fetchmany(min(1024, max_rows + 1 - count))
-        if not batch:
+    size = 2
+    for row in rows[:max_rows]:
+        item = json.dumps(jsonable(list(row)), ensure_ascii=False, separators=(",", ":")).encode()
+        if size + len(item) + 1 > max_bytes:
+            if not parts:
+                raise Refused("too_large", "The first row of the result alone is larger than a response may "
+                                           "be. Select fewer or shorter columns (e.g. left(col, 1000)).")
+            truncated = True
             break
-        if count + len(batch) > max_rows:
-            batch, truncated = batch[: max_rows - count], True
-        encoded = [json.dumps(jsonable(list(row)), ensure_ascii=False, separators=(",", ":")).encode()
-                   for row in batch]
-        for item in encoded:
-            if size + len(item) + 1 > max_bytes:
-                if count == 0:
-                    raise Refused("too_large", "The first row of the result alone is larger than a response may "
-                                               "be. Select fewer or shorter columns (e.g. left(col, 1000)).")
-                return b"[" + b",".join(parts) + b"]", count, True
-            parts.append(item)
-            size += len(item) + 1
-            count += 1
-        if truncated:
-            break
-    return b"[" + b",".join(parts) + b"]", count, truncated
+        parts.append(item)
+        size += len(item) + 1
+    return b"[" + b",".join(parts) + b"]", len(parts), truncated
 
 
 # -- downloads: written here with pyarrow/openpyxl, because this DuckDB can no longer write files -----------------------
@@ -466,17 +458,15 @@ def run_request(request: dict, connections: Connections | None = None) -> tuple[
         timer = threading.Timer(request["timeout"], interrupt)
         timer.daemon = True
         timer.start()
+        relation = con.sql(statement)
+        columns = [{"name": n, "type": str(t)} for n, t in zip(relation.columns, relation.types, strict=True)]
         if request["mode"] == "file":
-            relation = con.sql(statement)
-            columns = [{"name": n, "type": str(t)} for n, t in zip(relation.columns, relation.types, strict=True)]
             rows = write_download(relation.to_arrow_reader(65536), request["format"], Path(request["out"]),
                                   request["max_bytes"])
             header = {"ok": True, "columns": columns, "rows": rows, "truncated": False}
             payload = None
         else:
-            con.execute(statement)
-            columns = columns_of(con.description or [])
-            payload, rows, truncated = fetch_rows(con, request["max_rows"], request["max_bytes"])
+            payload, rows, truncated = fetch_rows(relation, request["max_rows"], request["max_bytes"])
             header = {"ok": True, "columns": columns, "rows": rows, "truncated": truncated}
     except Refused as refused:
         header, payload = {"ok": False, "code": refused.code, "message": public_message(refused.message, scrub)}, None

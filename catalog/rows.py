@@ -21,6 +21,7 @@ import json
 import math
 import os
 import re
+import tempfile
 import threading
 import unicodedata
 import uuid
@@ -322,13 +323,18 @@ def decode_cursor(cursor: str, sort: str, nkeys: int) -> tuple[list[str | None],
 
 
 # -- DuckDB ---------------------------------------------------------------------------------------------------
+# Two in-memory databases per process: pages and counts run single-threaded (a server answers many small
+# queries at once, and parallelism inside each one only adds contention), exports use every core.
 _lock = threading.Lock()
-_database: tuple[int, duckdb.DuckDBPyConnection] | None = None
+_databases: dict[bool, tuple[int, duckdb.DuckDBPyConnection]] = {}
 
 
-def _open_database() -> duckdb.DuckDBPyConnection:
-    config = {"memory_limit": os.environ.get("OPENDATA_DUCKDB_MEMORY", "1GB"),
-              "threads": int(os.environ.get("OPENDATA_DUCKDB_THREADS", "0") or 0) or (os.cpu_count() or 2)}
+def _open_database(heavy: bool) -> duckdb.DuckDBPyConnection:
+    cores = os.cpu_count() or 2
+    threads = int(os.environ.get("OPENDATA_DUCKDB_THREADS", "0") or 0) or (cores if heavy else 1)
+    config = {"memory_limit": os.environ.get("OPENDATA_DUCKDB_MEMORY", "1GB"), "threads": threads,
+              # big sorts (an export in a sort order) spill here instead of failing
+              "temp_directory": os.path.join(tempfile.gettempdir(), "opendata-duckdb")}
     con = duckdb.connect(":memory:", config=config)
     con.execute("LOAD parquet")
     # Published Parquet files are content-addressed and never rewritten, so caching their footers is safe.
@@ -341,13 +347,16 @@ def _open_database() -> duckdb.DuckDBPyConnection:
 
 
 @contextmanager
-def connect() -> Iterator[duckdb.DuckDBPyConnection]:
-    """A DuckDB cursor for one request, on this process's database (re-created after a fork)."""
-    global _database
+def connect(*, heavy: bool = False) -> Iterator[duckdb.DuckDBPyConnection]:
+    """A DuckDB cursor for one request, on this process's database (re-created after a fork).
+
+    ``heavy`` work (a whole-table export) gets the database that uses every core.
+    """
     with _lock:
-        if _database is None or _database[0] != os.getpid():
-            _database = (os.getpid(), _open_database())
-        cur = _database[1].cursor()
+        found = _databases.get(heavy)
+        if found is None or found[0] != os.getpid():
+            found = _databases[heavy] = (os.getpid(), _open_database(heavy))
+        cur = found[1].cursor()
     try:
         yield cur
     finally:

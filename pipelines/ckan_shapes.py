@@ -339,3 +339,23 @@ def as_bool(value: Any, what: str = "value") -> bool:
     if text in ("false", "0", "no", "off", "f", "n", "none", "null"):
         return False
     raise ValueError(f"{what}: {value!r} is not a boolean")
+
+
+def save_state(catalog: Any, name: str, change: Any, *, actor: str, origin: str = "",
+               visible_extras: dict | None = None, **meta: Any) -> None:
+    """Change a dataset's CKAN state (``extras["_ckan"]``) — and optionally its metadata and visible extras — in
+    one transaction under the metadata write lock, so two concurrent resource_create calls on one dataset
+    cannot lose each other's resources. ``change(state) -> state`` gets a copy of the current state."""
+    import sqlalchemy as sa
+
+    from catalog import db
+
+    with catalog.writer.begin() as conn:
+        row = conn.execute(sa.select(db.datasets.c.extras).where(db.datasets.c.name == name)).first()
+        extras = dict((row.extras if row else None) or {})
+        current = extras.get(INTERNAL)
+        state = change(dict(current) if isinstance(current, dict) else {})
+        visible = visible_extras if visible_extras is not None else {
+            k: v for k, v in extras.items() if k != INTERNAL}
+        catalog.update_dataset(name, actor=actor, origin=origin, conn=conn, extras={**visible, INTERNAL: state},
+                               **meta)

@@ -44,6 +44,7 @@ from pipelines.ckan_shapes import (
     is_tabular,
     meta_from_package,
     parse_json_value,
+    save_state,
 )
 
 log = logging.getLogger(__name__)
@@ -293,15 +294,14 @@ class Harvester:
                 new_prov["source_sha256"] = outcome
             elif prov:
                 new_prov["source_sha256"] = prov.get("source_sha256")
-        current = self.catalog.find_dataset(name, include_deleted=True)
-        state = {**internal(current or {}), **{k: v for k, v in ckan_only.items() if v},
-                 "resources": link_entries(self.source, links), "harvest": new_prov}
-        all_extras = {**extras, INTERNAL: state}
-        if current is None:
-            self.catalog.create_dataset(name, org, actor=self.publisher, origin=self.source, extras=all_extras,
-                                        **meta)
+        changes = {**{k: v for k, v in ckan_only.items() if v}, "resources": link_entries(self.source, links),
+                   "harvest": new_prov}
+        if self.catalog.find_dataset(name, include_deleted=True) is None:
+            self.catalog.create_dataset(name, org, actor=self.publisher, origin=self.source,
+                                        extras={**extras, INTERNAL: changes}, **meta)
         else:
-            self.catalog.update_dataset(name, actor=self.publisher, origin=self.source, extras=all_extras, **meta)
+            save_state(self.catalog, name, lambda state: {**state, **changes}, actor=self.publisher,
+                       origin=self.source, visible_extras=extras, **meta)
         if item.status == "unchanged":
             item.status = "created" if created else "updated"
         item.messages.append(f"{pkg.get('name')} → {name}")

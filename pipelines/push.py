@@ -93,9 +93,21 @@ def comparable(pkg: dict) -> dict:
         "private": bool(pkg.get("private")),
         "tags": sorted(t.get("name") if isinstance(t, dict) else str(t) for t in pkg.get("tags") or []),
         "extras": sorted((e.get("key"), _text(e.get("value"))) for e in pkg.get("extras") or []),
-        "resources": [tuple(_text(r.get(k)).upper() if k == "format" else _text(r.get(k)) for k in RESOURCE_FIELDS)
-                      for r in pkg.get("resources") or []],
     }
+
+
+def resource_keys(pkg: dict) -> list[tuple]:
+    return [tuple(_text(r.get(k)).upper() if k == "format" else _text(r.get(k)) for k in RESOURCE_FIELDS)
+            for r in pkg.get("resources") or []]
+
+
+def same_package(have: dict, want: dict) -> bool:
+    """Does the portal already hold what we would send? Our resources must all be there, in order; resources
+    the portal adds itself (a CKAN catalogue serving its own copy of the data) do not count as a difference."""
+    if comparable(have) != comparable(want):
+        return False
+    remaining = iter(resource_keys(have))
+    return all(key in remaining for key in resource_keys(want))
 
 
 class Pusher:
@@ -131,7 +143,7 @@ class Pusher:
             return item
         same_org = (have.get("organization") or {}).get("name") == remote_org["name"] or \
             have.get("owner_org") == remote_org.get("id")
-        if same_org and have.get("state", "active") == "active" and comparable(have) == comparable(want):
+        if same_org and have.get("state", "active") == "active" and same_package(have, want):
             return item
         by_url = {r.get("url"): r.get("id") for r in have.get("resources") or []}
         for res in want["resources"]:

@@ -143,7 +143,8 @@ def duckdb_csv(source: Source, layout: CsvLayout, width: int, types: list[str] |
                nullstr: list[str] | None = None, varchar: list[int] | None = None) -> str | None:
     """``read_csv(...)`` for DuckDB when it must read the same records as Python's csv, else None."""
     fmt = layout.fmt
-    if not (layout.header_simple and width > 0 and len(fmt.delimiter) == 1 and fmt.quotechar == '"'
+    # one column: DuckDB reads a blank line as a NULL cell, Python as a row without cells
+    if not (layout.header_simple and width > 1 and len(fmt.delimiter) == 1 and fmt.quotechar == '"'
             and fmt.doublequote and not fmt.escapechar and not fmt.skipinitialspace
             and source.encoding in ("utf-8", "utf-8-sig")):
         return None

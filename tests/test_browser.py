@@ -51,6 +51,9 @@ def page(browser):
     tab = context.new_page()
     tab.errors = []
     tab.on("pageerror", lambda error: tab.errors.append(str(error)))
+    # CSP violations and failed scripts show up as console errors
+    tab.on("console", lambda message: tab.errors.append(message.text)
+           if message.type == "error" and "status of 404" not in message.text else None)
     yield tab
     context.close()
 
@@ -69,6 +72,7 @@ def test_search_open_filter_and_download_the_filtered_csv(server: ServerProcess,
     assert page.locator("h1").inner_text() == "Chất lượng không khí quận Đống Đa và nội thành"
     assert page.locator("#dictionary tbody tr").count() == 4
     assert page.locator("#preview tbody tr").count() == 10
+    assert page.locator(".copy-button").first.is_visible()  # app.js ran (under the site's CSP)
     page.screenshot(path=tmp_path / "dataset.png", full_page=True)
 
     page.click("a.button:has-text('Khám phá bảng')")

@@ -17,7 +17,7 @@ from pipelines.ckan_shapes import (
     tag_names,
 )
 from pipelines.harvest import local_name, since_filter, split_resources, table_key
-from pipelines.push import comparable, desired_package
+from pipelines.push import desired_package, same_package
 from web.ckan_errors import ActionError
 from web.ckan_search import check_fields, document, matches, parse, parse_date
 
@@ -149,6 +149,9 @@ def test_push_compares_only_what_it_controls():
               "extras": list(reversed(want["extras"])), "metadata_modified": "later", "license_title": "x",
               "resources": [{**r, "id": f"r{i}", "format": r["format"].lower(), "position": i}
                             for i, r in enumerate(want["resources"])]}
-    assert comparable(remote) == comparable(want)
-    assert comparable({**remote, "notes": "changed"}) != comparable(want)
-    assert comparable({**remote, "resources": remote["resources"][1:]}) != comparable(want)
+    assert same_package(remote, want)
+    assert not same_package({**remote, "notes": "changed"}, want)
+    assert not same_package({**remote, "resources": remote["resources"][1:]}, want)
+    assert not same_package({**remote, "resources": list(reversed(remote["resources"]))}, want)
+    theirs = {"name": "their.csv", "url": "http://portal/x.csv", "format": "CSV", "description": ""}
+    assert same_package({**remote, "resources": [theirs, *remote["resources"]]}, want), "their own may stay"

@@ -173,12 +173,14 @@ class KillableServer:
         self.port = free_port()
         self.url = f"http://127.0.0.1:{self.port}"
         env = {**os.environ, "OPENDATA_HOME": str(home)}
-        self.proc = subprocess.Popen([sys.executable, "-m", "cli", "serve", "--port", str(self.port), "--workers",
-                                      "2"], cwd=REPO, env=env, stdout=subprocess.DEVNULL,
-                                     stderr=subprocess.DEVNULL, start_new_session=True)
+        self.log = home.parent / f"server-{self.port}.log"
+        with open(self.log, "wb") as log:
+            self.proc = subprocess.Popen([sys.executable, "-m", "cli", "serve", "--port", str(self.port),
+                                          "--workers", "2"], cwd=REPO, env=env, stdout=log, stderr=log,
+                                         start_new_session=True)
         deadline = time.monotonic() + 30
         while time.monotonic() < deadline:
-            assert self.proc.poll() is None, "server exited"
+            assert self.proc.poll() is None, "server exited:\n" + self.log.read_text(errors="replace")[-3000:]
             try:
                 requests.get(self.url + "/api/v1/schemas", timeout=1)
                 return

@@ -293,6 +293,9 @@ def test_view_without_filters_is_the_immutable_file(client):
     view = client.get("/datasets/air-quality/explore.csv")
     assert view.data == client.get(version_url()).data
     assert view.headers["ETag"] == client.get(version_url()).headers["ETag"]
+    assert view.headers["Cache-Control"] == "no-cache"  # this URL follows the latest version
+    again = client.get("/datasets/air-quality/explore.csv", headers={"If-None-Match": view.headers["ETag"]})
+    assert again.status_code == 304 and again.headers["Cache-Control"] == "no-cache"
 
 
 def test_bad_view_filters_are_400_with_a_message(client):

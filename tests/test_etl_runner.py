@@ -204,3 +204,15 @@ def test_broken_file_is_recorded_under_its_file_name(catalog, tmp_path, trigger)
     result = run_pipeline(catalog, tmp_path / "broken-one.yaml", trigger=trigger)
     assert result.status == "failed" and "not valid YAML" in result.error
     assert list_runs(catalog, "broken-one")[0]["status"] == "failed"
+
+
+def test_one_run_of_a_pipeline_at_a_time(catalog, tmp_path):
+    from pipelines.etl.runner import pipeline_lock
+
+    path = write(tmp_path, GOOD_CSV)
+    with pipeline_lock(catalog, "visits") as locked:
+        assert locked
+        busy = run_pipeline(catalog, path)
+    assert busy.status == "failed" and "already running" in busy.error
+    assert list_runs(catalog, "visits") == [] and catalog.find_dataset("visits") is None
+    assert run_pipeline(catalog, path).status == "published"

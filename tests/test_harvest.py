@@ -26,8 +26,7 @@ MORE_STOPS = STOPS + "3,Cầu Giấy,Cầu Giấy,21.036,105.790\n"
 UPLOADED = "ma,ten,so_luong\n1,Chợ Đồng Xuân,120\n2,Chợ Hôm,80\n"
 
 
-@pytest.fixture
-def portal(tmp_path):
+def start_portal(tmp_path: Path):
     """A source portal: one published dataset, one with only a PDF link, one created and uploaded via the API."""
     home = tmp_path / "portal"
     cat = Catalog(home)
@@ -50,8 +49,23 @@ def portal(tmp_path):
                               extras=[{"key": "nguon", "value": "Sở Công Thương"}])
     api.action.resource_create(package_id="markets", name="Chợ.csv", format="CSV",
                                upload=("cho.csv", io.BytesIO(UPLOADED.encode())))
-    yield server, api, tmp_path
-    server.stop()
+    return server, api, tmp_path
+
+
+@pytest.fixture
+def portal(tmp_path):
+    """A portal of one's own, for tests that change it."""
+    started = start_portal(tmp_path)
+    yield started
+    started[0].stop()
+
+
+@pytest.fixture(scope="module")
+def shared_portal(tmp_path_factory):
+    """One portal for the tests that only read it."""
+    started = start_portal(tmp_path_factory.mktemp("harvest"))
+    yield started
+    started[0].stop()
 
 
 @pytest.fixture
@@ -104,8 +118,8 @@ def test_harvest_maps_metadata_imports_tables_and_is_idempotent(portal, local):
     assert local.latest_version("bus-stops")["number"] == 2 and local.latest_version("bus-stops")["rows"] == 3
 
 
-def test_harvest_filters_by_org_query_and_since(portal, local):
-    server, _, _ = portal
+def test_harvest_filters_by_org_query_and_since(shared_portal, local):
+    server, _, _ = shared_portal
     assert set(statuses(harvest_ckan(local, server.url, org="so-ct"))) == {"markets"}
     assert set(statuses(harvest_ckan(local, server.url, query="buýt"))) == {"bus-stops"}
     assert harvest_ckan(local, server.url, since="2999-01-01").items == []
@@ -134,16 +148,16 @@ def test_a_half_way_failure_is_reported_and_a_rerun_finishes(portal, local):
                                                                 "markets"], "no duplicates"
 
 
-def test_a_portal_that_fails_to_list_is_reported(portal, local):
-    server, _, _ = portal
+def test_a_portal_that_fails_to_list_is_reported(shared_portal, local):
+    server, _, _ = shared_portal
     result = harvest_ckan(local, server.url + "/not-ckan")
     assert not result.ok and result.items == []
     assert "package_search at start=0 failed" in result.errors[0]
     assert "re-run" in result.summary()
 
 
-def test_harvest_command_line(portal, local):
-    server, _, _ = portal
+def test_harvest_command_line(shared_portal, local):
+    server, _, _ = shared_portal
     env = {**os.environ, "OPENDATA_HOME": str(local.home.root)}
     cmd = [sys.executable, "-m", "cli", "harvest", "ckan", server.url, "--org", "so-gtvt"]
     proc = subprocess.run(cmd, cwd=REPO, env=env, capture_output=True, text=True, timeout=300)
@@ -156,8 +170,8 @@ def test_harvest_command_line(portal, local):
     assert bad.returncode != 0 and "cannot read the date" in bad.stderr and "Traceback" not in bad.stderr
 
 
-def test_harvested_download_links_are_immutable(portal, local):
-    server, api, _ = portal
+def test_harvested_download_links_are_immutable(shared_portal, local):
+    server, api, _ = shared_portal
     harvest_ckan(local, server.url, org="so-gtvt")
     source = api.action.package_show(id="bus-stops")
     provenance = local.get_dataset("bus-stops")["extras"]["_ckan"]["harvest"]

@@ -191,25 +191,29 @@ def test_jsonable() -> None:
 
 
 def test_fetch_rows_caps_rows(con) -> None:
-    con.execute("SELECT i FROM range(1000000000) t(i)")
-    payload, count, truncated = qw.fetch_rows(con, 10, 1_000_000)
+    payload, count, truncated = qw.fetch_rows(con.sql("SELECT i FROM range(1000000000) t(i)"), 10, 1_000_000)
     assert (json.loads(payload), count, truncated) == ([[i] for i in range(10)], 10, True)
 
 
-def test_fetch_rows_exact_count_is_not_truncated(con) -> None:
-    con.execute("SELECT i FROM range(10) t(i)")
-    payload, count, truncated = qw.fetch_rows(con, 10, 1_000_000)
-    assert count == 10 and not truncated and len(json.loads(payload)) == 10
+def test_fetch_rows_keeps_order_and_exact_count(con) -> None:
+    payload, count, truncated = qw.fetch_rows(con.sql("SELECT i FROM range(10) t(i) ORDER BY i DESC"), 10, 10_000)
+    assert count == 10 and not truncated and json.loads(payload) == [[i] for i in range(9, -1, -1)]
 
 
 def test_fetch_rows_caps_bytes(con) -> None:
-    con.execute("SELECT repeat('x', 1000) AS s FROM range(100)")
-    payload, count, truncated = qw.fetch_rows(con, 1000, 10_000)
+    payload, count, truncated = qw.fetch_rows(con.sql("SELECT repeat('x', 1000) AS s FROM range(100)"), 1000,
+                                              10_000)
     assert len(payload) <= 10_000 and truncated and 0 < count < 10
-    con.execute("SELECT repeat('x', 100000) AS s")
     with pytest.raises(qw.Refused) as caught:
-        qw.fetch_rows(con, 1000, 10_000)
+        qw.fetch_rows(con.sql("SELECT repeat('x', 100000) AS s"), 1000, 10_000)
     assert caught.value.code == "too_large"
+
+
+def test_row_cap_turns_a_sort_into_a_top_n(con) -> None:
+    """The cap is a LIMIT in the plan: a top-N, not a full sort, and no 10M rows reach Python."""
+    payload, count, truncated = qw.fetch_rows(con.sql("SELECT i FROM range(10000000) t(i) ORDER BY i DESC"), 5,
+                                              10_000)
+    assert json.loads(payload)[0] == [9_999_999] and truncated
 
 
 # -- downloads -----------------------------------------------------------------------------------------------------

@@ -270,3 +270,16 @@ def test_examples_follow_the_schema(tmp_path: Path) -> None:
     assert any("date_trunc('month', observed_at)" in s for s in sqls)
     assert any("Quận/Huyện" in e["title"] for e in found)
 
+
+
+def test_sql_names() -> None:
+    from catalog.query import Table
+    from web.views.sql import sql_name
+
+    def table(name: str, alias: str | None) -> Table:
+        return Table(name=name, dataset=name, version=1, latest=True, files=(), alias=alias)
+
+    assert sql_name(table("air-quality", "air_quality")) == "air_quality"
+    assert sql_name(table("water", None)) == "water"
+    assert sql_name(table("order", None)) == '"order"'
+    assert sql_name(table("2024-budget", "2024_budget")) == '"2024-budget"'

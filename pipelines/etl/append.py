@@ -112,12 +112,14 @@ def append(
     source_bytes: int | None = None,
     source_format: str = "parquet",
     privacy_override: str | None = None,
+    findings: list[privacy.Finding] | None = None,
     in_transaction: Callable[[Any, int], None] | None = None,
 ) -> PublishResult:
     """Validate ``path`` (rows to add) and record a version = the latest version's parts + one new part.
 
     ``in_transaction(conn, number)`` runs inside the version's transaction (the runner records its run there,
-    so a crash cannot leave a published append that the history does not know about).
+    so a crash cannot leave a published append that the history does not know about). ``findings``: the privacy
+    gate's findings when the caller already scanned exactly these rows (the runner does), else they are scanned.
     """
     check_name(dataset)
     meta = {k: v for k, v in (meta or {}).items() if v is not None}
@@ -140,7 +142,8 @@ def append(
                                  messages=["the new rows are not valid against the schema: nothing was appended"])
         staged = work.file("part.parquet")
         validation.write_parquet(staged)
-        findings = privacy.check_file(staged, schema)
+        if findings is None:
+            findings = privacy.check_file(staged, schema)
         overridden = privacy.enforce(findings, override=privacy_override, what=f"the rows for {dataset}")
         existing_files = catalog.version_files(latest) if latest else []
         if key:

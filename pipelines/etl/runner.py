@@ -13,12 +13,14 @@ that folder: an expression in a pipeline file can compute, not read or write fil
 
 from __future__ import annotations
 
+import contextlib
 import datetime as dt
+import fcntl
 import hashlib
 import inspect
 import os
 import time
-from collections.abc import Callable
+from collections.abc import Callable, Iterator
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
@@ -211,6 +213,35 @@ def run_pipeline(catalog: Catalog, source: str | Path | Pipeline, *, dry_run: bo
     started = time.monotonic()
     catalog.ensure_ready()
     name = source.name if isinstance(source, Pipeline) else pipeline_name_of(source)
+    with pipeline_lock(catalog, name) as locked:
+        if not locked:
+            return RunResult(name, "failed", error=f"pipeline {name!r} is already running in another process: "
+                                                   "this run did nothing (not recorded)")
+        return _run_locked(catalog, source, name, started, dry_run=dry_run, trigger=trigger, actor=actor,
+                           privacy_override=privacy_override, sample_rows=sample_rows, log=log)
+
+
+@contextlib.contextmanager
+def pipeline_lock(catalog: Catalog, name: str) -> Iterator[bool]:
+    """One run of a pipeline at a time (a timer may fire again while a long run goes on); the kernel frees the
+    lock if the process dies. Lock files live in ``locks/``, outside ``tmp/`` which fsck cleans."""
+    folder = catalog.home.root / "locks"
+    folder.mkdir(exist_ok=True)
+    with open(folder / f"pipeline-{name}.lock", "w") as handle:
+        try:
+            fcntl.flock(handle.fileno(), fcntl.LOCK_EX | fcntl.LOCK_NB)
+        except BlockingIOError:
+            yield False
+            return
+        try:
+            yield True
+        finally:
+            fcntl.flock(handle.fileno(), fcntl.LOCK_UN)
+
+
+def _run_locked(catalog: Catalog, source: str | Path | Pipeline, name: str, started: float, *, dry_run: bool,
+                trigger: str, actor: str, privacy_override: str | None, sample_rows: int,
+                log: Callable[[str], None] | None) -> RunResult:
     run_id = None if dry_run else runs.start_run(catalog, name, trigger=trigger, actor=actor)
     result = RunResult(name, "failed", run_id=run_id)
     try:
@@ -335,7 +366,7 @@ def _execute(catalog: Catalog, pipeline: Pipeline, result: RunResult, *, dry_run
             except UserError as error:
                 raise StepFailed(f"{_where(pipeline)}: {error.message}", hint=error.hint) from None
             output = work.file("output.parquet")
-            con.execute(f"COPY final TO {literal(str(output))} (FORMAT parquet, COMPRESSION zstd)")
+            con.execute(f"COPY final TO {literal(str(output))} (FORMAT parquet, COMPRESSION snappy)")  # read once
             findings = privacy.check_schema(schema) + privacy.scan(con, f"SELECT * FROM read_parquet({literal(str(output))})")
             result.findings = findings
             overridden = privacy.enforce(findings, override=override, what=f"pipeline {pipeline.label}: the output")
@@ -356,7 +387,8 @@ def _execute(catalog: Catalog, pipeline: Pipeline, result: RunResult, *, dry_run
                                org=pipeline.target.get("org"), key=pipeline.publish.get("key"), meta=meta,
                                publisher=actor, origin=origin, note=note, source_sha256=extracted.fingerprint,
                                source_bytes=extracted.bytes, source_format=extracted.format,
-                               privacy_override=override, in_transaction=record if result.run_id else None)
+                               privacy_override=override, findings=findings,
+                               in_transaction=record if result.run_id else None)
             result.recorded = published.status == "published" and result.run_id is not None
         else:
             extra = {"privacy_override": override} if override and publish_accepts_override() else {}

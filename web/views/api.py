@@ -287,7 +287,7 @@ def datasets() -> Response:
 @bp.get("/api/v1/datasets/<name>")
 def dataset(name: str) -> Response:
     found = published_dataset(name)
-    version = get_catalog().latest_version(name) if found["latest_version"] is not None else None
+    version = latest_of(found) if found["latest_version"] is not None else None
     out = dataset_summary(found)
     out["extras"] = dict(found.get("extras") or {})
     out["schema"] = (version or {}).get("schema") or found.get("schema") or {"fields": []}
@@ -330,8 +330,7 @@ def _rows_args() -> tuple[str | None, str | None, int, str | None]:
 @bp.get("/api/v1/datasets/<name>/rows")
 def dataset_rows(name: str) -> Response:
     """The latest version's rows: filters as ``column__op=value``, ``fields``, ``sort``, ``limit``, ``cursor``."""
-    published_dataset(name)
-    latest = latest_of(name)
+    latest = latest_of(published_dataset(name))
     schema = latest["schema"]
     sort, fields, limit, cursor = _rows_args()
     filters = rows.parse_filters(request.args, schema)
@@ -349,8 +348,7 @@ def dataset_rows(name: str) -> Response:
 @bp.get("/api/v1/datasets/<name>/columns/<column>/counts")
 def column_counts(name: str, column: str) -> Response:
     """The most frequent values of one column among the filtered rows."""
-    published_dataset(name)
-    latest = latest_of(name)
+    latest = latest_of(published_dataset(name))
     schema = latest["schema"]
     limit = int_param("limit", 50, 1, 1000)
     filters = rows.parse_filters(request.args, schema)

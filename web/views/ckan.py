@@ -53,6 +53,7 @@ from pipelines.ckan_shapes import (
     package_dict,
     parse_json_value,
     resource_dicts,
+    save_state,
     tag_dict,
 )
 from web import ckan_search
@@ -176,8 +177,6 @@ def dispatch(name: str) -> Response:
     except Exception:
         log.exception("CKAN action %s failed", name)
         failure = ActionError("Internal Server Error", 500, "Internal Server Error: the action failed")
-    if failure.status == 413:
-        _drain()
     return envelope(name, {"success": False, "error": failure.to_dict()}, failure.status)
 
 
@@ -203,14 +202,6 @@ def early_errors_as_envelope(response: Response) -> Response:
         if header.lower() not in ("content-type", "content-length"):
             answer.headers[header] = value
     return answer
-
-
-def _drain() -> None:
-    from web.views.publish_api import (
-        _drain as drain,  # reads a small refused body so the client sees the answer
-    )
-
-    drain()
 
 
 # -- who is asking ------------------------------------------------------------------------------------------------
@@ -683,15 +674,6 @@ def merge_resources(dataset: dict, given: Any) -> list[dict]:
     return out
 
 
-def save_internal(dataset: dict, user: dict, *, extras: dict | None = None, **changes: Any) -> dict:
-    """Write ``extras`` (the visible ones, when given) and the internal CKAN state together."""
-    ck = dict(internal(dataset))
-    ck.update({k: v for k, v in changes.items() if v is not None})
-    visible = extras if extras is not None else {k: v for k, v in (dataset.get("extras") or {}).items()
-                                                 if k != INTERNAL}
-    return {**visible, INTERNAL: ck}
-
-
 @action("package_create", write=True)
 def package_create(data: dict) -> dict:
     """Create a dataset: name, owner_org (id or name), title, notes, license_id, tags, extras, private,
@@ -743,8 +725,15 @@ def update_package(data: dict, *, replace: bool) -> dict:
     meta, ckan_only = package_meta(data, replace=replace)
     resources = merge_resources(dataset, data["resources"]) if "resources" in data else None
     extras = meta.pop("extras", None)
-    meta["extras"] = save_internal(dataset, user, extras=extras, resources=resources, **ckan_only)
-    catalog().update_dataset(dataset["name"], actor=user["name"], origin=origin(), org=org_change, **meta)
+
+    def change(state: dict) -> dict:
+        state.update(ckan_only)
+        if resources is not None:
+            state["resources"] = resources
+        return state
+
+    save_state(catalog(), dataset["name"], change, actor=user["name"], origin=origin(), visible_extras=extras,
+               org=org_change, **meta)
     return show(catalog().get_dataset(dataset["name"], include_deleted=True))
 
 
@@ -778,15 +767,13 @@ def resource_create(data: dict) -> dict:
     dataset = find_package(required(data, "package_id"), for_edit=True)
     user = current_user()
     upload = request.files.get("upload") if request.method == "POST" else None
-    entries = list(internal(dataset).get("resources") or [])
     if upload is not None and upload.filename is not None:
         entry = publish_upload(dataset, user, upload, data)
     else:
         entry = link_entry(data)
-    entries.append(entry)
-    fresh = catalog().get_dataset(dataset["name"])
-    catalog().update_dataset(dataset["name"], actor=user["name"], origin=origin(),
-                             extras=save_internal(fresh, user, resources=entries))
+    save_state(catalog(), dataset["name"],
+               lambda state: {**state, "resources": [*(state.get("resources") or []), entry]},
+               actor=user["name"], origin=origin())
     fresh = catalog().get_dataset(dataset["name"])
     return next(r for r in resource_dicts(fresh, base_url()) if r["id"] == entry["id"])
 
@@ -882,7 +869,7 @@ def change_resource(data: dict, *, replace: bool) -> dict:
     dataset, _ = find_resource(resource_id)
     require_write(dataset["org"])
     user = current_user()
-    entries = list(internal(dataset).get("resources") or [])
+    entries = internal(dataset).get("resources") or []
     index = next((i for i, e in enumerate(entries) if e.get("id") == resource_id), None)
     if index is None:
         raise validation(id="this resource is a download of the dataset's latest version: publish a new "
@@ -901,10 +888,12 @@ def change_resource(data: dict, *, replace: bool) -> dict:
             entry[key] = str(data.get(key) or "")
     if "format" in data and data.get("format"):
         entry["format"] = str(data["format"]).strip().upper()
-    entries[index] = entry
-    fresh_dataset = catalog().get_dataset(dataset["name"])
-    catalog().update_dataset(dataset["name"], actor=user["name"], origin=origin(),
-                             extras=save_internal(fresh_dataset, user, resources=entries))
+
+    def change(state: dict) -> dict:
+        state["resources"] = [entry if e.get("id") == resource_id else e for e in state.get("resources") or []]
+        return state
+
+    save_state(catalog(), dataset["name"], change, actor=user["name"], origin=origin())
     fresh_dataset = catalog().get_dataset(dataset["name"])
     return next(r for r in resource_dicts(fresh_dataset, base_url()) if r["id"] == resource_id)
 
@@ -927,11 +916,12 @@ def resource_delete(data: dict) -> None:
     resource_id = required(data, "id")
     dataset, _ = find_resource(resource_id)
     user = require_write(dataset["org"])
-    entries = [e for e in internal(dataset).get("resources") or [] if e.get("id") != resource_id]
-    if len(entries) == len(internal(dataset).get("resources") or []):
+    if not any(e.get("id") == resource_id for e in internal(dataset).get("resources") or []):
         raise validation(id="the downloads of a version cannot be deleted; delete the dataset instead")
-    catalog().update_dataset(dataset["name"], actor=user["name"], origin=origin(),
-                             extras=save_internal(dataset, user, resources=entries))
+    save_state(catalog(), dataset["name"],
+               lambda state: {**state, "resources": [e for e in state.get("resources") or []
+                                                     if e.get("id") != resource_id]},
+               actor=user["name"], origin=origin())
     return None
 
 

@@ -10,7 +10,9 @@ request: Werkzeug answers those with 416, so ranges are handled here, including 
 
 from __future__ import annotations
 
+import threading
 import uuid
+from collections import OrderedDict
 from collections.abc import Iterator
 from datetime import UTC, datetime
 from pathlib import Path
@@ -74,10 +76,33 @@ def published_dataset(name: str, *, include_deleted: bool = False) -> dict:
     return dataset
 
 
-def latest_of(name: str) -> dict:
-    version = get_catalog().latest_version(name)
-    if version is None:
-        raise NotFound(f"dataset {name!r} has no published version yet", hint=f"see /datasets/{name}")
+# Version records never change once written, so each process keeps the ones it has read. The key holds what
+# the dataset row says about its latest version (id, number, publication time, read in the same request), so a
+# publish is seen at once and a stale record can never be returned.
+_versions: OrderedDict[tuple, dict] = OrderedDict()
+_versions_lock = threading.Lock()
+VERSION_CACHE_SIZE = 512
+
+
+def latest_of(dataset: dict | str) -> dict:
+    """The dataset's latest version (a dataset dict saves looking the dataset up again)."""
+    if isinstance(dataset, str):
+        dataset = published_dataset(dataset)
+    if dataset.get("latest_version") is None:
+        raise NotFound(f"dataset {dataset['name']!r} has no published version yet",
+                       hint=f"see /datasets/{dataset['name']}")
+    key = (dataset["id"], dataset["latest_version"], dataset.get("last_published_at"))
+    with _versions_lock:
+        found = _versions.get(key)
+        if found is not None:
+            _versions.move_to_end(key)
+            return found
+    version = get_catalog().get_version(dataset["name"], dataset["latest_version"])
+    if version["published_at"] == key[2]:
+        with _versions_lock:
+            _versions[key] = version
+            while len(_versions) > VERSION_CACHE_SIZE:
+                _versions.popitem(last=False)
     return version
 
 
@@ -261,8 +286,7 @@ def _send_version(version: dict, fmt: str) -> Response:
 @bp.get(f"/datasets/<name>/latest/data.<{FORMAT_RULE}:fmt>")
 def latest_data(name: str, fmt: str) -> Response:
     """Where the current version lives (302): links to 'the latest data' keep working after a publish."""
-    published_dataset(name)
-    version = latest_of(name)
+    version = latest_of(published_dataset(name))
     flag("bom"), flag("excel")  # refuse a bad value here rather than after the redirect
     query = request.query_string.decode()
     target = f"/datasets/{name}/versions/{version['number']}/data.{fmt}" + (f"?{query}" if query else "")
@@ -275,7 +299,7 @@ def latest_data(name: str, fmt: str) -> Response:
 def dataset_zip(name: str) -> Response:
     """The latest version's CSV and Parquet with a ``datapackage.json`` (schema, license, title), streamed."""
     dataset = published_dataset(name)
-    version = latest_of(name)
+    version = latest_of(dataset)
     chunks = exports.zip_stream(get_catalog(), dataset, version, request.host_url.rstrip("/"))
     response = Response(chunks, content_type=exports.MEDIA_TYPES["zip"], direct_passthrough=True)
     response.headers["Content-Disposition"] = attachment(f"{name}-v{version['number']}.zip")
@@ -287,14 +311,17 @@ def dataset_zip(name: str) -> Response:
 def explore_data(name: str, fmt: str) -> Response:
     """"Download this view": the latest version's rows that the explorer's filters select, in its sort order."""
     catalog = get_catalog()
-    published_dataset(name)
-    version = latest_of(name)
+    version = latest_of(published_dataset(name))
     schema = version["schema"]
     filters = rows.parse_filters(request.args, schema)
     sort = request.args.get("_sort") or request.args.get("sort") or None
     fields = request.args.get("_fields") or request.args.get("fields") or None
     if not filters and not sort and not fields:
-        return _send_version(version, fmt)  # the whole version: the cached, immutable file
+        # The whole version: its cached file, with its ETag. Not "immutable" here, though: this URL follows
+        # the latest version, so clients must revalidate (a 304 while nothing new is published).
+        response = _send_version(version, fmt)
+        response.headers["Cache-Control"] = "no-cache"
+        return response
     files = catalog.version_files(version)
     work = WorkDir(catalog.home)
     try:

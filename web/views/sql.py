@@ -8,11 +8,13 @@ scripts only add highlighting and shortcuts.
 
 from __future__ import annotations
 
+import functools
 import math
 import os
 from typing import Any
 from urllib.parse import urlencode
 
+import duckdb
 from flask import Blueprint, Flask, Response, current_app, jsonify, render_template, request
 from werkzeug.wsgi import wrap_file
 
@@ -164,10 +166,21 @@ def api_sql() -> Response:
 
 
 # -- the page --------------------------------------------------------------------------------------------------
+@functools.cache
+def reserved_words() -> frozenset[str]:
+    con = duckdb.connect()
+    try:
+        return frozenset(r[0].lower() for r in con.execute(
+            "SELECT keyword_name FROM duckdb_keywords() WHERE keyword_category <> 'unreserved'").fetchall())
+    finally:
+        con.close()
+
+
 def sql_name(table: Table) -> str:
-    """How to write the table in SQL: the unquoted alias when there is one."""
-    if table.alias and table.alias[0].isalpha():
-        return table.alias
+    """How to write the table in SQL: unquoted when that is valid (the alias ``air_quality``), else quoted."""
+    for name in (table.alias, table.name):
+        if name and name.isidentifier() and name[0].isalpha() and name.lower() not in reserved_words():
+            return name
     return '"' + table.name.replace('"', '""') + '"'
 
 

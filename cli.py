@@ -669,7 +669,7 @@ def pipeline_validate(file: str, as_json: bool) -> None:
 
 
 @main.command("run")
-@click.argument("pipeline_file", metavar="PIPELINE", required=False)
+@click.argument("pipeline_file", metavar="[PIPELINE]", required=False)
 @click.option("--dry-run", is_flag=True, help="Show each step's rows and a sample, validate, publish nothing.")
 @click.option("--due", is_flag=True, help="Run every pipeline in --dir whose schedule is due (for cron/systemd).")
 @click.option("--dir", "folder", envvar="OPENDATA_PIPELINES", type=click.Path(file_okay=False),

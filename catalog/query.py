@@ -271,14 +271,26 @@ class WorkerPool:
         self.limits = limits
         self._cond = threading.Condition()
         self._idle: list[_Worker] = []
+        self._all: set[_Worker] = set()  # idle and busy, so close() can stop them all
         self._alive = 0
         self._waiting = 0
         self._closed = False
         atexit.register(self.close)
 
+    def _spawn(self) -> _Worker:
+        worker = _Worker(self.limits.worker_settings())
+        with self._cond:
+            self._all.add(worker)
+        return worker
+
+    def _discard(self, worker: _Worker) -> None:
+        worker.kill()
+        with self._cond:
+            self._all.discard(worker)
+
     def _busy(self) -> QueryError:
         return QueryError("busy", "All query workers are busy. Try again in a few seconds.",
-                          retry_after=max(1, round(self.limits.timeout)))
+                          retry_after=max(1, round(self.limits.queue_wait)))
 
     def _acquire(self) -> _Worker:
         deadline = time.monotonic() + self.limits.queue_wait
@@ -308,15 +320,15 @@ class WorkerPool:
                 self._waiting -= 1
         if start_new:
             try:
-                return _Worker(self.limits.worker_settings())
+                return self._spawn()
             except BaseException:
                 with self._cond:
                     self._alive -= 1
                     self._cond.notify()
                 raise
         if not worker.alive():
-            worker.kill()
-            return _Worker(self.limits.worker_settings())
+            self._discard(worker)
+            return self._spawn()
         return worker
 
     def _release(self, worker: _Worker, healthy: bool) -> None:
@@ -326,11 +338,11 @@ class WorkerPool:
                 self._idle.append(worker)
                 self._cond.notify()
             return
-        worker.kill()
+        self._discard(worker)
         replacement = None
         if not self._closed:
             try:  # replace at once so the next query does not pay for the start
-                replacement = _Worker(self.limits.worker_settings())
+                replacement = self._spawn()
             except (OSError, RuntimeError):
                 replacement = None
         with self._cond:
@@ -366,10 +378,12 @@ class WorkerPool:
             return self._alive
 
     def close(self) -> None:
+        """Stop every worker, busy ones included (their callers get an error)."""
         with self._cond:
             self._closed = True
-            idle, self._idle = self._idle, []
-        for worker in idle:
+            workers, self._idle = list(self._all), []
+            self._all.clear()
+        for worker in workers:
             worker.kill()
 
 

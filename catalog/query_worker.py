@@ -243,6 +243,23 @@ def jsonable(value: Any) -> Any:
     return str(value)
 
 
+def _json_default(value: Any) -> Any:
+    converted = jsonable(value)
+    if converted is value:  # jsonable had nothing better: let the slow path decide
+        raise TypeError(type(value).__name__)
+    return converted
+
+
+def encode_row(row: tuple) -> bytes:
+    """One row as compact JSON: the C encoder for plain values, ``jsonable`` only for what it cannot do
+    (NaN, non-string map keys)."""
+    try:
+        text = json.dumps(row, default=_json_default, allow_nan=False, ensure_ascii=False, separators=(",", ":"))
+    except (TypeError, ValueError):
+        text = json.dumps(jsonable(list(row)), ensure_ascii=False, separators=(",", ":"))
+    return text.encode()
+
+
 def fetch_rows(relation: duckdb.DuckDBPyRelation, max_rows: int, max_bytes: int) -> tuple[bytes, int, bool]:
     """At most ``max_rows`` rows as a JSON array (bytes), stopping early at ``max_bytes``.
 
@@ -253,7 +270,7 @@ def fetch_rows(relation: duckdb.DuckDBPyRelation, max_rows: int, max_bytes: int)
     parts: list[bytes] = []
     size = 2
     for row in rows[:max_rows]:
-        item = json.dumps(jsonable(list(row)), ensure_ascii=False, separators=(",", ":")).encode()
+        item = encode_row(row)
         if size + len(item) + 1 > max_bytes:
             if not parts:
                 raise Refused("too_large", "The first row of the result alone is larger than a response may "

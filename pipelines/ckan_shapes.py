@@ -178,6 +178,8 @@ def resource_dicts(dataset: dict, base_url: str) -> list[dict]:
                        dataset_version=entry.get("version"), schema=schema)
         else:
             res.update(url=entry.get("url") or "", url_type=None, datastore_active=False)
+            if entry.get("schema"):
+                res["schema"] = entry["schema"]
         out.append(res)
     for position, res in enumerate(out):
         res["package_id"] = dataset["id"]

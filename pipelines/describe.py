@@ -94,7 +94,7 @@ def _sample(source, dialect) -> tuple[list[str], list[list[tuple[str | None, int
                     break
         return layout.labels, rows
     with tempfile.TemporaryDirectory(prefix="opendata-describe-") as tmp:
-        con = duckdb.connect(config={"temp_directory": tmp})
+        con = duckdb.connect(config={"temp_directory": tmp, "enable_progress_bar": False})
         try:
             if source.format == "xlsx":
                 staged = readers.stage_xlsx(con, source, dialect, 0, "sample")

@@ -22,7 +22,11 @@ EXTENSIONS = {".csv": "csv", ".txt": "csv", ".tsv": "tsv", ".tab": "tsv", ".xlsx
               ".json": "json", ".parquet": "parquet", ".pq": "parquet"}
 PREFIX_BYTES = 64 * 1024
 SAMPLE_LINES = 100  # frictionless sniffs the CSV dialect and reads the header from the first 100 lines
-XLSX_MAX_UNCOMPRESSED = int(os.environ.get("OPENDATA_XLSX_MAX_BYTES", 200 * 1024 * 1024))
+XLSX_MAX_UNCOMPRESSED = 200 * 1024 * 1024  # default; OPENDATA_XLSX_MAX_BYTES overrides it
+
+
+def xlsx_limit() -> int:
+    return int(os.environ.get("OPENDATA_XLSX_MAX_BYTES") or XLSX_MAX_UNCOMPRESSED)
 MAX_RECORD_BYTES = int(os.environ.get("OPENDATA_MAX_LINE_BYTES", 8 * 1024 * 1024))
 
 _MAGIC = [
@@ -166,10 +170,11 @@ def _check_xlsx(path: Path, head: bytes) -> None:
         raise InvalidInput(f"{path.name} is not a readable XLSX workbook (damaged or truncated: {exc})") from exc
     if "xl/workbook.xml" not in names:
         raise InvalidInput(f"{path.name} is a ZIP archive but not an XLSX workbook (no xl/workbook.xml)")
-    if total > XLSX_MAX_UNCOMPRESSED:
+    limit = xlsx_limit()
+    if total > limit:
         raise TooLarge(
             f"{path.name} expands to {total / 1e6:.0f} MB when unzipped, over the "
-            f"{XLSX_MAX_UNCOMPRESSED / 1e6:.0f} MB limit (a zip bomb, or a workbook too large to read)",
+            f"{limit / 1e6:.0f} MB limit (a zip bomb, or a workbook too large to read)",
             hint="export the sheet as CSV, or raise OPENDATA_XLSX_MAX_BYTES")
 
 

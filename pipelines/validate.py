@@ -719,7 +719,8 @@ class _Engine:
         self.prefix = prefix
         self.tmpdir = tempfile.mkdtemp(prefix="opendata-validate-")
         self.con = duckdb.connect(config={"memory_limit": MEMORY_LIMIT, "temp_directory": self.tmpdir,
-                                          "preserve_insertion_order": True})
+                                          "preserve_insertion_order": True, "enable_progress_bar": False,
+                                          "enable_progress_bar_print": False})
         self.con.execute("SET TimeZone = 'Asia/Ho_Chi_Minh'")
         self.fast_parquet: Path | None = None
         self.plans: list[Plan] = []
@@ -795,7 +796,7 @@ class _Engine:
             if "error" in scanned:
                 raise scanned["error"]
             scan = scanned["scan"]
-            if scan.has_nul:
+            if scan.has_nul and not (source.encoding or "").startswith("utf-16"):
                 raise InvalidInput(f"{source.path.name} contains NUL bytes: it is a binary file, not CSV text",
                                    hint="for UTF-16 text without a byte order mark pass --encoding utf-16")
             if fast:

@@ -216,3 +216,18 @@ def test_one_run_of_a_pipeline_at_a_time(catalog, tmp_path):
     assert busy.status == "failed" and "already running" in busy.error
     assert list_runs(catalog, "visits") == [] and catalog.find_dataset("visits") is None
     assert run_pipeline(catalog, path).status == "published"
+
+
+def test_a_lazy_expression_error_is_attributed_to_its_step(catalog, tmp_path):
+    # derive is a view evaluated only when the output is written; the failure must still name step 4.
+    bad = PIPELINE.replace('  - filter: {{where: "visits >= 0"}}',
+                           '  - derive: {{column: visits, expression: "CAST(district AS INTEGER)"}}')
+    failed(catalog, write(tmp_path, GOOD_CSV, bad), "step 4 (derive), line 7: Conversion Error")
+
+
+def test_a_lazy_error_beyond_the_sample_rows(catalog, tmp_path):
+    bad = PIPELINE.replace('  - filter: {{where: "visits >= 0"}}',
+                           "  - derive: {{column: visits, expression: \"CAST(CASE WHEN district = 'Tây Hồ' "
+                           "THEN 'x' ELSE '1' END AS INTEGER)\"}}")
+    csv = GOOD_CSV + "Ba Đình,1\nĐống Đa,2\nTây Hồ,3\n"
+    failed(catalog, write(tmp_path, csv, bad), "step 4 (derive), line 7: Conversion Error")

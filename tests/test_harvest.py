@@ -148,6 +148,22 @@ def test_a_half_way_failure_is_reported_and_a_rerun_finishes(portal, local):
                                                                 "markets"], "no duplicates"
 
 
+def test_a_file_that_breaks_its_declared_schema_is_reported_with_its_report(portal, local):
+    server, api, _ = portal
+    strict = {"fields": [{"name": "ma", "type": "integer"}, {"name": "ten", "type": "string"},
+                         {"name": "so_luong", "type": "integer", "constraints": {"minimum": 100}}]}
+    upload_url = api.action.package_show(id="markets")["resources"][0]["url"]
+    api.action.package_create(name="big-markets", owner_org="so-ct", title="Chợ lớn",
+                              resources=[{"url": upload_url, "format": "CSV", "schema": strict}])
+    result = harvest_ckan(local, server.url, org="so-ct")
+    assert statuses(result) == {"big-markets": "invalid", "markets": "created"}
+    invalid = next(i for i in result.items if i.status == "invalid")
+    assert invalid.report and not invalid.report["valid"], "the validation report is kept"
+    assert any("not done: big-markets" in line for line in result.not_done())
+    assert local.find_dataset("big-markets") is None
+    assert [a["dataset"] for a in local.list_audit() if a["action"] == "harvest.invalid"] == ["big-markets"]
+
+
 def test_a_portal_that_fails_to_list_is_reported(shared_portal, local):
     server, _, _ = shared_portal
     result = harvest_ckan(local, server.url + "/not-ckan")

@@ -218,3 +218,25 @@ def test_long_words_do_not_slow_the_table_lookup(engine: QueryEngine) -> None:
 def test_deep_nesting_is_a_plain_error(engine: QueryEngine) -> None:
     error = error_of(engine, "SELECT " + "(" * 5000 + "1" + ")" * 5000)
     assert error.code == "sql_error" and "nested too deeply" in error.message and "SET" not in error.message
+
+
+def test_close_stops_busy_workers_too(home: Catalog) -> None:
+    engine = QueryEngine(home, QueryLimits(workers=1, timeout=20, kill_grace=1))
+    engine.query("SELECT 1")
+    worker = engine.pool._idle[-1]
+    errors: list[str] = []
+
+    def slow() -> None:
+        try:
+            engine.query("SELECT count(*) FROM range(1000000) a CROSS JOIN range(1000000) b")
+        except QueryError as error:
+            errors.append(error.code)
+
+    thread = threading.Thread(target=slow)
+    thread.start()
+    time.sleep(0.5)
+    started = time.monotonic()
+    engine.close()
+    thread.join(5)
+    assert not thread.is_alive() and errors and time.monotonic() - started < 5
+    assert worker.process.poll() is not None

@@ -235,7 +235,7 @@ def test_busy_gets_429_and_pages_are_not_starved(home: Path) -> None:
 
 # -- page helpers (no server) -------------------------------------------------------------------------------------------
 def test_chart_geometry() -> None:
-    from web.views.sql import chart
+    from web.views.sql import axis_label, chart
 
     columns = [{"name": "district", "type": "VARCHAR"}, {"name": "n", "type": "BIGINT"},
                {"name": "avg", "type": "DECIMAL(10,2)"}]
@@ -248,6 +248,7 @@ def test_chart_geometry() -> None:
     line = chart(columns, rows, "line", "district", "avg")
     assert line["kind"] == "line" and line["low"] == -1.0 and len(line["line"].split()) == 3
     assert chart([{"name": "a", "type": "VARCHAR"}], [["x"]], None, None, None) is None
+    assert (axis_label("2022-01-01T00:00:00"), axis_label("2022-01-01T07:30:00")) == ("2022-01-01", "2022-01-01 07:30")
     assert chart(columns[:1] + [{"name": "s", "type": "VARCHAR"}], [["x", "y"]], None, None, None) is None
 
 

@@ -16,6 +16,7 @@ Registered like a blueprint module (it is in ``BLUEPRINTS``): ``create_app`` cal
 from __future__ import annotations
 
 import re
+import sqlite3
 from collections.abc import Callable
 from typing import Any
 from urllib.parse import urlsplit
@@ -63,6 +64,8 @@ def upload_endpoint(view: Callable) -> Callable:
 def init_app(app: Flask) -> None:
     for key, value in DEFAULTS.items():
         app.config.setdefault(key, value)
+    for table in ("RATELIMITS", "RATELIMITS_TOKEN"):  # a typo in the configuration fails at start, not per request
+        app.config[table] = {bucket: Limit.parse(value) for bucket, value in app.config[table].items()}
     app.extensions["ratelimiter"] = RateLimiter(app.extensions["catalog"].home)
     app.before_request(_refuse_cross_site_forms)
     app.before_request(_limit_body)
@@ -146,7 +149,11 @@ def _rate_limit() -> Response | None:
         return None
     client = f"user:{user['id']}" if user else f"ip:{request.remote_addr or '-'}"
     limiter: RateLimiter = current_app.extensions["ratelimiter"]
-    decision = limiter.hit(f"{bucket}+token" if user else bucket, client, Limit.parse(limits[bucket]))
+    try:
+        decision = limiter.hit(f"{bucket}+token" if user else bucket, client, Limit.parse(limits[bucket]))
+    except sqlite3.Error as error:  # counting must never break serving: fail open, and say so in the log
+        current_app.logger.warning("rate limiter unavailable (%s): request let through", error)
+        return None
     g.ratelimit = decision
     if decision.allowed:
         return None

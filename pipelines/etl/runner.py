@@ -324,8 +324,8 @@ def _execute(catalog: Catalog, pipeline: Pipeline, result: RunResult, *, dry_run
                                        f"{dataset} stays at version {unchanged['number']}")
                 raise _Outcome(result)
             if unchanged:
-                result.messages.append("the source is unchanged since the last successful run: a real run would "
-                                       "publish nothing")
+                result.messages.append("the source and the pipeline are unchanged since the last successful run: "
+                                       "a real run would publish nothing")
             table = extracted.table
             rows = con.execute(f"SELECT count(*) FROM {table}").fetchone()[0]
             cols, rows_sample = sample(con, table, sample_rows)
@@ -340,12 +340,13 @@ def _execute(catalog: Catalog, pipeline: Pipeline, result: RunResult, *, dry_run
                 out = f"step_{spec.index}"
                 try:
                     inp = apply(con, table, out, spec.type, spec.options, work.path, references)
+                    count = con.execute(f"SELECT count(*) FROM {out}").fetchone()[0]
+                    cols, rows_sample = sample(con, out, sample_rows)
                 except StepError as error:
                     raise StepFailed(f"{_where(pipeline, spec)}: {error.message}", hint=error.hint) from None
                 except duckdb.Error as error:
-                    raise StepFailed(f"{_where(pipeline, spec)}: {first_line(error)}") from None
-                count = con.execute(f"SELECT count(*) FROM {out}").fetchone()[0]
-                cols, rows_sample = sample(con, out, sample_rows)
+                    culprit = _culprit(con, pipeline, before=spec.index) or spec
+                    raise StepFailed(f"{_where(pipeline, culprit)}: {first_line(error)}") from None
                 result.steps.append(StepReport(spec.index, spec.type, count, int((time.monotonic() - t0) * 1000),
                                                cols, rows_sample, list(inp.notes)))
                 meta_facts.update(inp.meta)
@@ -361,19 +362,24 @@ def _execute(catalog: Catalog, pipeline: Pipeline, result: RunResult, *, dry_run
                 raise StepFailed(f"{_where(pipeline)}: the source has no rows",
                                  hint="set publish.allow_empty: true if an empty dataset is right")
             last = pipeline.steps[-1].label if pipeline.steps else "of the source"
+            output = work.file("output.parquet")
             try:
                 result.rows = conform(con, table, schema, "final", f"after {last}")
+                # The one pass that evaluates the chain of views: every step's expressions run here.
+                con.execute(f"COPY final TO {literal(str(output))} (FORMAT parquet, COMPRESSION snappy)")
             except UserError as error:
                 raise StepFailed(f"{_where(pipeline)}: {error.message}", hint=error.hint) from None
-            output = work.file("output.parquet")
-            con.execute(f"COPY final TO {literal(str(output))} (FORMAT parquet, COMPRESSION snappy)")  # read once
-            findings = privacy.check_schema(schema) + privacy.scan(con, f"SELECT * FROM read_parquet({literal(str(output))})")
+            except duckdb.Error as error:
+                culprit = _culprit(con, pipeline, before=len(pipeline.steps) + 1)
+                raise StepFailed(f"{_where(pipeline, culprit)}: {first_line(error)}") from None
+            written = f"SELECT * FROM read_parquet({literal(str(output))})"
+            findings = privacy.check_schema(schema) + privacy.scan(con, written)
             result.findings = findings
             overridden = privacy.enforce(findings, override=override, what=f"pipeline {pipeline.label}: the output")
         finally:
             con.close()
         if dry_run:
-            _dry_run(catalog, pipeline, result, output, schema, existing)
+            _dry_run(catalog, pipeline, result, output, schema, existing, unchanged=bool(unchanged))
             return
         meta = _dataset_meta(pipeline, existing, meta_facts)
         origin = f"pipeline:{pipeline.name}"
@@ -401,6 +407,22 @@ def _execute(catalog: Catalog, pipeline: Pipeline, result: RunResult, *, dry_run
                               target=f"{dataset}@{published.version['number']}", origin=origin,
                               detail=privacy.audit_detail(overridden, override or ""))
         _finish_publish(pipeline, result, published)
+
+
+def _culprit(con: duckdb.DuckDBPyConnection, pipeline: Pipeline, *, before: int) -> StepSpec | None:
+    """Which step's expression fails on the data: steps are views evaluated lazily, so an error raised while a
+    later step (or the final write) reads them belongs to the first one that fails when evaluated on its own."""
+    for spec in pipeline.steps:
+        if spec.index >= before:
+            break
+        name = f"step_{spec.index}"
+        if not con.execute("SELECT 1 FROM information_schema.tables WHERE table_name = ?", [name]).fetchone():
+            continue  # computed into a later table: it ran fine
+        try:
+            con.execute(f"SELECT count(COLUMNS(*)) FROM {name}").fetchall()
+        except duckdb.Error:
+            return spec
+    return None
 
 
 def _unchanged(catalog: Catalog, pipeline: Pipeline, last_ok: dict | None, fingerprint: str,
@@ -456,7 +478,7 @@ def _report_errors(report: dict | None, limit: int = 5) -> list[str]:
 
 
 def _dry_run(catalog: Catalog, pipeline: Pipeline, result: RunResult, output: Path, schema: dict,
-             existing: dict | None) -> None:
+             existing: dict | None, *, unchanged: bool = False) -> None:
     from pipelines.validate import validate_file
 
     with validate_file(output, schema=schema, format="parquet", references=catalog_references(catalog)) as validation:
@@ -467,6 +489,9 @@ def _dry_run(catalog: Catalog, pipeline: Pipeline, result: RunResult, output: Pa
     if not result.valid:
         result.messages.append("the output is NOT valid against the target schema: a real run would fail: "
                                + "; ".join(_report_errors(result.report)))
+        return
+    if unchanged:
+        result.messages.append(f"valid: {result.rows:,} row(s) (nothing was written)")
         return
     number = (existing or {}).get("latest_version")
     verb = "append" if pipeline.mode == "append" else "publish"

@@ -244,6 +244,16 @@ def is_numeric(type_name: str) -> bool:
     return type_name.upper().split("(")[0].strip() in NUMERIC_TYPES
 
 
+def axis_label(value: Any) -> str:
+    """Short labels: midnight timestamps as dates, other timestamps without the 'T'."""
+    if value is None:
+        return ""
+    text = str(value)
+    if len(text) >= 19 and text[10:11] == "T":
+        text = text[:10] if text[11:19] == "00:00:00" else text[:16].replace("T", " ")
+    return text[:24]
+
+
 def chart(columns: list[dict], rows: list[list], kind: str | None, x: str | None, y: str | None) -> dict | None:
     """Geometry of a simple SVG bar or line chart of column ``y`` against column ``x`` (server-drawn)."""
     names = [c["name"] for c in columns]
@@ -275,7 +285,7 @@ def chart(columns: list[dict], rows: list[list], kind: str | None, x: str | None
         y0, y1 = ypos(0.0), ypos(value) if ok else ypos(0.0)
         marks.append({"x": round(left + step * i + step * 0.1, 2), "cx": round(cx, 2), "w": round(step * 0.8, 2),
                       "y": min(y0, y1), "h": round(abs(y0 - y1), 2), "cy": y1, "value": value,
-                      "label": "" if label is None else str(label)[:24], "show_label": i % label_every == 0})
+                      "label": axis_label(label), "show_label": i % label_every == 0})
     line = " ".join(f"{m['cx']},{m['cy']}" for m in marks if isinstance(m["value"], (int, float)))
     return {"kind": kind, "x": x, "y": y, "names": names, "numeric": numeric, "marks": marks, "line": line,
             "width": width, "height": height, "left": left, "top": top, "plot_w": plot_w, "plot_h": plot_h,

@@ -247,14 +247,16 @@ def describe(source: str, encoding: str | None, dialect: str | None, fmt: str | 
 @click.option("--source-name", "source_name", help="Where the data comes from.")
 @click.option("--contact", help="Contact point.")
 @click.option("--note", default="", help="A note for this version (what changed).")
+@click.option("--privacy-override", metavar="REASON",
+              help="Publish despite personal-data findings, for this written reason (kept in the audit log).")
 @click.option("--json", "as_json", is_flag=True, help="Print the result as JSON.")
 @remote_options
 @pass_catalog
 def publish(catalog: Catalog, source: str, dataset: str, org: str | None, schema: str | None, dialect: str | None,
             encoding: str | None, fmt: str | None, checklist: str | None, title: str | None,
             description: str | None, license_id: str | None, tags: tuple[str, ...], frequency: str | None,
-            source_name: str | None, contact: str | None, note: str, as_json: bool, remote: str | None,
-            token: str | None) -> None:
+            source_name: str | None, contact: str | None, note: str, privacy_override: str | None,
+            as_json: bool, remote: str | None, token: str | None) -> None:
     """Validate SOURCE and publish it as a new version of DATASET.
 
     An invalid file is refused with its report (exit 1) and nothing changes. A file identical to the
@@ -275,7 +277,8 @@ def publish(catalog: Catalog, source: str, dataset: str, org: str | None, schema
     if client is not None:  # same result, same report: the server runs the same pipeline
         result = client.publish(source, **options)
     else:
-        result = run_publish(catalog, source, publisher=os.environ.get("USER", "cli"), origin="cli", **options)
+        result = run_publish(catalog, source, publisher=os.environ.get("USER", "cli"), origin="cli",
+                             privacy_override=privacy_override, **options)
     if as_json:
         emit_json(result.to_dict())
     else:

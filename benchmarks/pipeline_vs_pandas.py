@@ -94,14 +94,15 @@ PANDAS_SCRIPT = textwrap.dedent("""\
 
 def run_measured(code: str, cwd: Path) -> tuple[float, float, int, str]:
     """Run ``code`` in a fresh Python process: (wall seconds, CPU seconds, peak RSS bytes, its output)."""
-    started = time.perf_counter()
-    proc = subprocess.Popen([sys.executable, "-c", code], cwd=cwd, stdout=subprocess.PIPE, stderr=subprocess.DEVNULL)
-    output = proc.stdout.read().decode(errors="replace") if proc.stdout else ""
-    _, status, usage = os.wait4(proc.pid, 0)
-    elapsed = time.perf_counter() - started
-    proc.returncode = os.waitstatus_to_exitcode(status)
-    if proc.returncode != 0:
-        sys.exit(f"failed ({proc.returncode}):\n{output}")
+    with tempfile.TemporaryFile() as errors:
+        started = time.perf_counter()
+        proc = subprocess.Popen([sys.executable, "-c", code], cwd=cwd, stdout=subprocess.PIPE, stderr=errors)
+        output = proc.stdout.read().decode(errors="replace") if proc.stdout else ""
+        _, status, usage = os.wait4(proc.pid, 0)
+        elapsed = time.perf_counter() - started
+        if os.waitstatus_to_exitcode(status) != 0:
+            errors.seek(0)
+            sys.exit(f"failed ({os.waitstatus_to_exitcode(status)}):\n{output}\n{errors.read().decode()[-3000:]}")
     return elapsed, usage.ru_utime + usage.ru_stime, usage.ru_maxrss * 1024, output.strip()
 
 

@@ -123,9 +123,9 @@ def _sqlite_pragmas(dbapi_conn, _record) -> None:
     # Autocommit at the driver level: SQLAlchemy's begin event below issues the BEGIN we choose.
     dbapi_conn.isolation_level = None
     cursor = dbapi_conn.cursor()
+    cursor.execute("PRAGMA busy_timeout=30000")  # first: switching to WAL may itself wait for a lock
     cursor.execute("PRAGMA journal_mode=WAL")
     cursor.execute("PRAGMA synchronous=FULL")
-    cursor.execute("PRAGMA busy_timeout=30000")
     cursor.execute("PRAGMA foreign_keys=ON")
     cursor.close()
 

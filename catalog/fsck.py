@@ -6,7 +6,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 
 from catalog.metadata import Catalog
-from catalog.storage import abandoned_work, remove, sha256_file
+from catalog.storage import abandoned_work, remove, safe_join, sha256_file
 
 
 @dataclass
@@ -25,6 +25,33 @@ class FsckReport:
                 "removed": self.removed}
 
 
+def check_version(catalog: Catalog, version: dict, *, verify_hashes: bool = True) -> list[str]:
+    """Problems with one version's files. A single-file version's Parquet is named by its sha256; an appended
+    version (``path`` empty, built on demand) is its parts, each named by its own sha256, adding up to ``bytes``."""
+    label = f"{version['dataset']}@{version['number']}"
+    relpaths = [version["path"]] if version["path"] else list(version.get("parts") or [])
+    if not relpaths:
+        return [f"{label}: no file and no parts recorded"]
+    problems, total = [], 0
+    for relpath in relpaths:
+        try:
+            path = safe_join(catalog.home.data_dir, relpath)
+        except ValueError:
+            problems.append(f"{label}: path {relpath!r} escapes the data folder")
+            continue
+        if not path.is_file():
+            problems.append(f"{label}: file missing: {relpath}")
+            continue
+        total += path.stat().st_size
+        if verify_hashes:
+            expected = version["sha256"] if version["path"] else Path(relpath).stem
+            if sha256_file(path) != expected:
+                problems.append(f"{label}: sha256 mismatch for {relpath}")
+    if not problems and total != version["bytes"]:
+        problems.append(f"{label}: size {total} != recorded {version['bytes']}")
+    return problems
+
+
 def fsck(catalog: Catalog, *, remove_orphans: bool = True, verify_hashes: bool = True, progress=None) -> FsckReport:
     """Verify versions, then find (and by default remove) orphans under the metadata write lock.
 
@@ -36,19 +63,7 @@ def fsck(catalog: Catalog, *, remove_orphans: bool = True, verify_hashes: bool =
     versions = catalog.all_versions()
     for version in (progress(versions) if progress else versions):
         report.checked += 1
-        label = f"{version['dataset']}@{version['number']}"
-        try:
-            path = catalog.version_file(version)
-        except ValueError:
-            report.problems.append(f"{label}: path {version['path']!r} escapes the data folder")
-            continue
-        if not path.is_file():
-            report.problems.append(f"{label}: file missing: {version['path']}")
-            continue
-        if path.stat().st_size != version["bytes"]:
-            report.problems.append(f"{label}: size {path.stat().st_size} != recorded {version['bytes']}")
-        elif verify_hashes and sha256_file(path) != version["sha256"]:
-            report.problems.append(f"{label}: sha256 mismatch for {version['path']}")
+        report.problems += check_version(catalog, version, verify_hashes=verify_hashes)
 
     with catalog.writer.begin() as conn:  # the write lock: no publish can place a file meanwhile
         from catalog import db

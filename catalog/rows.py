@@ -333,8 +333,10 @@ def _open_database(heavy: bool) -> duckdb.DuckDBPyConnection:
     cores = os.cpu_count() or 2
     threads = int(os.environ.get("OPENDATA_DUCKDB_THREADS", "0") or 0) or (cores if heavy else 1)
     config = {"memory_limit": os.environ.get("OPENDATA_DUCKDB_MEMORY", "1GB"), "threads": threads,
-              # big sorts (an export in a sort order) spill here instead of failing
-              "temp_directory": os.path.join(tempfile.gettempdir(), "opendata-duckdb")}
+              # big sorts (an export in a sort order) spill here instead of failing; one folder per database,
+              # since DuckDB names its spill files alike in every process
+              "temp_directory": os.path.join(tempfile.gettempdir(),
+                                             f"opendata-duckdb-{os.getpid()}-{'heavy' if heavy else 'light'}")}
     con = duckdb.connect(":memory:", config=config)
     con.execute("LOAD parquet")
     # Published Parquet files are content-addressed and never rewritten, so caching their footers is safe.
@@ -467,6 +469,29 @@ def jsonable(value: Any) -> Any:
     return str(value)
 
 
+def _finite(value: float | None) -> float | None:
+    return value if value is None or math.isfinite(value) else None
+
+
+def json_rows(names: Sequence[str], fetched: Sequence[tuple]) -> list[dict]:
+    """Rows as dicts of JSON-ready values. A DuckDB column holds one Python type, so each column is converted
+    only when its type needs it (text, integers and booleans pass as they are)."""
+    convert: list[tuple[int, Any]] = []
+    for i in range(len(names)):
+        sample = next((row[i] for row in fetched if row[i] is not None), None)
+        if isinstance(sample, float):
+            convert.append((i, _finite))
+        elif sample is not None and not isinstance(sample, str | int):
+            convert.append((i, jsonable))
+    out = []
+    for row in fetched:
+        values = list(row[:len(names)])
+        for i, function in convert:
+            values[i] = function(values[i])
+        out.append(dict(zip(names, values, strict=True)))
+    return out
+
+
 def columns_of(schema: dict, names: Sequence[str]) -> list[dict]:
     fields = schema_fields(schema)
     out = []
@@ -524,7 +549,7 @@ def query_rows(files: Sequence[Path | str], schema: dict, *, filters: Sequence[F
             total = run(con, f"SELECT count(*) FROM {src} WHERE {where}", src_params + where_params).fetchone()[0]
     page = fetched[:limit]
     width = len(names)
-    rows = [{name: jsonable(value) for name, value in zip(names, row[:width], strict=True)} for row in page]
+    rows = json_rows(names, page)
     next_cursor = None
     if len(fetched) > limit and page:
         last = page[-1]

@@ -11,9 +11,13 @@ from collections.abc import Callable
 from dataclasses import dataclass, field
 from pathlib import Path
 
+from catalog.accounts import Accounts
 from catalog.metadata import Catalog
 from pipelines.demo_data import DEPARTMENTS, build_demo_files
+from pipelines.demo_pipelines import build_demo_pipelines, run_demo_pipelines
 from pipelines.publish import PublishResult, publish
+
+DEMO_USER = "demo-editor"
 
 
 @dataclass
@@ -48,4 +52,29 @@ def build_demo(catalog: Catalog, *, air_rows: int = 20000, log: Callable[[str], 
             log(f"{dataset.name}: {result.messages[0] if result.messages else result.status}")
             if not result.ok:
                 raise RuntimeError(f"demo data for {dataset.name} did not validate: {result.report}")
+    folder = catalog.home.root / "pipelines"
+    build_demo_pipelines(catalog, folder)
+    run_demo_pipelines(catalog, folder, log=log)
+    summary.notes.append(f"demo pipelines in {folder} (try: opendata run --due)")
+    summary.notes.append(demo_editor(catalog))
     return summary
+
+
+def demo_editor(catalog: Catalog) -> str:
+    """A demo editor of every department with a token kept in ``demo-token.txt`` (mode 0600).
+
+    Only the demo writes a token to disk, so the CKAN conformance check and remote publishing can be tried at
+    once; real tokens are shown once and stored only as hashes.
+    """
+    accounts = Accounts(catalog)
+    token_file = catalog.home.root / "demo-token.txt"
+    if accounts.find_user(DEMO_USER) is None:
+        accounts.add_user(DEMO_USER, fullname="Demo editor", actor="demo")
+    for department in DEPARTMENTS:
+        accounts.add_member(department["name"], DEMO_USER, "editor", actor="demo")
+    token = token_file.read_text().strip() if token_file.exists() else ""
+    if not token or accounts.authenticate(token) is None:
+        token, _ = accounts.create_token(DEMO_USER, name="demo", actor="demo")
+        token_file.touch(mode=0o600)
+        token_file.write_text(token + "\n")
+    return f"demo editor token (user {DEMO_USER}, editor of every department) in {token_file}"

@@ -94,8 +94,9 @@ def _sample(source, dialect) -> tuple[list[str], list[list[tuple[str | None, int
                     break
         return layout.labels, rows
     with tempfile.TemporaryDirectory(prefix="opendata-describe-") as tmp:
-        con = duckdb.connect(config={"temp_directory": tmp, "enable_progress_bar": False})
+        con = duckdb.connect(config={"temp_directory": tmp})
         try:
+            con.execute("SET enable_progress_bar = false")
             if source.format == "xlsx":
                 staged = readers.stage_xlsx(con, source, dialect, 0, "sample")
             elif source.format == "parquet":

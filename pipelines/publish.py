@@ -21,6 +21,7 @@ import duckdb
 from catalog.errors import InvalidInput, NotFound
 from catalog.metadata import Catalog, check_name
 from catalog.storage import WorkDir, place, sha256_file, version_relpath
+from pipelines import privacy
 from pipelines.validate import Validation, validate_file
 from schemas import resolve_schema, standard_name
 
@@ -50,11 +51,13 @@ class PublishResult:
 def catalog_references(catalog: Catalog):
     """Foreign keys may point at a dataset already in the catalogue: resolve it to its latest Parquet."""
 
-    def resolve(resource: str) -> Path | None:
+    def resolve(resource: str) -> Path | list[Path] | None:
         dataset = catalog.find_dataset(resource)
         if dataset is None or dataset["latest_version"] is None:
             return None
-        return catalog.version_file(catalog.get_version(dataset["name"], dataset["latest_version"]))
+        version = catalog.get_version(dataset["name"], dataset["latest_version"])
+        files = catalog.version_files(version)
+        return files[0] if len(files) == 1 else files
 
     return resolve
 
@@ -80,8 +83,8 @@ def source_format(path: Path, declared: str | None) -> str:
     return SOURCE_FORMATS.get(path.suffix.lower(), path.suffix.lower().lstrip(".") or "csv")
 
 
-def compare_versions(con: duckdb.DuckDBPyConnection, new_file: Path, old_file: Path, new_schema: dict,
-                     old_schema: dict) -> dict:
+def compare_versions(con: duckdb.DuckDBPyConnection, new_files: list[Path], old_files: list[Path],
+                     new_schema: dict, old_schema: dict) -> dict:
     """Rows added/removed (as multisets over the shared columns) and fields added/removed/retyped."""
     new_fields = {f["name"]: f.get("type", "string") for f in new_schema.get("fields", [])}
     old_fields = {f["name"]: f.get("type", "string") for f in old_schema.get("fields", [])}
@@ -93,12 +96,12 @@ def compare_versions(con: duckdb.DuckDBPyConnection, new_file: Path, old_file: P
     }
     if shared:
         cols = ", ".join('"' + n.replace('"', '""') + '"' for n in shared)
-        new_sql = f"SELECT {cols} FROM read_parquet(?)"
-        old_sql = f"SELECT {cols} FROM read_parquet(?)"
+        new_sql = f"SELECT {cols} FROM read_parquet($new)"
+        old_sql = f"SELECT {cols} FROM read_parquet($old)"
         added, removed = con.execute(
             f"SELECT (SELECT count(*) FROM ({new_sql} EXCEPT ALL {old_sql})),"
             f"       (SELECT count(*) FROM ({old_sql} EXCEPT ALL {new_sql}))",
-            [str(new_file), str(old_file), str(old_file), str(new_file)],
+            {"new": [str(f) for f in new_files], "old": [str(f) for f in old_files]},
         ).fetchone()
         changes.update(rows_added=added, rows_removed=removed)
     return changes
@@ -127,6 +130,7 @@ def publish(
     origin: str = "",
     note: str = "",
     progress: bool = False,
+    privacy_override: str | None = None,
 ) -> PublishResult:
     """Validate ``path`` and, when valid and different from the latest version, store it as a new version."""
     path = Path(path)
@@ -143,6 +147,7 @@ def publish(
     elif org and org not in (existing["org"], existing["org_id"]):
         raise InvalidInput(f"dataset {dataset!r} belongs to organisation {existing['org']!r}, not {org!r}")
     schema_dict, schema_name = resolve_dataset_schema(catalog, existing, schema)
+    privacy.enforce(privacy.check_schema(schema_dict), what=path.name)  # personal fields: refuse before reading
     fmt = source_format(path, format)
     source_sha = sha256_file(path)
 
@@ -163,12 +168,15 @@ def publish(
                                  messages=[f"{path.name} is not valid against the schema: nothing was published"])
         staged = work.file("data.parquet")
         validation.write_parquet(staged)
+        overridden = privacy.enforce(privacy.check_file(staged, schema_dict), override=privacy_override,
+                                     what=path.name)
         parquet_sha = sha256_file(staged)
         changes: dict[str, Any] = {}
         if latest:
             con = duckdb.connect()
             try:
-                changes = compare_versions(con, staged, catalog.version_file(latest), schema_dict, latest["schema"])
+                changes = compare_versions(con, [staged], catalog.version_files(latest), schema_dict,
+                                           latest["schema"])
             finally:
                 con.close()
         else:
@@ -185,6 +193,11 @@ def publish(
         from catalog.db import utcnow  # local: one clock for the record
 
         with catalog.writer.begin() as conn:
+            if existing is None and (raced := catalog.find_dataset(dataset)) is not None:
+                # Another publish created the dataset while we validated: become its next version.
+                if org not in (raced["org"], raced["org_id"]):
+                    raise InvalidInput(f"dataset {dataset!r} was just created by organisation {raced['org']!r}")
+                existing = raced
             if existing is None:
                 catalog.create_dataset(dataset, org, actor=publisher, origin=origin, conn=conn,
                                        schema=schema_dict, schema_name=schema_name, **meta)
@@ -196,6 +209,10 @@ def publish(
             catalog.audit(publisher, "publish", dataset=dataset, target=f"{dataset}@{number}", origin=origin,
                           detail={"rows": validation.rows, "sha256": parquet_sha, "source": path.name,
                                   "changes": changes}, conn=conn)
+            if overridden:
+                catalog.audit(publisher, "privacy.override", dataset=dataset, target=f"{dataset}@{number}",
+                              origin=origin, detail=privacy.audit_detail(overridden, privacy_override or ""),
+                              conn=conn)
     version = catalog.get_version(dataset, number)
     return PublishResult("published", dataset, version=version, report=validation.report,
                          messages=[f"published {dataset} version {number}: {validation.rows:,} rows"])

@@ -157,8 +157,8 @@ def duckdb_csv(source: Source, layout: CsvLayout, width: int, types: list[str] |
     ]
     if nullstr is not None:
         options.append("nullstr=[" + ", ".join(sql_str(v) for v in nullstr) + "]")
-        if varchar:
-            options.append("force_not_null=[" + ", ".join(f"'c{i + 1}'" for i in varchar) + "]")
+    if varchar:  # text columns keep every cell: '' is a value unless the field's missing values say so
+        options.append("force_not_null=[" + ", ".join(f"'c{i + 1}'" for i in varchar) + "]")
     return f"read_csv({sql_str(str(source.path))}, {', '.join(options)})"
 
 

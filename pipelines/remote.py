@@ -163,14 +163,23 @@ class Remote:
                 **kwargs: Any) -> tuple[int, Any]:
         """Send, and turn a refusal into the matching ``UserError`` (422 and ``ok`` statuses are returned)."""
         headers = {**self._headers(need_token), **kwargs.pop("headers", {})}
-        try:
-            response = self.session.request(method, self.url + path, headers=headers, timeout=TIMEOUT,
-                                            allow_redirects=False, **kwargs)
-        except requests.ConnectionError as exc:
-            raise UserError(f"cannot reach {self.url}: {type(exc).__name__}",
-                            hint="check the address and your network; is the server running?") from None
-        except requests.Timeout:
-            raise UserError(f"{self.url} did not answer in time") from None
+        # A request without side effects is sent again once when the connection breaks: a kept-alive connection
+        # the server has just closed is the usual cause, and urllib3 does not retry a POST by itself.
+        attempts = 2 if (method == "GET" or kwargs.get("params", {}).get("check")) else 1
+        for attempt in range(attempts):
+            try:
+                response = self.session.request(method, self.url + path, headers=headers, timeout=TIMEOUT,
+                                                allow_redirects=False, **kwargs)
+                break
+            except requests.ConnectionError as exc:
+                if attempt + 1 < attempts:
+                    self.session.close()  # drop the pooled connections, then try on a fresh one
+                    continue
+                reason = getattr(exc.args[0], "reason", None) if exc.args else None
+                raise UserError(f"cannot reach {self.url} ({method} {path}): {type(reason or exc).__name__}",
+                                hint="check the address and your network; is the server running?") from None
+            except requests.Timeout:
+                raise UserError(f"{self.url} did not answer in time ({method} {path})") from None
         try:
             body = response.json()
         except ValueError:

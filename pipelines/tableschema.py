@@ -549,7 +549,8 @@ def _string_reader(field: dict) -> Callable[[Any], Any]:
         check = lambda text: bool(validators.uuid(text))  # noqa: E731
     elif fmt == "uri":
         import rfc3986
-        from rfc3986 import exceptions, validators as uri_validators
+        from rfc3986 import exceptions
+        from rfc3986 import validators as uri_validators
 
         def check(text: str) -> bool:
             validator = uri_validators.Validator().require_presence_of("scheme")

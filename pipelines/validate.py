@@ -598,27 +598,27 @@ def _canonical_glob(fmt: str) -> str | None:
 
 
 def fast_cell_sql(plan: Plan, c: str) -> tuple[str, str] | None:
-    """(ok, value) SQL for the fast pass: cheap checks whose success implies frictionless reads the cell
-    the same way; None if the type has no such check (the exact pass is used)."""
+    """(value, ok) SQL for the fast pass; ``ok`` may use ``__p``, the value computed once. A cell passes
+    only a cheap check whose success implies frictionless reads it the same way; None if the type has no
+    such check (the exact pass is used)."""
     ftype, fmt = plan.type, plan.field.get("format", "default")
     if ftype in ("string", "any"):
-        return ("true", c) if ftype == "any" or fmt == "default" else None
+        return (c, "true") if ftype == "any" or fmt == "default" else None
     if ftype == "integer":
-        return f"(TRY_CAST({c} AS BIGINT)::VARCHAR = {c})", f"TRY_CAST({c} AS BIGINT)"
+        return f"TRY_CAST({c} AS BIGINT)", f"(__p::VARCHAR = {c})"
     if ftype == "number":
         value, state = _number_text(plan, c)
-        return f"(({state}) = {OK} AND regexp_matches({c}, {NON_ASCII_DIGIT}) = false)", value
+        return value, f"(({state}) = {OK} AND NOT regexp_matches({c}, {NON_ASCII_DIGIT}))"
     if ftype == "boolean":
-        value, state = cell_sql(plan, c, None)
-        return f"(({state}) = {OK})", value
+        value, _state = cell_sql(plan, c, None)
+        return value, "(__p IS NOT NULL)"
     if ftype == "year":
-        return f"({c} GLOB '[0-9][0-9][0-9][0-9]')", f"TRY_CAST({c} AS INTEGER)"
+        return f"TRY_CAST({c} AS INTEGER)", f"({c} GLOB '[0-9][0-9][0-9][0-9]')"
     if ftype == "datetime" and fmt == "default":
         digits = "[0-9][0-9][0-9][0-9]-[0-9][0-9]-[0-9][0-9]T[0-2][0-9]:[0-5][0-9]:[0-5][0-9]"
-        value = f"TRY_CAST({c} AS TIMESTAMPTZ)"
         shape = (f"({c} GLOB '{digits}' OR {c} GLOB '{digits}[+-][01][0-9]:[0-5][0-9]' OR {c} GLOB '{digits}Z' "
                  f"OR {c} GLOB '{digits.replace('T', ' ')}')")
-        return f"({shape} AND substr({c}, 12, 2) <= '23' AND {value} IS NOT NULL)", value
+        return f"TRY_CAST({c} AS TIMESTAMPTZ)", f"({shape} AND substr({c}, 12, 2) <= '23' AND __p IS NOT NULL)"
     if ftype in ("date", "datetime", "time") and fmt != "any":
         pattern = "%Y-%m-%d" if fmt == "default" and ftype == "date" else fmt
         if ftype == "time" and fmt == "default":
@@ -626,10 +626,11 @@ def fast_cell_sql(plan: Plan, c: str) -> tuple[str, str] | None:
         glob = _canonical_glob(pattern)
         if glob is None:
             return None
-        parsed = f"try_strptime({c}, {sql_str(pattern)})"
         target = {"date": "DATE", "time": "TIME"}.get(ftype, "TIMESTAMP")
-        return (f"({c} GLOB {sql_str(glob)} AND {parsed} >= '0001-01-01'::TIMESTAMP)",
-                f"{parsed}::{target}")
+        value = f"try_strptime({c}, {sql_str(pattern)})"
+        if ftype == "time":
+            return f"{value}::TIME", f"({c} GLOB {sql_str(glob)} AND __p IS NOT NULL)"
+        return f"{value}::{target}", f"({c} GLOB {sql_str(glob)} AND __p >= '0001-01-01'::DATE)"
     return None
 
 
@@ -719,8 +720,10 @@ class _Engine:
         self.prefix = prefix
         self.tmpdir = tempfile.mkdtemp(prefix="opendata-validate-")
         self.con = duckdb.connect(config={"memory_limit": MEMORY_LIMIT, "temp_directory": self.tmpdir,
-                                          "preserve_insertion_order": True, "enable_progress_bar": False,
-                                          "enable_progress_bar_print": False})
+                                          "preserve_insertion_order": True})
+        # DuckDB's own progress bar prints to stdout, which must stay clean for --json; we poll it instead
+        self.con.execute("SET enable_progress_bar_print = false")
+        self.con.execute(f"SET enable_progress_bar = {'true' if progress else 'false'}")
         self.con.execute("SET TimeZone = 'Asia/Ho_Chi_Minh'")
         self.fast_parquet: Path | None = None
         self.plans: list[Plan] = []
@@ -941,7 +944,7 @@ class _Engine:
             f"SELECT DISTINCT v{j} FROM {self.typed} WHERE v{j} IS NOT NULL AND p{j} IS NULL").fetchall()
         if not todo:
             return
-        compiled = re.compile("^{0}$".format(plan.constraints["pattern"]))
+        compiled = re.compile(f"^{plan.constraints['pattern']}$")
         table = pa.table({"v": pa.array([t[0] for t in todo], pa.string()),
                           "ok": pa.array([bool(compiled.match(t[0])) for t in todo], pa.bool_())})
         self.con.register("__pattern_fix", table)
@@ -975,7 +978,7 @@ class _Engine:
         extra = f", x{j} = f.fails" if py_only else ""
         cast = f"TRY_CAST(f.val AS {target})" if target != "JSON" else "f.val::JSON"
         if target.startswith("STRUCT"):
-            cast = f"json_transform(f.val::JSON, '{{\"lon\": \"DOUBLE\", \"lat\": \"DOUBLE\"}}')"
+            cast = "json_transform(f.val::JSON, '{\"lon\": \"DOUBLE\", \"lat\": \"DOUBLE\"}')"
         try:
             self.con.execute(
                 f"UPDATE {t} SET s{j} = CASE WHEN f.ok THEN {OK} ELSE {BAD} END, "
@@ -1280,48 +1283,47 @@ class _Engine:
         """The COPY of the fast pass; the number of rows written, or None if a cell needs the exact pass."""
         plans = self._fast_plans()
         natives = self._native_numbers(plans)
-        nullstr = plans[natives[0]].missing if natives else None
+        nullstr = plans[natives[0]].missing if natives else []
         types = ["DOUBLE" if i in natives else "VARCHAR" for i in range(len(plans))]
         relation = readers.duckdb_csv(self.source, layout, width, types=types, nullstr=nullstr,
                                       varchar=[i for i in range(len(plans)) if i not in natives])
         if relation is None:
             return None
-        selects, blank = [], []
+        inner, outer, blank = [], [], []
         for i, plan in enumerate(plans):
-            c = f"c{plan.j}" if i in natives else f"coalesce(c{plan.j}, '')"
+            j = plan.j
             if i in natives:
-                missing, ok, value = f"({c} IS NULL)", "true", c
+                inner.append(f"c{j} AS p{j}")
+                missing, ok = f"(p{j} IS NULL)", "true"
             else:
-                if normalize:
-                    c = f"nfc_normalize({c})"
-                quick = fast_cell_sql(plan, c)
+                c = f"nfc_normalize(c{j})" if normalize else f"c{j}"
+                quick = fast_cell_sql(plan, f"c{j}")
                 if quick is None:
                     return None
-                ok, value = quick
-                missing = missing_sql(plan, c, None)
-            broken = []
-            if plan.constraints.get("required"):
-                broken.append("true")
+                value, ok = quick
+                inner += [f"{c} AS c{j}", f"{value} AS p{j}"] if not normalize else \
+                    [f"{c} AS c{j}", f"{fast_cell_sql(plan, c)[0]} AS p{j}"]
+                ok = ok.replace("__p", f"p{j}")
+                missing = missing_sql(plan, f"c{j}", None).replace(f"c{j} IS NULL OR ", "")
             rules = []
-            for name, cond, _note in constraint_sql(plan, "__v", None):
+            for name, cond, _note in constraint_sql(plan, f"p{j}", None):
                 if name == "pattern":
-                    cond = fast_pattern_sql(plan.constraints["pattern"], "__v")
+                    cond = fast_pattern_sql(plan.constraints["pattern"], f"p{j}")
                     if cond is None:
                         return None
-                rules.append(f"coalesce({cond}, true)")
-            check = " OR ".join(rules).replace("__v", f"({value})") if rules else "false"
-            selects.append(
-                f"CASE WHEN {missing} THEN {'error(' + sql_str('required') + ')' if broken else 'NULL'} "
-                f"WHEN NOT coalesce({ok}, false) OR ({check}) THEN error('exact pass needed') "
-                f"ELSE ({value})::{duckdb_type(plan.field)} END AS {ident(plan.name)}")
+                rules.append(cond)
+            bad = " OR ".join([f"NOT coalesce({ok}, false)"] * (ok != "true") + rules) or "false"
+            on_missing = "error('required')" if plan.constraints.get("required") else "NULL"
+            outer.append(f"CASE WHEN {missing} THEN {on_missing} WHEN {bad} THEN error('exact pass needed') "
+                         f"ELSE p{j}::{duckdb_type(plan.field)} END AS {ident(plan.name)}")
             blank.append(missing)
         where = f"CASE WHEN {' AND '.join(blank)} THEN error('blank row') ELSE true END"
         out = Path(self.tmpdir) / "fast.parquet"
+        sql = (f"COPY (SELECT {', '.join(outer)} FROM (SELECT {', '.join(inner)} FROM {relation}) WHERE {where}) "
+               f"TO {sql_str(str(out))} (FORMAT parquet, {PARQUET_OPTIONS})")
         try:
             with self._bar("validating"):
-                return self.con.execute(
-                    f"COPY (SELECT {', '.join(selects)} FROM {relation} WHERE {where}) TO {sql_str(str(out))} "
-                    f"(FORMAT parquet, {PARQUET_OPTIONS})").fetchone()[0]
+                return self.con.execute(sql).fetchone()[0]
         except duckdb.Error:
             out.unlink(missing_ok=True)
             return None
@@ -1471,7 +1473,7 @@ def _python_constraints(plan: Plan, value: Any, reader) -> list[str]:
             elif name == "maxLength":
                 ok = value_length(value) is None or value_length(value) <= limit
             elif name == "pattern":
-                ok = bool(re.compile("^{0}$".format(limit)).match(value))
+                ok = bool(re.compile(f"^{limit}$").match(value))
             elif name == "enum":
                 ok = value in [reader(item) for item in limit]
             else:

@@ -2,9 +2,8 @@
 
 from __future__ import annotations
 
-import sqlalchemy as sa
-
 import pytest
+import sqlalchemy as sa
 
 from catalog import db
 from catalog.errors import Conflict, InvalidInput, NotFound

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from etl_helpers import run_step
+from test_etl_helpers import run_step
 
 ROWS = [{"k": "a", "v": "1", "at": "2"}, {"k": "b", "v": "2", "at": "1"}, {"k": "a", "v": "3", "at": "1"},
         {"k": "b", "v": "2", "at": "1"}]

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import pytest
-from etl_helpers import run_step
+from test_etl_helpers import run_step
 
 from pipelines.etl.steps.base import StepError
 

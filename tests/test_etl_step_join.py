@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import duckdb
 import pytest
-from etl_helpers import run_step, table_from
+from test_etl_helpers import run_step, table_from
 
 from pipelines.etl.steps.base import StepError
 

@@ -248,12 +248,12 @@ def test_duckdb_reader_matches_python_reader(tmp_path, text):
     con = duckdb.connect()
     try:
         fast = readers.stage_csv_duckdb(con, source, dialect, layout, scan, width, "fast")
-        exact = readers.stage_csv_python(con, source, dialect, layout, width, "exact")
+        readers.stage_csv_python(con, source, dialect, layout, width, "exact")
         cols = ", ".join(f"c{i + 1}" for i in range(width))
         want = con.execute(f"SELECT __rn, {cols} FROM exact WHERE __n = {width} ORDER BY __rn").fetchall()
         irregular = con.execute(f"SELECT count(*) FROM exact WHERE __n <> {width}").fetchall()[0][0]
         if fast is not None:
-            assert irregular == 0
+            assert irregular == 0, repr(text)
             got = con.execute(f"SELECT {fast.rn}, {cols} FROM fast ORDER BY 1").fetchall()
             assert got == want
     except InvalidInput:
@@ -267,13 +267,13 @@ def test_duckdb_reader_matches_python_reader(tmp_path, text):
 
 def test_large_file_streams_with_bounded_memory(tmp_path):
     """Validation of a file several times larger than DuckDB's memory limit keeps RSS bounded (the exact
-    pass stages ~100 MB of cells into a 64 MB buffer pool that spills to disk)."""
+    pass stages ~80 MB of cells into a 48 MB buffer pool that spills to disk)."""
     path = tmp_path / "big.csv"
     row = "HN-001,Trạm Hoàn Kiếm,Hoàn Kiếm,21.02,105.85,2022-01-01T00:00:00,63.4,124.3,14.4,14.6,1071,19.0,122,Kém\n"
     with open(path, "w", encoding="utf-8") as handle:
         handle.write("station_id,station_name,district,latitude,longitude,observed_at,pm25,pm10,no2,so2,co,o3,aqi,"
                      "aqi_category\n")
-        for _ in range(40):
+        for _ in range(30):
             handle.write(row * 10_000)
         handle.write(row.replace(",122,", ",x,"))  # one bad cell at the end forces the exact pass
     script = (
@@ -286,11 +286,11 @@ def test_large_file_streams_with_bounded_memory(tmp_path):
         "  'rss': resource.getrusage(resource.RUSAGE_SELF).ru_maxrss // 1024}))\n"
     )
     schema = Path(__file__).resolve().parents[1].parent / "shared" / "tools" / "air_quality.schema.json"
-    env = {**os.environ, "OPENDATA_DUCKDB_MEMORY": "64MB"}
+    env = {**os.environ, "OPENDATA_DUCKDB_MEMORY": "48MB"}
     out = subprocess.run([sys.executable, "-c", script, str(path), str(schema)], capture_output=True, text=True,
                          env=env, cwd=Path(__file__).resolve().parents[1], timeout=300)
     assert out.returncode == 0, out.stderr
     result = json.loads(out.stdout)
-    assert result["valid"] is False and result["rows"] == 400_001
-    assert path.stat().st_size > 40 * 1024 * 1024
-    assert result["rss"] < 400, result  # MB; the staged cells alone are larger than this
+    assert result["valid"] is False and result["rows"] == 300_001
+    assert path.stat().st_size > 30 * 1024 * 1024
+    assert result["rss"] < 350, result  # MB; the staged cells alone are about this large

@@ -11,6 +11,7 @@ share with frictionless on purpose; deliberately different areas are left out (V
 from __future__ import annotations
 
 import csv
+import datetime as dt
 import json
 import os
 import warnings
@@ -175,7 +176,7 @@ def our_triples(path: Path, schema: dict, checklist: dict) -> tuple[bool, set]:
         return validation.valid, {(e["type"], e.get("rowNumber"), e.get("fieldName") or None) for e in errors}
 
 
-@settings(max_examples=int(os.environ.get("DIFF_EXAMPLES", "120")), deadline=None, suppress_health_check=[HealthCheck.too_slow,
+@settings(max_examples=int(os.environ.get("DIFF_EXAMPLES", "80")), deadline=None, suppress_health_check=[HealthCheck.too_slow,
                                                                   HealthCheck.function_scoped_fixture])
 @given(case=cases())
 def test_same_errors_as_frictionless(tmp_path_factory, case):
@@ -191,13 +192,44 @@ def test_same_errors_as_frictionless(tmp_path_factory, case):
     assert ours == theirs, f"schema={json.dumps(schema, ensure_ascii=False)}\n{path.read_text()}"
 
 
-def test_generator_covers_each_error_class():
-    """The strategies can produce every row/header error class the differential test is about."""
-    seen = set()
-    examples = cases()
-    for _ in range(300):
-        schema, labels, rows, trailing, dup = examples.example()
-        seen.add(len(labels) != len(schema["fields"]))
-        seen.update("long" if len(r) > len(labels) else "short" if len(r) < len(labels) else "ok" for r in rows)
-    assert {"long", "short", "ok", True, False} <= seen
+NATIVE = st.sampled_from([
+    None, 0, 1, 7, 1200, -3, 1.5, 1200.0, 2.25, True, False, "", " ", "-", "abc", "12", "1,5", "2024-01-05",
+    "05/09/1990", "2024-01-05T13:00:00", "true", "2024", "13:05:00",
+    dt.datetime(1999, 9, 16), dt.datetime(2001, 3, 19, 10, 30), dt.date(2020, 1, 2), dt.time(13, 5),
+])
+XLSX_FIELDS = st.sampled_from([
+    {"type": "string"}, {"type": "integer"}, {"type": "number"}, {"type": "date"},
+    {"type": "date", "format": "%d/%m/%Y"}, {"type": "datetime"}, {"type": "boolean"}, {"type": "year"},
+    {"type": "time"}, {"type": "any"},
+])
 
+
+@settings(max_examples=int(os.environ.get("DIFF_XLSX_EXAMPLES", "25")), deadline=None,
+          suppress_health_check=[HealthCheck.too_slow, HealthCheck.function_scoped_fixture])
+@given(kinds=st.lists(XLSX_FIELDS, min_size=1, max_size=3),
+       rows=st.lists(st.lists(NATIVE, min_size=3, max_size=3), min_size=1, max_size=6),
+       missing=st.sampled_from([[""], ["", "-"], ["-"]]))
+def test_xlsx_cells_like_frictionless(tmp_path_factory, kinds, rows, missing):
+    """Native spreadsheet cells (numbers, dates, booleans) are read as frictionless reads them."""
+    import openpyxl
+
+    folder = tmp_path_factory.mktemp("xlsx")
+    fields = [{"name": f"f{i}", **kind} for i, kind in enumerate(kinds)]
+    book = openpyxl.Workbook()
+    sheet = book.active
+    sheet.append([f["name"] for f in fields])
+    for row in rows:
+        sheet.append(row[: len(fields)])
+    book.save(folder / "data.xlsx")
+    schema = {"fields": fields, "missingValues": missing}
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore")
+        resource = frictionless.Resource(path="data.xlsx", basepath=str(folder),
+                                         schema=frictionless.Schema.from_descriptor(json.loads(json.dumps(schema))))
+        report = resource.validate()
+    theirs = (report.valid, {(e.type, getattr(e, "row_number", None), getattr(e, "field_name", None) or None)
+                             for task in report.tasks for e in task.errors})
+    with validate_file(folder / "data.xlsx", schema=schema) as validation:
+        ours = (validation.valid, {(e["type"], e.get("rowNumber"), e.get("fieldName") or None)
+                                   for e in validation.report["tasks"][0]["errors"]})
+    assert ours == theirs, f"{schema}\n{rows}"

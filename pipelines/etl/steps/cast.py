@@ -97,8 +97,9 @@ def parse_sql(value: str, spec: dict, source_type: str) -> str:
         # Spaces inside numbers ("1 234", no-break spaces from Excel) go; plain replace() is cheap, regexes are not.
         compact = f"replace(replace(replace({value}, ' ', ''), chr(160), ''), chr(8239), '')"
         if kind == "number" and not spec["group"] and spec["decimal"] == ".":
-            # Plain numbers: DuckDB's own parser is the fast path (it rejects what is not a number).
-            return f"CASE WHEN isfinite(TRY_CAST({compact} AS DOUBLE)) THEN TRY_CAST({compact} AS DOUBLE) END"
+            # Plain numbers: DuckDB's own parser is the fast path; spaces are removed only when it fails.
+            number = f"coalesce(TRY_CAST({value} AS DOUBLE), TRY_CAST({compact} AS DOUBLE))"
+            return f"CASE WHEN isfinite({number}) THEN {number} END"
         pattern = number_pattern(spec["decimal"], spec["group"], integer=kind != "number")
         plain = compact
         if spec["group"]:

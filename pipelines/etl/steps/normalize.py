@@ -28,19 +28,19 @@ OPTIONS = {
 
 
 def clean_sql(value: str, options: dict) -> str:
-    """The cleaning expression; the costly regular expressions only run on values that need them."""
-    expr = value
-    if options.get("nfc", True):
-        expr = f"CASE WHEN regexp_matches({expr}, '{COMBINING}') THEN nfc_normalize({expr}) ELSE {expr} END"
+    """The cleaning expression. One cheap search decides whether a value needs any work (most do not); only
+    those values go through NFC and the space-fixing regular expressions."""
+    nfc = options.get("nfc", True)
     collapse, trim = options.get("collapse_spaces", True), options.get("trim", True)
-    if collapse or trim:
-        needs = [f"{ODD_SPACE}"] + (["  "] if collapse else []) + (["^ ", " $"] if trim else [])
-        fixed = expr
-        if collapse:
-            fixed = f"regexp_replace({fixed}, '{SPACE}+', ' ', 'g')"
-        fixed = f"trim({fixed})" if collapse and trim else (
-            f"regexp_replace({fixed}, '^{SPACE}+|{SPACE}+$', '', 'g')" if trim else fixed)
-        expr = f"CASE WHEN regexp_matches({expr}, '{'|'.join(needs)}') THEN {fixed} ELSE {expr} END"
+    signs = ([COMBINING] if nfc else []) + ([ODD_SPACE, "  "] if collapse else []) + (["^ ", " $"] if trim else [])
+    fixed = value
+    if nfc:
+        fixed = f"nfc_normalize({fixed})"
+    if collapse:
+        fixed = f"regexp_replace({fixed}, '{SPACE}+', ' ', 'g')"
+    if trim:
+        fixed = f"trim({fixed})" if collapse else f"regexp_replace({fixed}, '^{SPACE}+|{SPACE}+$', '', 'g')"
+    expr = f"CASE WHEN regexp_matches({value}, '{'|'.join(signs)}') THEN {fixed} ELSE {value} END" if signs else value
     case = options.get("case", "keep")
     if case == "upper":
         expr = f"upper({expr})"

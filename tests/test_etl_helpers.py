@@ -1,4 +1,4 @@
-"""Helpers for the ETL tests: a DuckDB table from Python rows, and one step applied to it (real DuckDB)."""
+"""Helpers for the ETL step tests (no tests here): a DuckDB table from Python rows, one step applied to it."""
 
 from __future__ import annotations
 

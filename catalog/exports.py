@@ -281,8 +281,8 @@ def place_once(tmp: Path, final: Path) -> None:
 def version_export(catalog: Catalog, version: dict, fmt: str, *, bom: bool = False, excel: bool = False) -> Path:
     """The whole version as ``fmt``: the Parquet itself, or a derived file made once and cached."""
     check_format(fmt)
-    if fmt == "parquet":
-        return catalog.version_file(version)
+    if fmt == "parquet" and version.get("path"):
+        return catalog.version_file(version)  # an appended version (no single file) is consolidated below
     if fmt == "xlsx" and version.get("rows", 0) > EXCEL_MAX_ROWS:
         raise TooManyRows(
             f"version {version['number']} of {version['dataset']} has {version['rows']:,} rows, more than Excel "
@@ -351,7 +351,7 @@ def zip_stream(catalog: Catalog, dataset: dict, version: dict, base_url: str = "
     cut-off download. Memory stays bounded: files go through in 1 MiB pieces, each sent before the next read.
     """
     csv_path = version_export(catalog, version, "csv")
-    parquet_path = catalog.version_file(version)
+    parquet_path = version_export(catalog, version, "parquet")
     descriptor = datapackage(dataset, version, csv_path.stat().st_size, base_url)
     return _zip_chunks(dataset["name"], version, descriptor, csv_path, parquet_path)
 

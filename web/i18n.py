@@ -20,6 +20,12 @@ COOKIE = "lang"
 COOKIE_MAX_AGE = 365 * 24 * 3600
 
 EN: dict[str, str] = {
+    # privacy
+    "Bảo vệ dữ liệu cá nhân": "Personal data protection",
+    "Dữ liệu đã được tổng hợp; các ô có số đếm nhỏ hơn": "The data is aggregated; cells with counts below",
+    "được để trống để không thể nhận diện cá nhân": "are left blank so that no person can be singled out",
+    "nhóm": "groups",
+    "cột đánh dấu": "flag column",
     # chrome
     "Dữ liệu mở Hà Nội": "Hanoi Open Data",
     "Cổng dữ liệu mở của Thành phố Hà Nội": "Open data portal of the City of Hanoi",

@@ -383,7 +383,9 @@ def dataset(name: str) -> Response:
         "downloads": None,
         "snippets": [],
         "history": audit,
+        "suppression": (ds.get("extras") or {}).get("suppression"),
     }
+    data["dataset"]["extras"] = {k: v for k, v in (ds.get("extras") or {}).items() if not k.startswith("_")}
     if latest:
         formats = [(ext, label) for ext, label in DOWNLOAD_FORMATS
                    if ext != "xlsx" or (latest["rows"] or 0) <= EXCEL_MAX_ROWS]

@@ -207,6 +207,7 @@ def main() -> None:
     args = parser.parse_args()
     WORK.mkdir(parents=True, exist_ok=True)
     home, db = home_for(args.rows), sqlite_for(args.rows)
+    shutil.rmtree(home / "cache", ignore_errors=True)  # so the first CSV download is really the first ("cold")
     results: list[dict] = []
 
     our_proc, ours = start_ours(home)

@@ -72,6 +72,7 @@ class Staged:
     extra: str  # SQL for the list of cells beyond ``width``
     encoding_error: str | None = None
     opened: bool = True  # False: reading failed before the header (frictionless reports only that error)
+    direct: bool = False  # ``table`` is a read_csv subquery: typed straight from the file, checked after
 
 
 @dataclass
@@ -83,20 +84,24 @@ class ByteScan:
     has_nul: bool
     has_combining: bool  # UTF-8 lead bytes 0xCC/0xCD: U+0300..U+037F, i.e. decomposed (NFD) Latin text
     has_cr: bool
+    delimiters: int = -1  # occurrences of the (one-byte) delimiter, -1 if not counted
 
 
-def scan_bytes(path: Path, progress: Callable[[int], None] | None = None) -> ByteScan:
-    newlines, last, nul, comb, cr = 0, b"", False, False, False
+def scan_bytes(path: Path, progress: Callable[[int], None] | None = None, delimiter: str | None = None) -> ByteScan:
+    newlines, last, nul, comb, cr, delims = 0, b"", False, False, False, 0
+    delim = delimiter.encode() if delimiter and len(delimiter.encode()) == 1 else None
     with open(path, "rb") as handle:
         while chunk := handle.read(SCAN_CHUNK):
             newlines += chunk.count(b"\n")
+            if delim:
+                delims += chunk.count(delim)
             nul = nul or b"\x00" in chunk
             comb = comb or b"\xcc" in chunk or b"\xcd" in chunk
             cr = cr or b"\r" in chunk
             last = chunk[-1:]
             if progress:
                 progress(len(chunk))
-    return ByteScan(newlines, last == b"\n", nul, comb, cr)
+    return ByteScan(newlines, last == b"\n", nul, comb, cr, delims if delim else -1)
 
 
 # ------------------------------------------------------------------------------------------ CSV: header
@@ -108,8 +113,9 @@ class CsvLayout:
 
     fmt: CsvFormat
     labels: list[str]
-    header_lines: int  # physical lines before the first content row (None if a header record spans lines)
-    header_simple: bool
+    header_lines: int  # physical lines before the first content row
+    header_simple: bool  # those lines are exactly the records before the first content row
+    header_delimiters: int = 0  # delimiter characters in those lines
 
 
 def csv_layout(source: Source, dialect: Dialect, sample: list[str]) -> CsvLayout:
@@ -136,7 +142,9 @@ def csv_layout(source: Source, dialect: Dialect, sample: list[str]) -> CsvLayout
     except csv.Error as exc:
         raise InvalidInput(f"{source.path.name}: cannot read the CSV header ({exc})") from exc
     labels = labels_from_rows(header_records, dialect) if dialect.header else []
-    return CsvLayout(fmt=fmt, labels=labels, header_lines=lines_before, header_simple=simple)
+    delimiters = sum(line.count(fmt.delimiter) for line in sample[:lines_before])
+    return CsvLayout(fmt=fmt, labels=labels, header_lines=lines_before, header_simple=simple,
+                     header_delimiters=delimiters)
 
 
 def duckdb_csv(source: Source, layout: CsvLayout, width: int, types: list[str] | None = None,
@@ -168,24 +176,59 @@ def records_match(scan: ByteScan, layout: CsvLayout, records: int) -> bool:
     return lines == layout.header_lines + records
 
 
+def delimiters_match(scan: ByteScan, layout: CsvLayout, records: int, width: int, inside_values: int) -> bool:
+    """DuckDB also drops empty cells beyond the last column ("a,b," read as two cells). Every record it
+    accepted has at least width-1 delimiters, so the file's delimiter count tells if any had more."""
+    return scan.delimiters == layout.header_delimiters + (width - 1) * records + inside_values
+
+
+def delimiter_count_sql(columns: list[str], delimiter: str) -> str:
+    """SQL summing the delimiter characters inside the given text columns."""
+    d = sql_str(delimiter)
+    parts = [f"coalesce(sum(CASE WHEN contains({c}, {d}) THEN strlen({c}) - strlen(replace({c}, {d}, '')) END), 0)"
+             for c in columns]
+    return " + ".join(parts) or "0"
+
+
 # ------------------------------------------------------------------------------------ CSV: DuckDB reader
+
+
+def csv_relation(source: Source, dialect: Dialect, layout: CsvLayout, scan: ByteScan, width: int) -> str | None:
+    """A subquery reading the CSV's cells with DuckDB (NFC text, '' for empty), or None when the file's
+    shape needs the Python reader (comments, lone CRs, NUL bytes, a delimiter we cannot count)."""
+    relation = duckdb_csv(source, layout, width)
+    if (relation is None or scan.has_cr or scan.has_nul or dialect.comment_char or dialect.comment_rows
+            or scan.delimiters < 0):
+        return None
+    norm = "nfc_normalize" if scan.has_combining else ""
+    cols = ", ".join(f"{norm}(coalesce(c{i + 1}, '')) AS c{i + 1}" for i in range(width))
+    return f"(SELECT {cols} FROM {relation})"
+
+
+def verify_csv_stage(con: duckdb.DuckDBPyConnection, table: str, scan: ByteScan, layout: CsvLayout,
+                     width: int) -> int | None:
+    """The number of records DuckDB staged into ``table``, or None if it read the file differently from
+    Python's csv module (skipped blank lines, dropped empty extra cells)."""
+    inside = delimiter_count_sql([f"c{i + 1}" for i in range(width)], layout.fmt.delimiter)
+    rows, inside_count = con.execute(f"SELECT count(*), {inside} FROM {table}").fetchone()
+    if not records_match(scan, layout, rows) or not delimiters_match(scan, layout, rows, width, inside_count):
+        return None
+    return rows
 
 
 def stage_csv_duckdb(con: duckdb.DuckDBPyConnection, source: Source, dialect: Dialect, layout: CsvLayout,
                      scan: ByteScan, width: int, table: str) -> Staged | None:
-    """The fast CSV reader: all-VARCHAR ``read_csv``; None when the Python reader must be used."""
-    relation = duckdb_csv(source, layout, width)
-    if relation is None or scan.has_cr or scan.has_nul or dialect.comment_char or dialect.comment_rows:
+    """The fast CSV reader into a table: all-VARCHAR ``read_csv``; None when the Python reader must be used."""
+    relation = csv_relation(source, dialect, layout, scan, width)
+    if relation is None:
         return None
-    norm = "nfc_normalize" if scan.has_combining else ""
-    cols = ", ".join(f"{norm}(coalesce(c{i + 1}, '')) AS c{i + 1}" for i in range(width))
     try:
-        con.execute(f"CREATE OR REPLACE TABLE {table} AS SELECT {cols} FROM {relation}")
+        con.execute(f"CREATE OR REPLACE TABLE {table} AS SELECT * FROM {relation}")
     except duckdb.Error:
         con.execute(f"DROP TABLE IF EXISTS {table}")
         return None
-    rows = con.execute(f"SELECT count(*) FROM {table}").fetchone()[0]
-    if not records_match(scan, layout, rows):
+    rows = verify_csv_stage(con, table, scan, layout, width)
+    if rows is None:
         con.execute(f"DROP TABLE IF EXISTS {table}")
         return None
     return Staged(table=table, labels=layout.labels, header_rows=_csv_header_rows(dialect), width=width,

@@ -159,8 +159,8 @@ def _pad(text: str, width: int) -> str:
 
 
 def render_text(report: dict, *, max_errors: int = 50) -> str:
-    """A human report: one summary line per table, then the errors as a table (row, field, type, cell,
-    message), the most frequent types counted first when the list is cut."""
+    """A human report: one summary line per table, a count per error type, then the first ``max_errors``
+    errors as a table (row, field, type, cell, problem)."""
     lines: list[str] = []
     errors_all = list(report.get("errors") or [])
     for task in report.get("tasks") or []:
@@ -183,13 +183,14 @@ def render_text(report: dict, *, max_errors: int = 50) -> str:
     counts = Counter(e["type"] for e in errors_all)
     lines.append("  " + ", ".join(f"{count} × {code}" for code, count in counts.most_common()))
     shown = errors_all[:max_errors]
-    header = ["row", "field", "type", "cell", "message"]
+    header = ["row", "field", "type", "cell", "problem"]
     table = [[
         "" if e.get("rowNumber") is None else str(e["rowNumber"]),
-        str(e.get("fieldName") or ""),
+        str(e.get("fieldName") or e.get("label") or ""),
         e["type"],
         _clip(str(e.get("cell", "") if e.get("cell") is not None else ""), 24),
-        _clip(e.get("message") or e.get("note") or "", 100),
+        # a row error's note says briefly what is wrong; header errors read better as the full message
+        _clip((e.get("note") if e.get("rowNumber") is not None else "") or e.get("message") or "", 90),
     ] for e in shown]
     widths = [max(_width(r[i]) for r in [header, *table]) for i in range(4)]
     lines.append("")

@@ -462,10 +462,10 @@ def _temporal_text(plan: Plan, c: str) -> tuple[str, str]:
             slow = f"timezone('UTC', {slow} - to_seconds({offset}))"
             valid = f"({valid} AND {offset} IS NOT NULL)"
     fast_ok, fast = "false", "NULL"
-    if set(groups) <= SIMPLE_DIRECTIVES and ("%" not in pattern.replace("%Y", "").replace("%m", "").replace(
-            "%d", "").replace("%H", "").replace("%M", "").replace("%S", "")):
+    glob = _canonical_glob(pattern) if set(groups) <= SIMPLE_DIRECTIVES else None
+    if glob is not None:  # zero-padded text: DuckDB's strptime reads it exactly as Python's does
         parsed = f"try_strptime({c}, {sql_str(pattern)})"
-        fast_ok = f"(strftime({parsed}, {sql_str(pattern)}) = {c} AND year({parsed}) >= 1)"
+        fast_ok = f"({c} GLOB {sql_str(glob)} AND {parsed} >= '0001-01-01'::DATE)"
         fast = f"{parsed}::{ 'DATE' if ftype == 'date' else 'TIME' if ftype == 'time' else 'TIMESTAMP'}"
     ascii_ok = f"(strlen({c}) = length({c}))"
     value = f"CASE WHEN {fast_ok} THEN {fast} WHEN {valid} THEN {slow} END::{target}"
@@ -726,6 +726,7 @@ class _Engine:
         self.con.execute(f"SET enable_progress_bar = {'true' if progress else 'false'}")
         self.con.execute("SET TimeZone = 'Asia/Ho_Chi_Minh'")
         self.fast_parquet: Path | None = None
+        self.layout = self.scan = None
         self.plans: list[Plan] = []
         self.staged: Staged | None = None
         self.typed = f"{prefix}_typed"
@@ -739,11 +740,12 @@ class _Engine:
 
     @contextlib.contextmanager
     def _bar(self, desc: str):
-        bar = readers.progress_bar(100, self.progress, desc)
+        """A tqdm bar over the source's bytes while DuckDB runs a long statement (terminal only)."""
+        size = self.source.size
+        bar = readers.progress_bar(size, self.progress, desc)
         if bar is None:
             yield
             return
-        bar.unit, bar.unit_scale, bar.total = "%", False, 100
         done = threading.Event()
 
         def poll() -> None:
@@ -751,7 +753,7 @@ class _Engine:
                 with contextlib.suppress(Exception):
                     pct = self.con.query_progress()
                     if pct and pct > 0:
-                        bar.n = min(100, int(pct))
+                        bar.n = min(size, int(size * pct / 100))
                         bar.refresh()
 
         thread = threading.Thread(target=poll, daemon=True)
@@ -787,7 +789,7 @@ class _Engine:
 
             def scan_file() -> None:
                 try:
-                    scanned["scan"] = readers.scan_bytes(source.path)
+                    scanned["scan"] = readers.scan_bytes(source.path, delimiter=layout.fmt.delimiter)
                 except BaseException as exc:  # re-raised in the main thread
                     scanned["error"] = exc
 
@@ -804,6 +806,7 @@ class _Engine:
                                    hint="for UTF-16 text without a byte order mark pass --encoding utf-16")
             if fast:
                 return self._finish(task, started)
+        self.layout, self.scan = layout, scan
         self.staged = self._stage(layout, scan)
         staged = self.staged
         task["labels"] = list(staged.labels)
@@ -811,12 +814,14 @@ class _Engine:
             task["errors"] = [make_error("encoding-error", note=staged.encoding_error)]
             task["valid"] = False
             return self._finish(task, started)
-        if staged.rows == 0 and not staged.encoding_error:
-            what = "a header but no data rows" if staged.labels else "no data rows"
-            raise InvalidInput(f"{source.path.name} has {what}: there is nothing to validate or publish")
         self.plans, header_errors = header_plans(self.schema, staged.labels, self.dialect, staged.header_rows,
                                                  staged.width)
         self._type()
+        staged = self.staged
+        if staged.rows == 0 and not staged.encoding_error:
+            what = "a header but no data rows" if staged.labels and source.format in ("csv", "tsv", "xlsx") \
+                else "no data rows"
+            raise InvalidInput(f"{source.path.name} has {what}: there is nothing to validate or publish")
         errors, rows_read, limited = self._errors(header_errors)
         if staged.encoding_error and not limited:
             errors.append(make_error("encoding-error", note=staged.encoding_error))
@@ -867,19 +872,20 @@ class _Engine:
 
     # --- staging --------------------------------------------------------------------------------
 
-    def _stage(self, layout, scan) -> Staged:
+    def _stage(self, layout, scan, python: bool = False) -> Staged:
         source, table = self.source, f"{self.prefix}_raw"
         schema_width = len(self.schema["fields"])
         bar = readers.progress_bar(source.size, self.progress, "reading")
         try:
             if source.format in ("csv", "tsv"):
                 width = len(layout.labels) if layout.labels else schema_width
-                with self._bar("reading"):
-                    staged = readers.stage_csv_duckdb(self.con, source, self.dialect, layout, scan, width, table)
-                if staged is None:
-                    update = (lambda pos: bar.update(pos - bar.n)) if bar else None
-                    staged = readers.stage_csv_python(self.con, source, self.dialect, layout, width, table, update)
-                return staged
+                relation = None if python else readers.csv_relation(source, self.dialect, layout, scan, width)
+                if relation is not None:  # typed straight from the file; _type() checks DuckDB read it right
+                    return Staged(table=relation, labels=layout.labels, header_rows=list(self.dialect.header_rows)
+                                  if self.dialect.header else [], width=width, kinds=False, rows=-1,
+                                  rn="NULL::BIGINT", n=str(width), extra="NULL::VARCHAR[]", direct=True)
+                update = (lambda pos: bar.update(pos - bar.n)) if bar else None
+                return readers.stage_csv_python(self.con, source, self.dialect, layout, width, table, update)
             if source.format == "xlsx":
                 return readers.stage_xlsx(self.con, source, self.dialect, schema_width, table)
             if source.format == "json":
@@ -892,9 +898,9 @@ class _Engine:
     # --- typing ---------------------------------------------------------------------------------
 
     def _type(self) -> None:
+        """Stage -> typed table: raw cell, missing flag, state (0 valid, 1 invalid, 2 undecided), value."""
         staged = self.staged
-        cols = [f"{staged.rn} AS __rn", f"{staged.n} AS __n", f"{staged.extra} AS __extra"]
-        inner = list(cols)
+        inner = [f"{staged.rn} AS __rn", f"{staged.n} AS __n", f"{staged.extra} AS __extra"]
         outer = ["__rn", "__n", "__extra"]
         blanks = []
         for plan in self.plans:
@@ -916,13 +922,35 @@ class _Engine:
         outer.append(f"({' AND '.join(blanks) or 'false'}) AS __blank")
         sql = (f"CREATE OR REPLACE TABLE {self.typed} AS SELECT {', '.join(outer)} FROM "
                f"(SELECT {', '.join(inner)} FROM {staged.table})")
-        with self._bar("checking types"):
-            self.con.execute(sql)
-        self.con.execute(f"DROP TABLE IF EXISTS {staged.table}")
+        try:
+            with self._bar("checking types"):
+                self.con.execute(sql)
+        except duckdb.Error:
+            if not staged.direct:
+                raise
+            self.con.execute(f"DROP TABLE IF EXISTS {self.typed}")
+        if staged.direct:
+            rows = self._verify_direct()
+            if rows is None:  # DuckDB read this file differently from Python's csv: read it row by row
+                self.con.execute(f"DROP TABLE IF EXISTS {self.typed}")
+                self.staged = self._stage(self.layout, self.scan, python=True)
+                self._type()
+                return
+            staged.rows = rows
+            self.con.execute(f"UPDATE {self.typed} SET __rn = rowid + {self.layout.header_lines + 1}")
+        else:
+            self.con.execute(f"DROP TABLE IF EXISTS {staged.table}")
         for plan in self.plans:
             self._decide_in_python(plan)
             if "pattern" in plan.constraints and plan.type == "string":
                 self._pattern_in_python(plan)
+
+    def _verify_direct(self) -> int | None:
+        exists = self.con.execute("SELECT count(*) FROM duckdb_tables() WHERE table_name = ?",
+                                  [self.typed]).fetchone()[0]
+        if not exists:
+            return None
+        return readers.verify_csv_stage(self.con, self.typed, self.scan, self.layout, self.staged.width)
 
     def _pattern_sql(self, plan: Plan) -> str:
         re2, sensitive = pattern_plan(plan.constraints["pattern"])
@@ -1153,7 +1181,8 @@ class _Engine:
                 layout, note = readers.read_csv_layout(source, engine.dialect)
                 if layout is None:
                     raise InvalidInput(f"resource {resource!r}: cannot decode {source.path.name} ({note})")
-                scan = readers.scan_bytes(source.path)
+                scan = readers.scan_bytes(source.path, delimiter=layout.fmt.delimiter)
+            engine.layout, engine.scan = layout, scan
             engine.staged = engine._stage(layout, scan)
             engine.plans, _ = header_plans(schema, engine.staged.labels, engine.dialect, engine.staged.header_rows,
                                            engine.staged.width)
@@ -1266,6 +1295,11 @@ class _Engine:
             return False
         out = Path(self.tmpdir) / "fast.parquet"
         pq = f"read_parquet({sql_str(str(out))})"
+        texts = [ident(p.name) for p in self._fast_plans() if p.type in ("string", "any")]
+        inside = self.con.execute(
+            f"SELECT {readers.delimiter_count_sql(texts, layout.fmt.delimiter)} FROM {pq}").fetchone()[0]
+        if not readers.delimiters_match(scan, layout, written, width, inside):
+            return False
         if not self._fast_keys(pq, self._fast_plans()):
             out.unlink(missing_ok=True)
             return False
@@ -1282,6 +1316,8 @@ class _Engine:
     def _fast_copy(self, layout, width: int, *, normalize: bool) -> int | None:
         """The COPY of the fast pass; the number of rows written, or None if a cell needs the exact pass."""
         plans = self._fast_plans()
+        if any(_may_hold(plan, layout.fmt.delimiter) for plan in plans):
+            return None
         natives = self._native_numbers(plans)
         nullstr = plans[natives[0]].missing if natives else []
         types = ["DOUBLE" if i in natives else "VARCHAR" for i in range(len(plans))]
@@ -1394,10 +1430,27 @@ class _Engine:
         if self.fast_parquet is not None and self.fast_parquet.exists():
             shutil.copyfile(self.fast_parquet, path)
             return
-        cols = ", ".join(f"v{p.j}::{duckdb_type(p.field)} AS {ident(p.name)}" for p in self.plans if p.schema_field)
-        with self._bar("writing parquet"):
-            self.con.execute(f"COPY (SELECT {cols} FROM {self.typed} ORDER BY __rn) TO {sql_str(str(path))} "
+        # schema order; a field the header lacks (allowed by fieldsMatch superset/partial) is an empty column
+        by_name = {p.name: p for p in self.plans if p.schema_field}
+        cols = ", ".join(
+            f"{'v' + str(by_name[f['name']].j) if f['name'] in by_name else 'NULL'}::{duckdb_type(f)} AS {ident(f['name'])}"
+            for f in self.schema["fields"])
+        with self._bar("writing parquet"):  # the staged table keeps the file's row order
+            self.con.execute(f"COPY (SELECT {cols} FROM {self.typed}) TO {sql_str(str(path))} "
                              f"(FORMAT parquet, {PARQUET_OPTIONS})")
+
+
+def _may_hold(plan: Plan, delimiter: str) -> bool:
+    """Whether a cell of a non-text field could contain the delimiter while its typed value does not (the
+    fast pass counts delimiters inside values from the typed text columns only)."""
+    if len(delimiter.encode()) != 1 or any(delimiter in mv for mv in plan.missing):
+        return True
+    if plan.type in ("string", "any"):
+        return False
+    f = plan.field
+    texts = [f.get("decimalChar", ""), f.get("groupChar", ""), f.get("format", ""),
+             *f.get("trueValues", []), *f.get("falseValues", [])]
+    return any(delimiter in t for t in texts if t) or not f.get("bareNumber", True)
 
 
 def _all_crlf(path: Path) -> bool:

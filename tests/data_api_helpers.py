@@ -30,7 +30,7 @@ REPORT_SCHEMA = {
 }
 REPORT_ROWS = [
     ["Phường Láng Thượng", "12", "2024-01-05", "=HYPERLINK(\"http://x\")", "true"],
-    ["Phường Ô Chợ Dừa", "-7", "2024-02-29", "+84 912 345 678", "false"],
+    ["Phường Ô Chợ Dừa", "-7", "2024-02-29", "+2 độ C", "false"],
     ["Phường Văn Miếu – Quốc Tử Giám", "0", "2023-12-31", "-5 độ, \"rét đậm\"", "true"],
     ["Hồ Gươm", "", "2024-03-01", "@mention", ""],
     ["Trường \"Chu Văn An\"", "1500", "2024-03-02", "dòng 1\ndòng 2", "true"],

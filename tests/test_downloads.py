@@ -143,7 +143,7 @@ def test_csv_bom_and_excel_protection(client):
     assert excel.data.startswith(b"\xef\xbb\xbf")
     assert len({plain.headers["ETag"], bom.headers["ETag"], excel.headers["ETag"]}) == 3
     notes = [r["ghi_chu"] for r in csv_rows(excel.data)]
-    assert notes == ["'" + REPORT_ROWS[0][3], "'+84 912 345 678", "'-5 độ, \"rét đậm\"", "'@mention",
+    assert notes == ["'" + REPORT_ROWS[0][3], "'+2 độ C", "'-5 độ, \"rét đậm\"", "'@mention",
                      "dòng 1\ndòng 2", ""]
     assert [r["so_luong"] for r in csv_rows(excel.data)][1] == "-7"  # numbers are not text: no prefix
     assert [r["ghi_chu"] for r in csv_rows(plain.data)][0] == REPORT_ROWS[0][3]

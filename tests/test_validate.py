@@ -242,12 +242,43 @@ def test_header_case_insensitive(tmp_path):
     assert check(tmp_path, "A,b\n1,2\n", [f("a"), f("b")], dialect={"headerCase": False}) == set()
 
 
+@pytest.mark.parametrize("mode, text, expected", [
+    ("equal", "b,a\nx,1\n", set()),
+    ("equal", "a,c\n1,z\n", {("extra-label", None, None), ("missing-label", None, "b")}),
+    ("subset", "a,b,c\n1,x,z\n", set()),
+    ("subset", "b\nx\n", {("missing-label", None, "a")}),
+    ("superset", "a,c\n1,z\n", {("extra-label", None, None)}),
+    ("superset", "c\nz\n", {("extra-label", None, None), ("missing-label", None, "a")}),
+    ("partial", "a,c\n1,z\n", set()),
+    ("partial", "c\nz\n", {("unmatched-header", None, None), ("missing-label", None, "a")}),
+])
+def test_fields_match_modes(tmp_path, mode, text, expected):
+    fields = [f("a", "integer", constraints={"required": True}), f("b")]
+    assert check(tmp_path, text, fields, schema_extra={"fieldsMatch": mode}) == expected
+
+
+def test_fields_matched_by_name_are_written_in_schema_order(tmp_path):
+    schema = {"fields": [f("a", "integer"), f("b"), f("c", "date")], "fieldsMatch": "superset"}
+    with validate_file(write(tmp_path, "b,a\nx,1\n"), schema=schema) as v:
+        assert v.valid
+        v.write_parquet(tmp_path / "out.parquet")
+    rel = duckdb.sql(f"SELECT * FROM '{tmp_path / 'out.parquet'}'")
+    assert rel.columns == ["a", "b", "c"] and rel.fetchall() == [(1, "x", None)]
+
+
 def test_rows_short_long_blank(tmp_path):
     text = "a,b\n1\n1,2,3\n,\n\n"
     fields = [f("a"), f("b", constraints={"required": True})]
     assert check(tmp_path, text, fields) == {
         ("missing-cell", 2, "b"), ("constraint-error", 2, "b"), ("extra-cell", 3, None),
         ("blank-row", 4, None), ("blank-row", 5, None)}
+
+
+def test_trailing_empty_extra_cells(tmp_path):
+    """DuckDB's reader drops empty cells past the last column; we still report them as frictionless does."""
+    lines = ["a,b"] + [f"{i},x" for i in range(2000)] + ["1,2,", "3,4,,"]
+    found = check(tmp_path, "\n".join(lines) + "\n", [f("a", "integer"), f("b")])
+    assert found == {("extra-cell", 2002, None), ("extra-cell", 2003, None)}
 
 
 def test_missing_cell_constraint_error_cell_is_none(tmp_path):

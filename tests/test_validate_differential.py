@@ -30,7 +30,7 @@ TRICKY = [
     "abc", "Đống Đa", "Ba Đình", "Tư pháp", " 12", "12 ", "١٢", "true", "TRUE", "yes", "False", "2024-01-05",
     "2024-1-5", "05/09/1990", "5/9/1990", "31/02/2010", "2024-01-05T13:00:00", "2024-01-05 13:00:00",
     "2024-01-05T13:00", "2024-01-05T13:00:00+07:00", "2024-01-05T13:00:00Z", "13:05:00", "25:00:00", "2024",
-    "999", "HN0001", "HN-001", "a,b", 'say "hi"', "x\ny", "1.883",
+    "999", "HN0001", "HN-001", "a,b", 'say "hi"', "x\ny", "1.883", "a;b", "1;5", "x\ty",
 ]
 
 
@@ -135,22 +135,24 @@ def cases(draw):
         if shape == "short" and len(row) > 1:
             row = row[:-1]
         elif shape == "long":
-            row = row + ["thừa"]
+            row = row + [draw(st.sampled_from(["thừa", ""]))]
         rows.append(row)
     if draw(st.integers(0, 5)) == 0 and rows:
         rows.append(list(rows[0]))  # a duplicate row
     trailing = draw(st.integers(0, 2)) if draw(st.integers(0, 4)) == 0 else 0
     duplicate_check = draw(st.booleans())
-    return schema, labels, rows, trailing, duplicate_check
+    delimiter = draw(st.sampled_from([",", ",", ",", ";", "\t"]))
+    return schema, labels, rows, (trailing, delimiter), duplicate_check
 
 
-def write_csv(path: Path, labels, rows, trailing: int) -> None:
+def write_csv(path: Path, labels, rows, layout) -> None:
+    trailing, delimiter = layout if isinstance(layout, tuple) else (layout, ",")
     with open(path, "w", encoding="utf-8", newline="") as handle:
-        writer = csv.writer(handle, lineterminator="\n")
+        writer = csv.writer(handle, lineterminator="\n", delimiter=delimiter)
         writer.writerow(labels)
         for row in rows:
             if row == [""] * len(row) and len(row) > 1:
-                handle.write(",".join(row) + "\n")
+                handle.write(delimiter.join(row) + "\n")
             else:
                 writer.writerow(row)
         handle.write("\n" * trailing)

@@ -300,12 +300,7 @@ def publish(catalog: Catalog, source: str, dataset: str, org: str | None, schema
 @pass_catalog
 def datasets(catalog: Catalog, org: str | None, as_json: bool, remote: str | None, token: str | None) -> None:
     """List datasets."""
-    client = remote_client(remote, token)
-    if client is not None:
-        found = client.list_datasets(org)
-    else:
-        catalog.ensure_ready()
-        found = catalog.list_datasets(org=org)
+    found = read_from(catalog, remote, token, "list_datasets", org)
     if as_json:
         emit_json(found)
         return
@@ -315,6 +310,15 @@ def datasets(catalog: Catalog, org: str | None, as_json: bool, remote: str | Non
                         ("size", "SIZE"), ("title", "TITLE")])
 
 
+def read_from(catalog: Catalog, remote: str | None, token: str | None, method: str, *args: Any) -> Any:
+    """Call the same-named read method on the remote catalogue when one is configured, else on the local one."""
+    client = remote_client(remote, token)
+    if client is None:
+        catalog.ensure_ready()
+        return getattr(catalog, method)(*args)
+    return getattr(client, method)(*args)
+
+
 @main.command()
 @click.argument("dataset")
 @click.option("--json", "as_json", is_flag=True, help="Print JSON.")
@@ -322,12 +326,7 @@ def datasets(catalog: Catalog, org: str | None, as_json: bool, remote: str | Non
 @pass_catalog
 def show(catalog: Catalog, dataset: str, as_json: bool, remote: str | None, token: str | None) -> None:
     """Show a dataset's metadata, schema and latest version."""
-    client = remote_client(remote, token)
-    if client is not None:
-        found = client.get_dataset(dataset)
-    else:
-        catalog.ensure_ready()
-        found = catalog.get_dataset(dataset)
+    found = read_from(catalog, remote, token, "get_dataset", dataset)
     if as_json:
         emit_json(found)
         return
@@ -353,12 +352,7 @@ def show(catalog: Catalog, dataset: str, as_json: bool, remote: str | None, toke
 @pass_catalog
 def versions(catalog: Catalog, dataset: str, as_json: bool, remote: str | None, token: str | None) -> None:
     """List the versions of a dataset, newest first."""
-    client = remote_client(remote, token)
-    if client is not None:
-        found = client.list_versions(dataset)
-    else:
-        catalog.ensure_ready()
-        found = catalog.list_versions(dataset)
+    found = read_from(catalog, remote, token, "list_versions", dataset)
     if as_json:
         emit_json({"versions": found})
         return

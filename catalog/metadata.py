@@ -39,12 +39,13 @@ def check_name(name: str, kind: str = "dataset") -> str:
 
 
 def nfc(value: Any) -> Any:
+    """Unicode NFC for every string in a JSON-like value (keys included): one spelling per Vietnamese word."""
     if isinstance(value, str):
         return unicodedata.normalize("NFC", value)
     if isinstance(value, list):
         return [nfc(v) for v in value]
     if isinstance(value, dict):
-        return {k: nfc(v) for k, v in value.items()}
+        return {nfc(k): nfc(v) for k, v in value.items()}
     return value
 
 
@@ -180,7 +181,7 @@ class Catalog:
             raise NotFound(f"dataset {name_or_id!r} not found", hint="'opendata datasets' lists the datasets")
         return dataset
 
-    def list_datasets(self, *, org: str | None = None, include_private: bool = True,
+    def list_datasets(self, org: str | None = None, *, include_private: bool = True,
                       include_deleted: bool = False) -> list[dict]:
         d, o = db.datasets, db.organizations
         query = self._dataset_select().order_by(d.c.updated_at.desc(), d.c.name)

@@ -729,7 +729,7 @@ class _Engine:
         self.layout = self.scan = None
         self.plans: list[Plan] = []
         self.staged: Staged | None = None
-        self.typed = f"{prefix}_typed"
+        self.base = self.typed = f"{prefix}_typed"  # the typed table; reads go through ``typed``
 
     def close(self) -> None:
         with contextlib.suppress(Exception):
@@ -902,6 +902,8 @@ class _Engine:
         staged = self.staged
         inner = [f"{staged.rn} AS __rn", f"{staged.n} AS __n", f"{staged.extra} AS __extra"]
         outer = ["__rn", "__n", "__extra"]
+        if staged.direct:  # numbered after the fact from rowid (a fresh column is cheap to fill)
+            inner, outer = inner[1:], outer[1:]
         blanks = []
         for plan in self.plans:
             j = plan.j
@@ -920,7 +922,8 @@ class _Engine:
                 outer.append(f"regexp_matches(c{j}, '(?:[Zz]|[+-][0-9]{{2}}(?::?[0-9]{{2}})?)$') AS z{j}")
             blanks.append(f"m{j}")
         outer.append(f"({' AND '.join(blanks) or 'false'}) AS __blank")
-        sql = (f"CREATE OR REPLACE TABLE {self.typed} AS SELECT {', '.join(outer)} FROM "
+        self.typed = self.base
+        sql = (f"CREATE OR REPLACE TABLE {self.base} AS SELECT {', '.join(outer)} FROM "
                f"(SELECT {', '.join(inner)} FROM {staged.table})")
         try:
             with self._bar("checking types"):
@@ -928,16 +931,19 @@ class _Engine:
         except duckdb.Error:
             if not staged.direct:
                 raise
-            self.con.execute(f"DROP TABLE IF EXISTS {self.typed}")
+            self.con.execute(f"DROP TABLE IF EXISTS {self.base}")
         if staged.direct:
             rows = self._verify_direct()
             if rows is None:  # DuckDB read this file differently from Python's csv: read it row by row
-                self.con.execute(f"DROP TABLE IF EXISTS {self.typed}")
+                self.con.execute(f"DROP TABLE IF EXISTS {self.base}")
                 self.staged = self._stage(self.layout, self.scan, python=True)
                 self._type()
                 return
             staged.rows = rows
-            self.con.execute(f"UPDATE {self.typed} SET __rn = rowid + {self.layout.header_lines + 1}")
+            # rows are numbered by a view over the table's insertion order (no column to fill)
+            self.typed = f"{self.base}_numbered"
+            self.con.execute(f"CREATE OR REPLACE VIEW {self.typed} AS SELECT *, rowid + "
+                             f"{self.layout.header_lines + 1} AS __rn FROM {self.base}")
         else:
             self.con.execute(f"DROP TABLE IF EXISTS {staged.table}")
         for plan in self.plans:
@@ -947,10 +953,10 @@ class _Engine:
 
     def _verify_direct(self) -> int | None:
         exists = self.con.execute("SELECT count(*) FROM duckdb_tables() WHERE table_name = ?",
-                                  [self.typed]).fetchone()[0]
+                                  [self.base]).fetchone()[0]
         if not exists:
             return None
-        return readers.verify_csv_stage(self.con, self.typed, self.scan, self.layout, self.staged.width)
+        return readers.verify_csv_stage(self.con, self.base, self.scan, self.layout, self.staged.width)
 
     def _pattern_sql(self, plan: Plan) -> str:
         re2, sensitive = pattern_plan(plan.constraints["pattern"])
@@ -977,8 +983,9 @@ class _Engine:
                           "ok": pa.array([bool(compiled.match(t[0])) for t in todo], pa.bool_())})
         self.con.register("__pattern_fix", table)
         try:
-            self.con.execute(f"UPDATE {self.typed} SET p{j} = f.ok FROM __pattern_fix f "
-                             f"WHERE {self.typed}.p{j} IS NULL AND {self.typed}.v{j} = f.v")
+            base = self.base
+            self.con.execute(f"UPDATE {base} SET p{j} = f.ok FROM __pattern_fix f "
+                             f"WHERE {base}.p{j} IS NULL AND {base}.v{j} = f.v")
         finally:
             self.con.unregister("__pattern_fix")
 
@@ -1002,7 +1009,7 @@ class _Engine:
                           "ok": pa.array(oks, pa.bool_()), "val": pa.array(vals, pa.string()),
                           "fails": pa.array(fails, pa.list_(pa.string()))})
         self.con.register("__fix", table)
-        t = self.typed
+        t = self.base
         extra = f", x{j} = f.fails" if py_only else ""
         cast = f"TRY_CAST(f.val AS {target})" if target != "JSON" else "f.val::JSON"
         if target.startswith("STRUCT"):

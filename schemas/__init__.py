@@ -14,9 +14,9 @@ import os
 import unicodedata
 from functools import cache
 from pathlib import Path
-from typing import Any
 
 from catalog.errors import InvalidSchema, NotFound
+from catalog.metadata import nfc as _nfc
 
 # Catalogue dataset names whose standard schema has a different stem.
 _ALIASES = {"hanoi_districts": "districts"}
@@ -108,11 +108,3 @@ def _read(path: Path) -> dict:
 _JSON_KINDS = {list: "array", str: "string", int: "number", float: "number", bool: "boolean", type(None): "null"}
 
 
-def _nfc(value: Any) -> Any:
-    if isinstance(value, str):
-        return unicodedata.normalize("NFC", value)
-    if isinstance(value, list):
-        return [_nfc(v) for v in value]
-    if isinstance(value, dict):
-        return {_nfc(k): _nfc(v) for k, v in value.items()}
-    return value

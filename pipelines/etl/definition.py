@@ -30,6 +30,7 @@ import yaml
 
 from catalog.errors import InvalidInput
 from catalog.metadata import NAME_RE
+from catalog.metadata import nfc as _nfc
 from pipelines.etl import schedule as schedules
 from pipelines.etl.options import Opt, check_options, describe_value, unknown_message
 from pipelines.etl.steps import ALIASES, STEPS, get_step
@@ -202,14 +203,6 @@ def _walk(node: yaml.Node, path: tuple, lines: dict[tuple, int], issues: list[Is
             _walk(item, path + (i,), lines, issues)
 
 
-def _nfc(value: Any) -> Any:
-    if isinstance(value, str):
-        return unicodedata.normalize("NFC", value)
-    if isinstance(value, list):
-        return [_nfc(v) for v in value]
-    if isinstance(value, dict):
-        return {_nfc(k) if isinstance(k, str) else k: _nfc(v) for k, v in value.items()}
-    return value
 
 
 def parse_yaml(text: str, label: str) -> tuple[Any, dict[tuple, int], list[Issue]]:

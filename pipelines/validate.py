@@ -639,11 +639,7 @@ def fast_cell_sql(plan: Plan, c: str) -> tuple[str, str] | None:
 
 def literal_sql(plan: Plan, value: Any) -> str:
     """A typed SQL literal for a constraint value read by the field's reader."""
-    target = duckdb_type(plan.field)
-    if plan.type in ("number", "integer", "year"):
-        return f"{canonical_text(plan.field, value)}::{target}" if plan.type != "number" else \
-            f"{sql_str(canonical_text(plan.field, value))}::DOUBLE"
-    return f"{sql_str(canonical_text(plan.field, value))}::{target}"
+    return f"{sql_str(canonical_text(plan.field, value))}::{duckdb_type(plan.field)}"
 
 
 def pattern_plan(pattern: str) -> tuple[str | None, bool]:
@@ -671,7 +667,7 @@ def fast_pattern_sql(pattern: str, v: str) -> str | None:
     return f"NOT ({cond})"
 
 
-def constraint_sql(plan: Plan, v: str, c: str | None) -> list[tuple[str, str, str]]:
+def constraint_sql(plan: Plan, v: str) -> list[tuple[str, str, str]]:
     """(constraint name, SQL that is true when the value breaks it, note) for non-missing, valid cells."""
     out = []
     reader = make_reader(plan.field)
@@ -1045,7 +1041,7 @@ class _Engine:
             if plan.constraints.get("required"):
                 queries.append(q(f"NOT __blank AND m{j}", 1, plan.number, 1, "constraint-error",
                                  sql_str(required_note(plan)), cell, plan.name))
-            for name, cond, cnote in constraint_sql(plan, f"v{j}", f"c{j}"):
+            for name, cond, cnote in constraint_sql(plan, f"v{j}"):
                 queries.append(q(f"NOT __blank AND s{j} = {OK} AND NOT m{j} AND coalesce({cond}, false)", 1,
                                  plan.number, 1 + order.index(name), "constraint-error", sql_str(cnote), cell,
                                  plan.name))
@@ -1349,7 +1345,7 @@ class _Engine:
                 ok = ok.replace("__p", f"p{j}")
                 missing = missing_sql(plan, f"c{j}", None).replace(f"c{j} IS NULL OR ", "")
             rules = []
-            for name, cond, _note in constraint_sql(plan, f"p{j}", None):
+            for name, cond, _note in constraint_sql(plan, f"p{j}"):
                 if name == "pattern":
                     cond = fast_pattern_sql(plan.constraints["pattern"], f"p{j}")
                     if cond is None:
@@ -1513,11 +1509,8 @@ def _native(text: str | None, kind: int | None) -> Any:
 
 
 def _py_str(value: Any) -> str | None:
-    if value is None:
-        return None
-    if isinstance(value, tuple) and len(value) == 2:  # yearmonth/geopoint
-        return str(value)
-    return str(value)
+    """Python's str() of a typed value, what frictionless joins to compare rows."""
+    return None if value is None else str(value)
 
 
 def _python_constraints(plan: Plan, value: Any, reader) -> list[str]:

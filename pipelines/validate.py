@@ -714,7 +714,9 @@ class _Engine:
         self.references = references
         self.lookups = lookups
         self.prefix = prefix
-        self.tmpdir = tempfile.mkdtemp(prefix="opendata-validate-")
+        # removed by close(), else when garbage collected or at interpreter exit (a finalizer)
+        self._tmp = tempfile.TemporaryDirectory(prefix="opendata-validate-", ignore_cleanup_errors=True)
+        self.tmpdir = self._tmp.name
         self.con = duckdb.connect(config={"memory_limit": MEMORY_LIMIT, "temp_directory": self.tmpdir,
                                           "preserve_insertion_order": True})
         # DuckDB's own progress bar prints to stdout, which must stay clean for --json; we poll it instead
@@ -730,7 +732,7 @@ class _Engine:
     def close(self) -> None:
         with contextlib.suppress(Exception):
             self.con.close()
-        shutil.rmtree(self.tmpdir, ignore_errors=True)
+        self._tmp.cleanup()
 
     # --- progress -------------------------------------------------------------------------------
 

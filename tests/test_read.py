@@ -64,7 +64,8 @@ def test_missing_file_and_unknown_format(tmp_path):
     path.write_text("a\n1\n")
     with pytest.raises(InvalidInput, match="--format"):
         validate_file(path, schema=SCHOOLS)
-    assert validate_file(path, schema={"fields": [{"name": "a"}]}, format="csv").valid
+    with validate_file(path, schema={"fields": [{"name": "a"}]}, format="csv") as validation:
+        assert validation.valid
 
 
 def test_xlsx_that_is_text_or_truncated(tmp_path):
@@ -187,7 +188,8 @@ def test_xlsx_sheet_by_name_and_missing(tmp_path):
     data.append(["ma", "so", "ngay"])
     data.append(["HN1", 1, "01/01/2000"])
     book.save(path)
-    assert validate_file(path, schema=SCHOOLS, dialect={"excel": {"sheet": "Dữ liệu"}}).valid
+    with validate_file(path, schema=SCHOOLS, dialect={"excel": {"sheet": "Dữ liệu"}}) as validation:
+        assert validation.valid
     with pytest.raises(InvalidInput, match="no sheet"):
         validate_file(path, schema=SCHOOLS, dialect={"excel": {"sheet": "Khác"}})
 

@@ -121,6 +121,20 @@ def _move_into_place(work: Path, final: Path) -> None:
     fsync_dir(final.parent)
 
 
+# Immutable, content-addressed folders of the home kept beside data/ (originals of CKAN uploads).
+EXTRA_FOLDERS = ("uploads",)
+
+
+def _copy_extra_folders(source_root: Path, target_root: Path, *, copy: bool) -> None:
+    for name in EXTRA_FOLDERS:
+        folder = source_root / name
+        if not folder.is_dir():
+            continue
+        for file in sorted(folder.rglob("*")):
+            if file.is_file() and not file.is_symlink():
+                _link_or_copy(file, target_root / name / file.relative_to(folder), copy=copy)
+
+
 def backup(catalog: Catalog, dest: str | Path, *, copy: bool = False, progress=None) -> BackupReport:
     """Write a consistent backup of ``catalog`` to the new folder ``dest`` (while the server keeps running)."""
     catalog.ensure_ready()
@@ -148,6 +162,7 @@ def backup(catalog: Catalog, dest: str | Path, *, copy: bool = False, progress=N
                     report.problems.append(f"{relative}: sha256 of the copy differs from the recorded one")
         if home.config_path.is_file():
             shutil.copy2(home.config_path, work / home.config_path.name)
+        _copy_extra_folders(home.root, work, copy=copy)
         manifest = {"format": FORMAT, "created_at": db.utcnow(), "source": str(home.root),
                     "versions": versions, "files": files}
         (work / MANIFEST).write_text(json.dumps(manifest, ensure_ascii=False, indent=1), encoding="utf-8")
@@ -207,6 +222,7 @@ def restore(src: str | Path, home: Home, *, copy: bool = False, progress=None) -
                                hint="nothing was restored; use another backup")
         if (source / home.config_path.name).is_file():
             shutil.copy2(source / home.config_path.name, work / home.config_path.name)
+        _copy_extra_folders(source, work, copy=copy)
         restored = Home(work)
         restored.create_dirs()
         fresh = Catalog(restored)

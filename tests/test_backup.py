@@ -141,3 +141,16 @@ def test_cli_backup_restore(filled, tmp_path):
         v["sha256"] for v in catalog.list_versions("air")]
     result = run(main, ["--home", str(tmp_path / "new"), "restore", str(tmp_path / "bk")])
     assert result.exit_code != 0 and result.output.startswith("Error:") and "not empty" in result.output
+
+
+def test_uploaded_originals_travel_with_the_backup(filled, tmp_path):
+    """CKAN upload originals (content-addressed, under uploads/) are part of a backup and come back on restore."""
+    catalog, _ = filled
+    original = catalog.home.root / "uploads" / ("a" * 64 + ".csv")
+    original.parent.mkdir(parents=True, exist_ok=True)
+    original.write_bytes("quan,so\nĐống Đa,1\n".encode())
+    backup(catalog, tmp_path / "bk", copy=True)
+    assert (tmp_path / "bk" / "uploads" / original.name).read_bytes() == original.read_bytes()
+    restored = Home(tmp_path / "restored")
+    restore(tmp_path / "bk", restored)
+    assert (restored.root / "uploads" / original.name).read_bytes() == original.read_bytes()

@@ -305,4 +305,4 @@ def test_large_file_streams_with_bounded_memory(tmp_path):
     large = _peak_rss_validating(tmp_path, 120)
     assert large["bytes"] > 3 * small["bytes"] - 1024
     assert large["rss"] - small["rss"] < 60, (small, large)  # staging in memory would add hundreds of MB
-    assert large["rss"] < 800, large
+    assert large["rss"] < 1024, large  # the bound (1 GB); seen 300-900 MB depending on the machine's load

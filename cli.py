@@ -748,6 +748,11 @@ def harvest_ckan_cmd(catalog: Catalog, url: str, org: str | None, into: str | No
     catalog.ensure_ready()
     log = None if as_json else (lambda line: click.echo("  " + line, err=True))
     result = harvest_ckan(catalog, url, org=org, into=into, query=query, since=since, log=log)
+    finish_sync(result, as_json)
+
+
+def finish_sync(result: Any, as_json: bool) -> None:
+    """Print a harvest or push result (what was not done on stderr) and exit 1 unless all of it was done."""
     if as_json:
         emit_json(result.to_dict())
     else:
@@ -779,13 +784,7 @@ def push_ckan_cmd(catalog: Catalog, url: str, token: str, org: str | None, datas
     catalog.ensure_ready()
     log = None if as_json else (lambda line: click.echo("  " + line, err=True))
     result = push_ckan(catalog, url, token, site_url=site_url, org=org, dataset=dataset, log=log)
-    if as_json:
-        emit_json(result.to_dict())
-    else:
-        for line in result.not_done():
-            click.echo(line, err=True)
-        click.echo(result.summary())
-    sys.exit(0 if result.ok else 1)
+    finish_sync(result, as_json)
 
 
 # -- serve ----------------------------------------------------------------------------------------------------

@@ -23,6 +23,7 @@ from __future__ import annotations
 import logging
 import re
 import uuid
+from collections import Counter
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from datetime import datetime
@@ -85,10 +86,7 @@ class HarvestResult:
         return not self.errors and all(item.ok for item in self.items)
 
     def counts(self) -> dict[str, int]:
-        counts: dict[str, int] = {}
-        for item in self.items:
-            counts[item.status] = counts.get(item.status, 0) + 1
-        return counts
+        return dict(Counter(item.status for item in self.items))
 
     def summary(self) -> str:
         parts = [f"{n} {status}" for status, n in sorted(self.counts().items())] or ["nothing found"]

@@ -77,6 +77,19 @@ def resolve_dataset_schema(catalog: Catalog, dataset: dict | None, schema: dict 
     )
 
 
+def target_dataset(catalog: Catalog, dataset: str, org: str | None, *, org_hint: str) -> dict | None:
+    """The existing dataset ``dataset`` (None when new), after checking ``org`` fits it or can create it."""
+    check_name(dataset)
+    existing = catalog.find_dataset(dataset)
+    if existing is None:
+        if not org:
+            raise InvalidInput(f"dataset {dataset!r} is new: say which organisation publishes it", hint=org_hint)
+        catalog.get_org(org)
+    elif org and org not in (existing["org"], existing["org_id"]):
+        raise InvalidInput(f"dataset {dataset!r} belongs to organisation {existing['org']!r}, not {org!r}")
+    return existing
+
+
 def source_format(path: Path, declared: str | None) -> str:
     if declared:
         return declared.lower()
@@ -134,18 +147,10 @@ def publish(
 ) -> PublishResult:
     """Validate ``path`` and, when valid and different from the latest version, store it as a new version."""
     path = Path(path)
-    check_name(dataset)
     if not path.is_file():
         raise InvalidInput(f"file not found: {path}")
     meta = {k: v for k, v in (meta or {}).items() if v is not None}
-    existing = catalog.find_dataset(dataset)
-    if existing is None:
-        if not org:
-            raise InvalidInput(f"dataset {dataset!r} is new: say which organisation publishes it",
-                               hint="pass --org ORG ('opendata org list' shows them)")
-        catalog.get_org(org)
-    elif org and org not in (existing["org"], existing["org_id"]):
-        raise InvalidInput(f"dataset {dataset!r} belongs to organisation {existing['org']!r}, not {org!r}")
+    existing = target_dataset(catalog, dataset, org, org_hint="pass --org ORG ('opendata org list' shows them)")
     schema_dict, schema_name = resolve_dataset_schema(catalog, existing, schema)
     privacy.enforce(privacy.check_schema(schema_dict), what=path.name)  # personal fields: refuse before reading
     fmt = source_format(path, format)

@@ -12,6 +12,7 @@ from __future__ import annotations
 
 import json
 import logging
+from collections import Counter
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from typing import Any
@@ -53,10 +54,7 @@ class PushResult:
         return all(item.ok for item in self.items)
 
     def counts(self) -> dict[str, int]:
-        counts: dict[str, int] = {}
-        for item in self.items:
-            counts[item.status] = counts.get(item.status, 0) + 1
-        return counts
+        return dict(Counter(item.status for item in self.items))
 
     def summary(self) -> str:
         parts = [f"{n} {status}" for status, n in sorted(self.counts().items())] or ["nothing to push"]

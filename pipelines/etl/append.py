@@ -21,11 +21,11 @@ import duckdb
 
 from catalog.db import utcnow
 from catalog.errors import Conflict, InvalidInput
-from catalog.metadata import Catalog, check_name
+from catalog.metadata import Catalog
 from catalog.storage import WorkDir, place, sha256_file, version_relpath
 from pipelines import privacy
 from pipelines.etl.steps.base import ident
-from pipelines.publish import PublishResult, catalog_references, summary_of
+from pipelines.publish import PublishResult, catalog_references, summary_of, target_dataset
 from pipelines.validate import validate_file
 
 
@@ -121,16 +121,8 @@ def append(
     so a crash cannot leave a published append that the history does not know about). ``findings``: the privacy
     gate's findings when the caller already scanned exactly these rows (the runner does), else they are scanned.
     """
-    check_name(dataset)
     meta = {k: v for k, v in (meta or {}).items() if v is not None}
-    existing = catalog.find_dataset(dataset)
-    if existing is None:
-        if not org:
-            raise InvalidInput(f"dataset {dataset!r} is new: say which organisation publishes it",
-                               hint="set target.org in the pipeline")
-        catalog.get_org(org)
-    elif org and org not in (existing["org"], existing["org_id"]):
-        raise InvalidInput(f"dataset {dataset!r} belongs to organisation {existing['org']!r}, not {org!r}")
+    existing = target_dataset(catalog, dataset, org, org_hint="set target.org in the pipeline")
     latest = catalog.latest_version(dataset) if existing and existing["latest_version"] else None
     if latest and latest["schema"] != schema:
         raise InvalidInput(f"append cannot change {dataset}'s schema (fields or constraints differ from version "

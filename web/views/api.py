@@ -18,7 +18,7 @@ from flask import Blueprint, Response, render_template, request
 from catalog import exports, rows
 from catalog.errors import InvalidInput, NotFound, UserError
 from catalog.search import FACET_ALIASES, FACETS, SORTS, search
-from web.context import get_catalog
+from web.context import get_catalog, int_arg
 from web.i18n import current_lang, gettext
 from web.openapi import openapi_spec
 from web.views.downloads import add_cors, latest_of, published_dataset
@@ -140,20 +140,6 @@ def organization_shape(org: dict) -> dict:
             "url": f"{root}/organizations/{org['name']}", "api_url": f"{root}/api/v1/organizations/{org['name']}"}
 
 
-def int_param(name: str, default: int, low: int, high: int | None = None) -> int:
-    raw = request.args.get(name, "").strip()
-    if raw == "":
-        return default
-    try:
-        value = int(raw)
-    except ValueError:
-        raise InvalidInput(f"{name} must be a whole number, got {raw!r}") from None
-    if value < low or (high is not None and value > high):
-        bound = f"between {low} and {high}" if high is not None else f"at least {low}"
-        raise InvalidInput(f"{name} must be {bound}, got {value}")
-    return value
-
-
 # -- routes -----------------------------------------------------------------------------------------------------
 @bp.get("/api/v1")
 @bp.get("/api/v1/")
@@ -268,8 +254,8 @@ def datasets() -> Response:
         values = [v for v in request.args.getlist(key) if v.strip()]
         if values:
             filters.setdefault(FACET_ALIASES.get(key, key), []).extend(values)
-    limit = int_param("limit", SEARCH_DEFAULT_LIMIT, 0, 1000)
-    offset = int_param("offset", 0, 0)
+    limit = int_arg("limit", SEARCH_DEFAULT_LIMIT, 0, 1000)
+    offset = int_arg("offset", 0, 0)
     sort = request.args.get("sort")
     if sort is not None and sort not in SORTS:
         raise InvalidInput(f"unknown sort {sort!r}", hint=f"use one of: {', '.join(SORTS)}")
@@ -350,7 +336,7 @@ def column_counts(name: str, column: str) -> Response:
     """The most frequent values of one column among the filtered rows."""
     latest = latest_of(published_dataset(name))
     schema = latest["schema"]
-    limit = int_param("limit", 50, 1, 1000)
+    limit = int_arg("limit", 50, 1, 1000)
     filters = rows.parse_filters(request.args, schema)
     values = rows.value_counts(get_catalog().version_files(latest), schema, column, filters=filters, limit=limit)
     return json_response({"dataset": name, "version": latest["number"], "column": column, "values": values})

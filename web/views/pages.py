@@ -18,10 +18,10 @@ from urllib.parse import urlencode
 from flask import Blueprint, Flask, Response, jsonify, redirect, render_template, request
 
 from catalog import rows
-from catalog.errors import InvalidInput, NotFound, UserError
+from catalog.errors import NotFound, UserError
 from catalog.search import FACET_ALIASES, FACETS, fold, search
 from web import errors, i18n
-from web.context import get_catalog
+from web.context import get_catalog, int_arg
 from web.i18n import gettext as _
 from web.markdown import plain_text, render_markdown
 
@@ -100,20 +100,6 @@ def url_with(_path: str | None = None, _drop: Iterable[str] = (), **changes: Any
             args.append((key, str(item)))
     query = urlencode(args)
     return (_path or request.path) + (f"?{query}" if query else "")
-
-
-def int_arg(name: str, default: int, low: int, high: int | None = None) -> int:
-    raw = request.args.get(name, "")
-    if raw == "":
-        return default
-    try:
-        value = int(raw)
-    except ValueError:
-        raise InvalidInput(f"parameter {name} must be a whole number, not {raw!r}") from None
-    if value < low or (high is not None and value > high):
-        bound = f"between {low} and {high}" if high is not None else f"at least {low}"
-        raise InvalidInput(f"parameter {name} must be {bound}, not {value}")
-    return value
 
 
 def visible_dataset(name: str) -> dict:

@@ -13,10 +13,10 @@ import sys
 from pathlib import Path
 
 from catalog.metadata import Catalog
+from conftest import SHARED
 from pipelines.publish import publish
 
 REPO = Path(__file__).resolve().parents[1]
-SHARED = REPO.parent / "shared"
 AIR_ROWS = (300, 400)  # version 1, version 2 (the generator's small outputs are prefixes of larger ones)
 
 REPORT_SCHEMA = {

@@ -38,6 +38,7 @@ def live(tmp_path_factory):
     server.stop()
 
 
+@pytest.mark.slow
 def test_api_conforms_to_its_openapi_document(live, tmp_path):
     config = tmp_path / "schemathesis.toml"
     config.write_text(CONFIG, encoding="utf-8")

@@ -160,9 +160,19 @@ def test_introspection_and_hidden_sql_refused(con, sql: str) -> None:
     "SELECT regexp_matches(name, '^Hà', 'i') FROM \"air-quality\"",
     "SELECT * FROM air_quality QUALIFY row_number() OVER (ORDER BY id) < 3",
 ])
-def test_legitimate_queries_pass(con, sql: str) -> None:
+def test_legitimate_queries_pass(con, data_dir: Path, sql: str) -> None:
+    """The sandbox gives the same rows as a plain, unlocked DuckDB over the same Parquet (the oracle)."""
     statement = qw.check_statement(con, sql)
-    assert con.execute(statement).fetchall() is not None
+    got = con.execute(statement).fetchall()
+    oracle = duckdb.connect()
+    try:
+        oracle.execute(f"CREATE VIEW \"air-quality\" AS SELECT * FROM read_parquet('{data_dir / 'air' / 'a.parquet'}')")
+        oracle.execute('CREATE VIEW air_quality AS SELECT * FROM "air-quality"')
+        expected = oracle.execute(sql).fetchall()
+    finally:
+        oracle.close()
+    assert got, "a legitimate query gave no rows"
+    assert sorted(map(repr, got)) == sorted(map(repr, expected))
 
 
 def test_empty_and_parse_errors(con) -> None:

@@ -17,9 +17,9 @@ import duckdb
 from catalog.db import utcnow
 from catalog.metadata import Catalog
 from catalog.storage import place, sha256_file, version_relpath
+from conftest import SHARED
 
 REPO = Path(__file__).resolve().parents[1]
-SHARED = REPO.parent / "shared"
 SCHEMA_PATH = SHARED / "tools" / "air_quality.schema.json"
 CHECKER = SHARED / "corpus" / "sql" / "check_sql_endpoint.py"
 

@@ -19,6 +19,7 @@ from hypothesis import strategies as st
 from openpyxl.styles import Font
 
 from catalog.errors import InvalidInput, NotFound, TooLarge, UserError
+from conftest import SHARED
 from pipelines import read as readers
 from pipelines.source import open_source, parse_dialect
 from pipelines.validate import validate_file
@@ -287,7 +288,7 @@ def _peak_rss_validating(tmp_path, copies: int) -> dict:
         "print(json.dumps({'valid': v.valid, 'rows': v.rows,\n"
         "  'rss': resource.getrusage(resource.RUSAGE_SELF).ru_maxrss // 1024}))\n"
     )
-    schema = Path(__file__).resolve().parents[1].parent / "shared" / "tools" / "air_quality.schema.json"
+    schema = SHARED / "tools" / "air_quality.schema.json"
     env = {**os.environ, "OPENDATA_DUCKDB_MEMORY": "48MB"}
     out = subprocess.run([sys.executable, "-c", script, str(path), str(schema)], capture_output=True, text=True,
                          env=env, cwd=Path(__file__).resolve().parents[1], timeout=300)
@@ -298,6 +299,7 @@ def _peak_rss_validating(tmp_path, copies: int) -> dict:
     return result
 
 
+@pytest.mark.slow
 def test_large_file_streams_with_bounded_memory(tmp_path):
     """Memory does not grow with the file: once DuckDB's 48 MB buffer pool spills to disk, three times the rows
     (about 45 MB -> 135 MB of CSV, every cell staged for the exact pass) costs next to no extra memory."""

@@ -11,9 +11,9 @@ import pytest
 from frictionless import Resource, Schema
 
 from catalog.errors import InvalidSchema, NotFound
+from conftest import SHARED
 from schemas import list_standard_schemas, load_standard_schema, resolve_schema, schema_dir
 
-SHARED = Path(__file__).resolve().parents[1].parent / "shared"
 STANDARD = [
     "air_quality", "cancer_screening", "districts", "ehealth_records", "flood_points", "online_services",
     "rainfall", "schools", "tourism_arrivals", "water_quality",

@@ -56,12 +56,14 @@ def run_checker(url: str, *args: str) -> subprocess.CompletedProcess:
 
 
 # -- the shared attack corpus ------------------------------------------------------------------------------------------
+@pytest.mark.slow
 def test_checker_post_json_all_pass(server: ServerProcess, home: Path) -> None:
     done = run_checker(api(server), "--post-json", "--table", "air_quality", "--secret", str(home))
     last = done.stdout.strip().splitlines()[-1]
     assert done.returncode == 0 and re.fullmatch(r"\d+ passed, 0 failed", last), done.stdout + done.stderr
 
 
+@pytest.mark.slow
 def test_checker_get_quoted_name_all_pass(server: ServerProcess, home: Path) -> None:
     done = run_checker(api(server) + "?sql={sql}", "--table", '"air-quality"', "--secret", str(home))
     last = done.stdout.strip().splitlines()[-1]
@@ -203,6 +205,7 @@ def test_page_in_english(server: ServerProcess) -> None:
 
 
 # -- resilience -------------------------------------------------------------------------------------------------------
+@pytest.mark.slow
 def test_busy_gets_429_and_pages_are_not_starved(home: Path) -> None:
     env = {**SERVER_ENV, "OPENDATA_SQL_WORKERS": "1", "OPENDATA_SQL_MAX_WAITING": "1", "OPENDATA_SQL_QUEUE_WAIT": "0.3",
            "OPENDATA_SQL_TIMEOUT": "3"}

@@ -15,9 +15,9 @@ from pathlib import Path
 
 import pytest
 
+from conftest import SHARED
 from pipelines.validate import validate_file, validate_package
 
-SHARED = Path(__file__).resolve().parents[1].parent / "shared"
 CORPUS = SHARED / "corpus" / "validation"
 CASES = sorted(p.parent for p in (CORPUS / "public").glob("*/expected.json"))
 
@@ -69,6 +69,7 @@ def test_intended_policy(case):
         assert reported(validation) == (want["valid"], triples(want["errors"]))
 
 
+@pytest.mark.slow
 def test_checker_script_passes_both_command_forms(tmp_path):
     """``check_validator.py`` driving the installed ``opendata`` command: the package form on every case,
     the bare-file form on every case without a foreign key, and the intended reference on its cases."""

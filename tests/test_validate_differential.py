@@ -178,6 +178,7 @@ def our_triples(path: Path, schema: dict, checklist: dict) -> tuple[bool, set]:
         return validation.valid, {(e["type"], e.get("rowNumber"), e.get("fieldName") or None) for e in errors}
 
 
+@pytest.mark.slow
 @settings(max_examples=int(os.environ.get("DIFF_EXAMPLES", "80")), deadline=None, suppress_health_check=[HealthCheck.too_slow,
                                                                   HealthCheck.function_scoped_fixture])
 @given(case=cases())

@@ -13,15 +13,15 @@ from pathlib import Path
 
 
 def quote_ident(name: str) -> str:
-    """A quoted SQL identifier: ``my "col"`` becomes ``"my ""col"""``."""
+    """A quoted SQL identifier: double quotes inside the name are doubled."""
     return '"' + str(name).replace('"', '""') + '"'
 
 
 def sql_string(text: str | Path) -> str:
-    """A SQL string literal: ``it's`` becomes ``'it''s'``."""
+    """A SQL string literal: single quotes inside the text are doubled."""
     return "'" + str(text).replace("'", "''") + "'"
 
 
 def sql_list(items: Iterable[str | Path]) -> str:
-    """A DuckDB list literal of strings, e.g. the Parquet parts of a version: ``['a.parquet', 'b.parquet']``."""
+    """A DuckDB list literal of strings, e.g. the Parquet parts of a version: ['a.parquet', 'b.parquet']."""
     return "[" + ", ".join(sql_string(item) for item in items) + "]"

@@ -1,8 +1,11 @@
-"""The demo files: valid against the standard schemas, true to the city's figures, deterministic."""
+"""The demo files: valid against the standard schemas, true to the city's figures and to the package data files
+that declare them, deterministic."""
 
 from __future__ import annotations
 
+import configparser
 import csv
+import fnmatch
 import hashlib
 import re
 import time
@@ -12,9 +15,12 @@ from pathlib import Path
 
 import openpyxl
 import pytest
+import yaml
 from frictionless import Package, Resource, Schema
 
-from pipelines.demo_data import DEPARTMENTS, DISTRICTS, DemoDataset, build_demo_files
+from pipelines.demo.content import DATA, DEPARTMENTS, DISTRICTS, REPORT, load_table, load_yaml
+from pipelines.demo.generate import DemoDataset, build_demo_files
+from pipelines.demo.pipelines import render_pipelines
 from schemas import list_standard_schemas, load_standard_schema
 
 SHARED = Path(__file__).resolve().parents[1].parent / "shared"
@@ -267,3 +273,116 @@ def test_small_air_series_is_a_prefix_of_a_large_one(demo, tmp_path):
 def test_too_few_air_rows_is_refused(tmp_path):
     with pytest.raises(ValueError, match="air_rows"):
         build_demo_files(tmp_path, air_rows=2)
+
+
+# -- the data files: what they declare is what the generators write ---------------------------------------------
+def test_datasets_are_built_in_the_declared_order_with_the_declared_metadata(demo):
+    declared = load_yaml("datasets.yaml")
+    assert [meta["name"] for meta in declared["datasets"]] == NAMES
+    for meta in declared["datasets"]:
+        built = demo[meta["name"]]
+        for key in ("org", "schema", "title", "title_en", "license", "tags", "frequency", "source"):
+            assert getattr(built, key) == meta[key], (meta["name"], key)
+        if "temporal_coverage" in meta:
+            assert built.temporal_coverage == meta["temporal_coverage"], meta["name"]
+        assert "{" not in built.description and "}" not in built.description, meta["name"]
+        assert (declared["synthetic_note"] in built.description) == ("{synthetic}" in meta["description"])
+
+
+def test_descriptions_count_what_the_data_files_list(demo):
+    def quoted(name, phrase):
+        assert phrase in demo[name].description, (name, phrase)
+
+    quoted("air-quality", f"tại {len(load_table('air-stations.csv'))} trạm")
+    quoted("water-quality", f"tại {len(load_table('water-points.csv'))} điểm")
+    quoted("rainfall", f"tại {len(load_table('rain-stations.csv'))} trạm")
+    quoted("flood-points", f"Danh sách {len(load_table('flood-points.csv'))} điểm")
+
+
+def test_stations_and_places_are_those_of_the_data_files(demo):
+    last = {name: read_rows(demo[name].files[-1]) for name in ("air-quality", "water-quality", "rainfall",
+                                                               "flood-points")}
+    assert ({(r["station_name"], r["district"]) for r in last["air-quality"]}
+            == {(s["name"], s["district"]) for s in load_table("air-stations.csv")})
+    assert ([(r["station_name"], r["water_body"], r["district"]) for r in last["water-quality"][:32]]
+            == [(p["name"], p["water_body"], p["district"]) for p in load_table("water-points.csv")])
+    assert ({(r["station_name"], r["district"]) for r in last["rainfall"]}
+            == {(f"Trạm đo mưa {s['name']}", s["district"]) for s in load_table("rain-stations.csv")})
+    assert ([(r["location"], r["district"]) for r in last["flood-points"]]
+            == [(p["location"], p["district"]) for p in load_table("flood-points.csv")])
+    assert [(d["name"], d["title"]) for d in DEPARTMENTS] == [(d["name"], d["title"])
+                                                              for d in load_table("departments.csv")]
+
+
+def test_files_add_up_to_the_declared_report_figures(demo):
+    city = load_yaml("city-services.yaml")
+    services = read_rows(demo["online-services"].files[0])
+    assert Counter(r["level"] for r in services) == {"3": REPORT["online_services_level3"],
+                                                     "4": REPORT["online_services_level4"]}
+    for spec in city["online_services"]["fields"]:
+        mine = [r for r in services if r["field"] == spec["field"]]
+        assert len(mine) == spec["services"] and sum(r["level"] == "4" for r in mine) == spec["level4"]
+    schools = read_rows(demo["schools"].files[0])
+    assert len(schools) == REPORT["schools_online_enrolment"] == sum(s["schools"] for s in city["schools"]["levels"])
+    assert Counter(r["level"] for r in schools) == {s["level"]: s["schools"] for s in city["schools"]["levels"]}
+    assert sum(int(r["online_applications"]) for r in schools) == REPORT["online_applications"]
+    ehealth = read_rows(demo["ehealth-records"].files[0])
+    assert sum(int(r["records"]) for r in ehealth) == REPORT["ehealth_records"]
+    assert {r["reported_on"] for r in ehealth} == {REPORT["report_date"]}
+    cancer = read_rows(demo["cancer-screening"].files[0])
+    assert sum(r["samples"] for r in cancer) == REPORT["cancer_screening_samples"]
+    assert {r["cancer_type"] for r in cancer} == {t["type"] for t in city["cancer_types"]}
+    tourism = read_rows(demo["tourism-arrivals"].files[-1])
+    by_year = {y: [r for r in tourism if r["year"] == str(y)] for y in (2015, 2016, 2017, 2018)}
+    declared = {y["year"]: y for y in city["tourism"]["years"]}
+    declared[2017] = {"domestic": REPORT["tourism_2017_total"] - REPORT["tourism_2017_international"],
+                      "international": REPORT["tourism_2017_international"]}
+    for year, rows in by_year.items():
+        assert sum(int(r["domestic"]) for r in rows) == declared[year]["domestic"], year
+        assert sum(int(r["international"]) for r in rows) == declared[year]["international"], year
+
+
+def test_declared_time_coverage_holds_the_data(demo):
+    def within(name, column):
+        first, last = demo[name].temporal_coverage.split("/")
+        values = [str(r[column])[:10] for p in demo[name].files for r in read_rows(p)]
+        assert first <= min(values) and max(values) <= last, (name, min(values), max(values))
+        return min(values), max(values)
+
+    assert within("rainfall", "observed_on") == ("2017-01-01", "2018-12-31")
+    assert within("air-quality", "observed_at")[1] == demo["air-quality"].temporal_coverage.split("/")[1]
+    within("water-quality", "sampled_on")
+    within("online-services", "available_from")
+    assert demo["online-services"].temporal_coverage.endswith(REPORT["report_date"])
+
+
+def test_pipeline_definitions_are_the_data_files_with_their_placeholders_filled():
+    note = load_yaml("etl-sources.yaml")["synthetic_note"]
+    districts = {d["name"] for d in DISTRICTS}
+    for name, text in render_pipelines().items():
+        assert "$" not in text, name
+        template = yaml.safe_load((DATA / "pipelines" / name).read_text(encoding="utf-8"))
+        rendered = yaml.safe_load(text)
+        assert rendered["name"] == template["name"] == name.removesuffix(".yaml")
+        assert rendered["target"]["description"] == template["target"]["description"].replace("$synthetic", note)
+        if name == "tourism-monthly.yaml":  # nothing but the note to fill in
+            assert rendered["steps"] == template["steps"] and rendered["source"] == template["source"]
+        for step in rendered["steps"]:
+            if "map" in step and step["map"]["columns"] in ("district", "quan_huyen"):
+                assert set(step["map"]["values"].values()) <= districts, name
+    air = yaml.safe_load(render_pipelines()["air-quality-hourly.yaml"])
+    fields = [f["name"] for f in load_standard_schema("air_quality")["fields"]]
+    assert list(air["steps"][0]["rename"]["columns"].values()) == fields
+    assert air["source"]["columns"] == list(air["steps"][0]["rename"]["columns"])
+
+
+def test_every_data_file_ships_with_the_package():
+    config = configparser.ConfigParser()
+    config.read(Path(__file__).resolve().parents[1] / "setup.cfg", encoding="utf-8")
+    patterns = [p.strip() for p in config["options.package_data"]["pipelines.demo"].split(",")]
+    base = Path(str(DATA)).parent
+    data_files = [p.relative_to(base).as_posix() for p in Path(str(DATA)).rglob("*") if p.is_file()]
+    assert len(data_files) >= 15
+    for path in data_files:
+        assert any(fnmatch.fnmatch(path, pattern) and path.count("/") == pattern.count("/")
+                   for pattern in patterns), f"{path} is not in setup.cfg's package_data"

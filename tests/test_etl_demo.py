@@ -6,7 +6,8 @@ import duckdb
 import pytest
 
 from catalog.runs import list_runs
-from pipelines.demo_pipelines import build_demo_pipelines, run_demo_pipelines
+from pipelines.demo.content import load_table, load_yaml
+from pipelines.demo.pipelines import build_demo_pipelines, run_demo_pipelines
 from pipelines.etl.definition import load_pipeline
 from pipelines.etl.runner import run_pipeline
 
@@ -109,3 +110,17 @@ def test_running_the_demo_again_publishes_nothing(demo):
     again = run_demo_pipelines(catalog, folder)
     assert {r.status for r in again} == {"unchanged"}
     assert catalog.stats() == stats
+
+
+def test_pipeline_outputs_match_what_the_source_data_file_declares(demo):
+    catalog, declared = demo[0], load_yaml("etl-sources.yaml")
+    rows, _ = read(catalog, "tourism-monthly")
+    for year in declared["tourism_report"]["years"]:
+        mine = [r for r in rows if r[0] == year["year"]]
+        assert len(mine) == 12
+        assert sum(r[2] for r in mine) == year["domestic"] and sum(r[3] for r in mine) == year["international"]
+    ehealth, _ = read(catalog, "ehealth-by-district")
+    assert {r[1] for r in ehealth if r[5]} == set(declared["ehealth_database"]["small_districts"])
+    air, _ = read(catalog, "air-quality-live")
+    assert {r[0] for r in air} == {s["station_id"] for s in load_table("air-export-stations.csv")}
+    assert len(air) == 24 * len(declared["air_export"]["days"]) * len(load_table("air-export-stations.csv"))

@@ -1,8 +1,8 @@
 """The demo catalogue: Hanoi's departments and one dataset per standard schema, built through the real pipeline.
 
-Nothing is inserted behind the pipeline's back: every version is a generated file published with
-``pipelines.publish.publish``, exactly as a department would. Re-running is harmless: existing organisations are
-kept and identical files create no new versions.
+Why through the pipeline: nothing is inserted behind its back, so the demo exercises what a department does.
+Every version is a generated file published with ``pipelines.publish.publish``; then the demo's ETL pipelines
+run. Re-running is harmless: existing organisations are kept and identical files create no new versions.
 """
 
 from __future__ import annotations
@@ -13,8 +13,9 @@ from pathlib import Path
 
 from catalog.accounts import Accounts
 from catalog.metadata import Catalog
-from pipelines.demo_data import DEPARTMENTS, build_demo_files
-from pipelines.demo_pipelines import build_demo_pipelines, run_demo_pipelines
+from pipelines.demo.content import DEPARTMENTS
+from pipelines.demo.generate import DemoDataset, build_demo_files
+from pipelines.demo.pipelines import build_demo_pipelines, ensure_departments, run_demo_pipelines
 from pipelines.publish import PublishResult, publish
 
 DEMO_USER = "demo-editor"
@@ -35,29 +36,31 @@ def build_demo(catalog: Catalog, *, air_rows: int = 20000, log: Callable[[str], 
     """Create (or refresh) the demo catalogue in ``catalog.home``."""
     catalog.init()
     summary = DemoSummary(catalog.home.root)
-    for department in DEPARTMENTS:
-        if catalog.find_org(department["name"]) is None:
-            catalog.add_org(department["name"], department["title"], department.get("description", ""),
-                            actor="demo")
+    ensure_departments(catalog)
     sources = catalog.home.root / "demo-sources"
     sources.mkdir(parents=True, exist_ok=True)
     for dataset in build_demo_files(sources, air_rows=air_rows):
-        meta = {"title": dataset.title, "description": dataset.description, "license": dataset.license,
-                "tags": dataset.tags, "frequency": dataset.frequency, "source": dataset.source,
-                "temporal_coverage": dataset.temporal_coverage, "spatial_coverage": dataset.spatial_coverage}
-        for number, file in enumerate(dataset.files, start=1):
-            result = publish(catalog, file, dataset=dataset.name, org=dataset.org, schema=dataset.schema,
-                             meta=meta, publisher="demo", origin="demo", note=f"demo file {number}")
-            summary.published.append(result)
-            log(f"{dataset.name}: {result.messages[0] if result.messages else result.status}")
-            if not result.ok:
-                raise RuntimeError(f"demo data for {dataset.name} did not validate: {result.report}")
+        publish_dataset(catalog, dataset, summary, log)
     folder = catalog.home.root / "pipelines"
     build_demo_pipelines(catalog, folder)
     run_demo_pipelines(catalog, folder, log=log)
     summary.notes.append(f"demo pipelines in {folder} (try: opendata run --due)")
     summary.notes.append(demo_editor(catalog))
     return summary
+
+
+def publish_dataset(catalog: Catalog, dataset: DemoDataset, summary: DemoSummary, log: Callable[[str], None]) -> None:
+    """Publish each of the dataset's files as a version, oldest first; a file that does not validate stops the demo."""
+    meta = {"title": dataset.title, "description": dataset.description, "license": dataset.license,
+            "tags": dataset.tags, "frequency": dataset.frequency, "source": dataset.source,
+            "temporal_coverage": dataset.temporal_coverage, "spatial_coverage": dataset.spatial_coverage}
+    for number, file in enumerate(dataset.files, start=1):
+        result = publish(catalog, file, dataset=dataset.name, org=dataset.org, schema=dataset.schema,
+                         meta=meta, publisher="demo", origin="demo", note=f"demo file {number}")
+        summary.published.append(result)
+        log(f"{dataset.name}: {result.messages[0] if result.messages else result.status}")
+        if not result.ok:
+            raise RuntimeError(f"demo data for {dataset.name} did not validate: {result.report}")
 
 
 def demo_editor(catalog: Catalog) -> str:

@@ -680,8 +680,10 @@ def run_cmd(catalog: Catalog, pipeline_file: str | None, dry_run: bool, due: boo
 
     Exit status: 0 published or unchanged, 1 failed (recorded in 'opendata runs').
     """
+    from pipelines.etl.due import run_due
+    from pipelines.etl.files import default_folder, resolve_pipeline_file
     from pipelines.etl.render import render_run
-    from pipelines.etl.runner import default_folder, resolve_pipeline_file, run_due, run_pipeline
+    from pipelines.etl.runner import run_pipeline
 
     catalog.ensure_ready()
     where = Path(folder) if folder else default_folder(catalog)

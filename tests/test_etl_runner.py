@@ -8,7 +8,8 @@ import textwrap
 import pytest
 
 from catalog.runs import list_runs
-from pipelines.etl.runner import due_pipelines, run_due, run_pipeline
+from pipelines.etl.due import due_pipelines, run_due
+from pipelines.etl.runner import run_pipeline
 
 SCHEMA = {
     "fields": [

@@ -2,7 +2,11 @@
 
 from __future__ import annotations
 
+import os
+import subprocess
+import sys
 from datetime import UTC, datetime
+from pathlib import Path
 
 import pytest
 
@@ -42,3 +46,38 @@ def test_is_due():
     assert not schedule.is_due("hourly", utc_text(datetime(2024, 3, 1, 13, 5)), now)
     assert not schedule.is_due("daily", utc_text(datetime(2024, 3, 1, 1, 0, 1)), now)
     assert schedule.is_due("daily", utc_text(datetime(2024, 2, 29, 23, 0)), now)
+
+
+def test_an_equal_range_is_one_value_and_a_downward_range_is_refused():
+    assert schedule.parse("5-5 3-3 * * *").previous(datetime(2024, 3, 1, 12)) == datetime(2024, 3, 1, 3, 5)
+    with pytest.raises(ValueError, match="goes downwards"):
+        schedule.parse("0 18-6 * * *")
+
+
+def test_day_of_month_and_day_of_week_follow_the_cron_rule():
+    # both restricted: either one matches (the 15th, a Friday here, or any Monday)
+    assert schedule.parse("0 8 15 * 1").previous(datetime(2024, 3, 14)) == datetime(2024, 3, 11, 8, 0)
+    assert schedule.parse("0 8 15 * 1").previous(datetime(2024, 3, 16)) == datetime(2024, 3, 15, 8, 0)
+    # one is '*': the other decides alone
+    assert schedule.parse("0 8 15 * *").previous(datetime(2024, 3, 14)) == datetime(2024, 2, 15, 8, 0)
+    assert schedule.parse("0 8 * * 1").previous(datetime(2024, 3, 16)) == datetime(2024, 3, 11, 8, 0)
+
+
+def test_a_schedule_with_no_moment_in_five_years_is_never_due():
+    assert schedule.parse("0 0 30 2 *").previous(datetime(2024, 3, 1)) is None
+    assert not schedule.is_due("0 0 30 2 *", "2024-01-01T00:00:00.000000Z", datetime(2024, 3, 1, tzinfo=UTC))
+
+
+def test_schedules_are_read_in_the_machines_time_zone_hanoi_here():
+    """``daily`` is 01:00 in Hanoi, i.e. 18:00 UTC the day before; the history stores UTC."""
+    probe = ("import sys; from datetime import datetime, UTC; from pipelines.etl import schedule; "
+             "now = datetime(2024, 3, 1, 17, 30, tzinfo=UTC); "  # 00:30 on 2 March in Hanoi
+             "print(schedule.is_due('daily', sys.argv[1], now), schedule.parse('daily').previous(datetime(2024, 3, 2)))")
+    env = {**os.environ, "TZ": "Asia/Ho_Chi_Minh"}
+
+    def ask(last: str) -> str:
+        return subprocess.run([sys.executable, "-c", probe, last], env=env, capture_output=True, text=True,
+                              check=True, cwd=Path(__file__).parent.parent).stdout.strip()
+
+    assert ask("2024-02-29T18:30:00.000000Z") == "False 2024-03-01 01:00:00"  # ran after 01:00 Hanoi time
+    assert ask("2024-02-29T17:30:00.000000Z") == "True 2024-03-01 01:00:00"  # ran before it

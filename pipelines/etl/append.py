@@ -22,9 +22,9 @@ import duckdb
 from catalog.db import utcnow
 from catalog.errors import Conflict, InvalidInput
 from catalog.metadata import Catalog
+from catalog.sqltext import quote_ident, sql_list
 from catalog.storage import WorkDir, place, sha256_file, version_relpath
 from pipelines import privacy
-from pipelines.etl.steps.base import ident
 from pipelines.publish import PublishResult, catalog_references, summary_of, target_dataset
 from pipelines.validate import validate_file
 
@@ -42,27 +42,23 @@ def parts_sha256(parts: list[str]) -> str:
     return hashlib.sha256("\n".join(Path(p).stem for p in parts).encode()).hexdigest()
 
 
-def _files_sql(paths: list[Path]) -> str:
-    return "[" + ", ".join("'" + str(p).replace("'", "''") + "'" for p in paths) + "]"
-
-
 def check_key(new_file: Path, existing: list[Path], key: list[str], dataset: str) -> None:
     """Refuse empty key cells, keys repeated within the new rows, and keys already published.
 
     The existing parts are filtered by the new rows' key range first, which Parquet row-group statistics turn
     into skipped row groups: checking an hour of readings against years of them reads almost nothing.
     """
-    cols = ", ".join(ident(k) for k in key)
+    cols = ", ".join(quote_ident(k) for k in key)
     con = duckdb.connect()
     try:
-        new = f"read_parquet({_files_sql([new_file])})"
+        new = f"read_parquet({sql_list([new_file])})"
         described = [r[0] for r in con.execute(f"DESCRIBE SELECT * FROM {new}").fetchall()]
         absent = [k for k in key if k not in described]
         if absent:
             raise InvalidInput(f"publish.key names column(s) {', '.join(map(repr, absent))} that the output "
                                "does not have", hint="key columns must be fields of the target schema")
         blanks = con.execute(f"SELECT count(*) FROM {new} WHERE " + " OR ".join(
-            f"{ident(k)} IS NULL" for k in key)).fetchone()[0]
+            f"{quote_ident(k)} IS NULL" for k in key)).fetchone()[0]
         if blanks:
             raise DuplicateKeys(f"{blanks:,} new row(s) have an empty key ({', '.join(key)})")
         repeated = con.execute(f"SELECT {cols}, count(*) FROM {new} GROUP BY ALL HAVING count(*) > 1 "
@@ -72,16 +68,16 @@ def check_key(new_file: Path, existing: list[Path], key: list[str], dataset: str
                                 hint="add a deduplicate step")
         if not existing:
             return
-        bounds = con.execute("SELECT " + ", ".join(f"min({ident(k)}), max({ident(k)})" for k in key)
+        bounds = con.execute("SELECT " + ", ".join(f"min({quote_ident(k)}), max({quote_ident(k)})" for k in key)
                              + f" FROM {new}").fetchone()
-        where = " AND ".join(f"e.{ident(k)} BETWEEN ? AND ?" for k in key)
-        on = " AND ".join(f"e.{ident(k)} = n.{ident(k)}" for k in key)
+        where = " AND ".join(f"e.{quote_ident(k)} BETWEEN ? AND ?" for k in key)
+        on = " AND ".join(f"e.{quote_ident(k)} = n.{quote_ident(k)}" for k in key)
         found = con.execute(
-            f"SELECT {', '.join('e.' + ident(k) for k in key)}, 1 FROM read_parquet({_files_sql(existing)}) e "
+            f"SELECT {', '.join('e.' + quote_ident(k) for k in key)}, 1 FROM read_parquet({sql_list(existing)}) e "
             f"SEMI JOIN {new} n ON {on} WHERE {where} LIMIT 3", list(bounds)).fetchall()
         if found:
             total = con.execute(
-                f"SELECT count(*) FROM read_parquet({_files_sql(existing)}) e SEMI JOIN {new} n ON {on} "
+                f"SELECT count(*) FROM read_parquet({sql_list(existing)}) e SEMI JOIN {new} n ON {on} "
                 f"WHERE {where}", list(bounds)).fetchone()[0]
             raise DuplicateKeys(f"{total:,} new row(s) have key values already in {dataset} "
                                 f"({', '.join(key)}: {_show(found)}): nothing was appended",

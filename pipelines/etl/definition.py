@@ -21,7 +21,6 @@ from __future__ import annotations
 
 import hashlib
 import json
-import unicodedata
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
@@ -30,7 +29,7 @@ import yaml
 
 from catalog.errors import InvalidInput
 from catalog.metadata import NAME_RE
-from catalog.metadata import nfc as _nfc
+from catalog.text import nfc, nfc_value
 from pipelines.etl import schedule as schedules
 from pipelines.etl.options import Opt, check_options, describe_value, unknown_message
 from pipelines.etl.steps import ALIASES, STEPS, get_step
@@ -190,7 +189,7 @@ def _walk(node: yaml.Node, path: tuple, lines: dict[tuple, int], issues: list[Is
         seen: set[str] = set()
         for key_node, value_node in node.value:
             key = key_node.value if isinstance(key_node, yaml.ScalarNode) else str(key_node)
-            key = unicodedata.normalize("NFC", key)
+            key = nfc(key)
             if key in seen:
                 issues.append(Issue(key_node.start_mark.line + 1, ".".join(map(str, path)) or "file",
                                     f"key {key!r} appears twice (the second would silently win)"))
@@ -217,7 +216,7 @@ def parse_yaml(text: str, label: str) -> tuple[Any, dict[tuple, int], list[Issue
         raise PipelineError(label, [Issue(mark.line + 1 if mark else None, "", f"not valid YAML: {problem}")]) from None
     if node is not None:
         _walk(node, (), lines, issues)
-    return _nfc(data), lines, issues
+    return nfc_value(data), lines, issues
 
 
 # -- checking -------------------------------------------------------------------------------------------------------

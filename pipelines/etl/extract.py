@@ -30,7 +30,9 @@ import pyarrow.parquet as pq
 
 from catalog.errors import InvalidInput
 from catalog.metadata import Catalog
+from catalog.sqltext import sql_list, sql_string
 from catalog.storage import sha256_file
+from catalog.text import nfc
 from pipelines.etl.definition import Pipeline
 from pipelines.etl.steps.base import first_line, ident, literal
 
@@ -97,7 +99,7 @@ def extract(pipeline: Pipeline, con: duckdb.DuckDBPyConnection, work_dir: Path, 
     elif kind == "database":
         file, digest, rows = query_database(source, pipeline.base_dir, work_dir)
         inputs = [{"name": "query", "sha256": digest, "bytes": file.stat().st_size, "rows": rows}]
-        con.execute(f"CREATE TABLE {table} AS SELECT * FROM read_parquet({literal(str(file))})")
+        con.execute(f"CREATE TABLE {table} AS SELECT * FROM read_parquet({sql_string(file)})")
         fmt = "sql"
     else:
         inputs, fmt = load_dataset(con, catalog, source, table)
@@ -185,17 +187,17 @@ def load_one(con: duckdb.DuckDBPyConnection, path: Path, fmt: str, source: dict,
         delimiter = source.get("delimiter") or ("\t" if fmt == "tsv" else None)
         if delimiter:
             options.append(f"delim = {literal(delimiter)}")
-        con.execute(f"CREATE TABLE {table} AS SELECT * FROM read_csv({literal(str(path))}, {', '.join(options)})")
+        con.execute(f"CREATE TABLE {table} AS SELECT * FROM read_csv({sql_string(path)}, {', '.join(options)})")
     elif fmt == "xlsx":
         load_xlsx(con, path, source, table)
     elif fmt in ("json", "ndjson"):
         shape = "newline_delimited" if fmt == "ndjson" else "auto"
-        con.execute(f"CREATE TABLE {table} AS SELECT * FROM read_json({literal(str(path))}, format = '{shape}')")
+        con.execute(f"CREATE TABLE {table} AS SELECT * FROM read_json({sql_string(path)}, format = '{shape}')")
         columns = [r[0] for r in con.execute(f"DESCRIBE {table}").fetchall()]
         texts = ", ".join(f"{ident(c)}::VARCHAR AS {ident(c)}" for c in columns)
         con.execute(f"CREATE OR REPLACE TABLE {table} AS SELECT {texts} FROM {table}")
     elif fmt == "parquet":
-        con.execute(f"CREATE TABLE {table} AS SELECT * FROM read_parquet({literal(str(path))})")
+        con.execute(f"CREATE TABLE {table} AS SELECT * FROM read_parquet({sql_string(path)})")
     else:
         raise SourceError(f"unsupported source format {fmt!r}")
 
@@ -254,8 +256,8 @@ def load_xlsx(con: duckdb.DuckDBPyConnection, path: Path, source: dict, table: s
                 raise SourceError(f"{path.name} has {len(names)} sheet(s); sheet {sheet_opt} does not exist")
             sheet = book.get_sheet_by_index(sheet_opt - 1)
         else:
-            wanted = unicodedata.normalize("NFC", str(sheet_opt))
-            match = [n for n in names if unicodedata.normalize("NFC", n) == wanted]
+            wanted = nfc(str(sheet_opt))
+            match = [n for n in names if nfc(n) == wanted]
             if not match:
                 raise SourceError(f"{path.name} has no sheet {sheet_opt!r}", hint="sheets: " + ", ".join(names))
             sheet = book.get_sheet_by_name(match[0])
@@ -379,7 +381,7 @@ def query_database(source: dict, base_dir: Path, work_dir: Path) -> tuple[Path, 
     try:
         with engine.connect() as conn:
             result = conn.execution_options(stream_results=True).execute(sa.text(source["query"]))
-            names = unique_names([unicodedata.normalize("NFC", str(k)) for k in result.keys()])
+            names = unique_names([nfc(str(k)) for k in result.keys()])
             schema = pa.schema([(n, pa.string()) for n in names])
             with pq.ParquetWriter(target, schema, compression="zstd") as writer:
                 while batch := result.fetchmany(BATCH):
@@ -403,8 +405,7 @@ def load_dataset(con: duckdb.DuckDBPyConnection, catalog: Catalog | None, source
     if catalog is None:
         raise SourceError("a dataset source needs a catalogue")
     version = resolve_version(catalog, source["dataset"], source.get("version"))
-    files = ", ".join(literal(str(p)) for p in catalog.version_files(version))
-    con.execute(f"CREATE TABLE {table} AS SELECT * FROM read_parquet([{files}])")
+    con.execute(f"CREATE TABLE {table} AS SELECT * FROM read_parquet({sql_list(catalog.version_files(version))})")
     return [{"name": f"{source['dataset']}@{version['number']}", "sha256": version["sha256"],
              "bytes": version["bytes"]}], "parquet"
 
@@ -430,7 +431,7 @@ def normalise_table(con: duckdb.DuckDBPyConnection, raw: str, view: str) -> dict
     value in Python first. The view is lazy: the work happens once, when the rows are finally written.
     """
     described = con.execute(f"DESCRIBE {raw}").fetchall()
-    names = unique_names([unicodedata.normalize("NFC", r[0]).strip() for r in described])
+    names = unique_names([nfc(r[0]).strip() for r in described])
     texts = [r[0] for r in described if r[1] == "VARCHAR"]
     needs: set[str] = set()
     if texts:

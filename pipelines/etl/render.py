@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from pipelines.etl.runner import RunResult
+from pipelines.etl.results import RunResult
 
 CELL = 24
 

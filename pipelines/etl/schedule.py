@@ -3,77 +3,66 @@
 ``opendata run --due`` is meant to be called often (every few minutes by cron or a systemd timer); a pipeline is
 due when a scheduled moment has passed since its last run started, or when it has never run. The schedule only
 decides *when*; a due run whose source did not change still publishes nothing.
+
+Cron syntax and its calendar arithmetic (steps, ranges, the day-of-month/day-of-week rule, leap years) are
+``croniter``'s; this module adds only our keywords, the five-field rule, upward ranges, and local time: a
+schedule is read in the machine's time zone (Asia/Ho_Chi_Minh on the city's servers), the history in UTC.
 """
 
 from __future__ import annotations
 
-from dataclasses import dataclass
-from datetime import UTC, date, datetime, timedelta
+import re
+from dataclasses import dataclass, field
+from datetime import UTC, datetime, timedelta
+
+from croniter import CroniterBadDateError, CroniterError, croniter
 
 KEYWORDS = {"hourly": "0 * * * *", "daily": "0 1 * * *", "weekly": "0 1 * * 1", "monthly": "0 1 1 * *"}
-FIELDS = (("minute", 0, 59), ("hour", 0, 23), ("day of month", 1, 31), ("month", 1, 12), ("day of week", 0, 7))
+FIELD_NAMES = ("minute", "hour", "day of month", "month", "day of week")
+SEARCH_YEARS = 5  # a schedule with no moment in this many years (30 February) is never due
+_RANGE = re.compile(r"(\d+)-(\d+)(?:/\d+)?")
 
 
 @dataclass(frozen=True)
 class Schedule:
     text: str
-    minutes: tuple[int, ...]
-    hours: tuple[int, ...]
-    days: frozenset[int]
-    months: frozenset[int]
-    weekdays: frozenset[int]  # 0 = Sunday, as in cron
-    any_day: bool
-    any_weekday: bool
+    expression: str  # the five cron fields
+    expanded: list = field(repr=False, compare=False)  # croniter's values per field; ['*'] for every value
 
-    def day_matches(self, day: date) -> bool:
-        if day.month not in self.months:
-            return False
-        in_month = day.day in self.days
-        in_week = (day.isoweekday() % 7) in self.weekdays
-        if self.any_day or self.any_weekday:  # cron: when one of the two is '*', the other decides
-            return in_month and in_week
-        return in_month or in_week
+    @property
+    def minutes(self) -> tuple[int, ...]:
+        return self._values(0, range(60))
+
+    @property
+    def hours(self) -> tuple[int, ...]:
+        return self._values(1, range(24))
+
+    def _values(self, index: int, every: range) -> tuple[int, ...]:
+        values = self.expanded[index]
+        return tuple(every) if values == ["*"] else tuple(sorted(values))
 
     def previous(self, now: datetime) -> datetime | None:
         """The latest scheduled moment at or before ``now`` (naive local time), within about five years."""
-        for back in range(0, 366 * 5):
-            day = (now - timedelta(days=back)).date()
-            if not self.day_matches(day):
-                continue
-            for hour in sorted(self.hours, reverse=True):
-                for minute in sorted(self.minutes, reverse=True):
-                    moment = datetime(day.year, day.month, day.day, hour, minute)
-                    if moment <= now:
-                        return moment
-        return None
+        after = now.replace(second=0, microsecond=0) + timedelta(minutes=1)  # croniter looks strictly before
+        try:
+            return croniter(self.expression, after, max_years_between_matches=SEARCH_YEARS).get_prev(datetime)
+        except CroniterBadDateError:
+            return None
 
 
-def _field(text: str, name: str, low: int, high: int) -> set[int]:
-    values: set[int] = set()
-    for part in text.split(","):
-        step = 1
-        if "/" in part:
-            part, step_text = part.split("/", 1)
-            if not step_text.isdigit() or int(step_text) == 0:
-                raise ValueError(f"{name}: bad step {step_text!r}")
-            step = int(step_text)
-        if part == "*":
-            start, end = low, high
-        elif "-" in part:
-            a, b = part.split("-", 1)
-            if not (a.isdigit() and b.isdigit()):
-                raise ValueError(f"{name}: bad range {part!r}")
-            start, end = int(a), int(b)
-        elif part.isdigit():
-            start = end = int(part)
-            if step != 1:
-                end = high
-        else:
-            raise ValueError(f"{name}: {part!r} is not a number, range or '*'")
-        if not (low <= start <= high and low <= end <= high and start <= end):
-            raise ValueError(f"{name}: {part!r} is outside {low}-{high}")
-        values.update(range(start, end + 1, step))
-    return values
+def _plain_ranges(parts: list[str]) -> str:
+    """Ranges as cron reads them: ``5-1`` is refused (croniter would wrap it round the hour) and ``5-5`` is
+    minute 5 (croniter would widen it to the whole hour)."""
+    fields = []
+    for part, name in zip(parts, FIELD_NAMES, strict=True):
+        pieces = []
+        for piece in part.split(","):
+            found = _RANGE.fullmatch(piece)
+            if found and int(found[1]) > int(found[2]):
+                raise ValueError(f"{name}: the range {piece!r} goes downwards (write the smaller number first)")
+            pieces.append(found[1] if found and found[1] == found[2] else piece)
+        fields.append(",".join(pieces))
+    return " ".join(fields)
 
 
 def parse(text: str) -> Schedule:
@@ -83,10 +72,12 @@ def parse(text: str) -> Schedule:
     if len(parts) != 5:
         raise ValueError(f"schedule {text!r} is not hourly, daily, weekly, monthly or a cron expression with five "
                          "fields (minute hour day-of-month month day-of-week), e.g. '0 6 * * *'")
-    sets = [_field(p, name, low, high) for p, (name, low, high) in zip(parts, FIELDS, strict=True)]
-    weekdays = {d % 7 for d in sets[4]}
-    return Schedule(text, tuple(sorted(sets[0])), tuple(sorted(sets[1])), frozenset(sets[2]), frozenset(sets[3]),
-                    frozenset(weekdays), parts[2] == "*", parts[4] == "*")
+    expression = _plain_ranges(parts)
+    try:
+        expanded, _nth = croniter.expand(expression)
+    except CroniterError as error:
+        raise ValueError(f"schedule {text!r}: {error}") from None
+    return Schedule(text, expression, expanded)
 
 
 def is_due(schedule: str, last_started_at: str | None, now: datetime | None = None) -> bool:

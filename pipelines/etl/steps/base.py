@@ -1,13 +1,13 @@
-"""What every transform step shares: its input, its error, and safe SQL quoting.
+"""What every transform step shares: its input, its error, and SQL built from a pipeline file's values.
 
 A step turns its input table into one SELECT; the runner materialises it as the next table. Steps never loop
 over rows in Python: DuckDB does the work, so a step over a million rows costs what one query costs.
+Quoting is ``catalog.sqltext``'s (``ident`` is its ``quote_ident`` under the short name the steps use).
 """
 
 from __future__ import annotations
 
 import datetime as dt
-import unicodedata
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
@@ -15,6 +15,9 @@ from typing import Any
 import duckdb
 
 from catalog.errors import InvalidInput
+from catalog.sqltext import quote_ident as ident
+from catalog.sqltext import sql_string
+from catalog.text import nfc
 
 
 class StepError(InvalidInput):
@@ -47,11 +50,6 @@ class StepInput:
         return self.con.execute(sql, params or []).fetchone()[0]
 
 
-def ident(name: str) -> str:
-    """A quoted identifier (column names from departments' files hold spaces, dots and Vietnamese letters)."""
-    return '"' + str(name).replace('"', '""') + '"'
-
-
 def literal(value: Any) -> str:
     """A SQL literal for a value from a pipeline file (strings are NFC, quotes doubled)."""
     if value is None:
@@ -64,8 +62,7 @@ def literal(value: Any) -> str:
         return f"TIMESTAMP '{value.isoformat(sep=' ')}'"
     if isinstance(value, dt.date):
         return f"DATE '{value.isoformat()}'"
-    text = unicodedata.normalize("NFC", str(value))
-    return "'" + text.replace("'", "''") + "'"
+    return sql_string(nfc(str(value)))
 
 
 def expression(text: str, option: str) -> str:
@@ -75,7 +72,7 @@ def expression(text: str, option: str) -> str:
     second query: DuckDB's own parser decides, and what runs is its re-rendering of the one expression.
     """
     try:
-        parsed = duckdb.SQLExpression(unicodedata.normalize("NFC", text))
+        parsed = duckdb.SQLExpression(nfc(text))
     except duckdb.Error as error:
         raise StepError(f"option {option!r} is not one SQL expression: {first_line(error)}",
                         hint="write a single expression such as \"so_luot > 0 AND quan IS NOT NULL\"") from None

@@ -413,12 +413,15 @@ def demo(ctx: click.Context, demo_home: str | None, no_serve: bool, host: str, p
         serve_home(catalog, host=host, port=port, workers=workers)
 
 
-def serve_home(catalog: Catalog, *, host: str, port: int, workers: int | None, access_log: bool = False) -> None:
+def serve_home(catalog: Catalog, *, host: str, port: int, workers: int | None, access_log: bool = False,
+               **settings: Any) -> None:
+    """``settings``: header_timeout, body_timeout, trusted_proxy (web/server.py)."""
     from web.server import serve as run_server
 
     catalog.ensure_ready()
+    catalog.dispose()  # the worker processes open their own connections
     click.echo(f"serving {catalog.home.root} on http://{host}:{port}/  (Ctrl+C to stop)", err=True)
-    run_server(catalog.home, host=host, port=port, workers=workers, access_log=access_log)
+    run_server(catalog.home, host=host, port=port, workers=workers, access_log=access_log, **settings)
 
 
 # -- accounts -------------------------------------------------------------------------------------------------
@@ -795,10 +798,24 @@ def push_ckan_cmd(catalog: Catalog, url: str, token: str, org: str | None, datas
 @click.option("--port", default=5000, show_default=True, type=int, help="TCP port.")
 @click.option("--workers", type=int, help="Worker processes [default: 2-4 by CPU count].")
 @click.option("--access-log", is_flag=True, help="Log every request to stdout.")
+@click.option("--header-timeout", type=click.FloatRange(min=1), default=30, show_default=True,
+              envvar="OPENDATA_SERVE_HEADER_TIMEOUT",
+              help="Seconds a client has to send a request's line and headers [env OPENDATA_SERVE_HEADER_TIMEOUT].")
+@click.option("--body-timeout", type=click.FloatRange(min=1), default=900, show_default=True,
+              envvar="OPENDATA_SERVE_BODY_TIMEOUT",
+              help="Seconds a client has to send a request's body after its headers [env OPENDATA_SERVE_BODY_TIMEOUT].")
+@click.option("--trusted-proxy", metavar="ADDRESS", envvar="OPENDATA_SERVE_TRUSTED_PROXY",
+              help="Address of your reverse proxy: its X-Forwarded-For/-Proto headers are believed "
+                   "[env OPENDATA_SERVE_TRUSTED_PROXY].")
 @pass_catalog
-def serve(catalog: Catalog, host: str, port: int, workers: int | None, access_log: bool) -> None:
-    """Serve the catalogue over HTTP (pages, REST API, CKAN API, SQL, downloads)."""
-    serve_home(catalog, host=host, port=port, workers=workers, access_log=access_log)
+def serve(catalog: Catalog, host: str, port: int, workers: int | None, access_log: bool, header_timeout: float,
+          body_timeout: float, trusted_proxy: str | None) -> None:
+    """Serve the catalogue over HTTP (pages, REST API, CKAN API, SQL, downloads).
+
+    Requests are read whole before a worker thread sees them, so slow clients hold connections, not workers.
+    """
+    serve_home(catalog, host=host, port=port, workers=workers, access_log=access_log,
+               header_timeout=header_timeout, body_timeout=body_timeout, trusted_proxy=trusted_proxy)
 
 
 if __name__ == "__main__":

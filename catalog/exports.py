@@ -11,6 +11,8 @@ and the file is never replaced, so a client resuming with ``Range`` always reads
 
 from __future__ import annotations
 
+import csv
+import io
 import json
 import os
 import shutil
@@ -19,7 +21,7 @@ from collections.abc import Iterator, Sequence
 from pathlib import Path
 from typing import Any
 
-from catalog import rows
+from catalog import rows, spreadsheet
 from catalog.errors import InvalidInput
 from catalog.metadata import Catalog
 from catalog.storage import WorkDir, fsync_dir, fsync_file
@@ -35,8 +37,7 @@ MEDIA_TYPES = {
 }
 EXCEL_MAX_ROWS = 1_048_575  # Excel's 1,048,576 rows, less the header row
 EXCEL_MAX_CELL = 32_767
-BOM = b"\xef\xbb\xbf"
-FORMULA_PREFIXES = "=+-@\t\r"
+BOM = spreadsheet.BOM
 
 
 class TooManyRows(InvalidInput):
@@ -74,7 +75,7 @@ def _is_float(kind: str) -> bool:
 
 def text_projection(types: dict[str, str], *, json_safe: bool = False, excel: bool = False) -> dict[str, str]:
     """Column expressions for text formats: ISO 8601 timestamps ('T', as Table Schema reads them back);
-    for JSON no NaN/Infinity; for Excel a leading ``'`` on text that Excel would run as a formula."""
+    for JSON no NaN/Infinity; for Excel the formula-safe rule of ``catalog/spreadsheet.py``."""
     out: dict[str, str] = {}
     for name, kind in types.items():
         if _is_timestamp(kind):
@@ -82,7 +83,7 @@ def text_projection(types: dict[str, str], *, json_safe: bool = False, excel: bo
         elif json_safe and _is_float(kind):
             out[name] = "CASE WHEN isfinite({col}) THEN {col} END"
         elif excel and _is_text(kind):
-            out[name] = "CASE WHEN regexp_matches({col}, '^[=+\\-@\\t\\r]') THEN '''' || {col} ELSE {col} END"
+            out[name] = spreadsheet.excel_sql("{col}")
     return out
 
 
@@ -100,21 +101,30 @@ def write_export(files: Sequence[Path | str], schema: dict, fmt: str, out: Path,
         options = "FORMAT parquet, COMPRESSION zstd"
     elif fmt == "csv":
         projection = text_projection(types, excel=excel)
-        options = "FORMAT csv, HEADER true"
+        options = f"FORMAT csv, HEADER {'false' if excel else 'true'}"  # Excel's header is written below
     else:
         projection = text_projection(types, json_safe=True)
         options = "FORMAT json, ARRAY true" if fmt == "json" else "FORMAT json"
-    sql, params, _ = rows.select_sql(files, schema, filters=filters, sort=sort, fields=fields,
-                                     projection=projection)
+    sql, params, names = rows.select_sql(files, schema, filters=filters, sort=sort, fields=fields,
+                                         projection=projection)
     target = out.with_name(out.name + ".body") if (fmt == "csv" and (bom or excel)) else out
     with rows.connect(heavy=True) as con:
         rows.run(con, f"COPY ({sql}) TO '{_sql_path(target)}' ({options})", params)
     if target != out:
         with open(out, "wb") as dst, open(target, "rb") as src:
             dst.write(BOM)
+            if excel:
+                dst.write(csv_line(spreadsheet.excel_header(names)).encode())
             shutil.copyfileobj(src, dst, 1 << 20)
         target.unlink()
     return out
+
+
+def csv_line(values: Sequence[str]) -> str:
+    """One CSV line quoted as DuckDB quotes (only where needed), ending in a newline."""
+    buffer = io.StringIO()
+    csv.writer(buffer, lineterminator="\n").writerow(values)
+    return buffer.getvalue()
 
 
 def _sql_path(path: Path) -> str:

@@ -20,6 +20,7 @@ from catalog import db
 from catalog.errors import Conflict, InvalidInput, NotFound
 from catalog.home import Home
 from catalog.storage import safe_join
+from catalog.visibility import ANONYMOUS, Viewer, sql_filter, visible
 
 NAME_RE = re.compile(r"^[a-z0-9][a-z0-9-]{0,98}[a-z0-9]$|^[a-z0-9]$")
 DATASET_FIELDS = (
@@ -117,22 +118,24 @@ class Catalog:
                            hint="'opendata org list' shows the organisations")
         return org
 
-    def find_org(self, name_or_id: str) -> dict | None:
-        t = db.organizations
+    def find_org(self, name_or_id: str, viewer: Viewer = ANONYMOUS) -> dict | None:
+        """The organisation with ``dataset_count``: its active datasets that ``viewer`` may see."""
+        t, d = db.organizations, db.datasets
         with self.reader.connect() as conn:
             row = conn.execute(sa.select(t).where((t.c.name == name_or_id) | (t.c.id == name_or_id))).first()
             if row is None:
                 return None
             org = dict(row._mapping)
             org["dataset_count"] = conn.execute(
-                sa.select(sa.func.count()).select_from(db.datasets).where(
-                    (db.datasets.c.org_id == org["id"]) & (db.datasets.c.state == "active"))).scalar()
+                sa.select(sa.func.count()).select_from(d).where(
+                    (d.c.org_id == org["id"]) & (d.c.state == "active") & sql_filter(viewer))).scalar()
         return org
 
-    def list_orgs(self) -> list[dict]:
+    def list_orgs(self, viewer: Viewer = ANONYMOUS) -> list[dict]:
+        """Every organisation with ``dataset_count``: its active datasets that ``viewer`` may see."""
         t, d = db.organizations, db.datasets
         count = (sa.select(sa.func.count()).select_from(d)
-                 .where((d.c.org_id == t.c.id) & (d.c.state == "active")).scalar_subquery())
+                 .where((d.c.org_id == t.c.id) & (d.c.state == "active") & sql_filter(viewer)).scalar_subquery())
         with self.reader.connect() as conn:
             rows = conn.execute(sa.select(t, count.label("dataset_count")).order_by(t.c.name))
             return [dict(r._mapping) for r in rows]
@@ -166,29 +169,36 @@ class Catalog:
         data["private"] = bool(data.get("private"))
         return data
 
-    def find_dataset(self, name_or_id: str, *, include_deleted: bool = False) -> dict | None:
+    def find_dataset(self, name_or_id: str, *, include_deleted: bool = False,
+                     viewer: Viewer | None = None) -> dict | None:
+        """The dataset by name or id; with a ``viewer``, None also when that viewer may not see it."""
         d = db.datasets
         query = self._dataset_select().where((d.c.name == name_or_id) | (d.c.id == name_or_id))
         if not include_deleted:
             query = query.where(d.c.state == "active")
         with self.reader.connect() as conn:
             row = conn.execute(query).first()
-            return self._dataset_dict(conn, row) if row else None
+            dataset = self._dataset_dict(conn, row) if row else None
+        return dataset if dataset is None or viewer is None or visible(dataset, viewer) else None
 
-    def get_dataset(self, name_or_id: str, *, include_deleted: bool = False) -> dict:
-        dataset = self.find_dataset(name_or_id, include_deleted=include_deleted)
+    def get_dataset(self, name_or_id: str, *, include_deleted: bool = False, viewer: Viewer | None = None) -> dict:
+        dataset = self.find_dataset(name_or_id, include_deleted=include_deleted, viewer=viewer)
         if dataset is None:
             raise NotFound(f"dataset {name_or_id!r} not found", hint="'opendata datasets' lists the datasets")
         return dataset
 
     def list_datasets(self, org: str | None = None, *, include_private: bool = True,
-                      include_deleted: bool = False) -> list[dict]:
+                      include_deleted: bool = False, viewer: Viewer | None = None) -> list[dict]:
+        """Datasets, newest first: those ``viewer`` may see (``include_private=False``: what anyone may see;
+        neither: all of them, for the operator's own tools)."""
         d, o = db.datasets, db.organizations
         query = self._dataset_select().order_by(d.c.updated_at.desc(), d.c.name)
         if org:
             query = query.where((o.c.name == org) | (o.c.id == org))
-        if not include_private:
-            query = query.where(d.c.private.is_(False))
+        if viewer is None and not include_private:
+            viewer = ANONYMOUS
+        if viewer is not None:
+            query = query.where(sql_filter(viewer))
         if not include_deleted:
             query = query.where(d.c.state == "active")
         with self.reader.connect() as conn:
@@ -355,16 +365,19 @@ class Catalog:
         with self.reader.connect() as conn:
             return [dict(r._mapping) for r in conn.execute(query)]
 
-    def stats(self) -> dict:
+    def stats(self, viewer: Viewer | None = None) -> dict:
+        """Totals; with a ``viewer``, over the datasets that viewer may see (the home page's figures)."""
+        d, v = db.datasets, db.versions
+        shown = sql_filter(viewer) if viewer is not None else sa.true()
         with self.reader.connect() as conn:
             count = lambda t, *w: conn.execute(sa.select(sa.func.count()).select_from(t).where(*w)).scalar()  # noqa: E731
             return {
                 "organizations": count(db.organizations),
-                "datasets": count(db.datasets, db.datasets.c.state == "active"),
-                "versions": count(db.versions),
-                "rows": conn.execute(sa.select(sa.func.coalesce(sa.func.sum(db.versions.c.rows), 0)).where(
-                    db.versions.c.id.in_(sa.select(sa.func.max(db.versions.c.id)).group_by(
-                        db.versions.c.dataset_id)))).scalar(),
+                "datasets": count(d, d.c.state == "active", shown),
+                "versions": count(v, v.c.dataset_id.in_(sa.select(d.c.id).where(shown))),
+                "rows": conn.execute(sa.select(sa.func.coalesce(sa.func.sum(v.c.rows), 0)).where(
+                    v.c.id.in_(sa.select(sa.func.max(v.c.id)).where(v.c.dataset_id.in_(sa.select(d.c.id).where(shown)))
+                               .group_by(v.c.dataset_id)))).scalar(),
             }
 
 

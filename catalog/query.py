@@ -36,6 +36,7 @@ import sqlalchemy as sa
 from catalog import db, query_worker
 from catalog.metadata import Catalog
 from catalog.storage import WorkDir
+from catalog.visibility import ANONYMOUS
 
 FORMATS = ("json", "csv", "parquet", "xlsx")
 MEDIA_TYPES = {
@@ -130,7 +131,11 @@ def table_alias(dataset: str) -> str | None:
 
 
 class TableDirectory:
-    """The catalogue's public tables, re-read only when the catalogue changed (one cheap query per use)."""
+    """The catalogue's public tables, re-read only when the catalogue changed (one cheap query per use).
+
+    The SQL endpoint is public and its results are shared, so its tables are what an anonymous viewer may see
+    (``catalog.visibility``): a private dataset is no table here, whoever asks.
+    """
 
     def __init__(self, catalog: Catalog) -> None:
         self.catalog = catalog
@@ -151,7 +156,7 @@ class TableDirectory:
 
     def _load(self) -> None:
         data_dir = self.catalog.home.data_dir.resolve()
-        public = {d["name"]: d for d in self.catalog.list_datasets(include_private=False)
+        public = {d["name"]: d for d in self.catalog.list_datasets(viewer=ANONYMOUS)
                   if d["latest_version"] is not None}
         latest: list[Table] = []
         versions: dict[str, Table] = {}
@@ -478,15 +483,17 @@ class QueryEngine:
         return QueryResult(columns=header["columns"], rows_json=payload or b"[]", row_count=header["rows"],
                            truncated=header["truncated"], elapsed_ms=round((time.monotonic() - started) * 1000, 1))
 
-    def download(self, sql: str, fmt: str) -> Download:
-        """The full result as a file in a private work folder; the caller sends it, then calls ``close()``."""
+    def download(self, sql: str, fmt: str, *, excel: bool = False) -> Download:
+        """The full result as a file in a private work folder; the caller sends it, then calls ``close()``.
+
+        ``excel``: CSV for Excel (a BOM, formulas neutralised in header and values: ``catalog/spreadsheet.py``)."""
         if fmt not in FORMATS:
             raise QueryError("sql_error", f"Unknown format {fmt!r}: use one of {', '.join(FORMATS)}.")
         work = WorkDir(self.catalog.home)
         try:
             out = work.file(f"result.{fmt}")
             request = self._request(sql, "file", timeout=self.limits.download_timeout, format=fmt,
-                                    out=str(out), max_bytes=self.limits.download_bytes)
+                                    out=str(out), max_bytes=self.limits.download_bytes, excel=excel)
             started = time.monotonic()
             header, _ = self.pool.call(request, self.limits.download_timeout + self.limits.kill_grace)
             _raise_for(header)

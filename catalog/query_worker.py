@@ -33,6 +33,8 @@ from typing import Any
 
 import duckdb
 
+from catalog import spreadsheet
+
 # Functions and built-in views that a public query must not reach, even though the settings already block
 # file, network and extension access: they reveal configuration (``allowed_paths`` holds absolute server
 # paths), run SQL hidden in a string (which this guard could not see), or touch logs/checkpoints.
@@ -315,8 +317,10 @@ def _plain_batch(batch: Any, readable_times: bool = False) -> Any:
     return pa.RecordBatch.from_arrays(arrays, names=batch.schema.names) if changed else batch
 
 
-def write_download(reader: Any, fmt: str, out: Path, max_bytes: int) -> int:
-    """Stream an Arrow record batch reader into ``out`` in ``fmt``; returns the number of rows written."""
+def write_download(reader: Any, fmt: str, out: Path, max_bytes: int, *, excel: bool = False) -> int:
+    """Stream an Arrow record batch reader into ``out`` in ``fmt``; returns the number of rows written.
+
+    ``excel`` (CSV only): a BOM, and the formula-safe rule of ``catalog/spreadsheet.py`` on header and text."""
     cap = FileCap(max_bytes)
     rows = 0
     if fmt == "parquet":
@@ -328,21 +332,7 @@ def write_download(reader: Any, fmt: str, out: Path, max_bytes: int) -> int:
                 rows += batch.num_rows
                 cap.check(out.stat().st_size)
     elif fmt == "csv":
-        import pyarrow.csv as pacsv
-
-        writer = None
-        with open(out, "wb") as handle:
-            for batch in reader:
-                batch = _plain_batch(batch, readable_times=True)
-                if writer is None:
-                    writer = pacsv.CSVWriter(handle, batch.schema)
-                writer.write_batch(batch)
-                rows += batch.num_rows
-                cap.check(handle.tell())
-            if writer is None:  # no rows: still a header line
-                handle.write((",".join(_csv_cell(n) for n in reader.schema.names) + "\n").encode())
-            else:
-                writer.close()
+        rows = _write_csv(reader, out, cap, excel=excel)
     elif fmt == "json":
         with open(out, "wb") as handle:
             handle.write(b"[")
@@ -366,6 +356,34 @@ def _csv_cell(text: str) -> str:
     return '"' + text.replace('"', '""') + '"' if re.search(r'[",\n\r]', text) else text
 
 
+def _write_csv(reader: Any, out: Path, cap: FileCap, *, excel: bool) -> int:
+    """CSV with a header line; for Excel with a BOM, and formula-safe header and text values."""
+    import pyarrow as pa
+    import pyarrow.csv as pacsv
+
+    names = spreadsheet.excel_header(reader.schema.names) if excel else list(reader.schema.names)
+    writer, rows = None, 0
+    with open(out, "wb") as handle:
+        if excel:
+            handle.write(spreadsheet.BOM)
+        for batch in reader:
+            batch = _plain_batch(batch, readable_times=True)
+            if excel:
+                batch = pa.RecordBatch.from_arrays(
+                    [spreadsheet.excel_arrow(c) if pa.types.is_string(c.type) or pa.types.is_large_string(c.type)
+                     else c for c in batch.columns], names=names)
+            if writer is None:
+                writer = pacsv.CSVWriter(handle, batch.schema)
+            writer.write_batch(batch)
+            rows += batch.num_rows
+            cap.check(handle.tell())
+        if writer is None:  # no rows: still a header line
+            handle.write((",".join(_csv_cell(n) for n in names) + "\n").encode())
+        else:
+            writer.close()
+    return rows
+
+
 def _xlsx_value(value: Any) -> Any:
     if isinstance(value, dt.datetime) and value.tzinfo is not None:
         return value.astimezone(dt.UTC).replace(tzinfo=None)
@@ -387,7 +405,7 @@ def _write_xlsx(reader: Any, out: Path, cap: FileCap) -> int:
 
     book = Workbook(write_only=True)
     sheet = book.create_sheet("result")
-    sheet.append(list(reader.schema.names))
+    sheet.append(spreadsheet.xlsx_row(sheet, reader.schema.names))  # text cells: never a formula
     rows, approx = 0, 0
     for batch in reader:
         for values in zip(*(c.to_pylist() for c in batch.columns), strict=True):
@@ -396,7 +414,7 @@ def _write_xlsx(reader: Any, out: Path, cap: FileCap) -> int:
                                            "instead, or filter the result.")
             cells = [_xlsx_value(v) for v in values]
             approx += sum(len(str(c)) for c in cells if c is not None) // 3 + len(cells)  # zipped size estimate
-            sheet.append(cells)
+            sheet.append(spreadsheet.xlsx_row(sheet, cells))
             rows += 1
         cap.check(approx)
     book.save(out)
@@ -479,7 +497,7 @@ def run_request(request: dict, connections: Connections | None = None) -> tuple[
         columns = [{"name": n, "type": str(t)} for n, t in zip(relation.columns, relation.types, strict=True)]
         if request["mode"] == "file":
             rows = write_download(relation.to_arrow_reader(65536), request["format"], Path(request["out"]),
-                                  request["max_bytes"])
+                                  request["max_bytes"], excel=bool(request.get("excel")))
             header = {"ok": True, "columns": columns, "rows": rows, "truncated": False}
             payload = None
         else:

@@ -2,7 +2,7 @@
 
 The contract (the HTML pages and ``GET /api/v1/datasets`` both call it; keep it stable)::
 
-    search(catalog, q="", filters=None, limit=20, offset=0, sort=None, *, include_private=False) -> {
+    search(catalog, q="", filters=None, limit=20, offset=0, sort=None, *, viewer=ANONYMOUS) -> {
         "count": int,                  # datasets matching q and every filter
         "results": [dataset, ...],     # Catalog dataset dicts (a copy), plus "formats" (list) and "score" (float)
         "facets": {                    # counts over the filtered result set, most frequent first
@@ -24,6 +24,8 @@ The contract (the HTML pages and ``GET /api/v1/datasets`` both call it; keep it 
 - ``sort``: ``relevance`` (default with ``q``), ``updated`` (default without; newest first), ``title``,
   ``name``, ``created`` (newest first).
 - ``limit`` 0..1000, ``offset`` ≥ 0; bad values raise ``InvalidInput``.
+- ``viewer``: results, counts and facets cover only the datasets ``catalog.visibility.visible`` lets this
+  viewer see (anonymous by default: public datasets only). ``include_private=True`` is the operator's view.
 
 Why in Python and not an FTS table: a city catalogue holds a few thousand datasets, so an in-memory inverted
 index per process answers in a millisecond, needs no trigger or hook to stay in sync, and cannot drift from the
@@ -47,6 +49,7 @@ import sqlalchemy as sa
 from catalog import db
 from catalog.errors import InvalidInput
 from catalog.metadata import Catalog
+from catalog.visibility import ANONYMOUS, OPERATOR, Viewer, visible
 
 # Download formats every tabular version is served in (see web/views/downloads.py).
 TABULAR_FORMATS = ("CSV", "JSON", "Parquet", "XLSX")
@@ -323,7 +326,7 @@ def _check_int(value: Any, name: str, low: int, high: int | None = None) -> int:
 
 def search(catalog: Catalog, q: str = "", filters: Mapping[str, Iterable[str] | str] | None = None,
            limit: int = 20, offset: int = 0, sort: str | None = None, *,
-           include_private: bool = False) -> dict:
+           viewer: Viewer = ANONYMOUS, include_private: bool = False) -> dict:
     """Search the active datasets; see the module docstring for the contract."""
     limit = _check_int(limit, "limit", 0, MAX_LIMIT)
     offset = _check_int(offset, "offset", 0)
@@ -334,10 +337,10 @@ def search(catalog: Catalog, q: str = "", filters: Mapping[str, Iterable[str] | 
     wanted = normalize_filters(filters)
     index = get_index(catalog)
 
+    viewer = OPERATOR if include_private else viewer
     scores = index.score(q) if q else {doc: 0.0 for doc in range(len(index.datasets))}
     hits = [doc for doc in scores
-            if (include_private or not index.datasets[doc].get("private"))
-            and _matches(index.documents[doc].facets, wanted)]
+            if visible(index.datasets[doc], viewer) and _matches(index.documents[doc].facets, wanted)]
 
     counters: dict[str, Counter] = {facet: Counter() for facet in FACETS}
     labels: dict[tuple[str, str], str] = {}

@@ -5,6 +5,10 @@ of September. frictionless infers those as strings (or worse, ``format: any`` re
 here a column becomes a number with ``groupChar "."``/``decimalChar ","`` or a ``%d/%m/%Y`` date when
 every value in the sample reads that way and the reading is unambiguous. Every candidate type is tested
 with the validator's own reference readers, so the draft validates the sample it came from.
+
+A column of digit strings that start with 0 or have 9 digits or more stays a string: those are codes and
+identifiers (``001090012345`` is a citizen ID, ``0912345678`` a phone number, ``0101234567`` a tax code), and
+reading them as integers would drop the leading zeros and hide them from the privacy gate's text scan.
 """
 
 from __future__ import annotations
@@ -27,6 +31,7 @@ MISSING_TOKENS = ["", "-", "--", "N/A", "n/a", "NA", "không có", "Không có",
 _VN_GROUPED = re.compile(r"^[+-]?\d{1,3}(\.\d{3})+(,\d+)?$")
 _VN_DECIMAL = re.compile(r"^[+-]?\d+,\d+$")
 _EN_GROUPED = re.compile(r"^[+-]?\d{1,3}(,\d{3})+(\.\d+)?$")
+_CODE = re.compile(r"^(?:0\d+|\d{9,})$")  # digit strings that are codes, not quantities
 _DMY = re.compile(r"^(\d{1,2})([/.-])(\d{1,2})\2(\d{4})(?:[ T](\d{1,2}):(\d{2})(?::(\d{2}))?)?$")
 
 
@@ -156,6 +161,8 @@ def _infer(name: str, column: list[tuple[str | None, int | None]]) -> tuple[dict
         if native:
             return {"name": name, **native}, missing
     strings = [t for t, _ in values]
+    if any(_CODE.match(s.strip()) for s in strings):
+        return field, {t for t in missing if t == ""}
     for candidate in _candidates():
         if candidate.get("groupChar") == ".":
             if not any(_VN_GROUPED.match(s) for s in strings):

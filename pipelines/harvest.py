@@ -33,9 +33,11 @@ import requests
 from ckanapi import CKANAPIError, RemoteCKAN, ServerIncompatibleError
 
 from catalog.errors import InvalidInput, UserError
+from catalog.links import is_safe_link
 from catalog.metadata import Catalog
 from catalog.search import fold
 from catalog.storage import WorkDir
+from pipelines import outbound
 from pipelines.ckan_shapes import (
     INTERNAL,
     NAMESPACE,
@@ -47,6 +49,7 @@ from pipelines.ckan_shapes import (
     parse_json_value,
     save_state,
 )
+from pipelines.outbound import describe_error
 
 log = logging.getLogger(__name__)
 USER_AGENT = "hanoi-opendata-harvest/0.1 (+ckanapi)"
@@ -127,11 +130,6 @@ def since_filter(since: str) -> str:
     return f"metadata_modified:[{moment.strftime('%Y-%m-%dT%H:%M:%S')}Z TO *]"
 
 
-def describe_error(error: BaseException) -> str:
-    text = " ".join(str(error).split())
-    return f"{type(error).__name__}: {text[:300]}" if text else type(error).__name__
-
-
 # -- listing --------------------------------------------------------------------------------------------------------
 def iter_packages(ckan: RemoteCKAN, *, query: str | None, fq: str, errors: list[str]):
     """Page through package_search (sort by id, until an empty page); a failure stops the walk, noted."""
@@ -169,8 +167,8 @@ def split_resources(resources: list[dict]) -> tuple[list[dict], list[dict]]:
     tables: dict[str, list[dict]] = {}
     links = []
     for res in resources:
-        if not isinstance(res, dict) or not res.get("url"):
-            continue
+        if not isinstance(res, dict) or not res.get("url") or not is_safe_link(str(res["url"])):
+            continue  # a javascript: or file: "link" is not kept (catalog/links.py)
         fmt = format_of(res).upper()
         if is_tabular(fmt):
             tables.setdefault(table_key(res), []).append(res)
@@ -214,7 +212,7 @@ class Harvester:
         self.source = url.rstrip("/")
         self.into = catalog.get_org(into)["name"] if into else None
         self.publisher = publisher
-        self.session = session or requests.Session()
+        self.session = session or outbound.session()
         self.session.headers["User-Agent"] = USER_AGENT
         self.log = log or (lambda _: None)
 
@@ -346,6 +344,7 @@ def harvest_ckan(catalog: Catalog, url: str, *, org: str | None = None, into: st
                  query: str | None = None, since: str | None = None, publisher: str = "harvest",
                  log: Callable[[str], None] | None = None) -> HarvestResult:
     """Harvest the portal at ``url`` (only organisation ``org``, matching ``query``, modified since ``since``)."""
+    outbound.check_url(url)
     harvester = Harvester(catalog, url, into=into, publisher=publisher, log=log)
     result = HarvestResult(harvester.source)
     fq = " AND ".join(part for part in (f'organization:"{org}"' if org else "",

@@ -6,6 +6,10 @@ Two checks run before every publish:
 - the data: every string column is scanned, vectorised in DuckDB, for citizen ID numbers (12-digit CCCD, 9-digit
   old CMND), Vietnamese mobile numbers and e-mail addresses. A hit refuses the publish unless the publisher gives
   an explicit override with a written reason, which goes to the audit log.
+- integer and number columns too: a spreadsheet or a type guess turns ``001090012345`` into the number
+  1090012345, which no text pattern sees. A number column is judged as a whole (one number alone is more likely
+  a quantity than an identifier): when nearly all its values, with the leading zeros restored to the kind's
+  width, have the shape of one kind of identifier, and few are round, the column is refused like a text column.
 Findings name the column, the kind and the number of values, never the values themselves: a refusal message
 ends up in terminals, run histories and logs, which must not become a copy of the personal data.
 """
@@ -29,6 +33,19 @@ PATTERNS: dict[str, tuple[str, str]] = {
 }
 ANY_PATTERN = "|".join(f"(?:{regex})" for _, regex in PATTERNS.values())
 STRING_TYPES = ("VARCHAR", "JSON")
+NUMERIC_TYPES = ("TINYINT", "SMALLINT", "INTEGER", "BIGINT", "HUGEINT", "UTINYINT", "USMALLINT", "UINTEGER",
+                 "UBIGINT", "UHUGEINT", "DECIMAL", "DOUBLE", "FLOAT", "REAL")
+# Identifiers stored as numbers: (width, fewest digits left once leading zeros are dropped, shape of the digits
+# left-padded with zeros to the width). A CCCD starts with its province code (001-096) and a century/sex digit
+# (0-3), so a zero-stripped CCCD keeps at least 10 digits; a mobile number is 0 + 3/5/7/8/9 + 8 digits.
+NUMERIC_KINDS: dict[str, tuple[int, int, str]] = {
+    "cccd": (12, 10, r"(?:00[1-9]|0[1-8]\d|09[0-6])[0-3]\d{8}"),
+    "phone": (10, 9, r"0[35789]\d{8}"),
+    "old_id": (9, 8, r"\d{9}"),
+}
+MIN_ID_VALUES = 5       # a number column is judged on at least this many values
+ID_SHARE = 0.9          # ... of which at least this share fits one kind
+MAX_ROUND_SHARE = 0.1   # ... and at most this share is a multiple of 1000 (amounts are round, identifiers not)
 MIN_REASON = 10
 
 
@@ -39,6 +56,7 @@ class Finding:
     column: str
     kind: str  # "personal_field" or a key of PATTERNS
     count: int = 1
+    numeric: bool = False  # found in a number column (identifiers whose leading zeros were dropped)
 
     @property
     def overridable(self) -> bool:
@@ -47,10 +65,12 @@ class Finding:
     def __str__(self) -> str:
         if self.kind == "personal_field":
             return f"field {self.column!r} is marked personal in the schema"
-        return f"column {self.column!r}: {self.count:,} value(s) look like {PATTERNS[self.kind][0]}"
+        stored = " stored as numbers (leading zeros dropped)" if self.numeric else ""
+        return f"column {self.column!r}: {self.count:,} value(s) look like {PATTERNS[self.kind][0]}{stored}"
 
     def to_dict(self) -> dict:
-        return {"column": self.column, "kind": self.kind, "count": self.count}
+        found = {"column": self.column, "kind": self.kind, "count": self.count}
+        return {**found, "numeric": True} if self.numeric else found
 
 
 class PersonalDataRefused(UserError):
@@ -83,15 +103,18 @@ def _sql_text(text: str) -> str:
 
 
 def scan(con: duckdb.DuckDBPyConnection, relation_sql: str) -> list[Finding]:
-    """Scan the string columns of ``relation_sql`` (a table name or a SELECT) for personal identifiers.
-
-    One pass with a combined pattern per column; only the columns that hit get a second pass per kind, so
-    clean data (the normal case) costs one scan.
-    """
+    """Scan the string and number columns of ``relation_sql`` (a table name or a SELECT) for personal identifiers."""
     relation = f"({relation_sql})" if relation_sql.lstrip().lower().startswith(("select", "from", "with")) \
         else relation_sql
     described = con.execute(f"DESCRIBE SELECT * FROM {relation}").fetchall()
-    columns = [row[0] for row in described if str(row[1]).upper() in STRING_TYPES]
+    text = [row[0] for row in described if str(row[1]).upper() in STRING_TYPES]
+    numbers = [row[0] for row in described if str(row[1]).upper().startswith(NUMERIC_TYPES)]
+    return _scan_text(con, relation, text) + _scan_numbers(con, relation, numbers)
+
+
+def _scan_text(con: duckdb.DuckDBPyConnection, relation: str, columns: list[str]) -> list[Finding]:
+    """Each value on its own: one pass with a combined pattern per column; only the columns that hit get a
+    second pass per kind, so clean data (the normal case) costs one scan."""
     if not columns:
         return []
     pattern = _sql_text(ANY_PATTERN)
@@ -154,3 +177,37 @@ def enforce(findings: list[Finding], *, override: str | None = None, what: str =
 def audit_detail(findings: list[Finding], reason: str) -> dict:
     """What the audit log keeps about an override: the reason and the findings (kinds and counts only)."""
     return {"reason": reason.strip(), "findings": [f.to_dict() for f in findings]}
+
+
+def _digits(column: str) -> str:
+    """The column's value as its digits without leading zeros, or NULL when it is no whole number in 0..10^12."""
+    x = f"TRY_CAST({_quote(column)} AS DOUBLE)"
+    return f"(CASE WHEN {x} >= 0 AND {x} < 1e12 AND {x} = trunc({x}) THEN CAST(CAST({x} AS BIGINT) AS VARCHAR) END)"
+
+
+def _numeric_aggregates(column: str) -> list[str]:
+    """Per column: values, round values, and the values that fit each kind once zero-padded to its width."""
+    digits, value = _digits(column), _quote(column)
+    out = [f"count({value})", f"count(*) FILTER (WHERE {digits} IS NOT NULL AND {digits} LIKE '%000')"]
+    for width, fewest, shape in NUMERIC_KINDS.values():
+        out.append(f"count(*) FILTER (WHERE length({digits}) BETWEEN {fewest} AND {width} "
+                   f"AND regexp_full_match(lpad({digits}, {width}, '0'), '{_sql_text(shape)}'))")
+    return out
+
+
+def _scan_numbers(con: duckdb.DuckDBPyConnection, relation: str, columns: list[str]) -> list[Finding]:
+    """Number columns judged as a whole, in one pass: identifiers whose leading zeros were dropped."""
+    if not columns:
+        return []
+    exprs = [e for column in columns for e in _numeric_aggregates(column)]
+    counts = con.execute(f"SELECT {', '.join(exprs)} FROM {relation}").fetchone()
+    step = 2 + len(NUMERIC_KINDS)
+    findings = []
+    for i, column in enumerate(columns):
+        values, rounded, *fits = counts[i * step:(i + 1) * step]
+        if values < MIN_ID_VALUES or rounded > MAX_ROUND_SHARE * values:
+            continue
+        kind = next((k for k, n in zip(NUMERIC_KINDS, fits, strict=True) if n >= ID_SHARE * values), None)
+        if kind is not None:
+            findings.append(Finding(column, kind, int(fits[list(NUMERIC_KINDS).index(kind)]), numeric=True))
+    return findings

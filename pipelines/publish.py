@@ -21,6 +21,7 @@ import duckdb
 from catalog.errors import InvalidInput, NotFound
 from catalog.metadata import Catalog, check_name
 from catalog.storage import WorkDir, place, sha256_file, version_relpath
+from catalog.visibility import OPERATOR, Viewer
 from pipelines import privacy
 from pipelines.validate import Validation, validate_file
 from schemas import resolve_schema, standard_name
@@ -48,11 +49,16 @@ class PublishResult:
                 "messages": self.messages}
 
 
-def catalog_references(catalog: Catalog):
-    """Foreign keys may point at a dataset already in the catalogue: resolve it to its latest Parquet."""
+def catalog_references(catalog: Catalog, viewer: Viewer = OPERATOR):
+    """Foreign keys may point at a dataset already in the catalogue: resolve it to its latest Parquet.
+
+    Only datasets ``viewer`` may see are targets: checking values against a private dataset would tell whoever
+    uploads which values it holds, so for anyone outside its organisation it is "not found", as everywhere else.
+    The default viewer is the operator at the server's command line, who sees everything.
+    """
 
     def resolve(resource: str) -> Path | list[Path] | None:
-        dataset = catalog.find_dataset(resource)
+        dataset = catalog.find_dataset(resource, viewer=viewer)
         if dataset is None or dataset["latest_version"] is None:
             return None
         version = catalog.get_version(dataset["name"], dataset["latest_version"])
@@ -144,8 +150,13 @@ def publish(
     note: str = "",
     progress: bool = False,
     privacy_override: str | None = None,
+    viewer: Viewer = OPERATOR,
 ) -> PublishResult:
-    """Validate ``path`` and, when valid and different from the latest version, store it as a new version."""
+    """Validate ``path`` and, when valid and different from the latest version, store it as a new version.
+
+    ``viewer`` is who publishes (web callers pass the token's user): foreign keys resolve only against the
+    datasets this viewer may see.
+    """
     path = Path(path)
     if not path.is_file():
         raise InvalidInput(f"file not found: {path}")
@@ -166,7 +177,7 @@ def publish(
 
     with WorkDir(catalog.home) as work, validate_file(
         path, schema=schema_dict, dialect=dialect, encoding=encoding, format=fmt, checklist=checklist,
-        references=catalog_references(catalog), progress=progress,
+        references=catalog_references(catalog, viewer), progress=progress,
     ) as validation:
         if not validation.valid:
             return PublishResult("invalid", dataset, report=validation.report,

@@ -22,6 +22,7 @@ from ckanapi import CKANAPIError, NotFound, RemoteCKAN, ServerIncompatibleError
 
 from catalog.errors import InvalidInput, UserError
 from catalog.metadata import Catalog
+from pipelines import outbound
 from pipelines.ckan_shapes import package_dict
 
 log = logging.getLogger(__name__)
@@ -115,7 +116,7 @@ class Pusher:
         self.target = url.rstrip("/")
         self.site_url = site_url.rstrip("/")
         self.ckan = RemoteCKAN(self.target, apikey=token, user_agent=USER_AGENT,
-                               session=session or requests.Session())
+                               session=session or outbound.session())
         self.remote_orgs: dict[str, dict] = {}
 
     def remote_org(self, name: str) -> dict:
@@ -156,6 +157,7 @@ class Pusher:
 def push_ckan(catalog: Catalog, url: str, token: str, *, site_url: str, org: str | None = None,
               dataset: str | None = None, log: Callable[[str], None] | None = None) -> PushResult:
     """Create or update on the portal every public dataset (or just ``dataset``, private ones too)."""
+    outbound.check_url(url)
     pusher = Pusher(catalog, url, token, site_url=site_url)
     result = PushResult(pusher.target)
     datasets = [catalog.get_dataset(dataset)] if dataset else catalog.list_datasets(include_private=False)
@@ -166,8 +168,7 @@ def push_ckan(catalog: Catalog, url: str, token: str, *, site_url: str, org: str
         except Exception as error:  # noqa: BLE001 - one refused dataset must not stop the push
             if not isinstance(error, UserError | CKANAPIError | ServerIncompatibleError | requests.RequestException):
                 log.exception("push of %s failed", found["name"])
-            text = " ".join(str(error).split())[:300]
-            item = PushItem(found["name"], "failed", [f"{type(error).__name__}: {text}"])
+            item = PushItem(found["name"], "failed", [outbound.describe_error(error)])
         if log:
             log(f"{item.status:9} {item.dataset}")
         result.items.append(item)

@@ -22,6 +22,7 @@ from urllib.parse import quote
 import requests
 
 from catalog.errors import Forbidden, InvalidInput, NotFound, TooLarge, Unauthorized, UserError
+from pipelines import outbound
 
 if TYPE_CHECKING:
     from pipelines.publish import PublishResult
@@ -147,7 +148,8 @@ class Remote:
     def __init__(self, url: str, token: str | None = None, *, session: requests.Session | None = None) -> None:
         self.url = url.rstrip("/")
         self.token = token
-        self.session = session or requests.Session()
+        # the server the user named themselves (often their department's own, on a private network): allowed
+        self.session = session or outbound.session(allow_private=True)
         self.session.headers["User-Agent"] = "opendata-cli"
 
     # -- plumbing ----------------------------------------------------------------------------------------

@@ -6,8 +6,12 @@ frictionless read ours. ``render_text`` turns one into the summary and table the
 
 from __future__ import annotations
 
+import os
 import unicodedata
 from collections import Counter
+from collections.abc import Iterable
+from pathlib import Path
+from typing import Any
 
 # code -> (title, description, message template); templates use the error's camelCase properties.
 ERRORS: dict[str, tuple[str, str, str]] = {
@@ -139,6 +143,28 @@ def make_report(task: dict, *, seconds: float) -> dict:
         "errors": [],
         "tasks": [task],
     }
+
+
+def for_client(value: Any, path: Path, filename: str, *, hide: Iterable[str | Path] = ()) -> Any:
+    """A report (or any JSON value) as a client over HTTP may see it: the server's path of the file becomes the
+    client's file name, and the folders in ``hide`` (the catalogue home) become "…". Server paths tell an
+    attacker where things live; the client only knows the name of the file it sent."""
+    name = Path(str(filename).replace("\\", "/")).name or path.name
+    swaps = [(str(path), name), (str(path.parent) + os.sep, "")]
+    swaps += [(str(folder), "…") for folder in sorted(map(str, hide), key=len, reverse=True) if len(str(folder)) > 1]
+    return _swap(value, swaps)
+
+
+def _swap(value: Any, swaps: list[tuple[str, str]]) -> Any:
+    if isinstance(value, str):
+        for old, new in swaps:
+            value = value.replace(old, new)
+        return value
+    if isinstance(value, dict):
+        return {key: _swap(item, swaps) for key, item in value.items()}
+    if isinstance(value, list | tuple):
+        return [_swap(item, swaps) for item in value]
+    return value
 
 
 # --------------------------------------------------------------------------------------------- rendering

@@ -26,6 +26,7 @@ from decimal import Decimal, InvalidOperation
 from typing import Any
 
 from catalog.errors import InvalidSchema
+from pipelines import patterns
 
 TYPES = (
     "string", "number", "integer", "boolean", "object", "array", "list", "date", "time", "datetime",
@@ -203,9 +204,11 @@ def _check_field(field: dict, where: str) -> None:
             if not isinstance(value, str):
                 _fail(cwhere, f"{value!r} is not a regular expression string")
             try:
-                re.compile(f"^{value}$")
+                patterns.check_pattern(value)
             except re.error as exc:
                 _fail(cwhere, f"{value!r} is not a valid regular expression ({exc})")
+            except patterns.UnsupportedPattern as exc:
+                _fail(cwhere, f"{value!r} {exc}")
             constraints[name] = nfc(value)
         if name == "enum":
             if not isinstance(value, list) or not value:

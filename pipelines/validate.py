@@ -33,6 +33,7 @@ import duckdb
 import pyarrow as pa
 
 from catalog.errors import InvalidInput, InvalidSchema, NotFound, UserError
+from pipelines import patterns
 from pipelines import read as readers
 from pipelines.read import Staged, sql_str
 from pipelines.report import make_error, make_report
@@ -976,9 +977,9 @@ class _Engine:
             f"SELECT DISTINCT v{j} FROM {self.typed} WHERE v{j} IS NOT NULL AND p{j} IS NULL").fetchall()
         if not todo:
             return
-        compiled = re.compile(f"^{plan.constraints['pattern']}$")
+        pattern = plan.constraints["pattern"]  # in RE2 with Python's meaning (never backtracks)
         table = pa.table({"v": pa.array([t[0] for t in todo], pa.string()),
-                          "ok": pa.array([bool(compiled.match(t[0])) for t in todo], pa.bool_())})
+                          "ok": pa.array([patterns.matches(pattern, t[0]) for t in todo], pa.bool_())})
         self.con.register("__pattern_fix", table)
         try:
             base = self.base
@@ -1528,7 +1529,7 @@ def _python_constraints(plan: Plan, value: Any, reader) -> list[str]:
             elif name == "maxLength":
                 ok = value_length(value) is None or value_length(value) <= limit
             elif name == "pattern":
-                ok = bool(re.compile(f"^{limit}$").match(value))
+                ok = patterns.matches(limit, value)
             elif name == "enum":
                 ok = value in [reader(item) for item in limit]
             else:

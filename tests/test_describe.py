@@ -79,3 +79,22 @@ def test_json_and_encoding(tmp_path):
     with pytest.raises(InvalidInput, match="--encoding"):
         describe_file(latin)
     assert fields_of(describe_file(latin, encoding="cp1258"))["ten"] == {"type": "string"}
+
+
+def test_digit_codes_with_leading_zeros_or_nine_digits_stay_strings(tmp_path):
+    path = tmp_path / "codes.csv"
+    path.write_text("so_cccd,dien_thoai,ma_so_thue,ma_quan,so_luong,dan_so\n"
+                    "001090012345,0912345678,0101234567,001,12,8053663\n"
+                    "079203004567,0987654321,0109876543,002,7,123456\n", encoding="utf-8")
+    fields = fields_of(describe_file(path))
+    assert {name: field["type"] for name, field in fields.items()} == {
+        "so_cccd": "string", "dien_thoai": "string", "ma_so_thue": "string", "ma_quan": "string",
+        "so_luong": "integer", "dan_so": "integer"}
+    with validate_file(path, schema=describe_file(path)) as validation:
+        assert validation.valid, validation.report
+
+
+def test_a_column_with_one_long_digit_string_stays_a_string(tmp_path):
+    path = tmp_path / "ids.csv"
+    path.write_text("ma\n12\n123456789\n", encoding="utf-8")  # 9 digits: an ID number, not a quantity
+    assert fields_of(describe_file(path))["ma"] == {"type": "string"}

@@ -52,6 +52,12 @@ def start_portal(tmp_path: Path):
     return server, api, tmp_path
 
 
+@pytest.fixture(autouse=True)
+def private_urls_allowed(monkeypatch):
+    """These portals run on 127.0.0.1, which only the setting allows (the refusal is tested at the end)."""
+    monkeypatch.setenv("OPENDATA_ALLOW_PRIVATE_URLS", "true")
+
+
 @pytest.fixture
 def portal(tmp_path):
     """A portal of one's own, for tests that change it."""
@@ -194,3 +200,18 @@ def test_harvested_download_links_are_immutable(shared_portal, local):
     assert provenance["source"] == server.url and provenance["package_id"] == source["id"]
     assert provenance["resource_fingerprint"][0].endswith("/datasets/bus-stops/versions/1/data.parquet")
     assert Path(local.version_file(local.latest_version("bus-stops"))).is_file()
+
+
+def test_harvest_from_a_loopback_address_is_refused_with_a_clear_message_unless_the_setting_allows_it(
+        shared_portal, local):
+    server, _, _ = shared_portal
+    env = {k: v for k, v in os.environ.items() if k != "OPENDATA_ALLOW_PRIVATE_URLS"}
+    env["OPENDATA_HOME"] = str(local.home.root)
+    cmd = [sys.executable, "-m", "cli", "harvest", "ckan", server.url, "--org", "so-ct"]
+    refused = subprocess.run(cmd, cwd=REPO, env=env, capture_output=True, text=True, timeout=120)
+    assert refused.returncode != 0 and "Traceback" not in refused.stderr
+    assert "127.0.0.1" in refused.stderr and "OPENDATA_ALLOW_PRIVATE_URLS=true" in refused.stderr
+    assert local.list_datasets(include_private=True) == []
+    allowed = subprocess.run(cmd, cwd=REPO, env={**env, "OPENDATA_ALLOW_PRIVATE_URLS": "true"},
+                             capture_output=True, text=True, timeout=300)
+    assert allowed.returncode == 0 and "1 created" in allowed.stdout, allowed.stderr

@@ -186,7 +186,7 @@ def test_organisation_pages(client) -> None:
     assert "Sở Tài nguyên và Môi trường" in page and "/organizations/so-gddt" in page
     data = get_json(client, "/organizations")
     counts = {o["name"]: o["dataset_count"] for o in data["organizations"]}
-    assert counts == {"so-tnmt": 1, "so-gddt": 2}  # the private draft counts as a dataset of the org
+    assert counts == {"so-tnmt": 1, "so-gddt": 1}  # the private draft is not counted for anonymous visitors
     page = html(client.get("/organizations/so-tnmt"))
     assert "<strong>môi trường</strong>" in page and "Chất lượng không khí" in page
     data = get_json(client, "/organizations/so-gddt")
@@ -223,7 +223,7 @@ def test_dataset_page_shows_metadata_dictionary_preview_versions_and_history(cli
 def test_dataset_downloads_and_snippets_use_absolute_urls(client) -> None:
     data = get_json(client, "/datasets/khong-khi-dong-da", base_url="http://data.hanoi.example")
     files = {f["format"]: f for f in data["downloads"]["files"]}
-    assert set(files) == {"csv", "parquet", "json", "jsonl", "xlsx"}
+    assert set(files) == {"csv", "parquet", "json", "jsonl", "xlsx", "csv-excel"}
     assert files["csv"]["url"] == "http://data.hanoi.example/datasets/khong-khi-dong-da/versions/2/data.csv"
     assert files["csv"]["latest_url"] == "http://data.hanoi.example/datasets/khong-khi-dong-da/latest/data.csv"
     assert data["downloads"]["zip"] == "http://data.hanoi.example/datasets/khong-khi-dong-da/download.zip"
@@ -298,7 +298,7 @@ def test_explorer_download_links_keep_the_filters(client) -> None:
     data = get_json(client, "/datasets/khong-khi-dong-da/explore?district=Đống Đa&_sort=-pm25",
                     base_url="http://data.hanoi.example")
     links = {d["format"]: d["url"] for d in data["downloads"]}
-    assert set(links) == {"csv", "json", "parquet", "xlsx"}
+    assert set(links) == {"csv", "json", "parquet", "xlsx", "csv-excel"}
     parts = urlsplit(links["csv"])
     assert parts.netloc == "data.hanoi.example" and parts.path == "/datasets/khong-khi-dong-da/explore.csv"
     assert parse_qsl(parts.query) == [("district", "Đống Đa"), ("_sort", "-pm25")]

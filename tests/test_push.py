@@ -10,6 +10,7 @@ import pytest
 from ckanapi import RemoteCKAN
 
 from catalog.accounts import Accounts
+from catalog.errors import Forbidden
 from catalog.metadata import Catalog
 from conftest import REPO, ServerProcess, free_port
 from pipelines.publish import publish
@@ -17,6 +18,12 @@ from pipelines.push import push_ckan
 
 SCHEMA = {"fields": [{"name": "district", "type": "string"}, {"name": "rain_mm", "type": "number"}]}
 SITE = "https://data.hanoi.example"
+
+
+@pytest.fixture(autouse=True)
+def private_urls_allowed(monkeypatch):
+    """These portals run on 127.0.0.1, which only the setting allows (the refusal is tested at the end)."""
+    monkeypatch.setenv("OPENDATA_ALLOW_PRIVATE_URLS", "true")
 
 
 @pytest.fixture
@@ -114,3 +121,10 @@ def test_push_to_an_unreachable_portal_and_the_command_line(local, portal, tmp_p
     failed = subprocess.run([sys.executable, "-m", "cli", "push", "ckan", down, "--dataset", "rainfall"],
                             cwd=REPO, env=env, capture_output=True, text=True, timeout=120)
     assert failed.returncode == 1 and "1 failed" in failed.stdout and "Traceback" not in failed.stderr
+
+
+def test_push_to_a_private_address_is_refused_unless_the_setting_allows_it(local, monkeypatch):
+    monkeypatch.delenv("OPENDATA_ALLOW_PRIVATE_URLS")
+    for url in ("http://127.0.0.1:9/", "http://10.0.0.7/", "http://169.254.169.254/"):
+        with pytest.raises(Forbidden, match="private, loopback or reserved address"):
+            push_ckan(local, url, "token", site_url=SITE)

@@ -173,9 +173,14 @@ def test_pattern_alternation_is_anchored_like_python(tmp_path):
         ("constraint-error", 4, "s")}
 
 
-def test_python_only_regex_features(tmp_path):
-    fields = [f("s", constraints={"pattern": r"(?=HN)\w{6}"})]
+def test_unicode_word_characters_in_a_pattern_mean_what_they_mean_in_python(tmp_path):
+    fields = [f("s", constraints={"pattern": r"HN\w{4}"})]
     assert check(tmp_path, "s\nHN0001\nHX0001\nHNĐ001\n", fields) == {("constraint-error", 3, "s")}
+
+
+def test_a_pattern_that_needs_backtracking_is_refused_with_the_feature_and_a_rewrite():
+    with pytest.raises(InvalidSchema, match=r"constraints\.pattern: '\(\?=HN\)\\\\w\{6\}' uses a lookahead.*"):
+        check_schema({"fields": [f("s", constraints={"pattern": r"(?=HN)\w{6}"})]})
 
 
 def test_enum_on_integers_and_numbers(tmp_path):

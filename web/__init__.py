@@ -14,6 +14,7 @@ from flask import Flask
 
 from catalog.home import Home
 from catalog.metadata import Catalog
+from web import context
 
 # Blueprint modules, in registration order; each exposes ``bp``.
 BLUEPRINTS = [
@@ -41,6 +42,7 @@ def create_app(home: Home | str | Path | None = None, config: dict[str, Any] | N
     catalog = Catalog(home)
     catalog.ensure_ready()
     app.extensions["catalog"] = catalog
+    context.init_app(app)  # bounded <int:...> URL numbers and JSON bodies, before any route is registered
     for module_name in BLUEPRINTS:
         module = importlib.import_module(module_name)
         app.register_blueprint(module.bp)

@@ -7,10 +7,11 @@ need a user call ``require_user()``, which says exactly why the token was refuse
 
 from __future__ import annotations
 
-from flask import current_app, g, request
+from flask import Response, current_app, g, request
 
 from catalog.accounts import Accounts
 from catalog.errors import Unauthorized
+from catalog.visibility import Viewer
 from web.context import get_catalog
 
 HINT = "send 'Authorization: <token>'; an admin creates one with 'opendata token create USER'"
@@ -47,6 +48,23 @@ def _resolve() -> tuple[dict | None, str, str | None]:
 def current_user() -> dict | None:
     """The authenticated user (with ``memberships``), or None for an anonymous request."""
     return _resolve()[0]
+
+
+def current_viewer() -> Viewer:
+    """Who is asking, for ``catalog.visibility.visible``: anonymous unless the request carries a valid token."""
+    return Viewer.of(current_user())
+
+
+def personal_cache(response: Response) -> Response:
+    """An answer to a token holder may show private datasets: never store it in a shared cache, and tell caches
+    that it depends on the token headers. (Blueprints that show datasets register this as an after_request.)"""
+    if request_token() is not None:
+        response.vary.update(("Authorization", "X-CKAN-API-Key"))
+        if current_user() is not None:
+            control = response.headers.get("Cache-Control") or "no-cache"
+            response.headers["Cache-Control"] = ", ".join(
+                ["private", *(part for part in control.replace(" ", "").split(",") if part and part != "public")])
+    return response
 
 
 def require_user() -> dict:

@@ -7,14 +7,14 @@ from __future__ import annotations
 from collections.abc import Callable
 from typing import Any
 
-from flask import request
-
 from catalog.metadata import Catalog
 from catalog.search import get_index
+from catalog.visibility import ANONYMOUS, Viewer, visible
 from pipelines.ckan_shapes import as_bool, package_dict, resource_dicts
 from web.auth import client_origin, current_user, get_accounts
 from web.ckan_errors import not_authorized, not_found, validation
-from web.context import get_catalog
+from web.context import MAX_INT64, get_catalog
+from web.urls import base_url  # noqa: F401 - also used by the actions through this module
 
 Action = Callable[[dict], Any]
 ACTIONS: dict[str, Action] = {}
@@ -36,16 +36,8 @@ def catalog() -> Catalog:
     return get_catalog()
 
 
-def base_url() -> str:
-    return request.host_url
-
-
-def is_member(user: dict | None, org: str) -> bool:
-    return bool(user and (user.get("sysadmin") or org in (user.get("memberships") or {})))
-
-
 def can_read(user: dict | None, dataset: dict) -> bool:
-    return not dataset.get("private") or is_member(user, dataset["org"])
+    return visible(dataset, Viewer.of(user))
 
 
 def require_write(org: str) -> dict:
@@ -70,6 +62,8 @@ def int_param(data: dict, name: str, default: int | None, *, minimum: int = 0) -
         number = value if isinstance(value, int) and not isinstance(value, bool) else int(str(value).strip())
     except ValueError:
         raise validation(**{name: "Invalid integer"}) from None
+    if number > MAX_INT64:
+        raise validation(**{name: f"Must be at most {MAX_INT64}"})
     if number < minimum:
         raise validation(**{name: "Must be a natural number"})
     return number
@@ -109,8 +103,8 @@ def find_package(ident: str, *, for_edit: bool = False) -> dict:
     user = current_user()
     if dataset.get("state") == "deleted" and not get_accounts().can_write(user, dataset["org"]):
         raise not_found("Dataset")
-    if not can_read(user, dataset):
-        raise not_authorized(f"user {user['name'] if user else 'anonymous'!r} may not read dataset {ident!r}")
+    if not can_read(user, dataset):  # a private dataset does not exist for outsiders (catalog.visibility)
+        raise not_found("Dataset")
     if for_edit:
         require_write(dataset["org"])
     return dataset
@@ -118,9 +112,8 @@ def find_package(ident: str, *, for_edit: bool = False) -> dict:
 
 def visible_datasets(include_private: bool) -> list[dict]:
     """Active datasets in the search index: public, plus (when asked) the private ones the user may read."""
-    user = current_user()
-    return [d for d in get_index(catalog()).datasets
-            if not d.get("private") or (include_private and is_member(user, d["org"]))]
+    viewer = Viewer.of(current_user()) if include_private else ANONYMOUS
+    return [d for d in get_index(catalog()).datasets if visible(d, viewer)]
 
 
 def package_counts(include_private: bool = False) -> dict[str, int]:
@@ -136,7 +129,7 @@ def find_resource(resource_id: str) -> tuple[dict, dict]:
         for resource in resource_dicts(dataset, base_url()):
             if resource["id"] == resource_id:
                 if not can_read(user, dataset):
-                    raise not_authorized("this resource belongs to a private dataset")
+                    break  # a private dataset's resource does not exist for outsiders
                 return dataset, resource
     raise not_found("Resource")
 

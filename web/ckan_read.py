@@ -4,8 +4,7 @@ from __future__ import annotations
 
 import re
 
-from flask import request
-
+from catalog.visibility import ANONYMOUS, visible
 from pipelines.ckan_shapes import (
     CKAN_VERSION,
     LICENSES,
@@ -15,7 +14,7 @@ from pipelines.ckan_shapes import (
     tag_dict,
 )
 from web import ckan_search
-from web.auth import current_user
+from web.auth import current_user, current_viewer
 from web.ckan_api import (
     ACTIONS,
     action,
@@ -25,7 +24,6 @@ from web.ckan_api import (
     find_package,
     find_resource,
     int_param,
-    is_member,
     org_cache,
     package_counts,
     required,
@@ -35,6 +33,7 @@ from web.ckan_api import (
 from web.ckan_datastore import datastore_search as run_datastore_search
 from web.ckan_datastore import quote_ident
 from web.ckan_errors import ActionError, not_authorized, not_found, validation
+from web.urls import base_url
 
 ORG_LIST_MAX = 1000  # names; CKAN caps organization_list the same way
 ORG_LIST_ALL_FIELDS_MAX = 25  # dicts with all_fields
@@ -44,7 +43,7 @@ ORG_LIST_ALL_FIELDS_MAX = 25  # dicts with all_fields
 def status_show(data: dict) -> dict:
     """The site and the CKAN version it emulates."""
     return {"site_title": "Dữ liệu mở Hà Nội", "site_description": "Hanoi Open Data Catalogue",
-            "site_url": request.host_url.rstrip("/"), "locale_default": "vi", "error_emails_to": None,
+            "site_url": base_url(), "locale_default": "vi", "error_emails_to": None,
             "extensions": ["datastore", "hanoi_opendata"], "ckan_version": CKAN_VERSION}
 
 
@@ -93,13 +92,9 @@ def package_show(data: dict) -> dict:
 @action("package_search")
 def package_search(data: dict) -> dict:
     """Search datasets: q, fq (Solr syntax), sort, rows (≤ 1000), start, facet.field, include_private."""
-    include_private = bool_param(data, "include_private")
-    user = current_user()
+    viewer = current_viewer() if bool_param(data, "include_private") else ANONYMOUS
 
-    def visible(dataset: dict) -> bool:
-        return not dataset.get("private") or (include_private and is_member(user, dataset["org"]))
-
-    found = ckan_search.search(catalog(), data, visible)
+    found = ckan_search.search(catalog(), data, lambda dataset: visible(dataset, viewer))
     orgs = org_cache()
     results = [show(d, orgs) for d in found["datasets"]]
     fl = data.get("fl")
@@ -150,8 +145,7 @@ def organization_show(data: dict) -> dict:
     org = catalog().find_org(required(data, "id"))
     if org is None:
         raise not_found("Organization")
-    include_private = is_member(current_user(), org["name"])
-    mine = [d for d in visible_datasets(include_private) if d["org"] == org["name"]]
+    mine = [d for d in visible_datasets(True) if d["org"] == org["name"]]
     result = organization_dict(org, package_count=len(mine))
     result.update(extras=[], users=[], groups=[], tags=[], num_followers=0)
     if bool_param(data, "include_datasets"):
@@ -228,13 +222,8 @@ def datastore_search_sql(data: dict) -> dict:
     data_dir = catalog().home.data_dir.resolve()
     tables = []
     for resource_id in dict.fromkeys(re.findall(r'"([0-9a-fA-F-]{36})"', sql)):
-        try:
-            dataset, resource, version = datastore_table(resource_id)
-        except ActionError as error:
-            if error.status != 404:
-                raise
-            continue
-        if dataset.get("private") or version["number"] != dataset["latest_version"]:
+        dataset, resource, version = datastore_table(resource_id)  # 404 when unknown or not visible
+        if not visible(dataset, ANONYMOUS) or version["number"] != dataset["latest_version"]:  # SQL is public
             raise not_authorized(f"resource {resource_id} cannot be queried with SQL; use datastore_search")
         files = [p.relative_to(data_dir).as_posix() for p in catalog().version_files(version)]
         offsets, start = [], 0

@@ -19,6 +19,7 @@ from catalog.metadata import Catalog
 from catalog.search import fold, get_index
 from pipelines.ckan_shapes import ckan_time, license_info, resource_dicts
 from web.ckan_errors import search_query, validation
+from web.context import MAX_INT64
 
 ROWS_DEFAULT = 10
 ROWS_MAX = 1000  # ckan.search.rows_max: larger values are capped silently
@@ -34,7 +35,6 @@ DATE_FIELDS = {"metadata_modified", "metadata_created"}
 NUMBER_FIELDS = {"num_resources", "num_tags"}
 SORT_KEYS = {"name", "id", "title", "title_string", "metadata_modified", "metadata_created", "score",
              "num_resources", "num_tags", "views_recent", "views_total", "organization", "license_id"}
-FIELD_RE = re.compile(r"([A-Za-z_][\w.\-]*):")
 UNITS = {"YEAR": 365, "YEARS": 365, "MONTH": 30, "MONTHS": 30, "DAY": 1, "DAYS": 1, "DATE": 1}
 
 
@@ -74,7 +74,13 @@ def parse_date(text: str | None) -> datetime | None:
     """Solr dates: ISO 8601 (with or without 'Z'), a bare date, ``*``, or ``NOW`` with ``-1DAY``-style math."""
     if text in (None, "", "*"):
         return None
-    text = text.strip()
+    try:
+        return _parse_date(text.strip())
+    except OverflowError:
+        raise ValueError(f"date out of range: {shown(text)}") from None
+
+
+def _parse_date(text: str) -> datetime:
     match = re.fullmatch(r"NOW((?:[+-]\d+[A-Z]+|/[A-Z]+)*)", text.upper())
     if match:
         moment = datetime.now(UTC).replace(tzinfo=None)
@@ -96,140 +102,263 @@ def parse_date(text: str | None) -> datetime | None:
     return moment
 
 
-class Parser:
-    """A small recursive-descent parser for the Lucene/Solr query syntax CKAN clients send."""
+# Bounds of a query: Solr's default maxBooleanClauses, a nesting depth no real query reaches, and a length far
+# above any URL's (CKAN clients send q in a GET query string). The parser is linear in the length; the bounds
+# keep the evaluation (clauses x datasets) and the tree walks (recursive, depth-bounded) small.
+MAX_QUERY_CHARS = 8192
+MAX_CLAUSES = 1024
+MAX_DEPTH = 32
+OPERATORS = {"AND": "AND", "&&": "AND", "OR": "OR", "||": "OR", "NOT": "NOT"}
+
+
+def shown(text: str, limit: int = 80) -> str:
+    """A query as quoted in an error message: long ones are cut."""
+    return repr(text if len(text) <= limit else text[:limit] + "…")
+
+
+def field_name_end(text: str, pos: int) -> int:
+    """Where ``name:`` ends (after the colon) if a field name starts at ``pos``, else -1.
+
+    A field name is an ASCII letter or ``_`` followed by word characters, dots and dashes (CKAN's extras_x.y)."""
+    if pos >= len(text) or not (text[pos] == "_" or (text[pos].isascii() and text[pos].isalpha())):
+        return -1
+    end = pos + 1
+    while end < len(text) and (text[end].isalnum() or text[end] in "_.-"):
+        end += 1
+    return end + 1 if end < len(text) and text[end] == ":" else -1
+
+
+def has_field_syntax(text: str) -> bool:
+    """Does ``text`` contain ``name:`` anywhere (one pass: the run of name characters before each colon)?"""
+    run_has_start = False
+    for char in text:
+        if char == ":" and run_has_start:
+            return True
+        if char == "_" or char.isalnum() or char in ".-":
+            run_has_start = run_has_start or char == "_" or (char.isascii() and char.isalpha())
+        else:
+            run_has_start = False
+    return False
+
+
+class Tokenizer:
+    """One left-to-right pass over a query, yielding tokens; no position is read more than twice.
+
+    Tokens: ``("(",)``, ``(")",)``, ``("op", word, text)``, ``("prefix", char)``, ``("all",)``,
+    ``("group", field)`` for ``field:(``, and ``("value", field, kind, payload)`` for a term, phrase or range."""
 
     def __init__(self, text: str) -> None:
         self.text = text
         self.pos = 0
+
+    def error(self, why: str) -> Exception:
+        return search_query(f"cannot parse {shown(self.text)}: {why}")
+
+    def tokens(self) -> list[tuple]:
+        found = []
+        text = self.text
+        while True:
+            while self.pos < len(text) and text[self.pos].isspace():
+                self.pos += 1
+            if self.pos >= len(text):
+                return found
+            found.append(self.token())
+
+    def token(self) -> tuple:
+        text, pos = self.text, self.pos
+        char = text[pos]
+        if char in "()":
+            self.pos += 1
+            return (char,)
+        operator = self.operator()
+        if operator:
+            return operator
+        if char in "-!+":
+            self.pos += 1
+            return ("prefix", char)
+        if text.startswith("*:*", pos):
+            self.pos += 3
+            return ("all",)
+        field = None
+        end = field_name_end(text, pos)
+        if end > 0:
+            field, self.pos = text[pos:end - 1], end
+            if self.pos >= len(text):
+                raise self.error(f"no value after {field}:")
+            if text[self.pos] == "(":
+                self.pos += 1
+                return ("group", field)
+        return self.value(field)
+
+    def operator(self) -> tuple | None:
+        text, pos = self.text, self.pos
+        for word in OPERATORS:
+            end = pos + len(word)
+            if text.startswith(word, pos) and (end >= len(text) or text[end].isspace() or text[end] == "("):
+                self.pos = end
+                return ("op", OPERATORS[word], word)
+        return None
+
+    def value(self, field: str | None) -> tuple:
+        char = self.text[self.pos]
+        if char == '"':
+            return ("value", field, "phrase", self.phrase())
+        if char in "[{":
+            return ("value", field, "range", self.range())
+        return ("value", field, "word", self.word())
+
+    def phrase(self) -> str:
+        text, end, value = self.text, self.pos + 1, []
+        while end < len(text) and text[end] != '"':
+            if text[end] == "\\" and end + 1 < len(text):
+                end += 1
+            value.append(text[end])
+            end += 1
+        if end >= len(text):
+            raise self.error("unterminated quote")
+        self.pos = end + 1
+        return "".join(value)
+
+    def range(self) -> tuple:
+        text, opening, end = self.text, self.text[self.pos], self.pos + 1
+        while end < len(text) and text[end] not in "]}":
+            end += 1
+        if end >= len(text):
+            raise self.error("unterminated range")
+        inner = text[self.pos + 1:end]
+        words = inner.split()
+        if words.count("TO") != 1 or words[0] == "TO" or words[-1] == "TO":
+            raise self.error(f"range {shown(inner)} needs 'X TO Y'")
+        split = words.index("TO")
+        self.pos = end + 1
+        return " ".join(words[:split]), " ".join(words[split + 1:]), opening == "[", text[end] == "]"
+
+    def word(self) -> str:
+        text, value = self.text, []
+        while self.pos < len(text) and not text[self.pos].isspace() and text[self.pos] != ")":
+            if text[self.pos] == "\\" and self.pos + 1 < len(text):
+                self.pos += 1
+            value.append(text[self.pos])
+            self.pos += 1
+        if not value:
+            raise self.error("empty term")
+        return "".join(value)
+
+
+class Parser:
+    """Recursive descent over the tokens of the Lucene/Solr query syntax CKAN clients send.
+
+    Recursion follows nesting (parentheses, NOT and -), which is bounded by ``MAX_DEPTH``."""
+
+    def __init__(self, text: str) -> None:
+        self.text = text
+        self.tokens = Tokenizer(text).tokens()
+        self.at = 0
+        self.depth = 0
         self.fields: list[str | None] = [None]
 
     def error(self, why: str) -> Exception:
-        return search_query(f"cannot parse {self.text!r}: {why}")
+        return search_query(f"cannot parse {shown(self.text)}: {why}")
+
+    def peek(self) -> tuple | None:
+        return self.tokens[self.at] if self.at < len(self.tokens) else None
+
+    def take(self) -> tuple:
+        token = self.tokens[self.at]
+        self.at += 1
+        return token
+
+    def is_op(self, *words: str) -> bool:
+        token = self.peek()
+        return token is not None and token[0] == "op" and token[1] in words
 
     def parse(self) -> tuple:
+        if not self.tokens:
+            raise self.error("unexpected end of query")
         node = self.or_expr()
-        self.skip()
-        if self.pos < len(self.text):
-            raise self.error(f"unexpected {self.text[self.pos:]!r}")
+        if self.at < len(self.tokens):
+            raise self.error(f"unexpected {self.describe(self.peek())}")
         return node
 
-    def skip(self) -> None:
-        while self.pos < len(self.text) and self.text[self.pos].isspace():
-            self.pos += 1
+    def describe(self, token: tuple | None) -> str:
+        return "')'" if token == (")",) else f"token {token[0]!r}" if token else "end of query"
 
-    def keyword(self, *words: str) -> bool:
-        self.skip()
-        for word in words:
-            end = self.pos + len(word)
-            if self.text[self.pos:end] == word and (end >= len(self.text) or self.text[end].isspace()
-                                                    or self.text[end] == "("):
-                self.pos = end
-                return True
-        return False
-
-    def at_end(self) -> bool:
-        self.skip()
-        return self.pos >= len(self.text) or self.text[self.pos] == ")"
+    def nested(self, parse: Callable[[], tuple]) -> tuple:
+        self.depth += 1
+        if self.depth > MAX_DEPTH:
+            raise self.error(f"nested more than {MAX_DEPTH} levels deep")
+        try:
+            return parse()
+        finally:
+            self.depth -= 1
 
     def or_expr(self) -> tuple:
         parts = [self.and_expr()]
-        while self.keyword("OR", "||"):
+        while self.is_op("OR"):
+            self.take()
             parts.append(self.and_expr())
         return parts[0] if len(parts) == 1 else ("or", parts)
 
     def and_expr(self) -> tuple:
         parts = [self.unary()]
-        while not self.at_end():
-            start = self.pos
-            if self.keyword("OR", "||"):
-                self.pos = start
-                break
-            self.keyword("AND", "&&")
+        while self.peek() not in (None, (")",)) and not self.is_op("OR"):
+            if self.is_op("AND"):
+                self.take()
             parts.append(self.unary())
         return parts[0] if len(parts) == 1 else ("and", parts)
 
     def unary(self) -> tuple:
-        self.skip()
-        if self.pos >= len(self.text):
+        token = self.peek()
+        if token is None:
             raise self.error("unexpected end of query")
-        if self.keyword("NOT"):
-            return ("not", self.unary())
-        char = self.text[self.pos]
-        if char in "-!":
-            self.pos += 1
-            return ("not", self.unary())
-        if char == "+":
-            self.pos += 1
-            return self.unary()
+        if self.is_op("NOT") or (token[0] == "prefix" and token[1] in "-!"):
+            self.take()
+            return ("not", self.nested(self.unary))
+        if token[0] == "prefix":
+            self.take()
+            return self.nested(self.unary)
         return self.primary()
 
     def primary(self) -> tuple:
-        if self.text[self.pos] == "(":
-            self.pos += 1
-            node = self.or_expr()
-            self.skip()
-            if self.pos >= len(self.text) or self.text[self.pos] != ")":
+        token = self.take()
+        kind = token[0]
+        if kind in ("(", "group"):
+            self.fields.append(token[1] if kind == "group" else self.fields[-1])
+            node = self.nested(self.or_expr)
+            self.fields.pop()
+            if self.peek() != (")",):
                 raise self.error("missing ')'")
-            self.pos += 1
+            self.take()
             return node
-        if self.text.startswith("*:*", self.pos):
-            self.pos += 3
+        if kind == "all":
             return ("all",)
-        field = self.fields[-1]
-        match = FIELD_RE.match(self.text, self.pos)
-        if match:
-            field = match.group(1)
-            self.pos = match.end()
-            if self.pos < len(self.text) and self.text[self.pos] == "(":
-                self.pos += 1
-                self.fields.append(field)
-                node = self.or_expr()
-                self.fields.pop()
-                self.skip()
-                if self.pos >= len(self.text) or self.text[self.pos] != ")":
-                    raise self.error("missing ')'")
-                self.pos += 1
-                return node
-        if self.pos >= len(self.text):
-            raise self.error(f"no value after {field}:")
-        char = self.text[self.pos]
-        if char == '"':
-            end = self.pos + 1
-            value = []
-            while end < len(self.text) and self.text[end] != '"':
-                if self.text[end] == "\\" and end + 1 < len(self.text):
-                    end += 1
-                value.append(self.text[end])
-                end += 1
-            if end >= len(self.text):
-                raise self.error("unterminated quote")
-            self.pos = end + 1
-            return ("term", field, "".join(value), "phrase")
-        if char in "[{":
-            close = re.compile(r"[\]}]").search(self.text, self.pos)
-            if not close:
-                raise self.error("unterminated range")
-            inner = self.text[self.pos + 1:close.start()]
-            bounds = re.split(r"\s+TO\s+", inner.strip())
-            if len(bounds) != 2:
-                raise self.error(f"range {inner!r} needs 'X TO Y'")
-            node = ("range", field, bounds[0].strip(), bounds[1].strip(), char == "[", close.group() == "]")
-            self.pos = close.end()
-            return node
-        value = []
-        while self.pos < len(self.text) and not self.text[self.pos].isspace() and self.text[self.pos] != ")":
-            if self.text[self.pos] == "\\" and self.pos + 1 < len(self.text):
-                self.pos += 1
-            value.append(self.text[self.pos])
-            self.pos += 1
-        if not value:
-            raise self.error("empty term")
-        return ("term", field, "".join(value), "word")
+        if kind == "op":  # AND / OR where a term belongs is the word itself
+            return ("term", self.fields[-1], token[2], "word")
+        if kind == "value":
+            field = token[1] if token[1] is not None else self.fields[-1]
+            if token[2] == "range":
+                return ("range", field, *token[3])
+            return ("term", field, token[3], token[2])
+        raise self.error("empty term")
 
 
 def parse(text: str) -> tuple:
+    """The query tree of ``text``, or a Search Query Error; linear in the length of ``text``."""
     return Parser(text).parse()
+
+
+def clauses(node: tuple) -> int:
+    """How many terms, ranges and match-alls a query tree holds (iteratively: any depth)."""
+    count, stack = 0, [node]
+    while stack:
+        node = stack.pop()
+        if node[0] in ("and", "or"):
+            stack.extend(node[1])
+        elif node[0] == "not":
+            stack.append(node[1])
+        else:
+            count += 1
+    return count
 
 
 def known_field(field: str) -> bool:
@@ -301,6 +430,29 @@ def in_range(field: str, value: Any, low: str, high: str, low_incl: bool, high_i
 
 
 # -- package_search -----------------------------------------------------------------------------------------------
+def query_text(params: dict, name: str) -> str:
+    """``q`` or ``fq`` as a string of bounded length (a number is taken as its digits)."""
+    value = params.get(name)
+    if value is None:
+        return ""
+    if isinstance(value, list | dict):
+        raise validation(**{name: "Must be a string"})
+    text = str(value).strip()
+    if len(text) > MAX_QUERY_CHARS:
+        raise search_query(f"{name} is {len(text):,} characters long; the limit is {MAX_QUERY_CHARS:,}: "
+                           "split the query or search with fewer terms")
+    return text
+
+
+def parse_filter(text: str, name: str) -> tuple:
+    """A parsed ``q`` / ``fq`` whose fields exist."""
+    if len(text) > MAX_QUERY_CHARS:
+        raise search_query(f"{name} is {len(text):,} characters long; the limit is {MAX_QUERY_CHARS:,}")
+    node = parse(text)
+    check_fields(node)
+    return node
+
+
 def as_list(value: Any) -> list[str]:
     if value in (None, ""):
         return []
@@ -322,9 +474,12 @@ def as_int(value: Any, name: str, default: int) -> int:
     if value is None or value == "":
         return default
     try:
-        return int(value) if isinstance(value, int) else int(str(value).strip())
+        number = int(value) if isinstance(value, int) else int(str(value).strip())
     except ValueError:
         raise validation(**{name: "Invalid integer"}) from None
+    if abs(number) > MAX_INT64:
+        raise validation(**{name: f"Must be at most {MAX_INT64}"})
+    return number
 
 
 def parse_sort(text: str) -> list[tuple[str, bool]]:
@@ -379,29 +534,24 @@ def search(catalog: Catalog, params: dict, visible: Callable[[dict], bool]) -> d
         raise validation(rows="Must be a natural number")
     if start < 0:
         raise validation(start="Must be a natural number")
-    q = str(params.get("q") or "").strip()
-    fqs = [str(params["fq"])] if params.get("fq") not in (None, "") else []
+    q = query_text(params, "q")
+    fqs = [query_text(params, "fq")]
     fq_list = params.get("fq_list")
     fqs += as_list(fq_list) if fq_list not in (None, "") else []
-    filters = []
-    for fq in fqs:
-        if fq.strip():
-            node = parse(fq)
-            check_fields(node)
-            filters.append(node)
+    filters = [parse_filter(fq, "fq") for fq in fqs if fq.strip()]
 
     index = get_index(catalog)
     candidates = [(i, d) for i, d in enumerate(index.datasets) if visible(d)]
     scores: dict[int, float] = {}
     if q in ("", "*:*", "*"):
         pass
-    elif FIELD_RE.search(q) or q.startswith(("-", "(")):
-        node = parse(q)
-        check_fields(node)
-        filters.append(node)
+    elif has_field_syntax(q) or q.startswith(("-", "(")):
+        filters.append(parse_filter(q, "q"))
     else:
         scores = index.score(q)
         candidates = [(i, d) for i, d in candidates if i in scores]
+    if sum(clauses(node) for node in filters) > MAX_CLAUSES:
+        raise search_query(f"too many clauses in q and fq: the limit is {MAX_CLAUSES}")
 
     hits = []
     for i, dataset in candidates:

@@ -9,14 +9,19 @@ import uuid
 from pathlib import Path
 from typing import Any
 
-from flask import request
+from flask import current_app, request
 
 from catalog.errors import Conflict, InvalidInput, InvalidSchema, NotFound, UserError
+from catalog.exports import MEDIA_TYPES
+from catalog.links import check_link
 from catalog.metadata import check_name
 from catalog.storage import WorkDir, place, temp_path
+from pipelines import bounded
 from pipelines.ckan_shapes import (
+    DOWNLOAD_FORMATS,
     INTERNAL,
     TABULAR,
+    derived_resource_id,
     format_of,
     internal,
     is_tabular,
@@ -25,7 +30,8 @@ from pipelines.ckan_shapes import (
     resource_dicts,
     save_state,
 )
-from web.auth import current_user, get_accounts
+from pipelines.report import for_client
+from web.auth import current_user, current_viewer, get_accounts
 from web.ckan_api import (
     action,
     base_url,
@@ -40,6 +46,10 @@ from web.ckan_api import (
 from web.ckan_errors import ActionError, not_authorized, not_found, validation
 
 UPLOADS_DIR = "uploads"  # originals of files uploaded through resource_create, by sha256 (under the home)
+# The media type of a kept original, from its stored suffix (never the type the client declared).
+UPLOAD_MEDIA_TYPES = {".csv": MEDIA_TYPES["csv"], ".txt": MEDIA_TYPES["csv"],
+                      ".tsv": "text/tab-separated-values; charset=utf-8", ".json": MEDIA_TYPES["json"],
+                      ".jsonl": MEDIA_TYPES["jsonl"], ".xlsx": MEDIA_TYPES["xlsx"], ".parquet": MEDIA_TYPES["parquet"]}
 
 
 # -- writes -----------------------------------------------------------------------------------------------------------
@@ -53,6 +63,8 @@ def package_meta(data: dict, *, replace: bool) -> tuple[dict, dict]:
         meta, ckan_only = meta_from_package(data, replace=replace)
     except ValueError as error:
         raise field_error(error) from None
+    if ckan_only.get("url"):  # the package's own link (CKAN's "Source")
+        ckan_only["url"] = checked_link(ckan_only["url"], "url")
     schema = dataset_schema(data, meta.get("extras") or {})
     if schema is not None:
         meta["schema"], meta["schema_name"] = schema
@@ -93,17 +105,49 @@ def now() -> str:
     return utcnow()
 
 
-def link_entry(res: Any, previous: dict | None = None) -> dict:
+def checked_link(url: Any, field: str) -> str:
+    """A URL given to store as a link: http, https or ftp (``catalog/links.py``), else a 400."""
+    try:
+        return check_link(str(url), field)
+    except InvalidInput as error:
+        raise ActionError("Validation Error", 400, str(error), fields={field: [str(error)]}) from None
+
+
+def taken_resource_ids() -> set[str]:
+    """Every resource id in the catalogue: private and deleted datasets, and the downloads' derived ids."""
+    taken: set[str] = set()
+    for dataset in catalog().list_datasets(include_deleted=True):
+        taken.update(str(e.get("id")) for e in internal(dataset).get("resources") or [] if isinstance(e, dict))
+        taken.update(derived_resource_id(dataset["id"], ext) for _, ext in DOWNLOAD_FORMATS)
+    return taken
+
+
+def new_resource_id(requested: Any, taken: set[str] | None = None) -> str:
+    """The id of a new resource: the server's, or the caller's when it is well-formed and used nowhere (an id
+    that exists would make two resources answer to it, and lookups return the first: another's resource)."""
+    if requested in (None, ""):
+        return str(uuid.uuid4())
+    rid = str(requested).strip()
+    if not re.fullmatch(r"[A-Za-z0-9_-]{1,100}", rid):
+        raise validation(id="a resource id is 1 to 100 letters, digits, '-' or '_'; leave it out to get one")
+    taken = taken_resource_ids() if taken is None else taken
+    if rid in taken:
+        message = f"resource id {rid!r} is already in use: leave 'id' out and the server assigns one"
+        raise ActionError("Validation Error", 409, message, fields={"id": [message]})
+    taken.add(rid)
+    return rid
+
+
+def link_entry(res: Any, previous: dict | None = None, taken: set[str] | None = None) -> dict:
     """A resource given as a URL (kept as a link: the catalogue stores tabular data only as versions)."""
     if not isinstance(res, dict):
         raise validation(resources="each resource must be an object")
     url = str(res.get("url") or (previous or {}).get("url") or "").strip()
     if not url:
         raise validation(url="Missing value")
-    if not re.match(r"^[a-z][a-z0-9+.-]*://", url, re.IGNORECASE):
-        url = "http://" + url
+    url = checked_link(url, "url")
     stamp = now()
-    entry = {"id": (previous or {}).get("id") or str(res.get("id") or uuid.uuid4()), "kind": "link",
+    entry = {"id": (previous or {}).get("id") or new_resource_id(res.get("id"), taken), "kind": "link",
              "name": str(res.get("name") or ""), "description": str(res.get("description") or ""),
              "url": url, "format": format_of({**res, "url": url}), "mimetype": res.get("mimetype") or None,
              "size": res.get("size") or None, "hash": str(res.get("hash") or ""),
@@ -124,6 +168,7 @@ def merge_resources(dataset: dict, given: Any) -> list[dict]:
         raise validation(resources="must be a list of resources")
     stored = {e["id"]: e for e in internal(dataset).get("resources") or []}
     derived = {r["id"] for r in resource_dicts(dataset, "") if r["id"] not in stored}
+    taken = taken_resource_ids() - set(stored)  # new ids must be new everywhere, and once in this list
     out = []
     for res in given:
         rid = res.get("id") if isinstance(res, dict) else None
@@ -137,7 +182,7 @@ def merge_resources(dataset: dict, given: Any) -> list[dict]:
                     updated[key] = str(res.get(key) or "")
             out.append(updated)
         else:
-            out.append(link_entry(res, previous))
+            out.append(link_entry(res, previous, taken))
     return out
 
 
@@ -163,7 +208,8 @@ def package_create(data: dict) -> dict:
         given = parse_json_value(data["resources"], "resources")
         if not isinstance(given, list):
             raise validation(resources="must be a list of resources")
-        resources = [link_entry(r) for r in given]
+        taken = taken_resource_ids()
+        resources = [link_entry(r, taken=taken) for r in given]
     extras = meta.pop("extras", {})
     extras[INTERNAL] = {**{k: v for k, v in ckan_only.items() if v}, "resources": resources}
     try:
@@ -233,11 +279,12 @@ def resource_create(data: dict) -> dict:
     published as a new version of the dataset, exactly as ``opendata publish`` does."""
     dataset = find_package(required(data, "package_id"), for_edit=True)
     user = current_user()
+    rid = new_resource_id(data.get("id"))  # refused before any upload is published
     upload = request.files.get("upload") if request.method == "POST" else None
     if upload is not None and upload.filename is not None:
-        entry = publish_upload(dataset, user, upload, data)
+        entry = {**publish_upload(dataset, user, upload, data), "id": rid}
     else:
-        entry = link_entry(data)
+        entry = {**link_entry({**data, "id": None}), "id": rid}
     save_state(catalog(), dataset["name"],
                lambda state: {**state, "resources": [*(state.get("resources") or []), entry]},
                actor=user["name"], origin=origin())
@@ -246,8 +293,6 @@ def resource_create(data: dict) -> dict:
 
 
 def publish_upload(dataset: dict, user: dict, upload: Any, data: dict) -> dict:
-    from pipelines.publish import publish
-
     filename = Path((upload.filename or "data").replace("\\", "/")).name or "data"
     fmt = str(data.get("format") or "").strip().upper() or format_of({"url": filename})
     suffix = Path(filename).suffix.lower() or TABULAR.get(fmt.upper(), "")
@@ -266,30 +311,48 @@ def publish_upload(dataset: dict, user: dict, upload: Any, data: dict) -> dict:
         elif not dataset.get("schema"):
             schema = infer_schema(path)
         try:
-            result = publish(catalog(), path, dataset=dataset["name"], schema=schema, publisher=user["name"],
-                             origin=origin(), note=f"CKAN resource_create: {filename}")
+            result = bounded.publish(catalog(), path, limits=upload_limits(), dataset=dataset["name"],
+                                     schema=schema, publisher=user["name"], origin=origin(),
+                                     note=f"CKAN resource_create: {filename}", viewer=current_viewer())
+        except bounded.BoundExceeded as error:
+            raise bound_error(error) from None
         except (InvalidInput, InvalidSchema) as error:
-            raise validation(upload=str(error)) from None
+            raise validation(upload=for_client(str(error), path, filename, hide=[catalog().home.root])) from None
         if result.status == "invalid":
-            raise validation(upload=result.messages, report=result.report)
+            hide = [catalog().home.root]
+            raise validation(upload=for_client(result.messages, path, filename, hide=hide),
+                             report=for_client(result.report, path, filename, hide=hide))
         version = result.version
         keep_original(path, version["source_sha256"], suffix)
     stamp = now()
     return {"id": str(uuid.uuid4()), "kind": "upload", "name": str(data.get("name") or filename),
             "description": str(data.get("description") or ""), "format": fmt if fmt != "PARQUET" else "Parquet",
             "filename": filename, "version": version["number"], "size": version["source_bytes"],
-            "hash": version["source_sha256"], "mimetype": upload.mimetype or None, "created": stamp,
+            "hash": version["source_sha256"], "mimetype": upload_media_type(f"data{suffix}"), "created": stamp,
             "last_modified": stamp}
 
 
 def infer_schema(path: Path) -> dict:
     """A dataset without a schema gets one drafted from the file (as harvest does)."""
-    from pipelines.describe import describe_file
-
     try:
-        return describe_file(path)
+        return bounded.describe(path, limits=upload_limits())
+    except bounded.BoundExceeded as error:
+        raise bound_error(error) from None
     except UserError as error:
         raise validation(upload=f"cannot read {path.name} as a table: {error}") from None
+
+
+def upload_limits() -> bounded.UploadLimits:
+    return bounded.UploadLimits.from_config(current_app.config)
+
+
+def bound_error(error: bounded.BoundExceeded) -> ActionError:
+    """An upload job stopped at a bound (too much memory 413, time 422, workers busy 503), in CKAN's envelope."""
+    return ActionError("Validation Error", error.status, str(error), fields={"upload": [str(error)]})
+
+
+def upload_media_type(filename: str) -> str:
+    return UPLOAD_MEDIA_TYPES.get(Path(filename).suffix.lower(), "application/octet-stream")
 
 
 def uploads_dir() -> Path:

@@ -1,11 +1,23 @@
-"""Request-time access to the app's catalogue."""
+"""Request-time access to the app's catalogue, and the bounds on what a request may carry.
+
+Numbers from URLs and query strings end up in SQLite and DuckDB, whose integers stop at 2**63 - 1: a larger one
+is refused here (404 in a URL path, 400 in a parameter) instead of overflowing there. JSON bodies read through
+Flask (``request.get_json``) go through ``catalog.jsonlimits``, so a deeply nested body is a 400, not a 500.
+"""
 
 from __future__ import annotations
 
-from flask import current_app, request
+from typing import Any
 
+from flask import Flask, current_app, request
+from flask.json.provider import DefaultJSONProvider
+from werkzeug.routing import IntegerConverter
+
+from catalog import jsonlimits
 from catalog.errors import InvalidInput
 from catalog.metadata import Catalog
+
+MAX_INT64 = 2**63 - 1  # the largest integer SQLite and DuckDB (BIGINT) hold
 
 
 def get_catalog() -> Catalog:
@@ -20,8 +32,32 @@ def int_arg(name: str, default: int, low: int, high: int | None = None) -> int:
     try:
         value = int(raw)
     except ValueError:
-        raise InvalidInput(f"parameter {name} must be a whole number, not {raw!r}") from None
-    if value < low or (high is not None and value > high):
-        bound = f"between {low} and {high}" if high is not None else f"at least {low}"
-        raise InvalidInput(f"parameter {name} must be {bound}, not {value}")
+        raise InvalidInput(f"parameter {name} must be a whole number, not {raw[:40]!r}") from None
+    high = MAX_INT64 if high is None else high
+    if value < low or value > high:
+        raise InvalidInput(f"parameter {name} must be between {low} and {high}, not {str(value)[:40]}")
     return value
+
+
+class Int64Converter(IntegerConverter):
+    """``<int:...>`` in a URL: a number larger than SQLite holds is no such page (404), not an overflow."""
+
+    def __init__(self, url_map: Any, *args: Any, **kwargs: Any) -> None:
+        kwargs.setdefault("max", MAX_INT64)
+        super().__init__(url_map, *args, **kwargs)
+
+
+class BoundedJSONProvider(DefaultJSONProvider):
+    """Flask's JSON, reading with the nesting bound: ``request.get_json()`` answers a deep body like bad JSON."""
+
+    def loads(self, s: str | bytes, **kwargs: Any) -> Any:
+        try:
+            return jsonlimits.loads(s, "the request body")
+        except InvalidInput as error:
+            raise ValueError(str(error)) from None
+
+
+def init_app(app: Flask) -> None:
+    """Install the bounds; before any blueprint is registered, so that every ``<int:...>`` route uses them."""
+    app.url_map.converters["int"] = Int64Converter
+    app.json = BoundedJSONProvider(app)

@@ -76,8 +76,8 @@ FLAG_VALUES = ["0", "1", "true", "false"]
 BOM = {"name": "bom", "in": "query", "description": "CSV only: start with a UTF-8 byte order mark (for Excel).",
        "schema": {"type": "string", "enum": FLAG_VALUES}}
 EXCEL = {"name": "excel", "in": "query",
-         "description": "CSV only: a BOM, and a leading `'` on text cells that Excel would run as a formula "
-                        "(starting with = + - @).",
+         "description": "CSV only: a BOM, and a leading `'` on header and text cells that Excel would run as "
+                        "a formula (starting with = + - @, a tab or a carriage return).",
          "schema": {"type": "string", "enum": FLAG_VALUES}}
 
 FILE_HEADERS = {

@@ -1,7 +1,11 @@
 """Web hardening for every response and request: security headers, body limits, rate limits, cross-site forms.
 
 - Headers: a strict Content-Security-Policy (no inline scripts or styles, nothing from other origins), no MIME
-  sniffing, no framing, a referrer policy that keeps URLs (search terms) on our site.
+  sniffing, no framing, a referrer policy that keeps URLs (search terms) on our site. A file sent as an
+  attachment (downloads, CKAN uploads, SQL results: bytes other people chose) also gets ``Content-Security-Policy:
+  sandbox``, so even a browser that renders it runs it in an opaque origin, never as our site.
+- CORS: ``Access-Control-Allow-Origin: *`` on every read API (REST GETs, CKAN read actions by GET or POST, SQL,
+  downloads), and never on a write (publish, CKAN write actions): no other site's script may read their answers.
 - Body limits: every endpoint accepts at most ``MAX_BODY_BYTES``; the upload endpoints (marked with
   ``@upload_endpoint``, or matching ``UPLOAD_PATHS``) accept ``MAX_UPLOAD_BYTES``. Oversize requests get 413 before their body is read.
 - Rate limits per client (IP address, or the token's user), shared by all server processes through
@@ -51,6 +55,15 @@ DEFAULTS: dict[str, Any] = {
     "RATELIMIT_BLUEPRINTS": {"downloads": "download", "sql": "sql", "api": "api", "ckan": "api",
                              "publish_api": "api"},
 }
+# Files people other than us chose the bytes of: never rendered as a page of this site.
+ATTACHMENT_HEADERS = {"Content-Security-Policy": "sandbox; default-src 'none'", "X-Content-Type-Options": "nosniff"}
+CORS_EXPOSED = ("Content-Length, Content-Range, Content-Disposition, Content-Encoding, Accept-Ranges, ETag, "
+                "Last-Modified, Location, Retry-After, RateLimit-Limit, RateLimit-Remaining, RateLimit-Reset")
+CORS_REQUEST_HEADERS = ("Range, If-None-Match, If-Modified-Since, If-Range, If-Match, Accept-Encoding, "
+                        "Content-Type, Authorization, X-CKAN-API-Key")
+READS = frozenset({"GET", "HEAD", "OPTIONS"})
+CORS_HEADERS = ("Access-Control-Allow-Origin", "Access-Control-Expose-Headers", "Access-Control-Allow-Methods",
+                "Access-Control-Allow-Headers", "Access-Control-Max-Age")
 UNSAFE = frozenset({"POST", "PUT", "PATCH", "DELETE"})
 FORM_TYPES = frozenset({"application/x-www-form-urlencoded", "multipart/form-data", "text/plain"})
 
@@ -62,6 +75,9 @@ def upload_endpoint(view: Callable) -> Callable:
 
 
 def init_app(app: Flask) -> None:
+    from web import urls
+
+    urls.init_app(app)  # BASE_URL and TRUSTED_HOSTS
     for key, value in DEFAULTS.items():
         app.config.setdefault(key, value)
     for table in ("RATELIMITS", "RATELIMITS_TOKEN"):  # a typo in the configuration fails at start, not per request
@@ -81,12 +97,46 @@ def _json_error(status: int, code: str, message: str) -> Response:
 
 # -- headers -------------------------------------------------------------------------------------------------
 def _add_headers(response: Response) -> Response:
+    if response.headers.get("Content-Disposition", "").lower().startswith("attachment"):
+        response.headers.update(ATTACHMENT_HEADERS)
     for name, value in HEADERS.items():
         response.headers.setdefault(name, value)
     decision = g.get("ratelimit")
     if decision is not None:
         for name, value in decision.headers().items():
             response.headers.setdefault(name, value)
+    _cors(response)
+    return response
+
+
+def is_read_api() -> bool:
+    """Whether this request reads through an API (CORS allowed), as opposed to a page or a write."""
+    if request.endpoint == "ckan.dispatch":  # CKAN actions: reads by GET or POST, writes never
+        from web.ckan_api import ACTIONS, WRITE_ACTIONS
+
+        name = (request.view_args or {}).get("name", "")
+        return name in ACTIONS and name not in WRITE_ACTIONS
+    if request.endpoint == "sql.api_sql":  # read-only SQL, by GET or POST
+        return True
+    if request.method not in READS:
+        return False
+    return request.blueprint in ("api", "downloads", "ckan") or request.path.startswith("/api/")
+
+
+def _cors(response: Response) -> Response:
+    """Anyone may read public data from a browser (with the headers range readers need); nobody may read
+    the answer of a write from another site."""
+    for name in CORS_HEADERS:
+        response.headers.pop(name, None)
+    if not is_read_api():
+        return response
+    response.headers["Access-Control-Allow-Origin"] = "*"
+    response.headers["Access-Control-Expose-Headers"] = CORS_EXPOSED
+    if request.method == "OPTIONS":
+        post = request.endpoint in ("ckan.dispatch", "sql.api_sql")
+        response.headers["Access-Control-Allow-Methods"] = "GET, HEAD, POST, OPTIONS" if post else "GET, HEAD, OPTIONS"
+        response.headers["Access-Control-Allow-Headers"] = CORS_REQUEST_HEADERS
+        response.headers["Access-Control-Max-Age"] = "86400"
     return response
 
 
@@ -103,9 +153,8 @@ def _limit_body() -> Response | None:
     request.max_content_length = limit  # enforced while the body is read, chunked bodies included
     if request.content_length is not None and request.content_length > limit:
         size = f"{limit / (1024 * 1024):.0f} MB" if limit >= 1024 * 1024 else f"{limit:,} bytes"
-        response = _json_error(413, "too_large", f"request body larger than this endpoint's limit of {size}")
-        response.headers["Connection"] = "close"
-        return response
+        # no "Connection: close": a hop-by-hop header WSGI apps may not send (PEP 3333); the server read the body
+        return _json_error(413, "too_large", f"request body larger than this endpoint's limit of {size}")
     return None
 
 

@@ -18,10 +18,12 @@ from flask import Blueprint, Response, render_template, request
 from catalog import exports, rows
 from catalog.errors import InvalidInput, NotFound, UserError
 from catalog.search import FACET_ALIASES, FACETS, SORTS, search
+from web.auth import current_viewer, personal_cache
 from web.context import get_catalog, int_arg
 from web.i18n import current_lang, gettext
 from web.openapi import openapi_spec
-from web.views.downloads import add_cors, latest_of, published_dataset
+from web.urls import base_url
+from web.views.downloads import latest_of, published_dataset
 
 bp = Blueprint("api", __name__)
 
@@ -74,14 +76,10 @@ def conditional(response: Response) -> Response:
 
 bp.after_request(compress)
 bp.after_request(conditional)  # registered after, so it runs before compress (Flask runs them in reverse)
-bp.after_request(add_cors)
+bp.after_request(personal_cache)
 
 
 # -- shapes -----------------------------------------------------------------------------------------------------
-def base_url() -> str:
-    return request.host_url.rstrip("/")
-
-
 def download_links(name: str, number: int) -> dict[str, str]:
     root = base_url()
     return {fmt: f"{root}/datasets/{name}/versions/{number}/data.{fmt}" for fmt in exports.FORMATS}
@@ -259,7 +257,8 @@ def datasets() -> Response:
     sort = request.args.get("sort")
     if sort is not None and sort not in SORTS:
         raise InvalidInput(f"unknown sort {sort!r}", hint=f"use one of: {', '.join(SORTS)}")
-    found = search(get_catalog(), request.args.get("q", ""), filters, limit=limit, offset=offset, sort=sort)
+    found = search(get_catalog(), request.args.get("q", ""), filters, limit=limit, offset=offset, sort=sort,
+                   viewer=current_viewer())
     results = []
     for dataset in found["results"]:
         summary = dataset_summary(dataset)
@@ -344,16 +343,16 @@ def column_counts(name: str, column: str) -> Response:
 
 @bp.get("/api/v1/organizations")
 def organizations() -> Response:
-    orgs = [organization_shape(o) for o in sorted(get_catalog().list_orgs(), key=lambda o: o["name"])]
+    orgs = [organization_shape(o) for o in sorted(get_catalog().list_orgs(current_viewer()), key=lambda o: o["name"])]
     return json_response({"count": len(orgs), "results": orgs})
 
 
 @bp.get("/api/v1/organizations/<name>")
 def organization(name: str) -> Response:
-    catalog = get_catalog()
-    org = catalog.find_org(name)
+    catalog, viewer = get_catalog(), current_viewer()
+    org = catalog.find_org(name, viewer)
     if org is None:
         raise NotFound(f"organisation {name!r} not found", hint="GET /api/v1/organizations lists them")
     out = organization_shape(org)
-    out["datasets"] = [dataset_summary(d) for d in catalog.list_datasets(org=org["name"], include_private=False)]
+    out["datasets"] = [dataset_summary(d) for d in catalog.list_datasets(org=org["name"], viewer=viewer)]
     return json_response(out)

@@ -21,13 +21,16 @@ from typing import Any
 from flask import Blueprint, Response, current_app, redirect, request, send_file
 from werkzeug.exceptions import HTTPException, RequestEntityTooLarge
 
-from catalog.errors import Conflict, Forbidden, NotFound, TooLarge, Unauthorized, UserError
+from catalog import jsonlimits
+from catalog.errors import Conflict, Forbidden, InvalidInput, NotFound, TooLarge, Unauthorized, UserError
 from pipelines.ckan_shapes import internal
 from web import ckan_read, ckan_write  # noqa: F401 - importing them registers their actions
 from web.auth import current_user
 from web.ckan_api import ACTIONS, WRITE_ACTIONS, can_read, catalog
 from web.ckan_errors import ActionError, bad_request, not_authorized, not_found, validation
-from web.ckan_write import uploads_dir
+from web.ckan_write import upload_media_type, uploads_dir
+from web.security import ATTACHMENT_HEADERS
+from web.urls import base_url
 
 bp = Blueprint("ckan", __name__)
 log = logging.getLogger(__name__)
@@ -36,7 +39,7 @@ DEFAULT_MAX_UPLOAD = 512 * 1024 * 1024
 
 # -- transport ----------------------------------------------------------------------------------------------------
 def help_url(name: str) -> str:
-    return f"{request.host_url}api/3/action/help_show?name={name}"
+    return f"{base_url()}/api/3/action/help_show?name={name}"
 
 
 def envelope(name: str, body: dict, status: int = 200) -> Response:
@@ -65,11 +68,9 @@ def read_params() -> dict:
     if not body.strip():
         return {}
     try:
-        data = json.loads(body)
-    except (json.JSONDecodeError, UnicodeDecodeError) as exc:
-        where = f" at line {exc.lineno}, column {exc.colno}" if isinstance(exc, json.JSONDecodeError) else ""
-        raise ActionError("Validation Error", 400, fields={
-            "body": [f"the request body is not valid JSON{where}: send a JSON object"]}) from None
+        data = jsonlimits.loads(body, "the request body")
+    except InvalidInput as exc:
+        raise ActionError("Validation Error", 400, fields={"body": [f"{exc}: send a JSON object"]}) from None
     if not isinstance(data, dict):
         raise ActionError("Validation Error", 400, fields={"body": ["the request body must be a JSON object"]})
     return data
@@ -169,9 +170,12 @@ def download_upload(package_id: str, resource_id: str, filename: str) -> Respons
     if not original.is_file():  # e.g. restored from a backup without uploads: the same table as CSV
         from pipelines.ckan_shapes import download_url
 
-        return redirect(download_url(request.host_url, dataset["name"], version["number"], "csv"))
-    response = send_file(original, mimetype=entry.get("mimetype") or "application/octet-stream",
+        return redirect(download_url(base_url(), dataset["name"], version["number"], "csv"))
+    # Never inline, never the type the uploader declared: a file that is both CSV and JavaScript must not run
+    # as a script of this site (web/security.py adds the sandbox CSP to every attachment).
+    response = send_file(original, mimetype=upload_media_type(original.name), as_attachment=True,
                          download_name=entry.get("filename") or original.name, conditional=True)
+    response.headers.update(ATTACHMENT_HEADERS)
     response.headers["Cache-Control"] = "private, max-age=3600" if dataset.get("private") else "public, max-age=86400"
     return response
 

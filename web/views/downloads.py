@@ -24,7 +24,9 @@ from werkzeug.wsgi import wrap_file
 from catalog import exports, rows
 from catalog.errors import InvalidInput, NotFound
 from catalog.storage import WorkDir
+from web.auth import current_viewer, personal_cache
 from web.context import get_catalog
+from web.urls import base_url
 
 bp = Blueprint("downloads", __name__)
 
@@ -32,26 +34,11 @@ FORMAT_RULE = "any(parquet, csv, json, jsonl, xlsx)"
 IMMUTABLE = "public, max-age=31536000, immutable"
 CHUNK = 256 * 1024
 MAX_RANGES = 64
-EXPOSED = ("Content-Length, Content-Range, Content-Disposition, Content-Encoding, Accept-Ranges, ETag, "
-           "Last-Modified, Location")
 FLAGS = {"1": True, "true": True, "0": False, "false": False}
 
 
-# -- CORS (shared with the API blueprint) -----------------------------------------------------------------------
-def add_cors(response: Response) -> Response:
-    """Anyone may read public data from a browser: allow GET/HEAD from any origin, and the headers
-    range readers need (preflight included, since ``Range`` with several ranges is not a simple header)."""
-    response.headers["Access-Control-Allow-Origin"] = "*"
-    response.headers["Access-Control-Expose-Headers"] = EXPOSED
-    if request.method == "OPTIONS":
-        response.headers["Access-Control-Allow-Methods"] = "GET, HEAD, OPTIONS"
-        response.headers["Access-Control-Allow-Headers"] = (
-            "Range, If-None-Match, If-Modified-Since, If-Range, If-Match, Accept-Encoding")
-        response.headers["Access-Control-Max-Age"] = "86400"
-    return response
-
-
-bp.after_request(add_cors)
+# CORS for these reads (and none for writes) is set for every response in web/security.py.
+bp.after_request(personal_cache)
 
 
 # -- helpers ----------------------------------------------------------------------------------------------------
@@ -66,12 +53,12 @@ def flag(name: str) -> bool:
 
 
 def published_dataset(name: str, *, include_deleted: bool = False) -> dict:
-    """The dataset if the public may download it (private ones do not exist here).
+    """The dataset if this viewer may download it (private ones exist only for their organisation).
 
     Versioned links keep working after a dataset is deleted: its files are immutable and were published.
     """
-    dataset = get_catalog().find_dataset(name, include_deleted=include_deleted)
-    if dataset is None or dataset.get("private"):
+    dataset = get_catalog().find_dataset(name, include_deleted=include_deleted, viewer=current_viewer())
+    if dataset is None:
         raise NotFound(f"dataset {name!r} not found", hint="the list at /datasets shows every dataset")
     return dataset
 
@@ -300,7 +287,7 @@ def dataset_zip(name: str) -> Response:
     """The latest version's CSV and Parquet with a ``datapackage.json`` (schema, license, title), streamed."""
     dataset = published_dataset(name)
     version = latest_of(dataset)
-    chunks = exports.zip_stream(get_catalog(), dataset, version, request.host_url.rstrip("/"))
+    chunks = exports.zip_stream(get_catalog(), dataset, version, base_url())
     response = Response(chunks, content_type=exports.MEDIA_TYPES["zip"], direct_passthrough=True)
     response.headers["Content-Disposition"] = attachment(f"{name}-v{version['number']}.zip")
     response.headers["Cache-Control"] = "no-cache"

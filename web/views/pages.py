@@ -21,11 +21,14 @@ from catalog import rows
 from catalog.errors import NotFound, UserError
 from catalog.search import FACET_ALIASES, FACETS, fold, search
 from web import errors, i18n
+from web.auth import current_viewer, personal_cache
 from web.context import get_catalog, int_arg
 from web.i18n import gettext as _
 from web.markdown import plain_text, render_markdown
+from web.urls import base_url
 
 bp = Blueprint("pages", __name__)
+bp.after_request(personal_cache)
 
 PER_PAGE = 20
 PREVIEW_ROWS = 10
@@ -38,7 +41,8 @@ EXCEL_MAX_ROWS = 1_048_575  # one sheet, minus the header row
 # Every version is downloadable in these formats (web/views/downloads.py serves them).
 DOWNLOAD_FORMATS = [("csv", "CSV"), ("parquet", "Parquet"), ("json", "JSON"), ("jsonl", "JSON Lines"),
                     ("xlsx", "Excel (XLSX)")]
-VIEW_FORMATS = [("csv", "CSV"), ("json", "JSON"), ("parquet", "Parquet"), ("xlsx", "Excel (XLSX)")]
+VIEW_FORMATS = [("csv", "CSV", []), ("csv", "CSV (Excel)", [("excel", "1")]), ("json", "JSON", []),
+                ("parquet", "Parquet", []), ("xlsx", "Excel (XLSX)", [])]
 # Filter operators of catalog/rows.py, in the order the form offers them, with their labels.
 OPERATORS = [("eq", "="), ("ne", "≠"), ("lt", "<"), ("le", "≤"), ("gt", ">"), ("ge", "≥"),
              ("contains", "chứa"), ("in", "thuộc"), ("blank", "trống"), ("notblank", "không trống")]
@@ -103,16 +107,11 @@ def url_with(_path: str | None = None, _drop: Iterable[str] = (), **changes: Any
 
 
 def visible_dataset(name: str) -> dict:
-    """The dataset as the public sees it: private and deleted ones do not exist here."""
-    dataset = get_catalog().find_dataset(name)
-    if dataset is None or dataset.get("private"):
+    """The dataset as this viewer sees it: deleted ones, and private ones of other organisations, do not exist."""
+    dataset = get_catalog().find_dataset(name, viewer=current_viewer())
+    if dataset is None:
         raise NotFound(f"dataset {name!r} not found", hint="the list at /datasets shows every dataset")
     return dataset
-
-
-def base_url() -> str:
-    """Absolute URLs for snippets and JSON, from the host the client used."""
-    return request.host_url.rstrip("/")
 
 
 def download_url(name: str, ext: str, version: int | None = None, absolute: bool = False) -> str:
@@ -134,7 +133,8 @@ def search_filters(args: Mapping[str, Any]) -> dict[str, list[str]]:
 def search_page(q: str, filters: dict[str, list[str]], sort: str | None) -> tuple[dict, dict]:
     """Run a paginated search; returns the result and the paging facts."""
     page_number = int_arg("page", 1, 1)
-    result = search(get_catalog(), q, filters, limit=PER_PAGE, offset=(page_number - 1) * PER_PAGE, sort=sort)
+    result = search(get_catalog(), q, filters, limit=PER_PAGE, offset=(page_number - 1) * PER_PAGE, sort=sort,
+                    viewer=current_viewer())
     pages = max(1, math.ceil(result["count"] / PER_PAGE))
     paging = {"page": page_number, "pages": pages, "per_page": PER_PAGE,
               "previous": url_with(page=page_number - 1 if page_number > 2 else None) if page_number > 1 else None,
@@ -193,11 +193,11 @@ def favicon() -> Response:
 # -- home -----------------------------------------------------------------------------------------------------
 @bp.get("/")
 def home() -> Response:
-    catalog = get_catalog()
-    recent = search(catalog, "", None, limit=6, sort="updated")
-    orgs = sorted(catalog.list_orgs(), key=lambda o: (-(o.get("dataset_count") or 0), o["title"]))
+    catalog, viewer = get_catalog(), current_viewer()
+    recent = search(catalog, "", None, limit=6, sort="updated", viewer=viewer)
+    orgs = sorted(catalog.list_orgs(viewer), key=lambda o: (-(o.get("dataset_count") or 0), o["title"]))
     data = {
-        "stats": catalog.stats(),
+        "stats": catalog.stats(viewer),
         "recent": [summarize(d) for d in recent["results"]],
         "organizations": [public_org(o) for o in orgs[:8]],
         "tags": recent["facets"]["tag"][:12],
@@ -227,13 +227,13 @@ def datasets() -> Response:
 # -- organisations --------------------------------------------------------------------------------------------
 @bp.get("/organizations")
 def organizations() -> Response:
-    orgs = sorted(get_catalog().list_orgs(), key=lambda o: (fold(o["title"]), o["title"]))
+    orgs = sorted(get_catalog().list_orgs(current_viewer()), key=lambda o: (fold(o["title"]), o["title"]))
     return page("organizations.html", {"organizations": [public_org(o) for o in orgs]})
 
 
 @bp.get("/organizations/<name>")
 def organization(name: str) -> Response:
-    org = get_catalog().find_org(name)
+    org = get_catalog().find_org(name, current_viewer())
     if org is None:
         raise NotFound(f"organisation {name!r} not found", hint="the list at /organizations shows them all")
     q = request.args.get("q", "").strip()
@@ -378,7 +378,9 @@ def dataset(name: str) -> Response:
         data["downloads"] = {
             "version": latest["number"],
             "files": [{"format": ext, "label": label, "url": download_url(name, ext, latest["number"], True),
-                       "latest_url": download_url(name, ext, absolute=True)} for ext, label in formats],
+                       "latest_url": download_url(name, ext, absolute=True)} for ext, label in formats]
+            + [{"format": "csv-excel", "label": "CSV (Excel)", "url": download_url(name, "csv", latest["number"], True)
+                + "?excel=1", "latest_url": download_url(name, "csv", absolute=True) + "?excel=1"}],
             "zip": f"{base_url()}/datasets/{name}/download.zip",
         }
         data["snippets"] = snippets(name, latest["number"])
@@ -480,9 +482,9 @@ def explore(name: str) -> Response:
                                          + ([("_limit", str(limit))] if limit != EXPLORE_LIMIT else [])))
         if result.get("next") else None,
         "value_counts": {"column": column, "values": counts} if column and counts is not None else None,
-        "downloads": [{"format": ext, "label": label,
-                       "url": f"{base_url()}{base}.{ext}{query_string(view_params)}"}
-                      for ext, label in VIEW_FORMATS],
+        "downloads": [{"format": ext + ("-excel" if extra else ""), "label": label,
+                       "url": f"{base_url()}{base}.{ext}{query_string(view_params + extra)}"}
+                      for ext, label, extra in VIEW_FORMATS],
     }
     types = {c["name"]: c.get("type", "string") for c in result["columns"]}
     numeric = {n for n, t in types.items() if t in ("integer", "number", "year")}

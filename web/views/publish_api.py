@@ -25,7 +25,8 @@ from catalog.accounts import WRITE_ROLES
 from catalog.errors import Forbidden, InvalidInput, InvalidSchema, TooLarge, UserError
 from catalog.metadata import check_name
 from catalog.storage import WorkDir
-from web.auth import client_origin, current_user, get_accounts, require_user
+from pipelines.report import for_client
+from web.auth import client_origin, current_user, current_viewer, get_accounts, require_user
 from web.context import get_catalog
 from web.security import upload_endpoint
 
@@ -235,12 +236,13 @@ def publish_version(name: str) -> tuple[Response, int]:
             raise InvalidInput("the uploaded file is empty")
         path = _with_user_filename(path, filename)
         check_upload_limits(path)
-        from pipelines.publish import publish  # the heavy validation stack, only once a file is here
+        from pipelines import bounded  # validation and the write run in a bounded worker process
 
-        result = publish(catalog, path, dataset=name, org=org, schema=schema_field(fields),
-                         meta=meta_fields(fields), publisher=user["name"], origin=client_origin(),
-                         note=fields.get("note") or "", **_read_options(fields))
-    body = result.to_dict()
+        result = bounded.publish(catalog, path, limits=bounded.UploadLimits.from_config(current_app.config),
+                                 dataset=name, org=org, schema=schema_field(fields),
+                                 meta=meta_fields(fields), publisher=user["name"], origin=client_origin(),
+                                 note=fields.get("note") or "", viewer=current_viewer(), **_read_options(fields))
+    body = for_client(result.to_dict(), path, filename, hide=[catalog.home.root])  # no server paths
     if result.status == "invalid":
         body["error"] = {"code": "invalid", "message": " ".join(result.messages)}
         return jsonify(body), 422
@@ -287,17 +289,19 @@ def validate_upload() -> Response:
             raise InvalidInput("the uploaded file is empty")
         path = _with_user_filename(path, filename)
         check_upload_limits(path)
+        from pipelines import bounded  # reading and validating run in a bounded worker process
         from pipelines.publish import catalog_references, resolve_dataset_schema  # once a file is here
-        from pipelines.validate import validate_file
 
-        dataset = catalog.get_dataset(fields["dataset"]) if fields.get("dataset") else None
+        viewer = current_viewer()  # a private dataset (its schema, its values as FK targets) only for its org
+        dataset = catalog.get_dataset(fields["dataset"], viewer=viewer) if fields.get("dataset") else None
         schema = schema_field(fields)
         if schema is None and dataset is None:
             raise InvalidInput("no schema given", hint="send the field 'schema' (a standard name or JSON) or 'dataset'")
         schema_dict, _ = resolve_dataset_schema(catalog, dataset, schema)
-        with validate_file(path, schema=schema_dict, references=catalog_references(catalog),
-                           **_read_options(fields)) as validation:
-            return jsonify({"valid": validation.valid, "rows": validation.rows, "report": validation.report})
+        checked = bounded.validate(path, schema=schema_dict, references=catalog_references(catalog, viewer),
+                                   limits=bounded.UploadLimits.from_config(current_app.config), **_read_options(fields))
+        return jsonify({"valid": checked["valid"], "rows": checked["rows"],
+                        "report": for_client(checked["report"], path, filename, hide=[catalog.home.root])})
 
 
 @bp.get("/me")
@@ -316,6 +320,8 @@ def user_error(error: UserError) -> tuple[Response, int]:
     response, status = _error(error.status, error.code, str(error))
     if error.status == 401:
         response.headers["WWW-Authenticate"] = 'Bearer realm="opendata"'
+    if getattr(error, "retry_after", None):  # upload workers busy (pipelines.bounded)
+        response.headers["Retry-After"] = str(error.retry_after)
     _drain()
     return response, status
 

@@ -36,7 +36,8 @@ bp = Blueprint("sql", __name__)
 
 TRUE_FLAGS = ("1", "true", "yes", "on")
 CHUNK = 256 * 1024
-DOWNLOAD_LABELS = [("csv", "CSV"), ("json", "JSON"), ("parquet", "Parquet"), ("xlsx", "Excel (XLSX)")]
+DOWNLOAD_LABELS = [("csv", "CSV", {}), ("csv", "CSV (Excel)", {"excel": "1"}), ("json", "JSON", {"download": "1"}),
+                   ("parquet", "Parquet", {}), ("xlsx", "Excel (XLSX)", {})]
 CHART_KINDS = ("bar", "line")
 CHART_MAX_POINTS = 200
 NUMERIC_TYPES = ("TINYINT", "SMALLINT", "INTEGER", "BIGINT", "HUGEINT", "UTINYINT", "USMALLINT", "UINTEGER",
@@ -100,7 +101,8 @@ def get_engine() -> QueryEngine:
 
 # -- request parsing -------------------------------------------------------------------------------------------
 def read_params() -> tuple[str, str, bool]:
-    """``sql``, ``format`` and ``download`` from the query string, a form or a JSON body."""
+    """``sql``, ``format`` and ``download`` from the query string, a form or a JSON body (``excel`` is read
+    by ``excel_flag``)."""
     values: dict[str, Any] = dict(request.args.items())
     if request.method == "POST":
         if request.is_json:
@@ -120,6 +122,16 @@ def read_params() -> tuple[str, str, bool]:
     return sql, fmt, download
 
 
+def excel_flag() -> bool:
+    """``excel=1``: CSV for Excel (``catalog/spreadsheet.py``); only with ``format=csv``."""
+    values = dict(request.args.items())
+    if request.method == "POST" and request.is_json and isinstance(request.get_json(silent=True), dict):
+        values.update(request.get_json(silent=True))
+    elif request.method == "POST":
+        values.update(request.form.items())
+    return str(values.get("excel", "")).lower() in TRUE_FLAGS
+
+
 def error_json(error: QueryError) -> Response:
     response = jsonify({"error": error.to_dict()})
     response.status_code = error.status
@@ -137,7 +149,7 @@ def result_response(result: QueryResult) -> Response:
 
 def download_response(sql: str, fmt: str) -> Response:
     """Send the full result as a file; the work folder is removed once the file is open (Unix keeps it)."""
-    download = get_engine().download(sql, fmt)
+    download = get_engine().download(sql, fmt, excel=fmt == "csv" and excel_flag())
     try:
         handle = open(download.path, "rb")  # noqa: SIM115 - closed by the response
         size = os.fstat(handle.fileno()).st_size
@@ -312,10 +324,9 @@ def sql_page() -> Response:
     data = {
         "sql": sql, "tables": tables, "result": result, "rows": rows, "error": error,
         "limits": describe_limits(engine.limits),
-        "downloads": [{"format": f, "label": label,
-                       "url": "/api/v1/sql?" + urlencode({"sql": sql, "format": f} | ({"download": "1"}
-                                                                                      if f == "json" else {}))}
-                      for f, label in DOWNLOAD_LABELS] if result else [],
+        "downloads": [{"format": f + ("-excel" if "excel" in extra else ""), "label": label,
+                       "url": "/api/v1/sql?" + urlencode({"sql": sql, "format": f} | extra)}
+                      for f, label, extra in DOWNLOAD_LABELS] if result else [],
         "chart": chart(result.columns, rows, request.args.get("chart"), request.args.get("x"),
                        request.args.get("y")) if result else None,
     }

@@ -1,0 +1,337 @@
+"""Bounded work for uploads: reading, validating and publishing a file someone sent runs in a throwaway process.
+
+Why: an uploaded file (with its schema and dialect) decides how much memory and CPU reading it takes; a crafted
+one can make a parser build billions of cells or spin for hours. Inside a web worker that would hold the
+worker (and, for CPU burnt under the GIL, every request on it) until gunicorn or the kernel's OOM killer
+killed it, dropping other people's requests. Here each job gets a fresh process (started like the SQL
+sandbox's workers: a clean interpreter through ``subprocess``, never a fork of the threaded web process) with
+the sandbox's address-space cap (``catalog.query_worker.limit_process``), a CPU-time cap (``RLIMIT_CPU``) and a
+wall-clock deadline after which the parent kills it. A bound hit becomes a clear error (see ``BoundExceeded``):
+
+* memory (``RLIMIT_AS`` hit, or the process died from it) -> 413 ``too_large``,
+* CPU time or the deadline -> 422 ``timeout`` (the file needs more work than allowed: retrying will not help),
+* all upload workers of this web process busy -> 503 ``busy`` with ``Retry-After``.
+
+Requests go to the child as a pickle (parent to child only: the parent is trusted); answers come back as JSON,
+so a child subverted by a hostile file could not make the parent run code. ``UserError``s raised in the child
+are raised again in the parent with their class and message. A publish runs whole in the child (it opens its
+own ``Catalog`` on the same home): the write is the same single SQLite transaction as in the CLI, and a child
+killed before it commits leaves no version (SQLite rolls the transaction back; the Parquet was still in a work
+folder). The CLI does not use this module: a local user bounds their own work.
+"""
+
+from __future__ import annotations
+
+import functools
+import importlib
+import json
+import logging
+import os
+import pickle
+import resource
+import signal
+import socket
+import subprocess
+import sys
+import threading
+import time
+import traceback
+from collections.abc import Callable, Mapping
+from dataclasses import dataclass
+from multiprocessing.connection import Connection
+from pathlib import Path
+from typing import Any
+
+from catalog.errors import UserError
+
+log = logging.getLogger(__name__)
+PACKAGE_ROOT = Path(__file__).resolve().parents[1]
+CONFIG_PREFIX = "UPLOAD_WORKER_"  # Flask config keys; the environment variables are OPENDATA_UPLOAD_WORKER_*
+SECRET_WORDS = ("SECRET", "TOKEN", "PASSWORD", "KEY", "CREDENTIAL")
+
+
+@dataclass(frozen=True)
+class UploadLimits:
+    """Bounds of one upload job; each is the Flask config key ``UPLOAD_WORKER_<NAME>`` (environment variable
+    ``OPENDATA_UPLOAD_WORKER_<NAME>``)."""
+
+    # RLIMIT_AS. Measured on a 512 MB CSV publish: ~1.0 GB of address space at the peak (DuckDB's 600 MB
+    # memory_limit, Python, pyarrow, glibc with 2 arenas); 1.5 GB leaves room and still stops a runaway parser.
+    memory_mb: int = 1536
+    cpu_seconds: int = 300            # RLIMIT_CPU (all threads): a 512 MB publish takes about a tenth of it
+    deadline_seconds: float = 600.0   # wall clock, start-up included; then the parent kills the job
+    workers: int = 2                  # jobs at once per web process; more wait up to queue_wait, then 'busy'
+    queue_wait: float = 5.0
+    file_size_mb: int = 4096          # RLIMIT_FSIZE: largest file the job may write (Parquet, DuckDB spill)
+    nice: int = 5                     # below page views
+
+    @classmethod
+    def from_config(cls, config: Mapping[str, Any]) -> UploadLimits:
+        values: dict[str, Any] = {}
+        for name, default in cls().__dict__.items():
+            for key in (f"{CONFIG_PREFIX}{name.upper()}", f"OPENDATA_{CONFIG_PREFIX}{name.upper()}"):
+                if config.get(key) not in (None, ""):
+                    values[name] = type(default)(config[key])
+                    break
+        return cls(**values)
+
+
+class BoundExceeded(UserError):
+    """An upload job stopped at one of its bounds (the subclasses say which)."""
+
+    retry_after: int | None = None
+
+
+class OverMemory(BoundExceeded):
+    code = "too_large"
+    status = 413
+
+
+class OverTime(BoundExceeded):
+    code = "timeout"
+    status = 422
+
+
+class WorkersBusy(BoundExceeded):
+    code = "busy"
+    status = 503
+
+    def __init__(self, message: str, *, retry_after: int, hint: str | None = None) -> None:
+        super().__init__(message, hint=hint)
+        self.retry_after = retry_after
+
+
+# -- the jobs (run in the child) ---------------------------------------------------------------------------------
+def _publish_job(home: str, url: str, path: str, kwargs: dict) -> dict:
+    from catalog.metadata import Catalog
+    from pipelines.publish import publish as publish_file
+
+    catalog = Catalog(home, url=url)
+    try:
+        return publish_file(catalog, path, **kwargs).to_dict()
+    finally:
+        catalog.dispose()
+
+
+def _validate_job(path: str, references: dict | None, kwargs: dict) -> dict:
+    from pipelines.validate import validate_file
+
+    resolve = references.get if references is not None else None
+    with validate_file(path, references=resolve, **kwargs) as validation:
+        return {"valid": validation.valid, "rows": validation.rows, "report": validation.report}
+
+
+def _describe_job(path: str) -> dict:
+    from pipelines.describe import describe_file
+
+    return describe_file(path)
+
+
+# -- what the web layer calls --------------------------------------------------------------------------------------
+def publish(catalog, path: str | Path, *, limits: UploadLimits, **kwargs: Any):
+    """``pipelines.publish.publish`` in a bounded worker; returns its ``PublishResult``."""
+    from pipelines.publish import PublishResult
+
+    answer = run_bounded(_publish_job, str(catalog.home.root), catalog.url, str(path), kwargs, limits=limits)
+    return PublishResult(**answer)
+
+
+def validate(path: str | Path, *, schema: dict, references: Callable[[str], Any] | None = None,
+             limits: UploadLimits, **kwargs: Any) -> dict:
+    """``validate_file`` in a bounded worker: ``{"valid", "rows", "report"}``. Foreign-key targets are resolved
+    here, with the caller's ``references`` (and so its visibility rules), before the job starts."""
+    table = None if references is None else {name: references(name) for name in referenced_resources(schema)}
+    return run_bounded(_validate_job, str(path), table, {"schema": schema, **kwargs}, limits=limits)
+
+
+def describe(path: str | Path, *, limits: UploadLimits) -> dict:
+    """``describe_file`` (a drafted schema) in a bounded worker."""
+    return run_bounded(_describe_job, str(path), limits=limits)
+
+
+def referenced_resources(schema: Any) -> list[str]:
+    """Names of the other resources a schema's foreign keys point at (malformed entries are the validator's to
+    report, so they are skipped here)."""
+    keys = schema.get("foreignKeys") if isinstance(schema, dict) else None
+    names = []
+    for key in keys if isinstance(keys, list) else []:
+        reference = key.get("reference") if isinstance(key, dict) else None
+        name = reference.get("resource") if isinstance(reference, dict) else None
+        if isinstance(name, str) and name and name not in names:
+            names.append(name)
+    return names
+
+
+# -- the parent side -----------------------------------------------------------------------------------------------
+_slots_lock = threading.Lock()
+_slots: dict[int, threading.BoundedSemaphore] = {}
+
+
+def _slot(workers: int) -> threading.BoundedSemaphore:
+    with _slots_lock:
+        return _slots.setdefault(workers, threading.BoundedSemaphore(workers))
+
+
+def run_bounded(func: Callable, *args: Any, limits: UploadLimits) -> Any:
+    """``func(*args)`` in a fresh bounded process: its JSON-able result, or its ``UserError`` raised again here.
+
+    ``func`` must be a module-level function; ``args`` are pickled to the child."""
+    slot = _slot(limits.workers)
+    if not slot.acquire(timeout=limits.queue_wait):
+        wait = max(1, round(limits.queue_wait))
+        raise WorkersBusy(f"all {limits.workers} upload workers are busy", retry_after=wait,
+                          hint=f"try again in {wait} seconds")
+    try:
+        return _run(func, args, limits)
+    finally:
+        slot.release()
+
+
+def _run(func: Callable, args: tuple, limits: UploadLimits) -> Any:
+    started = time.monotonic()
+    process, conn = _start()
+    try:
+        conn.send_bytes(pickle.dumps({"func": (func.__module__, func.__qualname__), "args": args,
+                                      "limits": limits.__dict__}))
+        remaining = limits.deadline_seconds - (time.monotonic() - started)
+        if not conn.poll(max(0.0, remaining)):
+            _kill(process)
+            raise OverTime(f"reading this file took longer than the {limits.deadline_seconds:g} seconds allowed "
+                           "and was stopped", hint=_SPLIT)
+        answer = json.loads(conn.recv_bytes())
+    except (EOFError, OSError, ValueError):
+        _kill(process)
+        raise _death(process.returncode, limits) from None
+    finally:
+        conn.close()
+        _kill(process)
+    log.info("upload job %s: %.1f s, peak RSS %s MB, peak address space %s MB", func.__name__,
+             time.monotonic() - started, answer.get("peak_rss_mb"), answer.get("peak_address_space_mb"))
+    return _result(answer, limits)
+
+
+_SPLIT = "split the file into smaller ones, or simplify its schema (fewer patterns, foreign keys or unique keys)"
+
+
+def _start() -> tuple[subprocess.Popen, Connection]:
+    parent_sock, child_sock = socket.socketpair()
+    try:
+        bootstrap = (f"import sys; sys.path.insert(0, {str(PACKAGE_ROOT)!r}); "
+                     "from pipelines.bounded import child_main; child_main()")
+        process = subprocess.Popen(
+            [sys.executable, "-I", "-c", bootstrap, str(child_sock.fileno())], env=child_environment(), cwd="/",
+            stdin=subprocess.DEVNULL, stdout=subprocess.DEVNULL, pass_fds=(child_sock.fileno(),), close_fds=True)
+    except BaseException:
+        parent_sock.close()
+        raise
+    finally:
+        child_sock.close()
+    return process, Connection(parent_sock.detach())
+
+
+def child_environment() -> dict[str, str]:
+    """The sandbox's clean environment, plus the catalogue's own non-secret settings (``OPENDATA_*`` limits that
+    the readers consult, so a web upload is read exactly as the CLI reads it) and the temporary folder."""
+    from catalog.query_worker import worker_environment
+
+    env = worker_environment()
+    for name, value in os.environ.items():
+        if name == "TMPDIR" or (name.startswith("OPENDATA_") and not any(w in name for w in SECRET_WORDS)):
+            env[name] = value
+    return env
+
+
+def _kill(process: subprocess.Popen) -> None:
+    if process.poll() is None:
+        process.kill()
+    try:
+        process.wait(10)
+    except subprocess.TimeoutExpired:
+        pass
+
+
+def _death(returncode: int | None, limits: UploadLimits) -> BoundExceeded:
+    """The error for a child that died without answering."""
+    if returncode == -signal.SIGXCPU:
+        return OverTime(f"reading this file needed more than the {limits.cpu_seconds} seconds of CPU time allowed "
+                        "and was stopped", hint=_SPLIT)
+    return OverMemory(f"reading this file stopped its worker process (exit {returncode}), most likely by "
+                      f"needing more than the {limits.memory_mb} MB of memory allowed", hint=_SPLIT)
+
+
+def _result(answer: dict, limits: UploadLimits) -> Any:
+    if answer.get("ok"):
+        return answer["result"]
+    if answer.get("bound") == "memory":
+        raise OverMemory(f"reading this file needed more than the {limits.memory_mb} MB of memory allowed",
+                         hint=_SPLIT)
+    if "user_error" in answer:
+        raise _user_error(answer["user_error"])
+    raise RuntimeError(f"upload job failed:\n{answer.get('traceback', '')}")  # a bug: logged, answered 500
+
+
+def _user_error(data: dict) -> UserError:
+    """The child's ``UserError`` as the same class here (only classes of this package; JSON, never pickles)."""
+    module_name, _, class_name = str(data.get("class", "")).rpartition(".")
+    cls: Any = UserError
+    if module_name.split(".")[0] in ("catalog", "pipelines", "schemas"):
+        found = getattr(importlib.import_module(module_name), class_name, None)
+        if isinstance(found, type) and issubclass(found, UserError):
+            cls = found
+    error = cls.__new__(cls)
+    UserError.__init__(error, str(data.get("message", "")), hint=data.get("hint"))
+    payload = data.get("dict")
+    if isinstance(payload, dict):
+        error.to_dict = lambda: payload  # keeps extra fields (e.g. a privacy refusal's findings)
+    return error
+
+
+# -- the child side ------------------------------------------------------------------------------------------------
+def child_main() -> None:
+    """``python -I -c ... FD``: set the bounds, run one job, answer once, exit."""
+    from catalog.query_worker import limit_process
+
+    signal.signal(signal.SIGINT, signal.SIG_IGN)
+    conn = Connection(int(sys.argv[1]))
+    request = pickle.loads(conn.recv_bytes())
+    limits = UploadLimits(**request["limits"])
+    limit_process(limits.memory_mb, limits.file_size_mb, limits.nice)
+    resource.setrlimit(resource.RLIMIT_CPU, (limits.cpu_seconds, limits.cpu_seconds + 5))  # SIGXCPU, then KILL
+    answer = _answer(request)
+    answer["peak_rss_mb"] = round(resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024)
+    answer["peak_address_space_mb"] = _peak_address_space_mb()
+    conn.send_bytes(json.dumps(answer, default=str).encode())
+    conn.close()
+
+
+def _peak_address_space_mb() -> int | None:
+    """VmPeak: the figure RLIMIT_AS bounds (logged, to tune ``memory_mb``)."""
+    try:
+        with open("/proc/self/status") as status:
+            line = next((x for x in status if x.startswith("VmPeak:")), "")
+        return round(int(line.split()[1]) / 1024) if line else None
+    except (OSError, ValueError, IndexError):
+        return None
+
+
+def _answer(request: dict) -> dict:
+    try:
+        module_name, qualname = request["func"]
+        func = functools.reduce(getattr, qualname.split("."), importlib.import_module(module_name))
+        return {"ok": True, "result": func(*request["args"])}
+    except UserError as error:
+        cls = type(error)
+        return {"ok": False, "user_error": {"class": f"{cls.__module__}.{cls.__qualname__}",
+                                            "message": error.message, "hint": error.hint, "dict": error.to_dict()}}
+    except Exception as error:  # noqa: BLE001 (every failure must reach the parent as an answer)
+        if _out_of_memory(error):
+            return {"ok": False, "bound": "memory"}
+        return {"ok": False, "traceback": traceback.format_exc()}
+
+
+def _out_of_memory(error: BaseException) -> bool:
+    """MemoryError, or a library's own words for failing to allocate under ``RLIMIT_AS``."""
+    if isinstance(error, MemoryError) or type(error).__name__ in ("OutOfMemoryException", "ArrowMemoryError"):
+        return True
+    text = str(error).lower()
+    return any(words in text for words in ("out of memory", "allocate", "failed to map", "can't start new thread"))

@@ -20,56 +20,15 @@ from sqlalchemy.engine import Connection
 
 from catalog import db
 from catalog.errors import Conflict, Forbidden, InvalidInput, NotFound, Unauthorized
-
-# catalog.metadata imports this module at its very end (so the migration below is always registered); by then
-# the names imported here exist, whichever of the two modules is imported first.
 from catalog.metadata import Catalog, check_name, nfc
 
 ROLES = ("admin", "editor")
 WRITE_ROLES = ("admin", "editor")
 TOKEN_PREFIX = "odp_"  # recognisable in logs and by secret scanners
-PREFIX_LEN = 12  # characters of the plaintext kept for listing ("odp_" + 8)
+PREFIX_LEN = db.TOKEN_PREFIX_LEN  # characters of the plaintext kept for listing ("odp_" + 8)
 
-users = sa.Table(
-    "users", db.metadata,
-    sa.Column("id", sa.String(36), primary_key=True),
-    sa.Column("name", sa.String(100), nullable=False, unique=True),
-    sa.Column("fullname", sa.Text, nullable=False, default=""),
-    sa.Column("email", sa.Text, nullable=False, default=""),
-    sa.Column("sysadmin", sa.Boolean, nullable=False, default=False),
-    sa.Column("state", sa.String(20), nullable=False, default="active"),
-    sa.Column("created_at", sa.String(32), nullable=False),
-)
-
-memberships = sa.Table(
-    "memberships", db.metadata,
-    sa.Column("org_id", sa.String(36), sa.ForeignKey("organizations.id"), primary_key=True),
-    sa.Column("user_id", sa.String(36), sa.ForeignKey("users.id"), primary_key=True),
-    sa.Column("role", sa.String(20), nullable=False),
-    sa.Column("created_at", sa.String(32), nullable=False),
-)
-
-api_tokens = sa.Table(
-    "api_tokens", db.metadata,
-    sa.Column("id", sa.String(16), primary_key=True),
-    sa.Column("user_id", sa.String(36), sa.ForeignKey("users.id"), nullable=False, index=True),
-    sa.Column("name", sa.Text, nullable=False, default=""),
-    sa.Column("prefix", sa.String(PREFIX_LEN), nullable=False),
-    sa.Column("token_hash", sa.String(64), nullable=False, unique=True),
-    sa.Column("created_at", sa.String(32), nullable=False),
-    sa.Column("expires_at", sa.String(32), nullable=True),
-    sa.Column("revoked_at", sa.String(32), nullable=True),
-)
-
-MIGRATION = 10
-
-
-def _create_tables(conn: Connection) -> None:
-    for table in (users, memberships, api_tokens):
-        table.create(conn, checkfirst=True)
-
-
-db.register_migration(MIGRATION, "accounts: users, memberships, api tokens", _create_tables)
+# The tables live with every other table in catalog/db.py (one place for definitions and migrations).
+users, memberships, api_tokens = db.users, db.memberships, db.api_tokens
 
 
 def hash_token(token: str) -> str:

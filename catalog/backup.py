@@ -150,10 +150,10 @@ def backup(catalog: Catalog, dest: str | Path, *, copy: bool = False, progress=N
         files = _files_of(versions)
         report.versions = len(versions)
         for relative, expected in (progress(files.items()) if progress else files.items()):
-            source = safe_join(home.data_dir, relative)
+            source = Path(catalog.storage.location(relative))  # a local storage: hard links are possible
             how, digest = _link_or_copy(source, work / "data" / relative, copy=copy)
             report.files += 1
-            report.bytes += source.stat().st_size
+            report.bytes += catalog.storage.size(relative)
             if how == "linked":
                 report.linked += 1
             else:

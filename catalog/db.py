@@ -1,6 +1,7 @@
-"""The metadata database: tables, connections and versioned migrations.
+"""The metadata database: every table, connections and versioned migrations, in one place.
 
-Everything that touches SQL for metadata goes through this module and ``catalog/metadata.py``, written in
+This is the one module that knows the SQL dialect (SQLite's pragmas and ``BEGIN IMMEDIATE``). Every query on the
+metadata lives in ``catalog/`` (``metadata.py``, ``accounts.py``, ``runs.py``, ``unit_of_work.py``), written in
 SQLAlchemy Core, so a PostgreSQL backend can replace SQLite without touching callers. SQLite runs in WAL mode so
 readers (several web processes) never block on a publish; writes take the lock up front (``BEGIN IMMEDIATE``) so
 two publishes of one dataset are serialised instead of failing half-way.
@@ -94,6 +95,62 @@ schema_migrations = sa.Table(
 
 INITIAL_TABLES = [organizations, datasets, versions, audit_log]
 
+# -- accounts (catalog/accounts.py): users, their roles in organisations, API tokens -----------------------------
+TOKEN_PREFIX_LEN = 12  # characters of a token's plaintext kept for listing ("odp_" + 8)
+
+users = sa.Table(
+    "users", metadata,
+    sa.Column("id", sa.String(36), primary_key=True),
+    sa.Column("name", sa.String(100), nullable=False, unique=True),
+    sa.Column("fullname", sa.Text, nullable=False, default=""),
+    sa.Column("email", sa.Text, nullable=False, default=""),
+    sa.Column("sysadmin", sa.Boolean, nullable=False, default=False),
+    sa.Column("state", sa.String(20), nullable=False, default="active"),
+    sa.Column("created_at", sa.String(32), nullable=False),
+)
+
+memberships = sa.Table(
+    "memberships", metadata,
+    sa.Column("org_id", sa.String(36), sa.ForeignKey("organizations.id"), primary_key=True),
+    sa.Column("user_id", sa.String(36), sa.ForeignKey("users.id"), primary_key=True),
+    sa.Column("role", sa.String(20), nullable=False),
+    sa.Column("created_at", sa.String(32), nullable=False),
+)
+
+api_tokens = sa.Table(
+    "api_tokens", metadata,
+    sa.Column("id", sa.String(16), primary_key=True),
+    sa.Column("user_id", sa.String(36), sa.ForeignKey("users.id"), nullable=False, index=True),
+    sa.Column("name", sa.Text, nullable=False, default=""),
+    sa.Column("prefix", sa.String(TOKEN_PREFIX_LEN), nullable=False),
+    sa.Column("token_hash", sa.String(64), nullable=False, unique=True),
+    sa.Column("created_at", sa.String(32), nullable=False),
+    sa.Column("expires_at", sa.String(32), nullable=True),
+    sa.Column("revoked_at", sa.String(32), nullable=True),
+)
+
+# -- pipeline runs (catalog/runs.py): the history of declarative pipeline runs ----------------------------------
+pipeline_runs = sa.Table(
+    "pipeline_runs", metadata,
+    sa.Column("id", sa.Integer, primary_key=True, autoincrement=True),
+    sa.Column("pipeline", sa.String(100), nullable=False, index=True),
+    sa.Column("dataset", sa.String(100), nullable=False, default=""),
+    sa.Column("trigger", sa.String(20), nullable=False, default="cli"),
+    sa.Column("actor", sa.String(100), nullable=False, default=""),
+    sa.Column("status", sa.String(20), nullable=False),
+    sa.Column("started_at", sa.String(32), nullable=False, index=True),
+    sa.Column("finished_at", sa.String(32), nullable=True),
+    sa.Column("duration_ms", sa.Integer, nullable=True),
+    sa.Column("rows", sa.BigInteger, nullable=True),
+    sa.Column("version", sa.Integer, nullable=True),
+    # sha256 over the extracted source and the pipeline definition: equal fingerprint, nothing to publish.
+    sa.Column("fingerprint", sa.String(64), nullable=False, default=""),
+    sa.Column("inputs", sa.JSON, nullable=False, default=list),  # [{"name", "sha256", "bytes"}]
+    sa.Column("source_columns", sa.JSON, nullable=False, default=list),
+    sa.Column("steps", sa.JSON, nullable=False, default=list),  # [{"index", "type", "rows", "ms"}]
+    sa.Column("error", sa.Text, nullable=False, default=""),
+)
+
 
 def utcnow() -> str:
     """Timestamps are ISO 8601 UTC with a 'Z', to the microsecond, so they sort as text."""
@@ -105,18 +162,20 @@ def _initial(conn: Connection) -> None:
         table.create(conn, checkfirst=True)
 
 
-# (version, name, function). Append only: a migration that has shipped is never edited.
+def _create(*tables: sa.Table) -> Callable[[Connection], None]:
+    def apply(conn: Connection) -> None:
+        for table in tables:
+            table.create(conn, checkfirst=True)
+    return apply
+
+
+# (version, name, function). Append only: a migration that has shipped is never edited. Every table and every
+# migration is here, in one place, so a second metadata backend reads one module to know the whole schema.
 MIGRATIONS: list[tuple[int, str, Callable[[Connection], None]]] = [
     (1, "initial: organizations, datasets, versions, audit log", _initial),
+    (10, "accounts: users, memberships, api tokens", _create(users, memberships, api_tokens)),
+    (20, "pipeline runs: history of ETL pipeline runs", _create(pipeline_runs)),
 ]
-
-
-def register_migration(version: int, name: str, apply: Callable[[Connection], None]) -> None:
-    """Add a migration (modules that own extra tables call this at import time)."""
-    if any(v == version for v, _, _ in MIGRATIONS):
-        raise RuntimeError(f"migration {version} registered twice")
-    MIGRATIONS.append((version, name, apply))
-    MIGRATIONS.sort(key=lambda m: m[0])
 
 
 def _sqlite_pragmas(dbapi_conn, _record) -> None:

@@ -1,4 +1,7 @@
-"""Check a catalogue home: every version's file is present and has its recorded hash; nothing is orphaned."""
+"""Check a catalogue home: every version's file is present and has its recorded hash; nothing is orphaned.
+
+Version files are reached through ``catalog.storage`` only, so the same check runs on any storage backend.
+"""
 
 from __future__ import annotations
 
@@ -6,7 +9,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 
 from catalog.metadata import Catalog
-from catalog.storage import abandoned_work, remove, safe_join, sha256_file
+from catalog.storage import abandoned_work, remove
 
 
 @dataclass
@@ -33,19 +36,20 @@ def check_version(catalog: Catalog, version: dict, *, verify_hashes: bool = True
     if not relpaths:
         return [f"{label}: no file and no parts recorded"]
     problems, total = [], 0
+    storage = catalog.storage
     for relpath in relpaths:
         try:
-            path = safe_join(catalog.home.data_dir, relpath)
+            present = storage.exists(relpath)
         except ValueError:
             problems.append(f"{label}: path {relpath!r} escapes the data folder")
             continue
-        if not path.is_file():
+        if not present:
             problems.append(f"{label}: file missing: {relpath}")
             continue
-        total += path.stat().st_size
+        total += storage.size(relpath)
         if verify_hashes:
             expected = version["sha256"] if version["path"] else Path(relpath).stem
-            if sha256_file(path) != expected:
+            if storage.sha256(relpath) != expected:
                 problems.append(f"{label}: sha256 mismatch for {relpath}")
     if not problems and total != version["bytes"]:
         problems.append(f"{label}: size {total} != recorded {version['bytes']}")
@@ -72,15 +76,13 @@ def fsck(catalog: Catalog, *, remove_orphans: bool = True, verify_hashes: bool =
         for row in conn.execute(db.versions.select().with_only_columns(db.versions.c.path, db.versions.c.parts)):
             referenced.add(row.path)
             referenced.update(row.parts or [])
-        candidates: list[Path] = []
-        if home.data_dir.exists():
-            for file in sorted(home.data_dir.rglob("*")):
-                if file.is_file() or file.is_symlink():
-                    relative = file.relative_to(home.data_dir).as_posix()
-                    if relative not in referenced:
-                        candidates.append(file)
-        candidates += abandoned_work(home)
-        for entry in candidates:
+        for key in catalog.storage.list():
+            if key not in referenced:
+                report.orphans.append(f"data/{key}")
+                if remove_orphans:
+                    catalog.storage.delete(key)
+                    report.removed.append(f"data/{key}")
+        for entry in abandoned_work(home):
             report.orphans.append(str(entry.relative_to(home.root)))
             if remove_orphans:
                 remove(entry)

@@ -19,7 +19,7 @@ from sqlalchemy.engine import Connection
 from catalog import db
 from catalog.errors import Conflict, InvalidInput, NotFound
 from catalog.home import Home
-from catalog.storage import safe_join
+from catalog.storage import LocalStorage, Storage
 from catalog.visibility import ANONYMOUS, Viewer, sql_filter, visible
 
 NAME_RE = re.compile(r"^[a-z0-9][a-z0-9-]{0,98}[a-z0-9]$|^[a-z0-9]$")
@@ -53,9 +53,11 @@ def nfc(value: Any) -> Any:
 class Catalog:
     """Metadata operations over one catalogue home."""
 
-    def __init__(self, home: Home | str | Path | None = None, *, url: str | None = None) -> None:
+    def __init__(self, home: Home | str | Path | None = None, *, url: str | None = None,
+                 storage: Storage | None = None) -> None:
         self.home = home if isinstance(home, Home) else Home.resolve(home)
         self.url = url or f"sqlite:///{self.home.db_path}"
+        self.storage: Storage = storage or LocalStorage(self.home.data_dir)  # where version files live
         self._writer: sa.Engine | None = None
         self._reader: sa.Engine | None = None
 
@@ -316,13 +318,17 @@ class Catalog:
             return out
 
     def version_file(self, version: dict) -> Path:
-        """The version's single Parquet file (for appended versions: the consolidated file)."""
-        return safe_join(self.home.data_dir, version["path"])
+        """The version's single Parquet file as a local file (what downloads send)."""
+        return Path(self.storage.location(version["path"]))
 
-    def version_files(self, version: dict) -> list[Path]:
-        """The Parquet parts whose union is the version: what queries read (``read_parquet([...])``)."""
-        parts = version.get("parts") or [version["path"]]
-        return [safe_join(self.home.data_dir, part) for part in parts]
+    @staticmethod
+    def version_keys(version: dict) -> list[str]:
+        """The storage keys of the Parquet parts whose union is the version."""
+        return list(version.get("parts") or [version["path"]])
+
+    def version_files(self, version: dict) -> list[str]:
+        """Where DuckDB and pyarrow read the version's parts (``read_parquet([...])``): paths or URLs."""
+        return [self.storage.location(key) for key in self.version_keys(version)]
 
     def add_version(self, conn: Connection, dataset: str, **fields: Any) -> int:
         """Record a new version inside the caller's (write-locked) transaction; returns its number."""
@@ -380,8 +386,3 @@ class Catalog:
                                .group_by(v.c.dataset_id)))).scalar(),
             }
 
-
-# Modules that own extra tables register their migrations at import time; importing them here (at the end, once
-# Catalog exists) guarantees every Catalog.init/ensure_ready sees them.
-import catalog.accounts  # noqa: E402,F401
-import catalog.runs  # noqa: E402,F401

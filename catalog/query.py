@@ -155,7 +155,6 @@ class TableDirectory:
             )).one())
 
     def _load(self) -> None:
-        data_dir = self.catalog.home.data_dir.resolve()
         public = {d["name"]: d for d in self.catalog.list_datasets(viewer=ANONYMOUS)
                   if d["latest_version"] is not None}
         latest: list[Table] = []
@@ -164,7 +163,7 @@ class TableDirectory:
             dataset = public.get(version["dataset"])
             if dataset is None:
                 continue
-            files = tuple(p.relative_to(data_dir).as_posix() for p in self.catalog.version_files(version))
+            files = tuple(self.catalog.version_keys(version))
             is_latest = version["number"] == dataset["latest_version"]
             common = {"dataset": dataset["name"], "version": version["number"], "files": files,
                       "title": dataset["title"], "schema": version.get("schema") or {}, "rows": version["rows"]}
@@ -519,9 +518,8 @@ def _column_types(paths: tuple[str, ...]) -> tuple[tuple[str, str], ...]:
 def column_types(catalog: Catalog, table: Table) -> dict[str, str]:
     """The SQL type of each column of a table, as queries see it (read from our own Parquet footers, trusted
     files, cached for good: the files are immutable and named by their hash)."""
-    data_dir = catalog.home.data_dir.resolve()
     try:
-        return dict(_column_types(tuple(str(data_dir / f) for f in table.files)))
+        return dict(_column_types(tuple(catalog.storage.location(f) for f in table.files)))
     except duckdb.Error:
         return {}
 

@@ -14,42 +14,12 @@ import sqlalchemy as sa
 from sqlalchemy.engine import Connection
 
 from catalog import db
-
-# catalog.metadata imports this module at its end (so the migration is registered before any migrate); only the
-# name is needed here, resolved when the functions run.
 from catalog.metadata import Catalog
 
-MIGRATION = 20
 SUCCESS = ("published", "unchanged")
 STATUSES = ("running", "published", "unchanged", "failed")
 
-pipeline_runs = sa.Table(
-    "pipeline_runs", db.metadata,
-    sa.Column("id", sa.Integer, primary_key=True, autoincrement=True),
-    sa.Column("pipeline", sa.String(100), nullable=False, index=True),
-    sa.Column("dataset", sa.String(100), nullable=False, default=""),
-    sa.Column("trigger", sa.String(20), nullable=False, default="cli"),
-    sa.Column("actor", sa.String(100), nullable=False, default=""),
-    sa.Column("status", sa.String(20), nullable=False),
-    sa.Column("started_at", sa.String(32), nullable=False, index=True),
-    sa.Column("finished_at", sa.String(32), nullable=True),
-    sa.Column("duration_ms", sa.Integer, nullable=True),
-    sa.Column("rows", sa.BigInteger, nullable=True),
-    sa.Column("version", sa.Integer, nullable=True),
-    # sha256 over the extracted source and the pipeline definition: equal fingerprint, nothing to publish.
-    sa.Column("fingerprint", sa.String(64), nullable=False, default=""),
-    sa.Column("inputs", sa.JSON, nullable=False, default=list),  # [{"name", "sha256", "bytes"}]
-    sa.Column("source_columns", sa.JSON, nullable=False, default=list),
-    sa.Column("steps", sa.JSON, nullable=False, default=list),  # [{"index", "type", "rows", "ms"}]
-    sa.Column("error", sa.Text, nullable=False, default=""),
-)
-
-
-def _create_tables(conn: Connection) -> None:
-    pipeline_runs.create(conn, checkfirst=True)
-
-
-db.register_migration(MIGRATION, "pipeline runs: history of ETL pipeline runs", _create_tables)
+pipeline_runs = db.pipeline_runs  # defined with every other table in catalog/db.py
 
 
 def start_run(catalog: Catalog, pipeline: str, *, dataset: str = "", trigger: str = "cli", actor: str = "") -> int:

@@ -1,4 +1,4 @@
-"""Immutable files: content-addressed Parquet, atomic placement, hashing.
+"""Immutable files: content-addressed Parquet, atomic placement, hashing, and the ``Storage`` seam.
 
 A version's Parquet is written under ``tmp/``, fsynced, hashed and renamed to ``data/<dataset>/<sha256>.parquet``.
 Readers only ever see complete files: the rename is atomic and the metadata row that points at the file is
@@ -13,6 +13,8 @@ import hashlib
 import os
 import shutil
 import uuid
+from abc import ABC, abstractmethod
+from collections.abc import Iterator
 from pathlib import Path
 
 from catalog.home import Home
@@ -122,3 +124,110 @@ def remove(entry: Path) -> None:
         shutil.rmtree(entry, ignore_errors=True)
     else:
         entry.unlink(missing_ok=True)
+
+
+# -- the storage seam ----------------------------------------------------------------------------------------------
+class HashMismatch(ValueError):
+    """A staged file's content is not what its caller said it is: nothing was stored."""
+
+
+class Storage(ABC):
+    """Where version files live, addressed by key (``<dataset>/<sha256>.parquet``, relative, '/'-separated).
+
+    Every read and write of a version file goes through this interface so that a second implementation (an S3
+    bucket) can replace the local folder without touching callers. Files are immutable: ``put`` never replaces
+    content under an existing key, and keys are content addresses, so the same key always means the same bytes.
+    """
+
+    @abstractmethod
+    def put(self, staged: Path, key: str, *, sha256: str) -> bool:
+        """Store the local file ``staged`` under ``key`` atomically (readers see all of it or nothing), after
+        checking that its content hashes to ``sha256`` (:class:`HashMismatch` otherwise, and nothing is stored).
+        Returns True when this call created the key, False when identical content was already there."""
+
+    @abstractmethod
+    def open(self, key: str, start: int = 0, end: int | None = None) -> Iterator[bytes]:
+        """The bytes of ``key`` from ``start`` up to (not including) ``end``, in chunks."""
+
+    @abstractmethod
+    def exists(self, key: str) -> bool: ...
+
+    @abstractmethod
+    def size(self, key: str) -> int: ...
+
+    @abstractmethod
+    def delete(self, key: str) -> None:
+        """Remove ``key`` (no error when it is already gone). Only fsck and a failed unit of work call this."""
+
+    @abstractmethod
+    def list(self) -> list[str]:
+        """Every key stored (sorted): what fsck compares with the versions the metadata references."""
+
+    @abstractmethod
+    def location(self, key: str) -> str:
+        """A local path or URL that DuckDB (``read_parquet``) and pyarrow can read ``key`` from."""
+
+    def sha256(self, key: str) -> str:
+        digest = hashlib.sha256()
+        for chunk in self.open(key):
+            digest.update(chunk)
+        return digest.hexdigest()
+
+
+class LocalStorage(Storage):
+    """Version files in a folder on the catalogue's own filesystem (``<home>/data``).
+
+    ``put`` renames from ``tmp/`` (the same filesystem) after an fsync, then fsyncs the folder: a crash leaves
+    either no file or the whole file, never part of one.
+    """
+
+    def __init__(self, root: Path) -> None:
+        self.root = Path(root)
+
+    def path(self, key: str) -> Path:
+        """The file of ``key`` (ValueError when the key would climb out of the folder)."""
+        return safe_join(self.root, key)
+
+    def put(self, staged: Path, key: str, *, sha256: str) -> bool:
+        final = self.path(key)
+        if sha256_file(staged) != sha256:
+            raise HashMismatch(f"{staged.name} does not hash to {sha256[:12]}…: not stored as {key}")
+        existed = final.exists()
+        place(staged, final)
+        return not existed
+
+    def open(self, key: str, start: int = 0, end: int | None = None) -> Iterator[bytes]:
+        with open(self.path(key), "rb") as handle:
+            handle.seek(start)
+            left = None if end is None else max(0, end - start)
+            while left is None or left > 0:
+                chunk = handle.read(CHUNK if left is None else min(CHUNK, left))
+                if not chunk:
+                    return
+                if left is not None:
+                    left -= len(chunk)
+                yield chunk
+
+    def exists(self, key: str) -> bool:
+        return self.path(key).is_file()
+
+    def size(self, key: str) -> int:
+        return self.path(key).stat().st_size
+
+    def delete(self, key: str) -> None:
+        if Path(key).is_absolute() or ".." in Path(key).parts:
+            raise ValueError(f"not a key of this storage: {key!r}")
+        entry = self.root / key
+        remove(entry if entry.is_symlink() else self.path(key))  # a symlink goes, never what it points to
+
+    def list(self) -> list[str]:
+        if not self.root.exists():
+            return []
+        return [f.relative_to(self.root).as_posix() for f in sorted(self.root.rglob("*"))
+                if f.is_file() or f.is_symlink()]
+
+    def location(self, key: str) -> str:
+        return str(self.path(key))
+
+    def sha256(self, key: str) -> str:
+        return sha256_file(self.path(key))

@@ -55,10 +55,11 @@ class UploadLimits:
     """Bounds of one upload job; each is the Flask config key ``UPLOAD_WORKER_<NAME>`` (environment variable
     ``OPENDATA_UPLOAD_WORKER_<NAME>``)."""
 
-    # RLIMIT_AS. Measured on a 512 MB CSV publish: ~1.0 GB of address space at the peak (DuckDB's 600 MB
-    # memory_limit, Python, pyarrow, glibc with 2 arenas); 1.5 GB leaves room and still stops a runaway parser.
-    memory_mb: int = 1536
-    cpu_seconds: int = 300            # RLIMIT_CPU (all threads): a 512 MB publish takes about a tenth of it
+    # RLIMIT_AS. Measured: ~375 MB of address space for a 10-row validation (Python, DuckDB, pyarrow, thread
+    # stacks), 1.46 GB at the peak of a 512 MB CSV publish (8.3M rows; 680 MB resident). 2 GB leaves room for
+    # that and still stops a parser building cells without bound.
+    memory_mb: int = 2048
+    cpu_seconds: int = 300            # RLIMIT_CPU (all threads); a 512 MB CSV publish used CPU_512MB s
     deadline_seconds: float = 600.0   # wall clock, start-up included; then the parent kills the job
     workers: int = 2                  # jobs at once per web process; more wait up to queue_wait, then 'busy'
     queue_wait: float = 5.0
@@ -205,8 +206,9 @@ def _run(func: Callable, args: tuple, limits: UploadLimits) -> Any:
     finally:
         conn.close()
         _kill(process)
-    log.info("upload job %s: %.1f s, peak RSS %s MB, peak address space %s MB", func.__name__,
-             time.monotonic() - started, answer.get("peak_rss_mb"), answer.get("peak_address_space_mb"))
+    log.info("upload job %s: %.1f s (%s s CPU), peak RSS %s MB, peak address space %s MB", func.__name__,
+             time.monotonic() - started, answer.get("cpu_seconds"), answer.get("peak_rss_mb"),
+             answer.get("peak_address_space_mb"))
     return _result(answer, limits)
 
 
@@ -300,6 +302,8 @@ def child_main() -> None:
     answer = _answer(request)
     answer["peak_rss_mb"] = round(resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024)
     answer["peak_address_space_mb"] = _peak_address_space_mb()
+    usage = resource.getrusage(resource.RUSAGE_SELF)
+    answer["cpu_seconds"] = round(usage.ru_utime + usage.ru_stime, 1)
     conn.send_bytes(json.dumps(answer, default=str).encode())
     conn.close()
 

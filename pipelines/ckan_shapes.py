@@ -20,6 +20,8 @@ import uuid
 from typing import Any
 from urllib.parse import quote
 
+from catalog.unit_of_work import change_extras
+
 CKAN_VERSION = "2.11.4"  # the Action API version we emulate (status_show)
 INTERNAL = "_ckan"  # extras key holding what only CKAN has
 NAMESPACE = uuid.UUID("6f1f1c52-93d4-4b0e-8a3e-5d8f3c1a7b20")
@@ -348,16 +350,5 @@ def save_state(catalog: Any, name: str, change: Any, *, actor: str, origin: str 
     """Change a dataset's CKAN state (``extras["_ckan"]``) — and optionally its metadata and visible extras — in
     one transaction under the metadata write lock, so two concurrent resource_create calls on one dataset
     cannot lose each other's resources. ``change(state) -> state`` gets a copy of the current state."""
-    import sqlalchemy as sa
-
-    from catalog import db
-
-    with catalog.writer.begin() as conn:
-        row = conn.execute(sa.select(db.datasets.c.extras).where(db.datasets.c.name == name)).first()
-        extras = dict((row.extras if row else None) or {})
-        current = extras.get(INTERNAL)
-        state = change(dict(current) if isinstance(current, dict) else {})
-        visible = visible_extras if visible_extras is not None else {
-            k: v for k, v in extras.items() if k != INTERNAL}
-        catalog.update_dataset(name, actor=actor, origin=origin, conn=conn, extras={**visible, INTERNAL: state},
-                               **meta)
+    change_extras(catalog, name, INTERNAL, change, actor=actor, origin=origin, visible_extras=visible_extras,
+                  **meta)

@@ -3,8 +3,8 @@
 The order is what makes a publish safe to kill at any moment:
 1. validate (nothing written outside a private work folder),
 2. write the typed Parquet into the work folder and hash it,
-3. take the metadata write lock, move the Parquet into ``data/`` (atomic rename), record the version and its
-   audit entry in the same transaction, commit.
+3. ``catalog.unit_of_work.commit_version``: under the metadata write lock, record the version and its audit
+   entry, store the Parquet (atomic rename), commit.
 Until step 3 commits, readers keep seeing the previous version; a crash before it leaves only a work folder or an
 unreferenced file, both removed by ``opendata fsck``.
 """
@@ -20,7 +20,8 @@ import duckdb
 
 from catalog.errors import InvalidInput, NotFound
 from catalog.metadata import Catalog, check_name
-from catalog.storage import WorkDir, place, sha256_file, version_relpath
+from catalog.storage import WorkDir, sha256_file, version_relpath
+from catalog.unit_of_work import NewVersion, commit_version
 from catalog.visibility import OPERATOR, Viewer
 from pipelines import privacy
 from pipelines.validate import Validation, validate_file
@@ -206,29 +207,12 @@ def publish(
             "schema": schema_dict, "validation": summary_of(validation), "changes": changes,
             "publisher": publisher, "note": note,
         }
-        from catalog.db import utcnow  # local: one clock for the record
-
-        with catalog.writer.begin() as conn:
-            if existing is None and (raced := catalog.find_dataset(dataset)) is not None:
-                # Another publish created the dataset while we validated: become its next version.
-                if org not in (raced["org"], raced["org_id"]):
-                    raise InvalidInput(f"dataset {dataset!r} was just created by organisation {raced['org']!r}")
-                existing = raced
-            if existing is None:
-                catalog.create_dataset(dataset, org, actor=publisher, origin=origin, conn=conn,
-                                       schema=schema_dict, schema_name=schema_name, **meta)
-            elif meta or schema_dict != existing.get("schema"):
-                catalog.update_dataset(dataset, actor=publisher, origin=origin, conn=conn,
-                                       schema=schema_dict, schema_name=schema_name or None, **meta)
-            place(staged, catalog.home.data_dir / relpath)
-            number = catalog.add_version(conn, dataset, published_at=utcnow(), **record)
-            catalog.audit(publisher, "publish", dataset=dataset, target=f"{dataset}@{number}", origin=origin,
-                          detail={"rows": validation.rows, "sha256": parquet_sha, "source": path.name,
-                                  "changes": changes}, conn=conn)
-            if overridden:
-                catalog.audit(publisher, "privacy.override", dataset=dataset, target=f"{dataset}@{number}",
-                              origin=origin, detail=privacy.audit_detail(overridden, privacy_override or ""),
-                              conn=conn)
+        number = commit_version(catalog, NewVersion(
+            dataset=dataset, org=org, known=existing, staged=staged, key=relpath, sha256=parquet_sha,
+            record=record, publisher=publisher, origin=origin, schema=schema_dict, schema_name=schema_name,
+            meta=meta, audit={"rows": validation.rows, "sha256": parquet_sha, "source": path.name,
+                              "changes": changes},
+            privacy_override=privacy.audit_detail(overridden, privacy_override or "") if overridden else None))
     version = catalog.get_version(dataset, number)
     return PublishResult("published", dataset, version=version, report=validation.report,
                          messages=[f"published {dataset} version {number}: {validation.rows:,} rows"])

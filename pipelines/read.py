@@ -8,6 +8,12 @@ because frictionless treats a number *cell* in a string field differently from t
 Two CSV readers: DuckDB's ``read_csv`` (fast, parallel) when the file is regular enough that it must
 give the same records as Python's ``csv`` module, else a streaming Python ``csv`` reader (exactly what
 frictionless does) feeding Arrow batches to DuckDB. Memory stays bounded: nothing holds the whole file.
+
+Every reader counts what a file costs once its format and dialect are known (columns, header bytes, cells,
+XLSX dimensions and merged ranges, JSON nesting, a Parquet footer) against ``pipelines.limits`` and stops with
+``TooLarge`` before building what the bound protects. Python's csv module has one field limit for the whole
+process, so it cannot be a per-read bound: it is set once, at import, and each reader bounds its own records
+(``limits.max_line_bytes``), so a long-lived worker reads exactly as the CLI does.
 """
 
 from __future__ import annotations
@@ -16,6 +22,7 @@ import csv
 import datetime as dt
 import io
 import json
+import re
 import sys
 import unicodedata
 from collections.abc import Callable, Iterator
@@ -26,7 +33,8 @@ from pathlib import Path
 import duckdb
 import pyarrow as pa
 
-from catalog.errors import InvalidInput
+from catalog.errors import InvalidInput, TooLarge
+from pipelines import limits
 from pipelines.source import (
     MAX_RECORD_BYTES,
     CsvFormat,
@@ -42,6 +50,11 @@ from pipelines.source import (
 )
 
 BATCH_ROWS = 50_000
+BATCH_CELLS = 2_000_000  # a batch of a wide table holds fewer rows
+PARQUET_MAX_FOOTER = 64 * 1024 * 1024
+DUCKDB_JSON_DEPTH = 128  # read_json refuses deeper documents  # the metadata pyarrow and DuckDB read before any row
+
+csv.field_size_limit(max(csv.field_size_limit(), MAX_RECORD_BYTES))  # see the module docstring
 SCAN_CHUNK = 16 * 1024 * 1024
 
 # Kinds of native cells (NULL kind = text). The SQL of each field type decides what a kind means.
@@ -121,30 +134,51 @@ class CsvLayout:
 def csv_layout(source: Source, dialect: Dialect, sample: list[str]) -> CsvLayout:
     fmt = sniff_csv(sample, dialect, source.format)
     first = dialect.first_content_row
-    consumed = [0]
+    consumed, record = [0], RecordBound(source.path)
 
     def lines() -> Iterator[str]:
         for line in sample:
             consumed[0] += 1
+            record.add(line, consumed[0])
             yield nfc_text(line)
 
-    header_records, simple, lines_before = [], True, 0
+    header_records, simple, lines_before, header_chars = [], True, 0, 0
     reader = csv.reader(lines(), **fmt.python())
     try:
         for number, cells in enumerate(reader, start=1):
+            record.done()
             if number >= first:
                 break
+            limits.check_columns(f"{source.path.name}: row {number}", len(cells))
             if dialect.header and number in dialect.header_rows and not is_comment(dialect, number, cells):
                 header_records.append(cells)
+            header_chars += sum(len(line) for line in sample[lines_before:consumed[0]])
+            limits.check_header_bytes(source.path.name, header_chars)
             lines_before = consumed[0]
             if lines_before != number:
                 simple = False
     except csv.Error as exc:
         raise InvalidInput(f"{source.path.name}: cannot read the CSV header ({exc})") from exc
     labels = labels_from_rows(header_records, dialect) if dialect.header else []
+    limits.check_columns(f"{source.path.name}: the header", len(labels))
     delimiters = sum(line.count(fmt.delimiter) for line in sample[:lines_before])
     return CsvLayout(fmt=fmt, labels=labels, header_lines=lines_before, header_simple=simple,
                      header_delimiters=delimiters)
+
+
+class RecordBound:
+    """Bounds the characters of one CSV record (its physical lines), counted before the csv module parses it."""
+
+    def __init__(self, path: Path) -> None:
+        self.path, self.limit, self.size = path, limits.line_limit(), 0
+
+    def add(self, line: str, line_number: int) -> None:
+        self.size += len(line)
+        if self.size > self.limit:
+            raise line_too_long(self.path, line_number)
+
+    def done(self) -> None:
+        self.size = 0
 
 
 def duckdb_csv(source: Source, layout: CsvLayout, width: int, types: list[str] | None = None,
@@ -161,7 +195,7 @@ def duckdb_csv(source: Source, layout: CsvLayout, width: int, types: list[str] |
     options = [
         f"columns={columns}", "header=false", f"skip={layout.header_lines}", f"delim={sql_str(fmt.delimiter)}",
         "quote='\"'", "escape='\"'", "auto_detect=false", "strict_mode=true", "null_padding=false",
-        f"max_line_size={MAX_RECORD_BYTES}", "parallel=true",
+        f"max_line_size={limits.line_limit()}", "parallel=true",
     ]
     if nullstr is not None:
         options.append("nullstr=[" + ", ".join(sql_str(v) for v in nullstr) + "]")
@@ -242,10 +276,13 @@ def stage_csv_duckdb(con: duckdb.DuckDBPyConnection, source: Source, dialect: Di
 class _Batcher:
     """Collects records and inserts them into DuckDB as Arrow batches."""
 
-    def __init__(self, con: duckdb.DuckDBPyConnection, table: str, width: int, kinds: bool):
+    def __init__(self, con: duckdb.DuckDBPyConnection, table: str, width: int, kinds: bool, what: str):
+        limits.check_columns(f"{what}: the table", width)
         self.con, self.table, self.width, self.kinds = con, table, width, kinds
         self.rows: list[tuple] = []
         self.count = 0
+        self.budget = limits.CellBudget(what, width)
+        self.batch_rows = max(1, min(BATCH_ROWS, BATCH_CELLS // max(width, 1)))
         names = ["__rn", "__n", "__extra"] + [f"c{i + 1}" for i in range(width)]
         types = [pa.int64(), pa.int32(), pa.list_(pa.string())] + [pa.string()] * width
         if kinds:
@@ -257,6 +294,7 @@ class _Batcher:
 
     def add(self, rn: int, cells: list, kinds: list | None = None) -> None:
         n, width = len(cells), self.width
+        self.budget.add(rn, n)
         extra = [None if c is None else str(c) for c in cells[width:]] if n > width else None
         if n < width:
             cells = list(cells) + [None] * (width - n)
@@ -269,7 +307,7 @@ class _Batcher:
         if self.kinds:
             row += tuple(kinds or [None] * width)
         self.rows.append(row)
-        if len(self.rows) >= BATCH_ROWS:
+        if len(self.rows) >= self.batch_rows:
             self.flush()
 
     def flush(self) -> None:
@@ -298,9 +336,9 @@ def _duck(t: pa.DataType) -> str:
 def stage_csv_python(con: duckdb.DuckDBPyConnection, source: Source, dialect: Dialect, layout: CsvLayout,
                      width: int, table: str, progress: Callable[[int], None] | None = None) -> Staged:
     """Read with Python's csv module over a TextIOWrapper, as frictionless does, row by row."""
-    csv.field_size_limit(MAX_RECORD_BYTES)
-    batcher = _Batcher(con, table, width, kinds=False)
+    batcher = _Batcher(con, table, width, kinds=False, what=source.path.name)
     state = {"lines": 0, "error": None, "pending": []}
+    record = RecordBound(source.path)
     first = dialect.first_content_row
     with open(source.path, "rb") as raw:
         text = io.TextIOWrapper(raw, source.encoding or "utf-8", newline="")
@@ -315,8 +353,7 @@ def stage_csv_python(con: duckdb.DuckDBPyConnection, source: Source, dialect: Di
                     state["error"] = exc
                     return
                 state["lines"] += 1
-                if len(line) > MAX_RECORD_BYTES:
-                    raise line_too_long(source.path, state["lines"])
+                record.add(line, state["lines"])
                 state["pending"].append(line)
                 if progress and state["lines"] % 10000 == 0:
                     progress(raw.tell())
@@ -328,6 +365,7 @@ def stage_csv_python(con: duckdb.DuckDBPyConnection, source: Source, dialect: Di
             for number, cells in enumerate(reader, start=1):
                 last = state["pending"]
                 state["pending"] = []
+                record.done()
                 if number < first:
                     continue
                 if (dialect.comment_char or dialect.comment_rows) and is_comment(dialect, number, cells):
@@ -419,39 +457,105 @@ def native_cell(value) -> tuple[str | None, int | None]:
 
 def stage_xlsx(con: duckdb.DuckDBPyConnection, source: Source, dialect: Dialect, schema_width: int,
                table: str, progress: Callable[[int], None] | None = None) -> Staged:
-    """Read a sheet with openpyxl like frictionless does (read-only, cached values, sheet dimensions)."""
+    """Read a sheet with openpyxl like frictionless does (cached values, sheet dimensions), always streaming:
+    the sheet's ``<dimension>`` and merged ranges are bounded before any cell is built, and ``fillMergedCells``
+    fills each merged range row by row instead of loading the whole sheet (which builds every cell)."""
     import warnings
 
     import openpyxl
 
     warnings.filterwarnings("ignore", category=UserWarning, module="openpyxl")
     try:
-        book = openpyxl.load_workbook(source.path, read_only=not dialect.fill_merged_cells, data_only=True)
+        book = openpyxl.load_workbook(source.path, read_only=True, data_only=True)
     except Exception as exc:  # openpyxl raises many kinds for damaged files
         raise InvalidInput(f"{source.path.name} is not a readable XLSX workbook ({exc})") from exc
     try:
-        sheet = book[dialect.sheet] if isinstance(dialect.sheet, str) else book.worksheets[int(dialect.sheet) - 1]
-    except (KeyError, IndexError) as exc:
-        raise InvalidInput(f"{source.path.name} has no sheet {dialect.sheet!r}",
-                           hint="sheets: " + ", ".join(book.sheetnames)) from exc
-    if dialect.fill_merged_cells:
-        for merged in list(sheet.merged_cells.ranges):
-            value = sheet.cell(merged.min_row, merged.min_col).value
-            sheet.unmerge_cells(str(merged))
-            for row in range(merged.min_row, merged.max_row + 1):
-                for col in range(merged.min_col, merged.max_col + 1):
-                    sheet.cell(row, col).value = value
+        try:
+            sheet = book[dialect.sheet] if isinstance(dialect.sheet, str) else book.worksheets[int(dialect.sheet) - 1]
+        except (KeyError, IndexError) as exc:
+            raise InvalidInput(f"{source.path.name} has no sheet {dialect.sheet!r}",
+                               hint="sheets: " + ", ".join(book.sheetnames)) from exc
+        merges = merged_ranges(sheet, source.path.name) if dialect.fill_merged_cells else []
+        check_sheet_size(sheet, merges, source.path.name)
+        rows = fill_merged(sheet.iter_rows(values_only=True), merges)
+        return _stage_sheet(con, source, dialect, schema_width, table, rows, progress)
+    finally:
+        book.close()
+
+
+def merged_ranges(sheet, name: str) -> list[tuple[int, int, int, int]]:
+    """(min_row, min_col, max_row, max_col) of each ``<mergeCell>``, read with expat: no tree, no cell."""
+    from xml.parsers import expat
+
+    from openpyxl.worksheet.cell_range import CellRange
+
+    refs: list[str] = []
+    parser = expat.ParserCreate()
+
+    def start(tag: str, attrs: dict) -> None:
+        if tag.rpartition(":")[2] == "mergeCell":
+            refs.append(attrs.get("ref") or "")
+
+    parser.StartElementHandler = start
+    try:
+        with sheet._get_source() as src:
+            parser.ParseFile(src)
+        bounds = [CellRange(ref).bounds for ref in refs]
+    except (expat.ExpatError, ValueError, TypeError) as exc:
+        raise InvalidInput(f"{name}: the merged cells of sheet {sheet.title!r} cannot be read ({exc})") from exc
+    return [(min_row, min_col, max_row, max_col) for min_col, min_row, max_col, max_row in bounds]
+
+
+def check_sheet_size(sheet, merges: list[tuple[int, int, int, int]], name: str) -> None:
+    """The sheet's declared dimension and its merged ranges, against the column and cell limits."""
+    where = f"{name}: sheet {sheet.title!r}"
+    rows = max([sheet.max_row or 0] + [m[2] for m in merges])
+    columns = max([sheet.max_column or 0] + [m[3] for m in merges])
+    limits.check_columns(where, columns)
+    limits.check_cells(where, rows, columns)
+    merged = sum((m[2] - m[0] + 1) * (m[3] - m[1] + 1) for m in merges)
+    if merged > limits.current().max_cells:
+        raise TooLarge(f"{where}: its merged ranges cover {merged:,} cells, over the limit of "
+                       f"{limits.current().max_cells:,} (MAX_UPLOAD_CELLS)", hint="unmerge the cells, or read it "
+                       "without fillMergedCells")
+
+
+def fill_merged(rows: Iterator[tuple], merges: list[tuple[int, int, int, int]]) -> Iterator[tuple]:
+    """Rows with every cell of a merged range holding the range's top-left value (as openpyxl's unmerge and
+    fill would), computed row by row."""
+    if not merges:
+        yield from rows
+        return
+    pending, active, top = sorted(merges), [], {}
+    for number, row in enumerate(rows, start=1):
+        while pending and pending[0][0] <= number:
+            active.append(pending.pop(0))
+        active = [m for m in active if m[2] >= number]
+        if active:
+            row = list(row)
+            for merge in active:
+                min_row, min_col, _max_row, max_col = merge
+                if min_row == number:
+                    top[merge] = row[min_col - 1] if len(row) >= min_col else None
+                row.extend([None] * (max_col - len(row)))
+                row[min_col - 1:max_col] = [top[merge]] * (max_col - min_col + 1)
+        yield row
+
+
+def _stage_sheet(con: duckdb.DuckDBPyConnection, source: Source, dialect: Dialect, schema_width: int, table: str,
+                 rows: Iterator[tuple], progress: Callable[[int], None] | None) -> Staged:
     first = dialect.first_content_row
     header_records, batcher, labels = [], None, []
-    for number, row in enumerate(sheet.iter_rows(), start=1):
-        values = [cell.value for cell in row]
+    for number, row in enumerate(rows, start=1):
+        values = list(row)
         if number < first:
+            limits.check_columns(f"{source.path.name}: row {number}", len(values))
             if dialect.header and number in dialect.header_rows and not is_comment(dialect, number, values):
                 header_records.append(values)
             continue
         if batcher is None:
             labels = labels_from_rows(header_records, dialect) if dialect.header else []
-            batcher = _Batcher(con, table, len(labels) or schema_width, kinds=True)
+            batcher = _Batcher(con, table, len(labels) or schema_width, kinds=True, what=source.path.name)
         if (dialect.comment_char or dialect.comment_rows) and is_comment(dialect, number, values):
             continue
         if dialect.skip_blank_rows and is_blank_record(values):
@@ -460,10 +564,9 @@ def stage_xlsx(con: duckdb.DuckDBPyConnection, source: Source, dialect: Dialect,
         batcher.add(number, [p[0] for p in pairs], [p[1] for p in pairs])
         if progress and number % 10000 == 0:
             progress(number)
-    book.close()
     if batcher is None:
         labels = labels_from_rows(header_records, dialect) if dialect.header else []
-        batcher = _Batcher(con, table, len(labels) or schema_width, kinds=True)
+        batcher = _Batcher(con, table, len(labels) or schema_width, kinds=True, what=source.path.name)
     batcher.flush()
     return Staged(table=table, labels=labels, header_rows=_csv_header_rows(dialect), width=batcher.width,
                   kinds=True, rows=batcher.count, rn="__rn", n="__n", extra="__extra")
@@ -479,8 +582,10 @@ def stage_json(con: duckdb.DuckDBPyConnection, source: Source, field_names: list
     if head != "[":
         raise InvalidInput(f"{source.path.name}: expected a JSON array of objects (rows), found "
                            f"{'an object' if head == '{' else 'something else'} at the top level")
+    limits.check_columns(f"{source.path.name}: the rows' keys", len(field_names))
     columns = "{" + ", ".join(f"{sql_str(n)}: 'JSON'" for n in field_names) + "}"
-    relation = f"read_json({sql_str(str(source.path))}, format='array', columns={columns}, maximum_object_size={MAX_RECORD_BYTES})"
+    relation = (f"read_json({sql_str(str(source.path))}, format='array', columns={columns}, "
+                f"maximum_object_size={limits.line_limit()})")
     cols = []
     for i, name in enumerate(field_names):
         col = f'"{name.replace(chr(34), chr(34) * 2)}"'
@@ -496,12 +601,39 @@ def stage_json(con: duckdb.DuckDBPyConnection, source: Source, field_names: list
     try:
         con.execute(f"CREATE OR REPLACE TABLE {table} AS SELECT {', '.join(cols)} FROM {relation}")
     except duckdb.Error as exc:
+        if "maximum recursion depth" in str(exc):  # DuckDB's own bound (128), above ours
+            limits.check_depth(source.path.name, DUCKDB_JSON_DEPTH + 1)
         raise InvalidInput(f"{source.path.name} is not a JSON array of objects "
                            f"({str(exc).splitlines()[0]})") from exc
     rows = con.execute(f"SELECT count(*) FROM {table}").fetchone()[0]
     width = len(field_names)
+    limits.check_cells(source.path.name, rows, width)
+    check_json_depth(con, source, table, width)
     return Staged(table=table, labels=list(field_names), header_rows=[1], width=width, kinds=True, rows=rows,
                   rn="(rowid + 2)", n=str(width), extra="NULL::VARCHAR[]")
+
+
+def check_json_depth(con: duckdb.DuckDBPyConnection, source: Source, table: str, width: int) -> None:
+    """Nesting of the array and object cells (plus 2: the top-level array and the row object). Counting the
+    cell's opening brackets in SQL is an upper bound; only cells over it are measured exactly."""
+    cell_limit = limits.current().max_json_depth - 2
+    nested = [f"c{j}" for j in range(1, width + 1)]
+    if not nested:
+        return
+    openers = " OR ".join(f"(k{j} IN ({KIND_LIST}, {KIND_DICT}) AND length(c{j}) - length(regexp_replace("
+                          f"c{j}, '[\\[{{]', '', 'g')) > {cell_limit})" for j in range(1, width + 1))
+    suspects = con.execute(f"SELECT {', '.join(nested)} FROM {table} WHERE {openers} LIMIT 1000").fetchall()
+    deepest = max((json_depth(cell) for row in suspects for cell in row if cell), default=0)
+    limits.check_depth(source.path.name, deepest + 2)
+
+
+def json_depth(text: str) -> int:
+    """How deep arrays and objects nest in a JSON text (strings skipped), without recursion."""
+    depth = deepest = 0
+    for bracket in re.sub(r"[^\[\]{}]", "", re.sub(r'"(?:[^"\\]|\\.)*"', "", text)):
+        depth += 1 if bracket in "[{" else -1
+        deepest = max(deepest, depth)
+    return deepest
 
 
 def _json_head(source: Source) -> str:
@@ -517,6 +649,7 @@ def _json_head(source: Source) -> str:
 
 
 def stage_parquet(con: duckdb.DuckDBPyConnection, source: Source, table: str) -> Staged:
+    check_parquet_size(source.path)
     try:
         described = con.execute(
             f"DESCRIBE SELECT * FROM read_parquet({sql_str(str(source.path))})").fetchall()
@@ -542,6 +675,24 @@ def stage_parquet(con: duckdb.DuckDBPyConnection, source: Source, table: str) ->
     rows = con.execute(f"SELECT count(*) FROM {table}").fetchone()[0]
     return Staged(table=table, labels=[nfc_text(n) for n in names], header_rows=[1], width=len(names),
                   kinds=True, rows=rows, rn="(rowid + 2)", n=str(len(names)), extra="NULL::VARCHAR[]")
+
+
+def check_parquet_size(path: Path) -> None:
+    """Columns and rows from the footer, read only once its length is known to be bounded."""
+    import pyarrow.parquet as pq
+
+    with open(path, "rb") as handle:
+        handle.seek(-8, 2)
+        footer = int.from_bytes(handle.read(4), "little")
+    if footer > PARQUET_MAX_FOOTER:
+        raise TooLarge(f"{path.name}: its Parquet footer (the metadata) is {footer:,} bytes, over the limit of "
+                       f"{PARQUET_MAX_FOOTER:,}", hint="write it with fewer columns or row groups")
+    try:
+        meta = pq.read_metadata(path)
+    except (OSError, pa.ArrowException) as exc:
+        raise InvalidInput(f"{path.name} is not a readable Parquet file ({exc})") from exc
+    limits.check_columns(path.name, meta.num_columns)
+    limits.check_cells(path.name, meta.num_rows, meta.num_columns)
 
 
 def _parquet_kind(ctype: str) -> int | None:

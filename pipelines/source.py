@@ -10,24 +10,23 @@ from __future__ import annotations
 import codecs
 import csv
 import io
-import os
 import zipfile
 from dataclasses import dataclass, field
 from pathlib import Path
 
 from catalog.errors import InvalidInput, InvalidSchema, NotFound, TooLarge
+from pipelines import limits
 
 FORMATS = ("csv", "tsv", "xlsx", "json", "parquet")
 EXTENSIONS = {".csv": "csv", ".txt": "csv", ".tsv": "tsv", ".tab": "tsv", ".xlsx": "xlsx", ".xlsm": "xlsx",
               ".json": "json", ".parquet": "parquet", ".pq": "parquet"}
 PREFIX_BYTES = 64 * 1024
 SAMPLE_LINES = 100  # frictionless sniffs the CSV dialect and reads the header from the first 100 lines
-XLSX_MAX_UNCOMPRESSED = 200 * 1024 * 1024  # default; OPENDATA_XLSX_MAX_BYTES overrides it
 
 
 def xlsx_limit() -> int:
-    return int(os.environ.get("OPENDATA_XLSX_MAX_BYTES") or XLSX_MAX_UNCOMPRESSED)
-MAX_RECORD_BYTES = int(os.environ.get("OPENDATA_MAX_LINE_BYTES", 8 * 1024 * 1024))
+    return limits.current().xlsx_max_bytes  # OPENDATA_XLSX_MAX_BYTES; see pipelines/limits.py
+MAX_RECORD_BYTES = limits.Limits.from_env().max_line_bytes  # OPENDATA_MAX_LINE_BYTES; the readers' own bound
 
 _MAGIC = [
     (b"PK\x03\x04", "a ZIP archive (an XLSX workbook?)"),

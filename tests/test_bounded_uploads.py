@@ -251,7 +251,7 @@ def test_an_upload_over_the_deadline_is_422_and_busy_workers_answer_503(site, se
     assert answer.json()["error"]["code"] == "timeout"
     assert "longer than the 0.5 seconds allowed" in answer.json()["error"]["message"]
     nothing_stored(site["home"], "qua-cham", before)
-    # two web processes, one upload worker each: of six requests at once, some find no free worker
+    # one upload worker per web process: of six requests at once, some find none free within 0.05 s
     with ThreadPoolExecutor(6) as pool:
         answers = list(pool.map(lambda _: validate(server.url, "ma,so\nHN-001,1\n", SCHEMA), range(6)))
     busy = [a for a in answers if a.status_code == 503]

@@ -70,7 +70,7 @@ def write_xlsx(path: Path, rows: list[list], *, merged: list[str] = (), dimensio
         refs = "".join(f'<mergeCell ref="{ref}"/>' for ref in merged)
         xml = xml.replace("</sheetData>", f'</sheetData><mergeCells count="{len(merged)}">{refs}</mergeCells>', 1)
     if dimension:
-        xml = re.sub(r'<dimension ref="[^"]*"/>', f'<dimension ref="{dimension}"/>', xml, count=1)
+        xml = re.sub(r'<dimension ref="[^"]*"\s*/>', f'<dimension ref="{dimension}"/>', xml, count=1)
     parts[sheet_name] = xml.encode()
     with zipfile.ZipFile(path, "w", zipfile.ZIP_DEFLATED) as archive:
         for name, data in parts.items():

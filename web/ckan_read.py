@@ -219,13 +219,12 @@ def datastore_search_sql(data: dict) -> dict:
 
     sql = required(data, "sql")
     check_select(sql)
-    data_dir = catalog().home.data_dir.resolve()
     tables = []
     for resource_id in dict.fromkeys(re.findall(r'"([0-9a-fA-F-]{36})"', sql)):
         dataset, resource, version = datastore_table(resource_id)  # 404 when unknown or not visible
         if not visible(dataset, ANONYMOUS) or version["number"] != dataset["latest_version"]:  # SQL is public
             raise not_authorized(f"resource {resource_id} cannot be queried with SQL; use datastore_search")
-        files = [p.relative_to(data_dir).as_posix() for p in catalog().version_files(version)]
+        files = catalog().version_keys(version)
         offsets, start = [], 0
         if len(files) > 1:
             import pyarrow.parquet as pq

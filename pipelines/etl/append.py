@@ -19,11 +19,11 @@ from typing import Any
 
 import duckdb
 
-from catalog.db import utcnow
-from catalog.errors import Conflict, InvalidInput
+from catalog.errors import InvalidInput
 from catalog.metadata import Catalog
 from catalog.sqltext import quote_ident, sql_list
-from catalog.storage import WorkDir, place, sha256_file, version_relpath
+from catalog.storage import WorkDir, sha256_file, version_relpath
+from catalog.unit_of_work import NewVersion, commit_version
 from pipelines import privacy
 from pipelines.publish import PublishResult, catalog_references, summary_of, target_dataset
 from pipelines.validate import validate_file
@@ -154,27 +154,14 @@ def append(
                         [f["name"] for f in schema.get("fields", [])], "fields_removed": [], "fields_changed": []},
             "publisher": publisher, "note": note,
         }
-        with catalog.writer.begin() as conn:
-            current = catalog.latest_version_in(conn, dataset)
-            if (current or {}).get("number") != (latest or {}).get("number"):
-                raise Conflict(f"{dataset} received version {current['number']} while this append was running",
-                               hint="run again: the key check must see the new version")
-            if existing is None:
-                catalog.create_dataset(dataset, org, actor=publisher, origin=origin, conn=conn, schema=schema,
-                                       schema_name=schema_name, **meta)
-            elif meta:
-                catalog.update_dataset(dataset, actor=publisher, origin=origin, conn=conn, **meta)
-            place(staged, catalog.home.data_dir / relpath)
-            number = catalog.add_version(conn, dataset, published_at=utcnow(), **record)
-            catalog.audit(publisher, "publish", dataset=dataset, target=f"{dataset}@{number}", origin=origin,
-                          detail={"mode": "append", "rows": rows, "part": relpath, "parts": len(parts),
-                                  "changes": record["changes"]}, conn=conn)
-            if overridden:
-                catalog.audit(publisher, "privacy.override", dataset=dataset, target=f"{dataset}@{number}",
-                              origin=origin, detail=privacy.audit_detail(overridden, privacy_override or ""),
-                              conn=conn)
-            if in_transaction is not None:
-                in_transaction(conn, number)
+        number = commit_version(catalog, NewVersion(
+            dataset=dataset, org=org, known=existing, staged=staged, key=relpath, sha256=part_sha, record=record,
+            publisher=publisher, origin=origin, schema=schema, schema_name=schema_name, meta=meta,
+            update_schema=False, join_raced=False, expect_latest=(latest or {}).get("number"),
+            audit={"mode": "append", "rows": rows, "part": relpath, "parts": len(parts),
+                   "changes": record["changes"]},
+            privacy_override=privacy.audit_detail(overridden, privacy_override or "") if overridden else None,
+            also=in_transaction))
     version = catalog.get_version(dataset, number)
     return PublishResult("published", dataset, version=version, report=validation.report,
                          messages=[f"appended {rows:,} row(s) to {dataset}: version {number} has "

@@ -11,7 +11,6 @@ from __future__ import annotations
 import json
 import re
 import shutil
-import zipfile
 from pathlib import Path
 from typing import IO, Any
 
@@ -107,38 +106,12 @@ def _receive_multipart(work: WorkDir, stream: IO[bytes], limit: int) -> tuple[Pa
     return Path(upload.stream.name), upload.filename or "", form
 
 
-DEFAULT_LIMITS = {"MAX_UPLOAD_ROWS": 20_000_000, "MAX_UPLOAD_COLUMNS": 500,
-                  "MAX_UPLOAD_XLSX_UNCOMPRESSED": 1024 * 1024 * 1024}
-
-
 def check_upload_limits(path: Path) -> None:
-    """Cheap upper bounds checked before validation: rows and columns of text files, and the uncompressed size
-    of a spreadsheet (an XLSX is a zip: a small upload can expand into gigabytes)."""
-    config = current_app.config
-    limits = {key: int(config.get(key) or default) for key, default in DEFAULT_LIMITS.items()}
-    suffix = path.suffix.lower()
-    if suffix == ".xlsx":
-        try:
-            with zipfile.ZipFile(path) as archive:
-                expanded = sum(info.file_size for info in archive.infolist())
-        except zipfile.BadZipFile:
-            raise InvalidInput(f"{path.name} is not a valid XLSX file (not a zip archive)") from None
-        if expanded > limits["MAX_UPLOAD_XLSX_UNCOMPRESSED"]:
-            raise TooLarge(f"{path.name} expands to {expanded:,} bytes, over the limit of "
-                           f"{limits['MAX_UPLOAD_XLSX_UNCOMPRESSED']:,}", hint="save it as CSV, or split it")
-    elif suffix in (".csv", ".tsv", ".txt"):
-        with open(path, "rb") as handle:
-            header = handle.readline(1 << 20)
-            columns = max(header.count(sep) for sep in (b",", b"\t", b";", b"|")) + 1
-            if columns > limits["MAX_UPLOAD_COLUMNS"]:
-                raise TooLarge(f"{path.name} has about {columns} columns, over the limit of "
-                               f"{limits['MAX_UPLOAD_COLUMNS']}")
-            lines = 0
-            while chunk := handle.read(CHUNK):
-                lines += chunk.count(b"\n")
-                if lines > limits["MAX_UPLOAD_ROWS"]:
-                    raise TooLarge(f"{path.name} has more than {limits['MAX_UPLOAD_ROWS']:,} rows",
-                                   hint="split it into several datasets or versions")
+    """This server's upload limits (columns, header bytes, cells, nesting: ``pipelines/limits.py``) apply to
+    this request's reading of ``path``; the readers count them once the format and dialect are known."""
+    from pipelines import limits
+
+    limits.activate(limits.from_config(current_app.config))
 
 
 # -- reading the fields -----------------------------------------------------------------------------------------

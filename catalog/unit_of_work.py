@@ -1,0 +1,129 @@
+"""The one transaction that makes a version: dataset, file, version row and audit entries, all or nothing.
+
+Publish, ETL append and the CKAN write path each need the same few steps under the metadata write lock: create
+the dataset (or update its metadata), record the version, write the audit entries, place the staged Parquet in
+storage, commit. Writing them once here keeps the rules in one place: the order (nothing is visible before the
+commit), the "raced creation" rule, and the clean-up when anything inside fails (no version row, and no file that
+this transaction placed). Callers describe the version with a typed :class:`NewVersion` and call
+:func:`commit_version`; nothing outside ``catalog/`` opens the metadata writer.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+import sqlalchemy as sa
+from sqlalchemy.engine import Connection
+
+from catalog import db
+from catalog.errors import Conflict, InvalidInput
+from catalog.metadata import Catalog
+
+UNCHECKED = -1  # ``expect_latest``: do not compare the latest version number
+
+
+@dataclass(frozen=True)
+class NewVersion:
+    """Everything one new version needs, decided before the write lock is taken.
+
+    ``known`` is the dataset as the caller saw it while validating (None: the caller creates it). When another
+    writer created the dataset meanwhile, ``join_raced`` says whether to become its next version (publish: yes,
+    if the organisation is the same) or to refuse (append: the key check must see what is there).
+    ``expect_latest`` (append) refuses when another version landed since the caller looked (None: none yet).
+    ``update_schema``: an existing dataset takes ``schema`` when it differs (publish); else only ``meta``.
+    """
+
+    dataset: str
+    org: str | None
+    known: dict | None
+    staged: Path  # the local file to store under ``key``
+    key: str
+    sha256: str  # of ``staged``; checked by the storage before anything is stored
+    record: dict  # the version row's columns (path, parts, sha256, rows, bytes, schema, changes, ...)
+    publisher: str
+    audit: dict  # detail of the "publish" audit entry
+    schema: dict
+    schema_name: str = ""
+    meta: dict = field(default_factory=dict)
+    origin: str = ""
+    update_schema: bool = True
+    join_raced: bool = True
+    expect_latest: int | None = UNCHECKED
+    privacy_override: dict | None = None  # detail of the "privacy.override" audit entry, when one applies
+    also: Callable[[Connection, int], None] | None = None  # more writes in the same transaction (a run's outcome)
+
+
+def commit_version(catalog: Catalog, new: NewVersion) -> int:
+    """Record ``new`` in one transaction and store its file; returns the version number.
+
+    The database rows are written first and the file is stored last, just before the commit: when anything
+    fails, the transaction rolls back and a file this call stored is removed, so nothing of the version remains.
+    """
+    created = False
+    try:
+        with catalog.writer.begin() as conn:
+            known = _check_latest_and_race(catalog, conn, new)
+            _dataset_metadata(catalog, conn, new, known)
+            number = catalog.add_version(conn, new.dataset, published_at=db.utcnow(), **new.record)
+            _audit(catalog, conn, new, number)
+            if new.also is not None:
+                new.also(conn, number)
+            created = catalog.storage.put(new.staged, new.key, sha256=new.sha256)
+    except BaseException:
+        if created:
+            catalog.storage.delete(new.key)
+        raise
+    return number
+
+
+def _check_latest_and_race(catalog: Catalog, conn: Connection, new: NewVersion) -> dict | None:
+    """The dataset to add to (None: create it), after the concurrency rules of ``new``."""
+    if new.expect_latest != UNCHECKED:
+        current = catalog.latest_version_in(conn, new.dataset)
+        if (current or {}).get("number") != new.expect_latest:
+            raise Conflict(f"{new.dataset} received version {current['number']} while this append was running",
+                           hint="run again: the key check must see the new version")
+    if new.known is not None or not new.join_raced:
+        return new.known
+    raced = catalog.find_dataset(new.dataset)
+    if raced is not None and new.org not in (raced["org"], raced["org_id"]):
+        raise InvalidInput(f"dataset {new.dataset!r} was just created by organisation {raced['org']!r}")
+    return raced  # another publish created it while we validated: become its next version
+
+
+def _dataset_metadata(catalog: Catalog, conn: Connection, new: NewVersion, known: dict | None) -> None:
+    who = {"actor": new.publisher, "origin": new.origin, "conn": conn}
+    if known is None:
+        catalog.create_dataset(new.dataset, new.org, schema=new.schema, schema_name=new.schema_name, **who,
+                               **new.meta)
+    elif new.update_schema and (new.meta or new.schema != known.get("schema")):
+        catalog.update_dataset(new.dataset, schema=new.schema, schema_name=new.schema_name or None, **who,
+                               **new.meta)
+    elif not new.update_schema and new.meta:
+        catalog.update_dataset(new.dataset, **who, **new.meta)
+
+
+def _audit(catalog: Catalog, conn: Connection, new: NewVersion, number: int) -> None:
+    target = f"{new.dataset}@{number}"
+    catalog.audit(new.publisher, "publish", dataset=new.dataset, target=target, origin=new.origin,
+                  detail=new.audit, conn=conn)
+    if new.privacy_override is not None:
+        catalog.audit(new.publisher, "privacy.override", dataset=new.dataset, target=target, origin=new.origin,
+                      detail=new.privacy_override, conn=conn)
+
+
+def change_extras(catalog: Catalog, name: str, key: str, change: Callable[[dict], dict], *, actor: str,
+                  origin: str = "", visible_extras: dict | None = None, **meta: Any) -> None:
+    """Read-modify-write ``extras[key]`` of dataset ``name`` under the metadata write lock, so two concurrent
+    changes cannot lose each other's work. ``change(state) -> state`` gets a copy of the current value; the
+    other extras are kept, or replaced by ``visible_extras`` when given; ``meta`` is written in the same step."""
+    with catalog.writer.begin() as conn:
+        row = conn.execute(sa.select(db.datasets.c.extras).where(db.datasets.c.name == name)).first()
+        extras = dict((row.extras if row else None) or {})
+        current = extras.get(key)
+        state = change(dict(current) if isinstance(current, dict) else {})
+        visible = visible_extras if visible_extras is not None else {k: v for k, v in extras.items() if k != key}
+        catalog.update_dataset(name, actor=actor, origin=origin, conn=conn, extras={**visible, key: state}, **meta)

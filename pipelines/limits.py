@@ -1,0 +1,163 @@
+"""Upload limits: the one home of every bound on what reading a file may cost.
+
+Why: the bytes of a file say little about what reading it costs. A 440 KB CSV can declare 150,000 columns, a
+5 KB XLSX can merge one value over 17 billion cells, a small Parquet footer can describe 20,000 columns. What
+costs memory and time is columns, header bytes, cells and nesting, and those are only known once the format and
+the dialect are. So the readers (``pipelines/read.py``) count them while they read, for every format, and stop
+with ``TooLarge`` (413) past these bounds, before building what the bound protects. The CLI, the REST API and the
+CKAN API all read through those readers, so a limit is the same everywhere.
+
+Each bound is a setting: defaults here, overridden by ``OPENDATA_<KEY>`` environment variables (the CLI and the
+server) and, on the server, by the Flask config key ``<KEY>``. The web layer activates the app's limits for the
+request (``activate``); everything else reads the environment (``current``).
+"""
+
+from __future__ import annotations
+
+import contextvars
+import os
+from collections.abc import Iterator, Mapping
+from contextlib import contextmanager
+from dataclasses import dataclass, fields
+from typing import Any
+
+from catalog.errors import InvalidInput, TooLarge
+
+ENV_PREFIX = "OPENDATA_"
+
+
+@dataclass(frozen=True)
+class Limits:
+    """Bounds on one read of an uploaded file. ``SETTINGS`` names the config key of each."""
+
+    max_columns: int = 500  # fields of a header, cells of one record, keys read as columns
+    max_rows: int = 20_000_000
+    max_cells: int = 250_000_000  # rows x columns, counted as read (padding of short rows included)
+    max_header_bytes: int = 256 * 1024  # the header lines of a CSV
+    max_line_bytes: int = 8 * 1024 * 1024  # one record (a line, or a quoted value over several lines)
+    max_json_depth: int = 64  # nesting of arrays and objects in a JSON file
+    xlsx_max_bytes: int = 200 * 1024 * 1024  # an XLSX unzipped
+
+    @classmethod
+    def from_mapping(cls, mapping: Mapping[str, Any], base: Limits | None = None) -> Limits:
+        """``base`` (the defaults) with the values ``mapping`` has under the settings' keys."""
+        values = dict((base or cls()).__dict__)
+        for name, key in SETTINGS.items():
+            if mapping.get(key) not in (None, ""):
+                values[name] = _positive_int(key, mapping[key])
+        return cls(**values)
+
+    @classmethod
+    def from_env(cls, environ: Mapping[str, str] | None = None) -> Limits:
+        environ = os.environ if environ is None else environ
+        return cls.from_mapping({key: environ.get(ENV_PREFIX + key) for key in SETTINGS.values()})
+
+    def as_env(self) -> dict[str, str]:
+        """These limits as environment variables, for a worker process that must read with them."""
+        return {ENV_PREFIX + key: str(getattr(self, name)) for name, key in SETTINGS.items()}
+
+
+SETTINGS = {
+    "max_columns": "MAX_UPLOAD_COLUMNS", "max_rows": "MAX_UPLOAD_ROWS", "max_cells": "MAX_UPLOAD_CELLS",
+    "max_header_bytes": "MAX_HEADER_BYTES", "max_line_bytes": "MAX_LINE_BYTES",
+    "max_json_depth": "MAX_JSON_DEPTH", "xlsx_max_bytes": "XLSX_MAX_BYTES",
+}
+assert set(SETTINGS) == {f.name for f in fields(Limits)}
+
+_active: contextvars.ContextVar[Limits | None] = contextvars.ContextVar("upload_limits", default=None)
+
+
+def _positive_int(key: str, value: Any) -> int:
+    try:
+        number = int(value)
+    except (TypeError, ValueError):
+        number = 0
+    if number <= 0:
+        raise InvalidInput(f"setting {key} (environment variable {ENV_PREFIX}{key}) must be a positive whole "
+                           f"number, not {value!r}")
+    return number
+
+
+def from_config(config: Mapping[str, Any]) -> Limits:
+    """A server's limits: its Flask config keys over the environment's ``OPENDATA_*`` variables."""
+    return Limits.from_mapping(config, base=Limits.from_env())
+
+
+def current() -> Limits:
+    """The limits of this read: the ones activated for this request or block, else the environment's."""
+    return _active.get() or Limits.from_env()
+
+
+@contextmanager
+def using(limits: Limits) -> Iterator[Limits]:
+    token = _active.set(limits)
+    try:
+        yield limits
+    finally:
+        _active.reset(token)
+
+
+def activate(limits: Limits) -> None:
+    """Use ``limits`` for the rest of this thread's current task (a web request: the app's settings)."""
+    _active.set(limits)
+
+
+# -- the refusals: what was over which bound, and the setting that raises it -------------------------------------
+def _refuse(message: str, name: str, hint: str) -> TooLarge:
+    key = SETTINGS[name]
+    return TooLarge(f"{message}, over the limit of {getattr(current(), name):,} ({key})",
+                    hint=f"{hint}, or ask the catalogue's administrators to raise {ENV_PREFIX}{key}")
+
+
+def check_columns(what: str, count: int) -> None:
+    """``what`` names the file and the place: "data.csv: the header" or "data.csv: record 12"."""
+    if count > current().max_columns:
+        raise _refuse(f"{what} has {count:,} columns", "max_columns", "split the table into narrower files")
+
+
+def check_header_bytes(what: str, size: int) -> None:
+    if size > current().max_header_bytes:
+        raise _refuse(f"{what}: the header is {size:,} bytes", "max_header_bytes",
+                      "shorten the column names, or check the dialect (delimiter, quote character)")
+
+
+def check_cells(what: str, rows: int, columns: int) -> None:
+    """Rows beyond the bound, or rows x columns cells (both may be upper bounds known before reading)."""
+    limits = current()
+    if rows > limits.max_rows:
+        raise _refuse(f"{what} has more than {rows:,} rows", "max_rows", "split it into several files")
+    if rows * columns > limits.max_cells:
+        raise _refuse(f"{what} has {rows:,} rows x {columns:,} columns = {rows * columns:,} cells", "max_cells",
+                      "split it into several files")
+
+
+def check_depth(what: str, depth: int) -> None:
+    if depth > current().max_json_depth:
+        raise _refuse(f"{what} nests arrays and objects {depth:,} levels deep", "max_json_depth",
+                      "flatten the nested values")
+
+
+def line_limit() -> int:
+    return current().max_line_bytes
+
+
+class CellBudget:
+    """Counts the rows and cells a reader produces, and refuses the record that goes over a bound."""
+
+    def __init__(self, what: str, width: int) -> None:
+        self.what, self.width = what, width
+        self.limits = current()
+        self.rows = self.cells = 0
+
+    def add(self, record: int, cells: int) -> None:
+        """One record of ``cells`` cells (stored as at least ``width``: short records are padded)."""
+        self.rows += 1
+        self.cells += max(cells, self.width)
+        if cells > self.limits.max_columns:
+            check_columns(f"{self.what}: record {record}", cells)
+        if self.rows > self.limits.max_rows:
+            raise _refuse(f"{self.what} reaches {self.rows:,} rows at record {record}", "max_rows",
+                          "split it into several files")
+        if self.cells > self.limits.max_cells:
+            raise _refuse(f"{self.what} reaches {self.cells:,} cells (rows x columns) at record {record}",
+                          "max_cells", "split it into several files")

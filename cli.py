@@ -162,7 +162,7 @@ def is_package(path: Path) -> bool:
         return True
     try:
         return "resources" in json.loads(path.read_text(encoding="utf-8-sig"))
-    except (ValueError, UnicodeDecodeError):
+    except (ValueError, UnicodeDecodeError, RecursionError):  # too deep for a package: read as data
         return False
 
 

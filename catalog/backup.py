@@ -20,6 +20,8 @@ import uuid
 from dataclasses import dataclass, field
 from pathlib import Path
 
+import sqlalchemy as sa
+
 from catalog import db
 from catalog.errors import Conflict, InvalidInput, NotFound
 from catalog.home import Home
@@ -62,15 +64,16 @@ def snapshot_database(source: Path, target: Path) -> None:
 
 def _versions_in(db_file: Path) -> list[dict]:
     """Every version recorded in a database file: dataset, number, sha256, bytes, parts."""
-    con = sqlite3.connect(db_file)
+    v, d = db.versions, db.datasets
+    engine = sa.create_engine(f"sqlite:///{db_file}")  # a plain engine: the snapshot stays one file, no WAL
     try:
-        rows = con.execute(
-            "SELECT d.name, v.number, v.path, v.parts, v.sha256, v.bytes, v.rows FROM versions v "
-            "JOIN datasets d ON d.id = v.dataset_id ORDER BY d.name, v.number").fetchall()
+        with engine.connect() as conn:
+            rows = conn.execute(sa.select(d.c.name, v.c.number, v.c.path, v.c.parts, v.c.sha256, v.c.bytes, v.c.rows)
+                                .join(d, d.c.id == v.c.dataset_id).order_by(d.c.name, v.c.number)).all()
     finally:
-        con.close()
-    return [{"dataset": r[0], "number": r[1], "path": r[2], "parts": json.loads(r[3] or "[]") or [r[2]],
-             "sha256": r[4], "bytes": r[5], "rows": r[6]} for r in rows]
+        engine.dispose()
+    return [{"dataset": r.name, "number": r.number, "path": r.path, "parts": list(r.parts or []) or [r.path],
+             "sha256": r.sha256, "bytes": r.bytes, "rows": r.rows} for r in rows]
 
 
 def _link_or_copy(source: Path, target: Path, *, copy: bool) -> tuple[str, str | None]:

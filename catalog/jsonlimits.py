@@ -31,23 +31,33 @@ def loads(text: str | bytes, what: str = "the JSON") -> Any:
     return value
 
 
+def is_text(value: str) -> bool:
+    """Is ``value`` Unicode text that can be stored and sent (no lone surrogates, which JSON's ``\\ud800`` can
+    smuggle in and no encoder accepts)?"""
+    try:
+        value.encode("utf-8")
+    except UnicodeEncodeError:
+        return False
+    return True
+
+
 def too_deep(what: str) -> InvalidInput:
     return InvalidInput(f"{what} nests arrays or objects more than {MAX_JSON_DEPTH} levels deep",
                         hint="flatten the structure")
 
 
-def depth(value: Any) -> int:
-    """How deeply arrays and objects nest in a parsed JSON value (a scalar is 0), without recursion."""
-    deepest, stack = 0, [(value, 1)]
+def check_depth(value: Any, what: str = "the JSON") -> None:
+    """Refuse a parsed JSON value nested too deeply or holding strings that are not text; without recursion."""
+    stack = [(value, 1)]
     while stack:
         item, level = stack.pop()
-        children = item.values() if isinstance(item, dict) else item if isinstance(item, list) else None
+        if isinstance(item, str):
+            if not is_text(item):
+                raise InvalidInput(f"{what} holds a string that is not valid Unicode (a lone surrogate such as "
+                                   "\\ud800)", hint="send text encoded as UTF-8")
+            continue
+        children = [*item, *item.values()] if isinstance(item, dict) else item if isinstance(item, list) else None
         if children is not None:
-            deepest = max(deepest, level)
+            if level > MAX_JSON_DEPTH:
+                raise too_deep(what)
             stack.extend((child, level + 1) for child in children)
-    return deepest
-
-
-def check_depth(value: Any, what: str = "the JSON") -> None:
-    if depth(value) > MAX_JSON_DEPTH:
-        raise too_deep(what)

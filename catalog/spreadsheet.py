@@ -9,8 +9,8 @@ download must never carry a live formula (``=HYPERLINK(...)``, ``=WEBSERVICE(...
 - CSV for Excel (``?excel=1``): text that starts with a dangerous character gets a leading ``'``, which Excel
   shows as "this is text" and does not display; the header row is protected the same way as the values.
 
-Every writer uses the helpers here: ``catalog/exports.py`` (dataset and explorer downloads, in DuckDB SQL) and
-``catalog/query_worker.py`` (SQL results, with openpyxl and pyarrow).
+Every writer uses the helpers here: the format writers of ``catalog/writers/`` (dataset downloads, explorer
+views and SQL results alike), and the pages that decide whether to offer an XLSX download.
 """
 
 from __future__ import annotations
@@ -19,6 +19,12 @@ import re
 from collections.abc import Iterable
 from typing import Any
 
+# Excel's limits, for every writer and every page that offers an XLSX download.
+EXCEL_MAX_ROWS = 1_048_575  # rows of data in one sheet: Excel's 1,048,576, less the header row
+EXCEL_MAX_CELL = 32_767  # characters in one cell
+# Excel keeps 15 significant digits: an integer from here on (an id, 2^53, 2^60) is written as text, so it stays
+# exact. One rule for every XLSX writer.
+EXCEL_EXACT_INTEGERS = 10**15
 FORMULA_PREFIXES = "=+-@\t\r"
 BOM = b"\xef\xbb\xbf"  # CSV for Excel starts with it, or Excel reads UTF-8 as the local code page
 QUOTE = "'"
@@ -44,11 +50,6 @@ def excel_header(names: Iterable[str]) -> list[str]:
     return [excel_text(name) for name in names]
 
 
-def excel_sql(expr: str) -> str:
-    """DuckDB SQL applying ``excel_text`` to the text expression ``expr``."""
-    return f"CASE WHEN regexp_matches({expr}, '{DANGEROUS_PATTERN}') THEN '{QUOTE}{QUOTE}' || {expr} ELSE {expr} END"
-
-
 def excel_arrow(column: Any) -> Any:
     """A pyarrow string array with ``excel_text`` applied to every value (nulls stay null)."""
     import pyarrow.compute as pc
@@ -57,15 +58,6 @@ def excel_arrow(column: Any) -> Any:
     return pc.if_else(dangerous, pc.binary_join_element_wise(QUOTE, column, ""), column)
 
 
-def xlsx_text_cell(sheet: Any, text: str) -> Any:
-    """An openpyxl write-only cell that holds ``text`` as text, never as a formula."""
-    from openpyxl.cell import WriteOnlyCell
-
-    cell = WriteOnlyCell(sheet, _XML_ILLEGAL.sub("", text))
-    cell.data_type = "s"  # openpyxl makes any text starting with '=' a formula ('f'): force a text cell
-    return cell
-
-
-def xlsx_row(sheet: Any, values: Iterable[Any]) -> list[Any]:
-    """A row for ``sheet.append``: text values as text cells, everything else as it is."""
-    return [xlsx_text_cell(sheet, v) if isinstance(v, str) else v for v in values]
+def xml_text(text: str) -> str:
+    """``text`` without the characters XML 1.0 cannot hold (an XLSX is XML)."""
+    return _XML_ILLEGAL.sub("", text)

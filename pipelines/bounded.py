@@ -5,7 +5,7 @@ one can make a parser build billions of cells or spin for hours. Inside a web wo
 worker (and, for CPU burnt under the GIL, every request on it) until gunicorn or the kernel's OOM killer
 killed it, dropping other people's requests. Here each job gets a fresh process (started like the SQL
 sandbox's workers: a clean interpreter through ``subprocess``, never a fork of the threaded web process) with
-the sandbox's address-space cap (``catalog.query_worker.limit_process``), a CPU-time cap (``RLIMIT_CPU``) and a
+the sandbox's address-space cap (``catalog.sql.limits.limit_process``), a CPU-time cap (``RLIMIT_CPU``) and a
 wall-clock deadline after which the parent kills it. A bound hit becomes a clear error (see ``BoundExceeded``):
 
 * memory (``RLIMIT_AS`` hit, or the process died from it) -> 413 ``too_large``,
@@ -55,11 +55,12 @@ class UploadLimits:
     """Bounds of one upload job; each is the Flask config key ``UPLOAD_WORKER_<NAME>`` (environment variable
     ``OPENDATA_UPLOAD_WORKER_<NAME>``)."""
 
-    # RLIMIT_AS. Measured: ~375 MB of address space for a 10-row validation (Python, DuckDB, pyarrow, thread
-    # stacks), 1.46 GB at the peak of a 512 MB CSV publish (8.3M rows; 680 MB resident). 2 GB leaves room for
-    # that and still stops a parser building cells without bound.
+    # RLIMIT_AS. Measured on 2 cores: ~375 MB of address space for a 10-row validation (Python, DuckDB, pyarrow,
+    # thread stacks), 1.46-1.62 GB at the peak of a 512 MB CSV publish (8.3M rows; ~700 MB resident). 2 GB
+    # leaves room for that and still stops a parser building cells without bound. DuckDB starts a thread per
+    # core, each reserving address space: raise this on a machine with many cores.
     memory_mb: int = 2048
-    cpu_seconds: int = 300            # RLIMIT_CPU (all threads); a 512 MB CSV publish used CPU_512MB s
+    cpu_seconds: int = 300            # RLIMIT_CPU (all threads); that 512 MB publish used 14 s (73-126 s wall)
     deadline_seconds: float = 600.0   # wall clock, start-up included; then the parent kills the job
     workers: int = 2                  # jobs at once per web process; more wait up to queue_wait, then 'busy'
     queue_wait: float = 5.0
@@ -234,7 +235,7 @@ def _start() -> tuple[subprocess.Popen, Connection]:
 def child_environment() -> dict[str, str]:
     """The sandbox's clean environment, plus the catalogue's own non-secret settings (``OPENDATA_*`` limits that
     the readers consult, so a web upload is read exactly as the CLI reads it) and the temporary folder."""
-    from catalog.query_worker import worker_environment
+    from catalog.sql.limits import worker_environment
 
     env = worker_environment()
     for name, value in os.environ.items():
@@ -291,7 +292,7 @@ def _user_error(data: dict) -> UserError:
 # -- the child side ------------------------------------------------------------------------------------------------
 def child_main() -> None:
     """``python -I -c ... FD``: set the bounds, run one job, answer once, exit."""
-    from catalog.query_worker import limit_process
+    from catalog.sql.limits import limit_process
 
     signal.signal(signal.SIGINT, signal.SIG_IGN)
     conn = Connection(int(sys.argv[1]))

@@ -20,6 +20,8 @@ import uuid
 from typing import Any
 from urllib.parse import quote
 
+from catalog import jsonlimits
+from catalog.errors import InvalidInput
 from catalog.unit_of_work import change_extras
 
 CKAN_VERSION = "2.11.4"  # the Action API version we emulate (status_show)
@@ -239,9 +241,9 @@ def parse_json_value(value: Any, what: str) -> Any:
     """Lists and dicts may arrive as JSON strings (GET, multipart, the ckanapi CLI's KEY=STRING)."""
     if isinstance(value, str) and value.strip()[:1] in ("[", "{"):
         try:
-            return json.loads(value)
-        except json.JSONDecodeError as exc:
-            raise ValueError(f"{what} is not valid JSON: {exc.msg}") from None
+            return jsonlimits.loads(value, what)
+        except InvalidInput as exc:
+            raise ValueError(str(exc)) from None
     return value
 
 

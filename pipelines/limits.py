@@ -16,7 +16,7 @@ from __future__ import annotations
 
 import contextvars
 import os
-from collections.abc import Iterator, Mapping
+from collections.abc import Callable, Iterator, Mapping
 from contextlib import contextmanager
 from dataclasses import dataclass, fields
 from typing import Any
@@ -97,9 +97,10 @@ def using(limits: Limits) -> Iterator[Limits]:
         _active.reset(token)
 
 
-def activate(limits: Limits) -> None:
-    """Use ``limits`` for the rest of this thread's current task (a web request: the app's settings)."""
-    _active.set(limits)
+def activate(limits: Limits) -> Callable[[], None]:
+    """Use ``limits`` from now on in this context (a web request: the app's settings); returns the undo."""
+    token = _active.set(limits)
+    return lambda: _active.reset(token)
 
 
 # -- the refusals: what was over which bound, and the setting that raises it -------------------------------------
@@ -131,9 +132,11 @@ def check_cells(what: str, rows: int, columns: int) -> None:
                       "split it into several files")
 
 
-def check_depth(what: str, depth: int) -> None:
+def check_depth(what: str, depth: int, *, at_least: bool = False) -> None:
+    """``at_least``: the parser stopped at ``depth``; the file nests deeper still."""
     if depth > current().max_json_depth:
-        raise _refuse(f"{what} nests arrays and objects {depth:,} levels deep", "max_json_depth",
+        levels = f"more than {depth - 1:,}" if at_least else f"{depth:,}"
+        raise _refuse(f"{what} nests arrays and objects {levels} levels deep", "max_json_depth",
                       "flatten the nested values")
 
 

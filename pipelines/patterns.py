@@ -20,6 +20,7 @@ from __future__ import annotations
 
 import functools
 import re
+import warnings
 from re import _constants as C  # noqa: N812 (the names re itself uses)
 from re import _parser
 
@@ -57,13 +58,20 @@ def _options() -> re2.Options:
 
 
 @functools.lru_cache(maxsize=256)
-def compile_pattern(pattern: str) -> re2._Regexp:
-    """The RE2 program matching exactly what ``re.match('^' + pattern + '$', value)`` matches.
+def re2_text(pattern: str) -> str:
+    """RE2 syntax (for the ``re2`` module and DuckDB's ``regexp_matches``, which searches) matching exactly what
+    ``re.match('^' + pattern + '$', value)`` matches. Raises ``UnsupportedPattern`` for a pattern outside the
+    supported syntax, ``re.error`` for one Python itself refuses."""
+    with warnings.catch_warnings():  # "possible nested set" and the like: the user's pattern, not our code
+        warnings.simplefilter("ignore", FutureWarning)
+        tree = _parser.parse(f"^{pattern}$")
+    return r"\A(?:" + _emit(tree, tree.state.flags) + ")"  # \A: re.match anchors every alternative
 
-    Raises ``UnsupportedPattern`` for a pattern outside the supported syntax, ``re.error`` for one Python
-    itself refuses."""
-    tree = _parser.parse(f"^{pattern}$")
-    text = _emit(tree, tree.state.flags)
+
+@functools.lru_cache(maxsize=256)
+def compile_pattern(pattern: str) -> re2._Regexp:
+    """The RE2 program of ``re2_text(pattern)``."""
+    text = re2_text(pattern)
     try:
         return re2.compile(text, _options())
     except re2.error as exc:
@@ -83,7 +91,9 @@ def matches(pattern: str, value: str) -> bool:
 
 def check_pattern(pattern: str) -> None:
     """Raise ``UnsupportedPattern`` or ``re.error`` when ``pattern`` cannot be used as a constraint."""
-    re.compile(f"^{pattern}$")  # Python's verdict first: a pattern frictionless refuses is refused here too
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore", FutureWarning)
+        re.compile(f"^{pattern}$")  # Python's verdict first: a pattern frictionless refuses is refused here too
     compile_pattern(pattern)
 
 

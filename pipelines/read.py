@@ -12,8 +12,9 @@ frictionless does) feeding Arrow batches to DuckDB. Memory stays bounded: nothin
 Every reader counts what a file costs once its format and dialect are known (columns, header bytes, cells,
 XLSX dimensions and merged ranges, JSON nesting, a Parquet footer) against ``pipelines.limits`` and stops with
 ``TooLarge`` before building what the bound protects. Python's csv module has one field limit for the whole
-process, so it cannot be a per-read bound: it is set once, at import, and each reader bounds its own records
-(``limits.max_line_bytes``), so a long-lived worker reads exactly as the CLI does.
+process, so it cannot be a per-read bound: each reader bounds its own records (``RecordBound``, from
+``limits.max_line_bytes``) and only ever raises the csv module's limit above that, so a long-lived worker reads
+exactly as a fresh CLI process does.
 """
 
 from __future__ import annotations
@@ -36,7 +37,6 @@ import pyarrow as pa
 from catalog.errors import InvalidInput, TooLarge
 from pipelines import limits
 from pipelines.source import (
-    MAX_RECORD_BYTES,
     CsvFormat,
     Dialect,
     Source,
@@ -53,8 +53,6 @@ BATCH_ROWS = 50_000
 BATCH_CELLS = 2_000_000  # a batch of a wide table holds fewer rows
 PARQUET_MAX_FOOTER = 64 * 1024 * 1024
 DUCKDB_JSON_DEPTH = 128  # read_json refuses deeper documents  # the metadata pyarrow and DuckDB read before any row
-
-csv.field_size_limit(max(csv.field_size_limit(), MAX_RECORD_BYTES))  # see the module docstring
 SCAN_CHUNK = 16 * 1024 * 1024
 
 # Kinds of native cells (NULL kind = text). The SQL of each field type decides what a kind means.
@@ -171,6 +169,8 @@ class RecordBound:
 
     def __init__(self, path: Path) -> None:
         self.path, self.limit, self.size = path, limits.line_limit(), 0
+        if csv.field_size_limit() < self.limit:  # only ever raised: this bound, not the csv module's, decides
+            csv.field_size_limit(self.limit)
 
     def add(self, line: str, line_number: int) -> None:
         self.size += len(line)
@@ -602,7 +602,7 @@ def stage_json(con: duckdb.DuckDBPyConnection, source: Source, field_names: list
         con.execute(f"CREATE OR REPLACE TABLE {table} AS SELECT {', '.join(cols)} FROM {relation}")
     except duckdb.Error as exc:
         if "maximum recursion depth" in str(exc):  # DuckDB's own bound (128), above ours
-            limits.check_depth(source.path.name, DUCKDB_JSON_DEPTH + 1)
+            limits.check_depth(source.path.name, DUCKDB_JSON_DEPTH + 1, at_least=True)
         raise InvalidInput(f"{source.path.name} is not a JSON array of objects "
                            f"({str(exc).splitlines()[0]})") from exc
     rows = con.execute(f"SELECT count(*) FROM {table}").fetchone()[0]

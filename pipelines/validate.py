@@ -644,28 +644,15 @@ def literal_sql(plan: Plan, value: Any) -> str:
 
 
 def pattern_plan(pattern: str) -> tuple[str | None, bool]:
-    """(RE2 pattern emulating Python's ``re.match('^{p}$')`` on plain ASCII cells, or None if Python
-    must decide every value; whether the pattern has Unicode-sensitive escapes)."""
-    if "{," in pattern or re.search(r"\(\?[<=!>]|\(\?P=|\\[0-9AZzGuUNxoe]", pattern):
-        return None, True
-    if re.search(r"\\[^dDwWsSbB.\\^$|?*+()\[\]{}/\-tnrfv #&~%,:;'\"<>=@`!]", pattern):
-        return None, True
-    sensitive = bool(re.search(r"\\[dDwWsSbB]", pattern)) or "(?i" in pattern or "(?" in pattern
-    return "^(?:^" + pattern + "$)", sensitive
+    """(RE2 pattern for DuckDB matching exactly what Python's ``re.match('^{p}$')`` matches, False): the
+    pattern as ``pipelines/patterns.py`` writes it, Python's meaning in RE2 syntax, so SQL decides every cell."""
+    return patterns.re2_text(pattern), False
 
 
 def fast_pattern_sql(pattern: str, v: str) -> str | None:
-    """SQL true when ``v`` may break the pattern (the fast pass: a match must imply Python's match)."""
+    """SQL true when ``v`` breaks the pattern."""
     re2, _sensitive = pattern_plan(pattern)
-    if re2 is None:
-        return None
-    if re.search(r"\\[DWSbB]", pattern) or "(?" in pattern:
-        cond = f"regexp_full_match({v}, '[\\x20-\\x7e]*') AND regexp_matches({v}, {sql_str(re2)})"
-    elif "|" not in pattern:
-        cond = f"regexp_full_match({v}, {sql_str(pattern)})"
-    else:
-        cond = f"regexp_matches({v}, {sql_str(re2)})"
-    return f"NOT ({cond})"
+    return f"NOT regexp_matches({v}, {sql_str(re2)})"
 
 
 def constraint_sql(plan: Plan, v: str) -> list[tuple[str, str, str]]:
@@ -958,18 +945,15 @@ class _Engine:
         return readers.verify_csv_stage(self.con, self.base, self.scan, self.layout, self.staged.width)
 
     def _pattern_sql(self, plan: Plan) -> str:
-        re2, sensitive = pattern_plan(plan.constraints["pattern"])
+        """Every cell decided in SQL; NULL (decided by ``_pattern_in_python``, in RE2 too) only if DuckDB's
+        RE2 build refuses the program (a size limit)."""
+        re2, _sensitive = pattern_plan(plan.constraints["pattern"])
         v = f"CASE WHEN s{plan.j} = {OK} THEN w{plan.j} END"
-        if re2 is None:
-            return "NULL::BOOLEAN"
-        plain = f"(NOT contains({v}, chr(10)))"
-        if sensitive:
-            plain = f"({plain} AND regexp_full_match({v}, '[\\x20-\\x7e\\t\\r\\f]*'))"
         try:
             self.con.execute(f"SELECT regexp_matches('', {sql_str(re2)})")
         except duckdb.Error:
             return "NULL::BOOLEAN"
-        return f"CASE WHEN {plain} THEN regexp_matches({v}, {sql_str(re2)}) END"
+        return f"regexp_matches({v}, {sql_str(re2)})"
 
     def _pattern_in_python(self, plan: Plan) -> None:
         j = plan.j

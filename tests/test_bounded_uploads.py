@@ -10,6 +10,7 @@ The primitives are driven directly with real processes; the endpoints through a 
 
 from __future__ import annotations
 
+import csv
 import json
 import math
 import re
@@ -27,6 +28,7 @@ from catalog.metadata import Catalog
 from pipelines import bounded
 from pipelines.patterns import UnsupportedPattern, check_pattern, matches
 from pipelines.tableschema import check_schema
+from pipelines.validate import validate_file
 
 SCHEMA = {"fields": [{"name": "ma", "type": "string", "constraints": {"pattern": "HN-[0-9]{3}"}},
                      {"name": "so", "type": "integer"}]}
@@ -46,6 +48,19 @@ def test_patterns_match_exactly_what_python_re_matches_on_unicode_and_newlines()
         python = re.compile(f"^{pattern}$")
         for value in VALUES:
             assert matches(pattern, value) == bool(python.match(value)), (pattern, value)
+
+
+@pytest.mark.parametrize("pattern", [r"[[:alpha:]]", r"\d+", r"\w{2}", r"a$", r"(?i:đ)x", r"a|b", r"\s*x"])
+def test_the_validator_reports_exactly_the_cells_python_re_rejects(tmp_path, pattern):
+    values = [v for v in VALUES + ["a]", "Đx", "đx"] if v.strip()]
+    path = tmp_path / "cells.csv"
+    with open(path, "w", encoding="utf-8", newline="") as out:
+        csv.writer(out).writerows([["s"], *([v] for v in values)])
+    schema = {"fields": [{"name": "s", "type": "string", "constraints": {"pattern": pattern}}]}
+    with validate_file(path, schema=schema) as validation:
+        rows = {e["rowNumber"] for e in validation.report["tasks"][0]["errors"]}
+    python = re.compile(f"^{pattern}$")
+    assert rows == {i + 2 for i, v in enumerate(values) if not python.match(v)}
 
 
 @pytest.mark.parametrize(("pattern", "feature"), [

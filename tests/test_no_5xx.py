@@ -49,7 +49,7 @@ CSV = "station,district,pm25,measured_on\nTrạm 1,Đống Đa,12.5,2024-01-02\n
 def parameter_names() -> list[str]:
     names = set(ALLOWED) | set(FACETS) | set(FACET_ALIASES) | {"district", "pm25", "title", "notes", "url",
                                                                 "extras", "private", "license_id", "upload"}
-    for path in [*(REPO / "web").rglob("*.py"), REPO / "catalog" / "rows.py"]:
+    for path in [*(REPO / "web").rglob("*.py"), *(REPO / "catalog" / "rows").glob("*.py")]:
         names.update(PARAM_RE.findall(path.read_text(encoding="utf-8")))
     return sorted(names)
 
@@ -107,26 +107,28 @@ def url_for_rule(rule: str, valid: dict[str, str], **override: str) -> str:
     return re.sub(r"<(?:[\w]+(?:\([^)]*\))?:)?(\w+)>", fill, rule)
 
 
-def targets(app: Flask, valid: dict[str, str]) -> list[tuple[str, str, str, list[str]]]:
-    """(endpoint, method, valid URL, variable names) for every route and method; one per CKAN action."""
+def rules(app: Flask) -> list:
+    """One URL rule per view (``/api/action/x`` and ``/api/3/action/x/`` reach the same code)."""
+    return list({rule.endpoint: rule for rule in reversed(list(app.url_map.iter_rules()))}.values())
+
+
+def targets(app: Flask, valid: dict[str, str]) -> list[tuple[str, str, str]]:
+    """(endpoint, method, valid URL) for every view and method, and for every CKAN action."""
     found = []
-    for rule in app.url_map.iter_rules():
-        variables = sorted(rule.arguments)
+    for rule in rules(app):
         for method in sorted(rule.methods - {"HEAD", "OPTIONS"}):
             if rule.endpoint == "ckan.dispatch":
                 actions = sorted(ACTIONS, key=lambda a: a.endswith("_delete"))  # deletions last
-                found += [(f"ckan:{a}", method, url_for_rule(rule.rule, valid, name=a), []) for a in actions
+                found += [(f"ckan:{a}", method, url_for_rule(rule.rule, valid, name=a)) for a in actions
                           if not (method == "GET" and a in WRITE_ACTIONS)]
-                continue
-            values = dict(valid, name=ORG) if "organization" in rule.endpoint else valid
-            found.append((rule.endpoint, method, url_for_rule(rule.rule, values), variables))
-            if rule.endpoint == "ckan.dispatch":
-                break
+            else:
+                values = dict(valid, name=ORG) if "organization" in rule.endpoint else valid
+                found.append((rule.endpoint, method, url_for_rule(rule.rule, values)))
     return found
 
 
 def drive_variables(probe: Probe, app: Flask, valid: dict[str, str]) -> None:
-    for rule in app.url_map.iter_rules():
+    for rule in rules(app):
         values = dict(valid, name=ORG) if "organization" in rule.endpoint else valid
         for variable in rule.arguments:
             is_int = f"<int:{variable}>" in rule.rule
@@ -136,7 +138,7 @@ def drive_variables(probe: Probe, app: Flask, valid: dict[str, str]) -> None:
 
 
 def drive_parameters(probe: Probe, endpoint: str, method: str, url: str, names: list[str]) -> None:
-    """All parameters hostile at once (one value per request), then each alone with a few values."""
+    """All parameters hostile at once (one value per request), then each alone (values taken in turn)."""
     for value in HOSTILE_TEXT:
         if method == "GET":
             probe.send("GET", url + "?" + urlencode({n: value for n in names}), f"all={value[:20]!r}")
@@ -144,18 +146,19 @@ def drive_parameters(probe: Probe, endpoint: str, method: str, url: str, names: 
             probe.send("POST", url, f"form all={value[:20]!r}", data={n: value for n in names})
     if method == "GET":
         probe.send("GET", url + "?" + "&".join(f"{n}=%FF%00" for n in names), "all=invalid UTF-8")
-        for name in names:
-            for value in (str(2**63), "x" * 5000 + "\x00", "[" * 200):
-                probe.send("GET", url + "?" + urlencode({name: value}), f"{name}={value[:20]!r}")
+        for i, name in enumerate(names):
+            value = HOSTILE_TEXT[i % len(HOSTILE_TEXT)]
+            probe.send("GET", url + "?" + urlencode({name: value}), f"{name}={value[:20]!r}")
         return
-    for value in HOSTILE_JSON:
+    upload = endpoint in UPLOAD_ENDPOINTS  # a JSON body is an uploaded file there: fewer, slower requests
+    for value in HOSTILE_JSON[::3] if upload else HOSTILE_JSON:
         probe.send("POST", url, f"json all={value!r:.20}", json={n: value for n in names})
     for body in RAW_BODIES:
         probe.send("POST", url, f"raw body {body[:20]!r}", data=body, content_type="application/json")
-    for name in names:
-        for value in (2**63, {"a": [1]}, "\ud800"):
-            probe.send("POST", url, f"json {name}={value!r:.20}", json={name: value})
-    if endpoint in UPLOAD_ENDPOINTS:
+    for i, name in enumerate([] if upload else names):
+        value = HOSTILE_JSON[i % len(HOSTILE_JSON)]
+        probe.send("POST", url, f"json {name}={value!r:.20}", json={name: value})
+    if upload:
         for value in HOSTILE_TEXT[:10]:
             fields = {n: value for n in names if n not in ("file", "upload")}
             probe.send("POST", url, f"multipart all={value[:20]!r}", content_type="multipart/form-data",
@@ -167,9 +170,9 @@ def test_every_route_answers_hostile_values_without_a_server_error(site):
     probe = Probe(app, valid.pop("token"))
     names = parameter_names()
     drive_variables(probe, app, valid)
-    for endpoint, method, url, _ in targets(app, valid):
+    for endpoint, method, url in targets(app, valid):
         drive_parameters(probe, endpoint, method, url, names)
-    assert probe.sent > 5000, "the probe should cover every route with many values"
+    assert probe.sent > 3000, "the probe should cover every route with many values"
     assert not probe.failures, f"{len(probe.failures)} of {probe.sent} requests broke the rule:\n" + "\n".join(
         probe.failures[:40])
 

@@ -378,7 +378,7 @@ def test_every_interface_string_has_an_english_translation() -> None:
     for template in (TEMPLATES / name for name in PAGE_TEMPLATES):
         text = template.read_text(encoding="utf-8")
         found |= set(re.findall(r'_\(\s*"([^"]+)"\s*\)', text)) | set(re.findall(r"_\(\s*'([^']+)'\s*\)", text))
-    source = (REPO / "web" / "views" / "pages.py").read_text(encoding="utf-8")
+    source = "\n".join(path.read_text(encoding="utf-8") for path in (REPO / "web" / "views" / "pages").glob("*.py"))
     found |= set(re.findall(r'_\(\s*"([^"]+)"\s*\)', source)) | set(re.findall(r"_\(\s*'([^']+)'\s*\)", source))
     found |= {label for _op, label in pages.OPERATORS} | set(pages.SORT_LABELS.values())
     found |= set(errors.TITLES.values())

@@ -11,7 +11,10 @@ import pytest
 from test_query_support import air_csv, publish_direct
 
 from catalog.metadata import Catalog
-from catalog.query import QueryEngine, QueryError, QueryLimits, TableDirectory, column_types
+from catalog.sql.engine import QueryEngine
+from catalog.sql.limits import QueryLimits
+from catalog.sql.messages import QueryError
+from catalog.sql.tables import TableDirectory, column_types
 
 
 @pytest.fixture(scope="module")

@@ -15,7 +15,7 @@ import pyarrow.parquet as pq
 import pytest
 from openpyxl import load_workbook
 
-from catalog import query_worker as qw
+from catalog.sql import worker as qw
 
 
 @pytest.fixture

@@ -19,6 +19,7 @@ from hypothesis import strategies as st
 
 from catalog import rows
 from catalog.errors import InvalidInput
+from web import row_params
 
 DISTRICTS = ["Ba Đình", "Hoàn Kiếm", "Đống Đa", "Hai Bà Trưng", "Cầu Giấy", "Sóc Sơn"]
 SCHEMA = {
@@ -135,7 +136,7 @@ def page_through(files, *, filters=(), sort=None, limit=7, fields=None) -> list[
 
 # -- parsing filters --------------------------------------------------------------------------------------------
 def test_parse_filters_ops_and_types():
-    filters = rows.parse_filters([
+    filters = row_params.parse_filters([
         ("district", "Đống Đa"), ("pm25__gt", "50"), ("id__in", "1, 2,3"), ("observed_at__ge", "2024-01-02"),
         ("day__le", "05/01/2024"), ("ok", "có"), ("note__contains", "hồ"), ("pm25__blank", "1"),
         ("district__blank", "0"), ("_sort", "-pm25"), ("limit", "5"), ("cursor", "x"), ("lang", "en"),
@@ -152,16 +153,16 @@ def test_parse_filters_ops_and_types():
 def test_parse_filters_normalises_vietnamese_to_nfc():
     nfd = unicodedata.normalize("NFD", "Đống Đa")
     assert nfd != "Đống Đa"
-    assert rows.parse_filters({"district": nfd}, SCHEMA) == [rows.Filter("district", "eq", "Đống Đa")]
+    assert row_params.parse_filters({"district": nfd}, SCHEMA) == [rows.Filter("district", "eq", "Đống Đa")]
 
 
 def test_parse_filters_in_accepts_a_json_array_for_values_with_commas():
-    assert rows.parse_filters({"note__in": '["a, b", "Hồ Tây"]'}, SCHEMA) == [
+    assert row_params.parse_filters({"note__in": '["a, b", "Hồ Tây"]'}, SCHEMA) == [
         rows.Filter("note", "in", ["a, b", "Hồ Tây"])]
 
 
 def test_empty_form_values_are_not_filters():
-    assert rows.parse_filters({"district": "", "pm25__gt": "  ", "id__in": ","}, SCHEMA) == []
+    assert row_params.parse_filters({"district": "", "pm25__gt": "  ", "id__in": ","}, SCHEMA) == []
 
 
 @pytest.mark.parametrize(("params", "needle"), [
@@ -178,13 +179,13 @@ def test_empty_form_values_are_not_filters():
 ])
 def test_bad_filters_say_what_is_wrong(params, needle):
     with pytest.raises(InvalidInput) as error:
-        rows.parse_filters(params, SCHEMA)
+        row_params.parse_filters(params, SCHEMA)
     assert needle in str(error.value)
 
 
 def test_unknown_column_lists_the_columns():
     with pytest.raises(InvalidInput) as error:
-        rows.parse_filters({"quan": "Ba Đình"}, SCHEMA)
+        row_params.parse_filters({"quan": "Ba Đình"}, SCHEMA)
     assert "district" in str(error.value) and "pm25" in str(error.value)
 
 
@@ -201,9 +202,9 @@ def test_bad_fields_and_limit(single):
     with pytest.raises(InvalidInput, match="between 1 and 1000"):
         rows.query_rows(single, SCHEMA, limit=1001)
     with pytest.raises(InvalidInput, match="between 1 and 1000"):
-        rows.parse_limit("0")
+        row_params.parse_limit("0")
     with pytest.raises(InvalidInput, match="whole number"):
-        rows.parse_limit("ten")
+        row_params.parse_limit("ten")
 
 
 # -- querying ---------------------------------------------------------------------------------------------------
@@ -229,7 +230,7 @@ FILTER_CASES = [
 
 @pytest.mark.parametrize("params", FILTER_CASES)
 def test_filters_match_the_reference(params, single):
-    filters = rows.parse_filters(params, SCHEMA)
+    filters = row_params.parse_filters(params, SCHEMA)
     expected = reference(single, filters)
     page = rows.query_rows(single, SCHEMA, filters=filters, limit=1000)
     assert page["total"] == len(expected)
@@ -237,19 +238,19 @@ def test_filters_match_the_reference(params, single):
 
 
 def test_vietnamese_equality_is_exact_and_contains_is_case_insensitive(single, data):
-    dong_da = rows.query_rows(single, SCHEMA, filters=rows.parse_filters({"district": "Đống Đa"}, SCHEMA))
+    dong_da = rows.query_rows(single, SCHEMA, filters=row_params.parse_filters({"district": "Đống Đa"}, SCHEMA))
     assert dong_da["total"] == sum(1 for r in data if r["district"] == "Đống Đa") > 0
-    folded = rows.query_rows(single, SCHEMA, filters=rows.parse_filters({"district": "Dong Da"}, SCHEMA))
+    folded = rows.query_rows(single, SCHEMA, filters=row_params.parse_filters({"district": "Dong Da"}, SCHEMA))
     assert folded["total"] == 0
-    ho = rows.query_rows(single, SCHEMA, filters=rows.parse_filters({"note__contains": "hồ"}, SCHEMA))
+    ho = rows.query_rows(single, SCHEMA, filters=row_params.parse_filters({"note__contains": "hồ"}, SCHEMA))
     assert ho["total"] == sum(1 for r in data if r["note"] in ("Hồ Tây", "hồ gươm"))
 
 
 def test_injection_in_values_is_just_a_value(single, data):
-    page = rows.query_rows(single, SCHEMA, filters=rows.parse_filters({"district": "' OR 1=1 --"}, SCHEMA))
+    page = rows.query_rows(single, SCHEMA, filters=row_params.parse_filters({"district": "' OR 1=1 --"}, SCHEMA))
     assert page["total"] == 0
     with pytest.raises(InvalidInput):
-        rows.parse_filters({'district" = district OR "1': "1"}, SCHEMA)
+        row_params.parse_filters({'district" = district OR "1': "1"}, SCHEMA)
 
 
 def test_values_are_json_ready(single):
@@ -291,7 +292,7 @@ def test_keyset_paging_equals_the_offset_reference(sort, files_fixture, request)
 
 @pytest.mark.parametrize("sort", [None, "-pm25", "district"])
 def test_keyset_paging_with_filters(sort, parts):
-    filters = rows.parse_filters({"pm25__ge": "25", "district__notblank": "1"}, SCHEMA)
+    filters = row_params.parse_filters({"pm25__ge": "25", "district__notblank": "1"}, SCHEMA)
     assert page_through(parts, filters=filters, sort=sort, limit=11) == \
         [as_json(r) for r in reference(parts, filters, sort)]
 
@@ -342,7 +343,7 @@ def test_value_counts(parts, data):
     assert {c["value"]: c["count"] for c in counts} == expected
     assert [c["count"] for c in counts] == sorted((c["count"] for c in counts), reverse=True)
     filtered = rows.value_counts(parts, SCHEMA, "district",
-                                 filters=rows.parse_filters({"pm25__gt": "50"}, SCHEMA), limit=2)
+                                 filters=row_params.parse_filters({"pm25__gt": "50"}, SCHEMA), limit=2)
     assert len(filtered) == 2
     assert filtered[0]["count"] == max(
         sum(1 for r in data if r["district"] == d and r["pm25"] is not None and r["pm25"] > 50)
@@ -352,7 +353,7 @@ def test_value_counts(parts, data):
 
 
 def test_select_sql_keeps_storage_order_and_binds_values(parts, data):
-    sql, params, names = rows.select_sql(parts, SCHEMA, filters=rows.parse_filters({"note": "x' OR 1=1 --"}, SCHEMA),
+    sql, params, names = rows.select_sql(parts, SCHEMA, filters=row_params.parse_filters({"note": "x' OR 1=1 --"}, SCHEMA),
                                          fields="id")
     assert "x' OR 1=1" not in sql and names == ["id"]
     with rows.connect() as con:
@@ -370,7 +371,7 @@ def test_select_sql_keeps_storage_order_and_binds_values(parts, data):
 def test_any_query_string_is_rows_or_a_clear_400(single, params, sort):
     """Whatever a client sends, the answer is rows or InvalidInput, never another error (a 500)."""
     try:
-        filters = rows.parse_filters([(column + op, value) for column, op, value in params], SCHEMA)
+        filters = row_params.parse_filters([(column + op, value) for column, op, value in params], SCHEMA)
         page = rows.query_rows(single, SCHEMA, filters=filters, sort=sort, limit=5)
     except InvalidInput as error:
         assert str(error)

@@ -257,7 +257,7 @@ def test_chart_geometry() -> None:
 
 def test_examples_follow_the_schema(tmp_path: Path) -> None:
     from catalog.metadata import Catalog
-    from catalog.query import Table
+    from catalog.sql.tables import Table
     from web import create_app
     from web.views.sql import examples
 
@@ -277,7 +277,7 @@ def test_examples_follow_the_schema(tmp_path: Path) -> None:
 
 
 def test_sql_names() -> None:
-    from catalog.query import Table
+    from catalog.sql.tables import Table
     from web.views.sql import sql_name
 
     def table(name: str, alias: str | None) -> Table:

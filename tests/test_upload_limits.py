@@ -7,13 +7,33 @@ XLSX with one huge merged range read with ``fillMergedCells``, deeply nested JSO
 
 from __future__ import annotations
 
+import contextlib
+import csv
 import json
+import os
 import re
+import subprocess
+import sys
+import threading
+import time
 import zipfile
 from pathlib import Path
 
+import duckdb
+import psutil
 import pyarrow as pa
 import pyarrow.parquet as pq
+import pytest
+import requests
+from conftest import REPO, ServerProcess
+
+from catalog.accounts import Accounts
+from catalog.errors import InvalidInput, TooLarge
+from catalog.metadata import Catalog
+from pipelines import limits
+from pipelines import read as readers
+from pipelines.source import open_source, parse_dialect
+from pipelines.validate import validate_file
 
 ONE_FIELD = {"fields": [{"name": "a", "type": "string"}]}
 ARRAY_FIELD = {"fields": [{"name": "a", "type": "array"}]}
@@ -100,3 +120,242 @@ def write_schema(folder: Path, schema: dict) -> Path:
     path = folder / "schema.json"
     path.write_text(json.dumps(schema))
     return path
+
+
+# -- helpers --------------------------------------------------------------------------------------------------
+def cli_validate(path: Path, schema: dict, dialect: dict | None, home: Path, env: dict | None = None):
+    schema_path = write_schema(path.parent, schema)
+    command = [sys.executable, "-m", "cli", "validate", str(path), "--schema", str(schema_path)]
+    if dialect:
+        command += ["--dialect", json.dumps(dialect)]
+    return subprocess.run(command, cwd=REPO, capture_output=True, text=True, timeout=120,
+                          env={**os.environ, "OPENDATA_HOME": str(home), **(env or {})})
+
+
+class PeakRss:
+    """The largest resident set of any process of a server (its workers and their children), sampled."""
+
+    def __init__(self, pid: int) -> None:
+        self.root, self.peak, self.stop = psutil.Process(pid), 0, threading.Event()
+        self.thread = threading.Thread(target=self._sample, daemon=True)
+
+    def _sample(self) -> None:
+        while not self.stop.wait(0.05):
+            for process in [self.root, *self.root.children(recursive=True)]:
+                with contextlib.suppress(psutil.Error):
+                    self.peak = max(self.peak, process.memory_info().rss)
+
+    def __enter__(self) -> PeakRss:
+        self.thread.start()
+        return self
+
+    def __exit__(self, *exc) -> None:
+        self.stop.set()
+        self.thread.join()
+
+
+class PageWatch:
+    """Asks for the home page over and over while an attack runs; remembers the slowest answer."""
+
+    def __init__(self, url: str) -> None:
+        self.url, self.slowest, self.failures, self.stop = url, 0.0, [], threading.Event()
+        self.thread = threading.Thread(target=self._ask, daemon=True)
+
+    def _ask(self) -> None:
+        while not self.stop.wait(0.2):
+            started = time.monotonic()
+            try:
+                status = requests.get(self.url + "/", timeout=10).status_code
+            except requests.RequestException as error:
+                status = str(error)
+            self.slowest = max(self.slowest, time.monotonic() - started)
+            if status != 200:
+                self.failures.append(status)
+
+    def __enter__(self) -> PageWatch:
+        self.thread.start()
+        return self
+
+    def __exit__(self, *exc) -> None:
+        self.stop.set()
+        self.thread.join()
+
+
+@pytest.fixture(scope="module")
+def site(tmp_path_factory):
+    """A served catalogue with an editor of so-tnmt and an empty dataset to upload to through CKAN."""
+    home = tmp_path_factory.mktemp("limits") / "home"
+    catalog = Catalog(home)
+    catalog.init()
+    catalog.add_org("so-tnmt", "Sở Tài nguyên và Môi trường")
+    accounts = Accounts(catalog)
+    accounts.add_user("lan")
+    accounts.add_member("so-tnmt", "lan", "editor", actor="test")
+    token = accounts.create_token("lan")[0]
+    catalog.dispose()
+    server = ServerProcess(home, workers=2)
+    yield server, token
+    server.stop()
+
+
+# -- the attacks, refused everywhere --------------------------------------------------------------------------
+@pytest.mark.slow
+@pytest.mark.parametrize("attack", ATTACKS, ids=lambda attack: attack.__name__)
+def test_each_attack_is_refused_by_the_cli_with_the_limit_it_crossed(attack, tmp_path, catalog):
+    path, dialect, schema = attack(tmp_path)
+    started = time.monotonic()
+    result = cli_validate(path, schema, dialect, catalog.home.root)
+    assert result.returncode == 2, result.stderr
+    assert "over the limit of" in result.stderr and "Traceback" not in result.stderr
+    assert time.monotonic() - started < 30
+
+
+@pytest.mark.slow
+def test_each_attack_is_refused_with_413_by_the_rest_api_while_pages_answer(site, tmp_path):
+    server, _token = site
+    with PeakRss(server.proc.pid) as rss, PageWatch(server.url) as pages:
+        for attack in ATTACKS:
+            path, dialect, schema = attack(tmp_path)
+            fields = {"schema": json.dumps(schema), **({"dialect": json.dumps(dialect)} if dialect else {})}
+            with open(path, "rb") as handle:
+                answer = requests.post(server.url + "/api/v1/validate", data=fields,
+                                       files={"file": (path.name, handle)}, timeout=60)
+            assert answer.status_code == 413, (attack.__name__, answer.text)
+            assert answer.json()["error"]["code"] == "too_large"
+            assert "over the limit of" in answer.json()["error"]["message"]
+    assert pages.failures == [] and pages.slowest < 3
+    assert rss.peak < 1024 * 1024 * 1024, f"peak RSS {rss.peak / 2**20:.0f} MB"
+
+
+@pytest.mark.slow
+def test_a_ckan_upload_over_a_limit_is_refused_with_413_and_the_limit_named(site, tmp_path):
+    server, token = site
+    headers = {"Authorization": token}
+    created = requests.post(server.url + "/api/3/action/package_create", headers=headers, timeout=30,
+                            json={"name": "wide-uploads", "owner_org": "so-tnmt", "title": "Wide uploads"})
+    assert created.status_code == 200, created.text
+    for attack in (wide_parquet, wide_xlsx):
+        path, _dialect, _schema = attack(tmp_path)
+        with PageWatch(server.url) as pages, open(path, "rb") as handle:
+            answer = requests.post(server.url + "/api/3/action/resource_create", headers=headers, timeout=60,
+                                   data={"package_id": "wide-uploads"}, files={"upload": (path.name, handle)})
+        assert answer.status_code == 413, answer.text
+        assert "over the limit of 500 (MAX_UPLOAD_COLUMNS)" in answer.json()["error"]["message"]
+        assert pages.failures == [] and pages.slowest < 3
+
+
+def test_limits_are_read_from_the_environment_by_the_cli(tmp_path, catalog):
+    path = tmp_path / "four.csv"
+    path.write_text("a,b,c,d\n1,2,3,4\n")
+    schema = {"fields": [{"name": n, "type": "integer"} for n in "abcd"]}
+    refused = cli_validate(path, schema, None, catalog.home.root, env={"OPENDATA_MAX_UPLOAD_COLUMNS": "3"})
+    assert refused.returncode == 2 and "4 columns, over the limit of 3 (MAX_UPLOAD_COLUMNS)" in refused.stderr
+    assert cli_validate(path, schema, None, catalog.home.root).returncode == 0
+
+
+def test_a_bad_limit_setting_is_a_clear_error():
+    with pytest.raises(InvalidInput, match="OPENDATA_MAX_UPLOAD_CELLS must be a positive whole number"):
+        limits.Limits.from_env({"OPENDATA_MAX_UPLOAD_CELLS": "lots"})
+
+
+# -- counted after the dialect is known, for every format -----------------------------------------------------
+def staged_rows(path: Path, dialect: dict | None = None, width: int = 0) -> list[tuple]:
+    source = open_source(path)
+    con = duckdb.connect()
+    try:
+        if source.format == "xlsx":
+            staged = readers.stage_xlsx(con, source, parse_dialect(dialect), width, "t")
+        else:
+            layout, _ = readers.read_csv_layout(source, parse_dialect(dialect))
+            staged = readers.stage_csv_python(con, source, parse_dialect(dialect), layout, width or len(layout.labels), "t")
+        cols = ", ".join(f"c{j + 1}" for j in range(staged.width))
+        return con.execute(f"SELECT {cols} FROM {staged.table} ORDER BY __rn").fetchall()
+    finally:
+        con.close()
+
+
+def test_fill_merged_cells_fills_each_range_with_its_top_left_value_row_by_row(tmp_path):
+    path = write_xlsx(tmp_path / "merged.xlsx", [["a", "b", "c"], [1, "x", None], [2, None, None], [3, "y", "z"]],
+                      merged=["B2:C3"])
+    rows = staged_rows(path, {"excel": {"fillMergedCells": True}})
+    assert rows == [("1", "x", "x"), ("2", "x", "x"), ("3", "y", "z")]
+    assert staged_rows(path) == [("1", "x", None), ("2", None, None), ("3", "y", "z")]
+
+
+def test_an_xlsx_dimension_over_the_cell_limit_is_refused_before_any_row_is_read(tmp_path):
+    path = write_xlsx(tmp_path / "tall.xlsx", [["a", "b"], [1, 2]], dimension="A1:Z1000000")
+    with limits.using(limits.Limits(max_cells=1_000_000)), pytest.raises(TooLarge, match=r"1,000,000 rows x 26 "
+                                                                          r"columns = 26,000,000 cells"):
+        staged_rows(path)
+
+
+def test_merged_ranges_covering_more_cells_than_the_limit_are_refused(tmp_path):
+    path = write_xlsx(tmp_path / "overlap.xlsx", [["a", "b"], [1, 2]], merged=["A2:B400", "A401:B800"])
+    with limits.using(limits.Limits(max_cells=1000)), pytest.raises(TooLarge, match="MAX_UPLOAD_CELLS"):
+        staged_rows(path, {"excel": {"fillMergedCells": True}})
+
+
+def test_short_csv_rows_count_as_full_width_cells(tmp_path):
+    path = tmp_path / "short.csv"
+    path.write_text("a,b,c,d,e\n" + "1\n" * 30)
+    with limits.using(limits.Limits(max_cells=100)), pytest.raises(TooLarge, match=r"reaches 105 cells .* record 22"):
+        staged_rows(path)
+    assert len(staged_rows(path)) == 30
+
+
+def test_a_declared_delimiter_is_the_one_columns_are_counted_with(tmp_path):
+    path = tmp_path / "colon.csv"
+    path.write_text("a:b:c:d\n1:2:3:4\n")
+    with limits.using(limits.Limits(max_columns=3)), pytest.raises(TooLarge, match="4 columns"):
+        staged_rows(path, {"delimiter": ":"})
+    with limits.using(limits.Limits(max_columns=3)):
+        assert staged_rows(path) == [("1:2:3:4",)]  # sniffed: one column
+
+
+def test_a_long_header_is_refused_by_its_bytes(tmp_path):
+    path = tmp_path / "long-header.csv"
+    path.write_text("x" * 5000 + ",b\n1,2\n")
+    with limits.using(limits.Limits(max_header_bytes=4096)), pytest.raises(TooLarge, match="the header is 5,003 bytes"):
+        staged_rows(path)
+
+
+def test_a_record_over_the_line_limit_is_refused_whatever_the_csv_module_limit_was(tmp_path):
+    path = tmp_path / "long-field.csv"
+    path.write_text('a,b\n1,"' + "x\n" * 1000 + '"\n')
+    big_label = tmp_path / "big-label.csv"
+    big_label.write_text("a," + "y" * 200_000 + "\n1,2\n")  # over the csv module's default of 131,072
+    default = csv.field_size_limit()
+    try:
+        for module_limit in (131_072, 10**9):
+            csv.field_size_limit(module_limit)
+            with limits.using(limits.Limits(max_line_bytes=1000)), pytest.raises(InvalidInput, match="longer than"):
+                staged_rows(path)
+            csv.field_size_limit(module_limit)
+            assert staged_rows(big_label) == [("1", "2")]
+    finally:
+        csv.field_size_limit(default)
+
+
+def test_json_nested_past_the_limit_is_refused_and_shallow_json_is_read(tmp_path):
+    deep, shallow = tmp_path / "deep.json", tmp_path / "shallow.json"
+    deep.write_text('[{"a": [1]}, {"a": ' + "[" * 68 + '"]]"' + "]" * 68 + "}]")
+    shallow.write_text('[{"a": [[["[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[["]]]}]')
+    with pytest.raises(TooLarge, match="nests arrays and objects 70 levels deep, over the limit of 64"):
+        validate_file(deep, schema=ARRAY_FIELD).close()
+    with validate_file(shallow, schema=ARRAY_FIELD) as validation:
+        assert validation.valid and validation.rows == 1
+
+
+def test_json_depth_is_measured_without_recursion_and_skips_strings():
+    assert readers.json_depth("[" * 100_000 + "]" * 100_000) == 100_000
+    assert readers.json_depth('{"a": "[[[{{{", "b": [1, {"c": "\\"]"}]}') == 3
+
+
+def test_parquet_rows_and_columns_come_from_the_footer(tmp_path):
+    path = tmp_path / "rows.parquet"
+    pq.write_table(pa.table({"a": list(range(11)), "b": list(range(11))}), path)
+    with limits.using(limits.Limits(max_rows=10)), pytest.raises(TooLarge, match="more than 11 rows"):
+        readers.check_parquet_size(path)
+    with limits.using(limits.Limits(max_cells=20)), pytest.raises(TooLarge, match="22 cells"):
+        readers.check_parquet_size(path)
+    readers.check_parquet_size(path)

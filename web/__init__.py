@@ -1,12 +1,13 @@
 """The catalogue over HTTP: HTML pages for people, JSON for programs, immutable downloads for both.
 
-``create_app(home)`` is the app factory; each concern is a blueprint in ``web/views/``. The app holds no state
-of its own beyond a ``Catalog`` handle: every process serving the same home sees the same catalogue.
+``create_app(home)`` is the app factory: it does the app-wide setup (bounds on request numbers and bodies,
+security hooks, error handlers, interface language, template filters) and registers one blueprint per concern
+from ``web/views/``. The app holds no state of its own beyond a ``Catalog`` handle: every process serving the
+same home sees the same catalogue.
 """
 
 from __future__ import annotations
 
-import importlib
 from pathlib import Path
 from typing import Any
 
@@ -14,18 +15,8 @@ from flask import Flask
 
 from catalog.home import Home
 from catalog.metadata import Catalog
-from web import context
-
-# Blueprint modules, in registration order; each exposes ``bp``.
-BLUEPRINTS = [
-    "web.security",  # first: its before_request hooks (body and rate limits) run before any other
-    "web.views.pages",
-    "web.views.downloads",
-    "web.views.api",
-    "web.views.sql",
-    "web.views.publish_api",
-    "web.views.ckan",
-]
+from web import context, errors, i18n, security, templating
+from web.views import api, ckan, downloads, pages, publish_api, sql
 
 DEFAULT_CONFIG: dict[str, Any] = {
     "MAX_CONTENT_LENGTH": 512 * 1024 * 1024,  # request bodies (uploads); larger requests get 413
@@ -43,9 +34,12 @@ def create_app(home: Home | str | Path | None = None, config: dict[str, Any] | N
     catalog.ensure_ready()
     app.extensions["catalog"] = catalog
     context.init_app(app)  # bounded <int:...> URL numbers and JSON bodies, before any route is registered
-    for module_name in BLUEPRINTS:
-        module = importlib.import_module(module_name)
-        app.register_blueprint(module.bp)
-        if hasattr(module, "init_app"):
-            module.init_app(app)
+    app.register_blueprint(security.bp)
+    security.init_app(app)  # first: its before_request hooks (body and rate limits) run before any other
+    errors.register(app)
+    i18n.init_app(app)
+    templating.init_app(app)
+    for blueprint in (pages.bp, downloads.bp, api.bp, sql.bp, publish_api.bp, ckan.bp):
+        app.register_blueprint(blueprint)
+    sql.init_app(app)  # the SQL engine and its interface strings
     return app

@@ -19,7 +19,9 @@ import duckdb
 import pyarrow.parquet as pq
 
 from catalog.rows import jsonable
-from catalog.search import fold
+from catalog.sqltext import quote_ident
+from catalog.text import fold
+from web.ckan_api import int_param
 from web.ckan_errors import ActionError, validation
 
 LIMIT_DEFAULT = 100  # ckan.datastore.search.rows_default
@@ -30,10 +32,6 @@ ALLOWED = {"resource_id", "id", "filters", "q", "full_text", "plain", "language"
 RECORD_FORMATS = ("objects", "lists", "csv", "tsv")
 FILE_COLUMN = "__ckan_file"
 SORT_RE = re.compile(r'\s*(?:"((?:[^"]|"")+)"|([^\s,"]+))(?:\s+(asc|desc))?\s*(?:,|$)', re.IGNORECASE)
-
-
-def quote_ident(name: str) -> str:
-    return '"' + name.replace('"', '""') + '"'
 
 
 def ckan_type(duck_type: str) -> str:
@@ -58,18 +56,6 @@ def ckan_type(duck_type: str) -> str:
 
 
 # -- parameters ------------------------------------------------------------------------------------------------
-def as_int(value: Any, name: str, default: int) -> int:
-    if value is None or value == "":
-        return default
-    try:
-        number = int(str(value).strip()) if not isinstance(value, int) else value
-    except ValueError:
-        raise validation(**{name: "Invalid integer"}) from None
-    if number < 0:
-        raise validation(**{name: "Must be a natural number"})
-    return number
-
-
 def as_json(value: Any, name: str) -> Any:
     if isinstance(value, str) and value.strip()[:1] in ("{", "["):
         try:
@@ -215,8 +201,8 @@ class Table:
         unknown = sorted(set(params) - ALLOWED)
         if unknown:
             raise validation(**{k: f"The input field {k} was not expected." for k in unknown})
-        limit = min(as_int(params.get("limit"), "limit", LIMIT_DEFAULT), LIMIT_MAX)
-        offset = as_int(params.get("offset"), "offset", 0)
+        limit = min(int_param(params, "limit", LIMIT_DEFAULT), LIMIT_MAX)
+        offset = int_param(params, "offset", 0)
         records_format = params.get("records_format") or "objects"
         if records_format not in RECORD_FORMATS:
             raise validation(records_format=f"Value must be one of {list(RECORD_FORMATS)}")

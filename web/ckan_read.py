@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import re
 
+from catalog.sqltext import quote_ident
 from catalog.visibility import ANONYMOUS, visible
 from pipelines.ckan_shapes import (
     CKAN_VERSION,
@@ -31,7 +32,6 @@ from web.ckan_api import (
     visible_datasets,
 )
 from web.ckan_datastore import datastore_search as run_datastore_search
-from web.ckan_datastore import quote_ident
 from web.ckan_errors import ActionError, not_authorized, not_found, validation
 from web.urls import base_url
 
@@ -119,9 +119,14 @@ def organization_list(data: dict) -> list:
     all_fields = bool_param(data, "all_fields")
     counts = package_counts()
     orgs = catalog().list_orgs()
-    wanted = parse_json_value(data.get("organizations"), "organizations")
+    try:
+        wanted = parse_json_value(data.get("organizations"), "organizations")
+    except ValueError as error:
+        raise validation(organizations=str(error)) from None
     if wanted:
         wanted = [wanted] if isinstance(wanted, str) else wanted
+        if not isinstance(wanted, list) or not all(isinstance(name, str) for name in wanted):
+            raise validation(organizations="Must be a list of organization names")
         orgs = [o for o in orgs if o["name"] in wanted]
     q = str(data.get("q") or "").strip().lower()
     if q:
@@ -214,8 +219,8 @@ def datastore_search(data: dict) -> dict:
 def datastore_search_sql(data: dict) -> dict:
     """One read-only SELECT over resources named ``"<resource id>"`` (public datasets' latest versions), run in
     the catalogue's SQL sandbox."""
-    from catalog.query import QueryError
-    from catalog.query_worker import sql_string
+    from catalog.sql.messages import QueryError
+    from catalog.sqltext import sql_list
 
     sql = required(data, "sql")
     check_select(sql)
@@ -234,7 +239,7 @@ def datastore_search_sql(data: dict) -> dict:
                 start += pq.ParquetFile(path).metadata.num_rows
         number = f"(CASE file_index {' '.join(offsets)} END) + " if offsets else ""
         tables.append(f"{quote_ident(resource_id)} AS (SELECT {number}file_row_number + 1 AS \"_id\", * "
-                      f"FROM read_parquet([{', '.join(sql_string(f) for f in files)}]))")
+                      f"FROM read_parquet({sql_list(files)}))")
     body = sql.strip().rstrip(";").strip()
     wrapped = f"WITH {', '.join(tables)} SELECT * FROM (\n{body}\n)" if tables else body
     try:
@@ -260,7 +265,8 @@ def check_select(sql: str) -> None:
     resource tables, so a refused statement is refused as such, not as a syntax error of the wrapper."""
     import duckdb
 
-    from catalog.query_worker import Refused, check_statement
+    from catalog.sql.guard import check_statement
+    from catalog.sql.messages import Refused
 
     if len(sql) > query_engine().limits.max_sql_length:
         raise validation(query=f"the query text is too long (at most {query_engine().limits.max_sql_length:,} "

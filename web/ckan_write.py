@@ -11,7 +11,7 @@ from typing import Any
 
 from flask import current_app, request
 
-from catalog.errors import Conflict, InvalidInput, InvalidSchema, NotFound, UserError
+from catalog.errors import Conflict, InvalidInput, InvalidSchema, NotFound, TooLarge, UserError
 from catalog.exports import MEDIA_TYPES
 from catalog.links import check_link
 from catalog.metadata import check_name
@@ -305,6 +305,9 @@ def publish_upload(dataset: dict, user: dict, upload: Any, data: dict) -> dict:
         upload.save(path)
         if path.stat().st_size == 0:
             raise validation(upload="the uploaded file is empty")
+        from web.views.publish_api import check_upload_limits  # the same limits as the REST API
+
+        check_upload_limits(path)
         schema: dict | str | None = None
         if data.get("schema"):
             schema = resolve_schema_value(data["schema"], "schema")[0]
@@ -316,6 +319,8 @@ def publish_upload(dataset: dict, user: dict, upload: Any, data: dict) -> dict:
                                      note=f"CKAN resource_create: {filename}", viewer=current_viewer())
         except bounded.BoundExceeded as error:
             raise bound_error(error) from None
+        except TooLarge as error:
+            raise ActionError("Validation Error", 413, str(error), fields={"upload": [str(error)]}) from None
         except (InvalidInput, InvalidSchema) as error:
             raise validation(upload=for_client(str(error), path, filename, hide=[catalog().home.root])) from None
         if result.status == "invalid":
@@ -338,6 +343,8 @@ def infer_schema(path: Path) -> dict:
         return bounded.describe(path, limits=upload_limits())
     except bounded.BoundExceeded as error:
         raise bound_error(error) from None
+    except TooLarge:
+        raise  # 413 with its message, as from publish
     except UserError as error:
         raise validation(upload=f"cannot read {path.name} as a table: {error}") from None
 

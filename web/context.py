@@ -26,7 +26,12 @@ def get_catalog() -> Catalog:
 
 def int_arg(name: str, default: int, low: int, high: int | None = None) -> int:
     """A whole-number query parameter within bounds, or a 400 that names it."""
-    raw = request.args.get(name, "").strip()
+    return bounded_int(request.args.get(name), name, default, low, high)
+
+
+def bounded_int(value: Any, name: str, default: int, low: int, high: int | None = None) -> int:
+    """``value`` (text from a request, or None) as a whole number within bounds, or a 400 that names ``name``."""
+    raw = "" if value is None else str(value).strip()
     if raw == "":
         return default
     try:

@@ -37,7 +37,7 @@ from waitress.parser import HTTPRequestParser
 from waitress.server import TcpWSGIServer
 from waitress.task import ErrorTask, ThreadedTaskDispatcher
 
-from catalog.errors import InvalidInput
+from catalog.errors import InvalidInput, UserError
 from catalog.home import Home
 
 LOG = logging.getLogger("opendata.server")
@@ -82,7 +82,8 @@ def _listen(host: str, port: int) -> socket.socket:
     try:
         return socket.create_server((host, port), family=family, backlog=2048)
     except OSError as error:
-        raise InvalidInput(f"cannot listen on {host}:{port}: {error.strerror or error}",
+        reason = os.strerror(error.errno) if error.errno else str(error)
+        raise InvalidInput(f"cannot listen on {host}:{port}: {reason}",
                            hint="choose another --port or --host") from None
 
 
@@ -95,6 +96,7 @@ class _Supervisor:
         self.count = workers
         self.workers: dict[subprocess.Popen, float] = {}
         self.stopping = False
+        self.failed: int | None = None  # exit code of a worker that failed to start
 
     def run(self) -> None:
         previous = {sig: signal.signal(sig, self._stop) for sig in (signal.SIGTERM, signal.SIGINT)}
@@ -108,6 +110,8 @@ class _Supervisor:
             self._stop_all()
             for sig, handler in previous.items():
                 signal.signal(sig, handler)
+        if self.failed is not None:
+            raise UserError(f"a worker process failed to start (exit code {self.failed}): see its error above")
 
     def _stop(self, signum: int, frame: Any) -> None:
         self.stopping = True
@@ -125,8 +129,7 @@ class _Supervisor:
             if self.stopping:
                 continue
             if time.monotonic() - started < EARLY_DEATH and worker.returncode != 0:
-                LOG.error("a worker process failed to start (exit code %s): stopping", worker.returncode)
-                self.stopping = True
+                self.failed, self.stopping = worker.returncode, True
                 continue
             LOG.warning("worker process %s exited with %s: starting another", worker.pid, worker.returncode)
             self._start()
@@ -278,7 +281,11 @@ def _worker_main(fd: int, settings: ServeSettings) -> None:
     signal.signal(signal.SIGTERM, _exit)  # waitress catches SystemExit: finishes running tasks, then returns
     threading.Thread(target=_exit_with_parent, args=(os.getppid(),), daemon=True).start()
     sock = socket.socket(fileno=fd)
-    _build_server(sock, settings).run()
+    try:
+        server = _build_server(sock, settings)
+    except UserError as error:  # a bad setting: one line, as the CLI prints it
+        sys.exit(f"Error: {error}")
+    server.run()
 
 
 def _exit(signum: int, frame: Any) -> None:

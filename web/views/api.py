@@ -18,6 +18,7 @@ from flask import Blueprint, Response, render_template, request
 from catalog import exports, rows
 from catalog.errors import InvalidInput, NotFound, UserError
 from catalog.search import FACET_ALIASES, FACETS, SORTS, search
+from web import row_params
 from web.auth import current_viewer, personal_cache
 from web.context import get_catalog, int_arg
 from web.i18n import current_lang, gettext
@@ -308,7 +309,7 @@ def _rows_args() -> tuple[str | None, str | None, int, str | None]:
         return None
 
     raw_limit = pick("limit", "_limit")
-    limit = rows.parse_limit(raw_limit, ROWS_DEFAULT_LIMIT)
+    limit = row_params.parse_limit(raw_limit, ROWS_DEFAULT_LIMIT)
     return pick("sort", "_sort"), pick("fields", "_fields"), limit, pick("cursor", "_cursor")
 
 
@@ -318,7 +319,7 @@ def dataset_rows(name: str) -> Response:
     latest = latest_of(published_dataset(name))
     schema = latest["schema"]
     sort, fields, limit, cursor = _rows_args()
-    filters = rows.parse_filters(request.args, schema)
+    filters = row_params.parse_filters(request.args, schema)
     page = rows.query_rows(get_catalog().version_files(latest), schema, filters=filters, sort=sort,
                            fields=fields, limit=limit, cursor=cursor)
     next_url = None
@@ -336,7 +337,7 @@ def column_counts(name: str, column: str) -> Response:
     latest = latest_of(published_dataset(name))
     schema = latest["schema"]
     limit = int_arg("limit", 50, 1, 1000)
-    filters = rows.parse_filters(request.args, schema)
+    filters = row_params.parse_filters(request.args, schema)
     values = rows.value_counts(get_catalog().version_files(latest), schema, column, filters=filters, limit=limit)
     return json_response({"dataset": name, "version": latest["number"], "column": column, "values": values})
 

@@ -5,7 +5,8 @@ rows an explorer view selects.
 object: a strong ``ETag`` from the content hash, a year of ``Cache-Control``, ``Last-Modified``, conditional
 requests and byte ranges. Remote Parquet readers (DuckDB's httpfs, pyarrow, DuckDB-WASM in a browser) read a
 file's footer and then the column chunks they need with ``Range`` requests, sometimes several ranges in one
-request: Werkzeug answers those with 416, so ranges are handled here, including ``multipart/byteranges``.
+request: Werkzeug's ``send_file`` answers those with 416, so werkzeug parses the ranges and the
+``multipart/byteranges`` answer is written here.
 """
 
 from __future__ import annotations
@@ -18,12 +19,14 @@ from datetime import UTC, datetime
 from pathlib import Path
 
 from flask import Blueprint, Response, redirect, request
-from werkzeug.http import http_date, parse_date, parse_etags, quote_etag
+from werkzeug.datastructures import Range
+from werkzeug.http import http_date, parse_date, parse_etags, parse_range_header, quote_etag
 from werkzeug.wsgi import wrap_file
 
-from catalog import exports, rows
+from catalog import exports
 from catalog.errors import InvalidInput, NotFound
 from catalog.storage import WorkDir
+from web import row_params
 from web.auth import current_viewer, personal_cache
 from web.context import get_catalog
 from web.urls import base_url
@@ -141,38 +144,33 @@ def parse_ranges(header: str | None, size: int) -> list[tuple[int, int]] | None:
     """Byte ranges (start, end-exclusive) from a ``Range`` header, as RFC 9110 reads it.
 
     None means "ignore the header and send the whole file" (absent, not bytes, malformed, too many);
-    an empty list means no range is satisfiable (416). Overlapping or adjacent ranges are merged.
+    an empty list means no range is satisfiable (416). Werkzeug parses each range; it refuses a whole header
+    whose ranges overlap or come out of order, which RFC 9110 allows, so the ranges are parsed one at a time
+    and overlapping or adjacent ones merged here.
     """
     if not header:
         return None
     unit, _, spec = header.partition("=")
-    if unit.strip().lower() != "bytes" or not spec.strip():
+    items = [item for item in spec.split(",") if item.strip(" \t")]
+    if not items or len(items) > MAX_RANGES:
         return None
     wanted: list[tuple[int, int]] = []
-    items = [item.strip() for item in spec.split(",")]
-    if len(items) > MAX_RANGES:
-        return None
     for item in items:
-        if not item:
-            continue
-        first, dash, last = item.partition("-")
-        first, last = first.strip(), last.strip()
-        if not dash or (first and not first.isdigit()) or (last and not last.isdigit()) or not (first or last):
+        parsed = parse_range_header(f"{unit}={item}")
+        if parsed is None or parsed.units != "bytes":
             return None
-        if not first:  # suffix: the last N bytes
-            length = int(last)
-            if length > 0 and size > 0:
-                wanted.append((max(0, size - length), size))
-            continue
-        start = int(first)
-        end = int(last) + 1 if last else size
-        if last and end <= start:
-            return None
-        if start < size:
-            wanted.append((start, min(end, size)))
-    wanted.sort()
+        start, end = parsed.ranges[0]
+        if start < 0:  # a suffix longer than the file asks for the whole file
+            start = max(start, -size)
+        span = Range("bytes", [(start, end)]).range_for_length(size)
+        if span is not None:
+            wanted.append(span)
+    return _merged(sorted(wanted))
+
+
+def _merged(spans: list[tuple[int, int]]) -> list[tuple[int, int]]:
     merged: list[tuple[int, int]] = []
-    for start, end in wanted:
+    for start, end in spans:
         if merged and start <= merged[-1][1]:
             merged[-1] = (merged[-1][0], max(merged[-1][1], end))
         else:
@@ -300,7 +298,7 @@ def explore_data(name: str, fmt: str) -> Response:
     catalog = get_catalog()
     version = latest_of(published_dataset(name))
     schema = version["schema"]
-    filters = rows.parse_filters(request.args, schema)
+    filters = row_params.parse_filters(request.args, schema)
     sort = request.args.get("_sort") or request.args.get("sort") or None
     fields = request.args.get("_fields") or request.args.get("fields") or None
     if not filters and not sort and not fields:

@@ -109,9 +109,16 @@ def _receive_multipart(work: WorkDir, stream: IO[bytes], limit: int) -> tuple[Pa
 def check_upload_limits(path: Path) -> None:
     """This server's upload limits (columns, header bytes, cells, nesting: ``pipelines/limits.py``) apply to
     this request's reading of ``path``; the readers count them once the format and dialect are known."""
+    from flask import after_this_request
+
     from pipelines import limits
 
-    limits.activate(limits.from_config(current_app.config))
+    restore = limits.activate(limits.from_config(current_app.config))
+
+    @after_this_request
+    def _restore(response: Response) -> Response:
+        restore()
+        return response
 
 
 # -- reading the fields -----------------------------------------------------------------------------------------

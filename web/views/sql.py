@@ -1,6 +1,6 @@
 """SQL for everyone: the ``/sql`` page (editor, tables, results, chart) and ``GET|POST /api/v1/sql``.
 
-All the safety lives in ``catalog.query`` (a pool of sandboxed DuckDB worker processes); this module reads the
+All the safety lives in ``catalog.sql`` (a pool of sandboxed DuckDB worker processes); this module reads the
 request, maps ``QueryError`` to 400/429 JSON or an inline message on the page, and streams downloads. The page
 works without JavaScript: the query travels in the URL (``/sql?sql=...``) so a result is a shareable link; the
 scripts only add highlighting and shortcuts.
@@ -18,17 +18,10 @@ import duckdb
 from flask import Blueprint, Flask, Response, current_app, jsonify, render_template, request
 from werkzeug.wsgi import wrap_file
 
-from catalog.query import (
-    FORMATS,
-    MEDIA_TYPES,
-    QueryEngine,
-    QueryError,
-    QueryLimits,
-    QueryResult,
-    Table,
-    column_types,
-    describe_limits,
-)
+from catalog.sql.engine import FORMATS, MEDIA_TYPES, QueryEngine, QueryResult
+from catalog.sql.limits import QueryLimits, describe_limits
+from catalog.sql.messages import QueryError
+from catalog.sql.tables import Table, column_types
 from web import errors, i18n
 from web.context import get_catalog
 

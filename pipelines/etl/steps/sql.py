@@ -2,7 +2,7 @@
 
 It runs under the public SQL endpoint's sandbox rules: a fresh, locked, in-memory DuckDB whose only table is
 ``input`` (this step's input, staged as Parquet in the run's private folder), no file, network or extension
-access, and exactly one SELECT statement checked by DuckDB's parser (``catalog.query_worker``'s guard).
+access, and exactly one SELECT statement checked by DuckDB's parser (``catalog.sql.guard``).
 
     - sql:
         query: |
@@ -14,7 +14,10 @@ from __future__ import annotations
 
 import duckdb
 
-from catalog.query_worker import Refused, check_statement, open_sandbox, sql_string
+from catalog.sql.guard import check_statement
+from catalog.sql.messages import Refused
+from catalog.sql.sandbox import open_sandbox
+from catalog.sqltext import sql_string
 from pipelines.etl.options import Opt
 from pipelines.etl.steps.base import StepError, StepInput, first_line
 

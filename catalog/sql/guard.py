@@ -1,0 +1,75 @@
+"""The statement guard: exactly one read-only SELECT that reaches no function revealing the server.
+
+Why a parser-based guard on top of the locked settings: the settings already block file, network and extension
+access, but some functions reveal configuration (``allowed_paths`` holds absolute server paths) or run SQL hidden
+in a string, which no setting stops. DuckDB's own parser reads the statement, so the guard sees what DuckDB runs.
+The ETL ``sql`` step and CKAN's ``datastore_search_sql`` use the same guard.
+"""
+
+from __future__ import annotations
+
+import json
+from typing import Any
+
+import duckdb
+
+from catalog.sql.messages import STATEMENT_WORDS, Refused
+
+# Functions and built-in views that a public query must not reach, even though the settings already block
+# file, network and extension access: they reveal configuration (``allowed_paths`` holds absolute server
+# paths), run SQL hidden in a string (which this guard could not see), or touch logs/checkpoints.
+DENIED_FUNCTIONS = frozenset({
+    "current_setting", "duckdb_settings", "duckdb_profiling_settings", "pg_settings",
+    "duckdb_secrets", "which_secret", "duckdb_secret_types", "duckdb_extensions", "duckdb_temporary_files",
+    "duckdb_external_file_cache", "duckdb_memory", "duckdb_logs", "duckdb_log_contexts", "enable_logging",
+    "disable_logging", "truncate_duckdb_logs", "enable_profiling", "disable_profiling", "checkpoint",
+    "force_checkpoint", "getenv", "query", "query_table", "json_execute_serialized_sql", "install_extension",
+    "load_extension", "add_grammar_extension",
+})
+DENIED_TABLES = frozenset({"pg_settings", "duckdb_settings", "duckdb_profiling_settings", "duckdb_logs",
+                           "duckdb_secrets", "duckdb_extensions"})
+
+
+
+def _names(node: Any, functions: set[str], tables: set[str]) -> None:
+    if isinstance(node, dict):
+        if isinstance(node.get("function_name"), str):
+            functions.add(node["function_name"].lower())
+        if node.get("type") in ("BASE_TABLE", "SHOW_REF") and isinstance(node.get("table_name"), str):
+            tables.add(node["table_name"].strip('"').lower())
+        for value in node.values():
+            _names(value, functions, tables)
+    elif isinstance(node, list):
+        for value in node:
+            _names(value, functions, tables)
+
+
+def check_statement(con: duckdb.DuckDBPyConnection, sql: str) -> Any:
+    """Exactly one SELECT, parsed by DuckDB itself, that calls no denied function: returns the statement."""
+    try:
+        statements = con.extract_statements(sql)
+    except duckdb.Error as error:
+        raise Refused("sql_error", str(error)) from None
+    if not statements:
+        raise Refused("sql_error", "The query is empty: write one SELECT statement.")
+    if len(statements) > 1:
+        raise Refused("forbidden", f"Only one statement at a time is allowed; this text holds {len(statements)}. "
+                                   "Remove the extra statements (and the semicolons between them).")
+    statement = statements[0]
+    kind = statement.type.name
+    if kind != "SELECT":
+        words = STATEMENT_WORDS.get(kind, kind)
+        raise Refused("forbidden", f"Only read-only queries (SELECT, WITH, FROM, DESCRIBE, SUMMARIZE, PIVOT ... IN) "
+                                   f"are allowed here, not {words}.")
+    tree = json.loads(con.execute("SELECT json_serialize_sql(?)", [statement.query]).fetchall()[0][0])
+    if tree.get("error"):
+        raise Refused("sql_error", "This query could not be checked: " + str(tree.get("error_message", "")))
+    functions: set[str] = set()
+    tables: set[str] = set()
+    _names(tree, functions, tables)
+    denied = sorted((functions & DENIED_FUNCTIONS) | (tables & DENIED_TABLES))
+    if denied:
+        raise Refused("forbidden", f"{denied[0]} is not available in the public SQL sandbox: it reveals server "
+                                   "settings or runs hidden SQL. Query the published tables instead.")
+    return statement
+

@@ -1,0 +1,49 @@
+"""What the format writers share: the byte cap, column-type tests and the relation's rows as SQL.
+
+Why apart: each format module stays about its format; the few rules they have in common (how big a file may
+grow, which DuckDB types are timestamps or floats) must not drift between them.
+"""
+
+from __future__ import annotations
+
+import duckdb
+
+from catalog.errors import TooLarge
+from catalog.sqltext import quote_ident
+
+VIEW = "opendata_download_rows"  # the name a writer's SQL gives the relation it writes
+
+
+class ByteCap:
+    """Stops a writer once its file is larger than ``max_bytes`` (no cap when None)."""
+
+    def __init__(self, max_bytes: int | None) -> None:
+        self.max_bytes = max_bytes
+
+    def check(self, size: int) -> None:
+        if self.max_bytes is not None and size > self.max_bytes:
+            raise TooLarge(f"The result is larger than the download limit of {self.max_bytes // 1_000_000} MB. "
+                           "Filter or aggregate it first.")
+
+
+def columns(relation: duckdb.DuckDBPyRelation) -> list[tuple[str, str]]:
+    """(name, DuckDB type) of each column."""
+    return [(name, str(kind)) for name, kind in zip(relation.columns, relation.types, strict=True)]
+
+
+def is_timestamp(kind: str) -> bool:
+    return kind.upper().startswith("TIMESTAMP")
+
+
+def is_float(kind: str) -> bool:
+    return kind.upper() in ("DOUBLE", "FLOAT", "REAL")
+
+
+def each_row(relation: duckdb.DuckDBPyRelation, select_list: str) -> duckdb.DuckDBPyRelation:
+    """``select_list`` (SQL over the relation's columns) for every row, in the relation's order, run by the
+    relation's own connection (inside the SQL sandbox for query results)."""
+    return relation.query(VIEW, f"SELECT {select_list} FROM {VIEW}")
+
+
+def column(name: str) -> str:
+    return quote_ident(name)

@@ -1,0 +1,165 @@
+"""The dataset page: description, data dictionary, versions, preview, downloads and publishing history.
+
+Why its own module: it turns a dataset's metadata and Table Schema into what a reader needs before downloading
+(constraints as phrases, keys, the history without addresses, code snippets with immutable URLs).
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+from flask import Response
+
+from catalog import rows
+from catalog.errors import UserError
+from catalog.exports import EXCEL_MAX_ROWS
+from web import i18n
+from web.context import get_catalog
+from web.i18n import gettext as _
+from web.markdown import render_markdown
+from web.urls import base_url
+from web.views.pages.common import DOWNLOAD_FORMATS, bp, download_url, page, visible_dataset
+
+PREVIEW_ROWS = 10
+AUDIT_LIMIT = 100
+ENUM_SHOWN = 6  # allowed values listed in the data dictionary (all of them are in the schema download)
+
+
+def describe_constraints(field: dict) -> list[str]:
+    """A field's constraints as short readable phrases."""
+    c = field.get("constraints") or {}
+    out = []
+    if c.get("required"):
+        out.append(_("bắt buộc"))
+    if c.get("unique"):
+        out.append(_("duy nhất"))
+    for key, label in (("minimum", "tối thiểu"), ("maximum", "tối đa"), ("minLength", "độ dài tối thiểu"),
+                       ("maxLength", "độ dài tối đa"), ("pattern", "mẫu")):
+        if key in c:
+            out.append(f"{_(label)} {c[key]}")
+    if c.get("enum"):
+        values = [str(v) for v in c["enum"]]
+        shown = ", ".join(values[:ENUM_SHOWN]) + (f", … (+{len(values) - ENUM_SHOWN})" if len(values) > ENUM_SHOWN else "")
+        out.append(f"{_('một trong')}: {shown}")
+    return out
+
+
+def data_dictionary(schema: dict) -> list[dict]:
+    primary = schema.get("primaryKey") or []
+    primary = [primary] if isinstance(primary, str) else list(primary)
+    foreign = {}
+    for fk in schema.get("foreignKeys") or []:
+        fields = fk.get("fields")
+        ref = fk.get("reference") or {}
+        for i, name in enumerate([fields] if isinstance(fields, str) else fields or []):
+            ref_fields = ref.get("fields")
+            ref_fields = [ref_fields] if isinstance(ref_fields, str) else ref_fields or []
+            target = ref_fields[i] if i < len(ref_fields) else ""
+            foreign[name] = f"{ref.get('resource') or ''}.{target}".strip(".")
+    out = []
+    for f in schema.get("fields") or []:
+        fmt = f.get("format") if f.get("format") not in (None, "", "default") else ""
+        constraints = describe_constraints(f)
+        if f.get("name") in primary:
+            constraints.insert(0, _("Khoá chính"))
+        if f.get("name") in foreign:
+            constraints.append(f"{_('Khoá ngoại')} → {foreign[f['name']]}")
+        out.append({"name": f.get("name"), "title": f.get("title") or "", "type": f.get("type", "string"),
+                    "format": fmt,
+                    "constraints": constraints, "description": f.get("description") or "",
+                    "schema_constraints": f.get("constraints") or {}})
+    return out
+
+
+def audit_summary(entry: dict) -> str:
+    """One line for the publishing history; never the origin (addresses stay out of public pages)."""
+    detail = entry.get("detail") or {}
+    if entry["action"] == "publish":
+        parts = []
+        if detail.get("rows") is not None:
+            parts.append(f"{i18n.format_number(detail['rows'])} {_('dòng')}")
+        if detail.get("source"):
+            parts.append(str(detail["source"]))
+        return " · ".join(parts)
+    if entry["action"] in ("dataset.update", "dataset.create"):
+        return ", ".join(sorted(k for k in detail if k not in ("schema",)))
+    return ""
+
+
+def version_entry(name: str, version: dict, previous: dict | None) -> dict:
+    changes = version.get("changes") or {}
+    return {
+        "number": version["number"], "published_at": version["published_at"], "rows": version["rows"],
+        "bytes": version["bytes"], "sha256": version["sha256"], "publisher": version.get("publisher"),
+        "note": version.get("note") or "", "source_format": version.get("source_format"),
+        "first": previous is None,
+        "changes": {"rows_added": changes.get("rows_added", 0), "rows_removed": changes.get("rows_removed", 0),
+                    "fields_added": changes.get("fields_added") or [],
+                    "fields_removed": changes.get("fields_removed") or [],
+                    "fields_changed": changes.get("fields_changed") or []},
+        "downloads": {ext: download_url(name, ext, version["number"]) for ext, _label in DOWNLOAD_FORMATS},
+    }
+
+
+def snippets(name: str, number: int) -> list[dict]:
+    """Copy-paste code that works as written: absolute, immutable URLs of the latest version."""
+    csv_url = download_url(name, "csv", number, absolute=True)
+    parquet_url = download_url(name, "parquet", number, absolute=True)
+    return [
+        {"id": "curl", "label": "curl",
+         "code": f'curl -fL -o {name}-v{number}.csv "{csv_url}"'},
+        {"id": "pandas", "label": "Python · pandas",
+         "code": f'import pandas as pd\n\ndf = pd.read_parquet("{parquet_url}")\n'
+                 f'# CSV: df = pd.read_csv("{csv_url}")\nprint(df.head())'},
+        {"id": "duckdb", "label": "Python · DuckDB",
+         "code": f'import duckdb\n\nduckdb.sql("SELECT * FROM \'{parquet_url}\' LIMIT 10").show()'},
+        {"id": "r", "label": "R",
+         "code": f'df <- read.csv("{csv_url}", encoding = "UTF-8")\nhead(df)'},
+    ]
+
+
+def preview_rows(version: dict) -> dict:
+    catalog = get_catalog()
+    try:
+        result = rows.query_rows(catalog.version_files(version), version["schema"], limit=PREVIEW_ROWS,
+                                 with_total=False)
+    except UserError as error:  # a version the engine cannot read is shown as such, not as a broken page
+        return {"columns": [], "rows": [], "error": str(error)}
+    return {"columns": result["columns"], "rows": result["rows"]}
+
+
+@bp.get("/datasets/<name>")
+def dataset(name: str) -> Response:
+    catalog = get_catalog()
+    ds = visible_dataset(name)
+    versions = catalog.list_versions(name)
+    latest = versions[0] if versions else None
+    entries = [version_entry(name, v, versions[i + 1] if i + 1 < len(versions) else None)
+               for i, v in enumerate(versions)]
+    audit = [{"at": a["at"], "actor": a["actor"], "action": a["action"], "target": a.get("target") or "",
+              "summary": audit_summary(a)} for a in catalog.list_audit(dataset=name, limit=AUDIT_LIMIT)]
+    data: dict[str, Any] = {
+        "dataset": {k: v for k, v in ds.items() if k not in ("id", "org_id")},
+        "dictionary": data_dictionary(ds.get("schema") or (latest or {}).get("schema") or {}),
+        "versions": entries,
+        "validation": latest.get("validation") if latest else None,
+        "preview": preview_rows(latest) if latest else None,
+        "downloads": None,
+        "snippets": [],
+        "history": audit,
+        "suppression": (ds.get("extras") or {}).get("suppression"),
+    }
+    data["dataset"]["extras"] = {k: v for k, v in (ds.get("extras") or {}).items() if not k.startswith("_")}
+    if latest:
+        formats = [(ext, label) for ext, label in DOWNLOAD_FORMATS
+                   if ext != "xlsx" or (latest["rows"] or 0) <= EXCEL_MAX_ROWS]
+        data["downloads"] = {
+            "version": latest["number"],
+            "files": [{"format": ext, "label": label, "url": download_url(name, ext, latest["number"], True),
+                       "latest_url": download_url(name, ext, absolute=True)} for ext, label in formats]
+            + [{"format": "csv-excel", "label": "CSV (Excel)", "url": download_url(name, "csv", latest["number"], True)
+                + "?excel=1", "latest_url": download_url(name, "csv", absolute=True) + "?excel=1"}],
+            "zip": f"{base_url()}/datasets/{name}/download.zip",
+        }
+        data["snippets"] = snippets(name, latest["number"])
+    return page("dataset.html", data, description_html=render_markdown(ds.get("description")))

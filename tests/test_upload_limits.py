@@ -25,11 +25,11 @@ import pyarrow as pa
 import pyarrow.parquet as pq
 import pytest
 import requests
-from conftest import REPO, ServerProcess
 
 from catalog.accounts import Accounts
 from catalog.errors import InvalidInput, TooLarge
 from catalog.metadata import Catalog
+from conftest import REPO, ServerProcess
 from pipelines import limits
 from pipelines import read as readers
 from pipelines.source import open_source, parse_dialect

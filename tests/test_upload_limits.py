@@ -254,7 +254,7 @@ def test_limits_are_read_from_the_environment_by_the_cli(tmp_path, catalog):
 
 
 def test_a_bad_limit_setting_is_a_clear_error():
-    with pytest.raises(InvalidInput, match="OPENDATA_MAX_UPLOAD_CELLS must be a positive whole number"):
+    with pytest.raises(InvalidInput, match=r"OPENDATA_MAX_UPLOAD_CELLS\) must be a positive whole number, not .lots."):
         limits.Limits.from_env({"OPENDATA_MAX_UPLOAD_CELLS": "lots"})
 
 

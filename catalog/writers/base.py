@@ -6,6 +6,8 @@ grow, which DuckDB types are timestamps or floats) must not drift between them.
 
 from __future__ import annotations
 
+from collections.abc import Iterator
+
 import duckdb
 
 from catalog.errors import TooLarge
@@ -39,10 +41,12 @@ def is_float(kind: str) -> bool:
     return kind.upper() in ("DOUBLE", "FLOAT", "REAL")
 
 
-def each_row(relation: duckdb.DuckDBPyRelation, select_list: str) -> duckdb.DuckDBPyRelation:
-    """``select_list`` (SQL over the relation's columns) for every row, in the relation's order, run by the
-    relation's own connection (inside the SQL sandbox for query results)."""
-    return relation.query(VIEW, f"SELECT {select_list} FROM {VIEW}")
+def each_row(relation: duckdb.DuckDBPyRelation, text_sql: str, batch_rows: int) -> Iterator[list[str]]:
+    """``text_sql`` (one text expression over the relation's columns) for every row, in the relation's order,
+    a batch at a time; run by the relation's own connection (inside the SQL sandbox for query results)."""
+    reader = relation.query(VIEW, f"SELECT {text_sql} FROM {VIEW}").to_arrow_reader(batch_rows)
+    for batch in reader:
+        yield batch.column(0).to_pylist()
 
 
 def column(name: str) -> str:

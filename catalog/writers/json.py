@@ -28,16 +28,16 @@ def _value_sql(name: str, kind: str) -> str:
 def write(relation: duckdb.DuckDBPyRelation, out: Path, cap: ByteCap, *, lines: bool) -> int:
     """Stream the relation into ``out``; returns the number of rows."""
     values = ", ".join(_value_sql(name, kind) for name, kind in columns(relation))
-    result = each_row(relation, f"CAST(to_json(struct_pack({values})) AS VARCHAR)")
+    batches = each_row(relation, f"CAST(to_json(struct_pack({values})) AS VARCHAR)", BATCH_ROWS)
     rows = 0
     with open(out, "wb") as handle:
         if not lines:
             handle.write(b"[\n\t")
-        while batch := result.fetchmany(BATCH_ROWS):
+        for batch in batches:
             if lines:
-                handle.write("".join(r[0] + "\n" for r in batch).encode())
+                handle.write("".join(r + "\n" for r in batch).encode())
             else:
-                handle.write(((",\n\t" if rows else "") + ",\n\t".join(r[0] for r in batch)).encode())
+                handle.write(((",\n\t" if rows else "") + ",\n\t".join(batch)).encode())
             rows += len(batch)
             cap.check(handle.tell())
         if not lines:

@@ -143,7 +143,7 @@ def write(relation: duckdb.DuckDBPyRelation, out: Path, cap: ByteCap) -> int:
     """Stream the relation into ``out`` as a workbook; returns the number of rows."""
     types = columns(relation)
     cells = " || ".join(_cell_sql(name, kind) for name, kind in types)
-    result = each_row(relation, f"'<row>' || {cells} || '</row>'" if types else "'<row/>'")
+    batches = each_row(relation, f"'<row>' || {cells} || '</row>'" if types else "'<row/>'", BATCH_ROWS)
     rows = 0
     with zipfile.ZipFile(out, "w", zipfile.ZIP_DEFLATED, compresslevel=1) as book:
         for name, text in (("[Content_Types].xml", _CONTENT_TYPES), ("_rels/.rels", _ROOT_RELS),
@@ -152,11 +152,11 @@ def write(relation: duckdb.DuckDBPyRelation, out: Path, cap: ByteCap) -> int:
             book.writestr(_fixed_info(name), text)
         with book.open(_fixed_info("xl/worksheets/sheet1.xml"), "w", force_zip64=True) as sheet:
             sheet.write((_SHEET_HEAD + _header([name for name, _ in types])).encode())
-            while batch := result.fetchmany(BATCH_ROWS):
+            for batch in batches:
                 rows += len(batch)
                 if rows > spreadsheet.EXCEL_MAX_ROWS:
                     raise too_many_rows("the result")
-                sheet.write("".join(r[0] for r in batch).encode())
+                sheet.write("".join(batch).encode())
                 cap.check(out.stat().st_size)
             sheet.write(_SHEET_TAIL.encode())
     return rows

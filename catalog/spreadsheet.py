@@ -50,6 +50,11 @@ def excel_header(names: Iterable[str]) -> list[str]:
     return [excel_text(name) for name in names]
 
 
+def excel_sql(expr: str) -> str:
+    """DuckDB SQL applying ``excel_text`` to the text expression ``expr``."""
+    return f"CASE WHEN regexp_matches({expr}, '{DANGEROUS_PATTERN}') THEN '{QUOTE}{QUOTE}' || {expr} ELSE {expr} END"
+
+
 def excel_arrow(column: Any) -> Any:
     """A pyarrow string array with ``excel_text`` applied to every value (nulls stay null)."""
     import pyarrow.compute as pc

@@ -1,8 +1,8 @@
 """A small client for a catalogue server: what ``opendata ... --remote URL`` uses.
 
 Department staff have no shell on the city's server; they run the same CLI against it over HTTP with a token.
-Uploads are streamed from disk as a multipart body built on the fly (the file is never read into memory), with a
-progress bar on a terminal. The server's refusals come back as the same ``UserError`` classes as local mistakes,
+Uploads are streamed from disk as a multipart body (requests-toolbelt's encoder: the file is never read into
+memory), with a progress bar on a terminal. The server's refusals come back as the same ``UserError`` classes as local mistakes,
 so the CLI prints them the same way: one line and an exit code.
 
 Where the server and token come from, first match wins: ``--remote``/``--token``, ``$OPENDATA_URL`` /
@@ -13,13 +13,14 @@ from __future__ import annotations
 
 import json
 import os
-import uuid
 from collections.abc import Iterator
+from contextlib import contextmanager
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 from urllib.parse import quote
 
 import requests
+from requests_toolbelt import MultipartEncoder, MultipartEncoderMonitor
 
 from catalog.errors import Forbidden, InvalidInput, NotFound, TooLarge, Unauthorized, UserError
 from pipelines import outbound
@@ -29,7 +30,6 @@ if TYPE_CHECKING:
 
 URL_ENV = "OPENDATA_URL"
 TOKEN_ENV = "OPENDATA_TOKEN"
-CHUNK = 1 << 20
 TIMEOUT = (10, 600)  # connect, read: the server validates a large file before it answers
 
 STATUS_ERRORS: dict[int, type[UserError]] = {401: Unauthorized, 403: Forbidden, 404: NotFound, 413: TooLarge}
@@ -90,53 +90,32 @@ def resolve_target(url: str | None, token: str | None, *, use_login: bool = True
     return url.rstrip("/"), token
 
 
-class MultipartFile:
-    """A multipart/form-data body streamed from disk: fields first, then the file, read in chunks.
+@contextmanager
+def upload_body(fields: dict[str, Any], path: Path, *, progress: bool = False) -> Iterator[MultipartEncoderMonitor]:
+    """A multipart/form-data body streamed from disk by requests-toolbelt: the fields, then the file.
 
-    It has a length, so requests sends a ``Content-Length`` (the server can refuse an oversize body up front)
-    instead of chunked encoding.
+    The encoder has a length, so requests sends a ``Content-Length`` (the server can refuse an oversize body up
+    front) instead of chunked encoding; the monitor moves a tqdm bar as the bytes go out, on a terminal only.
     """
-
-    def __init__(self, fields: dict[str, Any], path: Path, *, field_name: str = "file", progress: bool = False):
-        self.path = path
-        self.boundary = f"opendata-{uuid.uuid4().hex}"
-        head = []
-        for name, value in fields.items():
-            for item in value if isinstance(value, list | tuple) else [value]:
-                if item is None:
-                    continue
-                head.append(f'--{self.boundary}\r\nContent-Disposition: form-data; name="{name}"\r\n\r\n'
-                            f"{item}\r\n".encode())
-        filename = path.name.replace('"', "%22").replace("\r", "").replace("\n", "")  # raw UTF-8, as browsers send
-        head.append(f'--{self.boundary}\r\nContent-Disposition: form-data; name="{field_name}"; '
-                    f'filename="{filename}"\r\nContent-Type: application/octet-stream\r\n\r\n'.encode())
-        self.head = b"".join(head)
-        self.tail = f"\r\n--{self.boundary}--\r\n".encode()
-        self.size = path.stat().st_size
-        self.progress = progress
-
-    @property
-    def content_type(self) -> str:
-        return f"multipart/form-data; boundary={self.boundary}"
-
-    def __len__(self) -> int:
-        return len(self.head) + self.size + len(self.tail)
-
-    def __iter__(self) -> Iterator[bytes]:
-        bar = None
-        if self.progress:
+    items = [(name, str(item)) for name, value in fields.items()
+             for item in (value if isinstance(value, list | tuple) else [value]) if item is not None]
+    bar = None
+    with open(path, "rb") as handle:
+        encoder = MultipartEncoder([*items, ("file", (path.name, handle, "application/octet-stream"))])
+        if progress:
             from tqdm import tqdm
 
-            bar = tqdm(total=self.size, unit="B", unit_scale=True, unit_divisor=1024, desc=f"upload {self.path.name}",
+            bar = tqdm(total=encoder.len, unit="B", unit_scale=True, unit_divisor=1024, desc=f"upload {path.name}",
                        leave=False)
+        sent = [0]
+
+        def advance(monitor: MultipartEncoderMonitor) -> None:
+            if bar is not None:
+                bar.update(monitor.bytes_read - sent[0])
+                sent[0] = monitor.bytes_read
+
         try:
-            yield self.head
-            with open(self.path, "rb") as handle:
-                while chunk := handle.read(CHUNK):
-                    if bar is not None:
-                        bar.update(len(chunk))
-                    yield chunk
-            yield self.tail
+            yield MultipartEncoderMonitor(encoder, advance)
         finally:
             if bar is not None:
                 bar.close()
@@ -217,9 +196,9 @@ class Remote:
         form = {**{k: v for k, v in meta.items() if k != "tags"}, "tag": meta.get("tags"), "org": org,
                 "schema": schema_value(schema), "note": note or None, **_read_fields(dialect, encoding, format,
                                                                                     checklist)}
-        body = MultipartFile(form, path, progress=progress)
-        _, result = self.request("POST", target, need_token=True, ok=(200, 201), params=params, data=body,
-                                 headers={"Content-Type": body.content_type})
+        with upload_body(form, path, progress=progress) as body:
+            _, result = self.request("POST", target, need_token=True, ok=(200, 201), params=params, data=body,
+                                     headers={"Content-Type": body.content_type})
         if not isinstance(result, dict) or "status" not in result:
             raise UserError(f"{self.url} answered the upload with something that is not a publish result")
         return PublishResult(result["status"], result.get("dataset") or dataset, version=result.get("version"),
@@ -234,8 +213,8 @@ class Remote:
             raise InvalidInput(f"file not found: {path}")
         form = {"schema": schema_value(schema), "dataset": dataset, **_read_fields(dialect, encoding, format,
                                                                                      checklist)}
-        body = MultipartFile(form, path, progress=progress)
-        return self.request("POST", "/api/v1/validate", data=body, headers={"Content-Type": body.content_type})[1]
+        with upload_body(form, path, progress=progress) as body:
+            return self.request("POST", "/api/v1/validate", data=body, headers={"Content-Type": body.content_type})[1]
 
     # -- reads -------------------------------------------------------------------------------------------
     def whoami(self) -> dict:

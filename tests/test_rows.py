@@ -1,7 +1,8 @@
-"""catalog/rows.py: filters, sorting, projection, keyset paging and value counts over real Parquet files.
+"""catalog/rows: filters, sorting, projection, keyset paging and value counts over real Parquet files; filters
+are read from query strings by web/row_params.py, as the web reads them.
 
 The reference answers are computed in plain Python from the rows as pyarrow reads them, so the SQL that
-rows.py builds is checked against an independent implementation, not against itself.
+catalog/rows builds is checked against an independent implementation, not against itself.
 """
 
 from __future__ import annotations

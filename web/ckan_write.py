@@ -317,10 +317,8 @@ def publish_upload(dataset: dict, user: dict, upload: Any, data: dict) -> dict:
             result = bounded.publish(catalog(), path, limits=upload_limits(), dataset=dataset["name"],
                                      schema=schema, publisher=user["name"], origin=origin(),
                                      note=f"CKAN resource_create: {filename}", viewer=current_viewer())
-        except bounded.BoundExceeded as error:
+        except (bounded.BoundExceeded, TooLarge) as error:  # TooLarge: a reading limit (pipelines/limits.py)
             raise bound_error(error) from None
-        except TooLarge as error:
-            raise ActionError("Validation Error", 413, str(error), fields={"upload": [str(error)]}) from None
         except (InvalidInput, InvalidSchema) as error:
             raise validation(upload=for_client(str(error), path, filename, hide=[catalog().home.root])) from None
         if result.status == "invalid":
@@ -341,10 +339,8 @@ def infer_schema(path: Path) -> dict:
     """A dataset without a schema gets one drafted from the file (as harvest does)."""
     try:
         return bounded.describe(path, limits=upload_limits())
-    except bounded.BoundExceeded as error:
+    except (bounded.BoundExceeded, TooLarge) as error:  # TooLarge: a reading limit (pipelines/limits.py)
         raise bound_error(error) from None
-    except TooLarge:
-        raise  # 413 with its message, as from publish
     except UserError as error:
         raise validation(upload=f"cannot read {path.name} as a table: {error}") from None
 
@@ -353,7 +349,7 @@ def upload_limits() -> bounded.UploadLimits:
     return bounded.UploadLimits.from_config(current_app.config)
 
 
-def bound_error(error: bounded.BoundExceeded) -> ActionError:
+def bound_error(error: bounded.BoundExceeded | TooLarge) -> ActionError:
     """An upload job stopped at a bound (too much memory 413, time 422, workers busy 503), in CKAN's envelope."""
     return ActionError("Validation Error", error.status, str(error), fields={"upload": [str(error)]})
 

@@ -14,7 +14,7 @@
 - Cross-site form posts are refused: writes are authenticated by tokens in headers (which other sites cannot
   send), and a form posted from another origin is never legitimate here.
 
-Registered like a blueprint module (it is in ``BLUEPRINTS``): ``create_app`` calls ``init_app(app)``.
+``create_app`` registers its blueprint first and calls ``init_app(app)``.
 """
 
 from __future__ import annotations

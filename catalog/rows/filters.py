@@ -32,9 +32,6 @@ class Filter:
     op: str
     value: Any = None
 
-    def describe(self) -> str:
-        return f"{self.column}__{self.op}" if self.op != "eq" else self.column
-
 
 def schema_fields(schema: dict) -> dict[str, dict]:
     """The schema's fields by name, in order."""

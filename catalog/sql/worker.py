@@ -66,7 +66,7 @@ def write_download(rows: Any, fmt: str, out: Path, max_bytes: int, *, excel: boo
     (``catalog/writers/``); a result over ``max_bytes`` or beyond what the format holds is ``too_large``."""
     relation = rows if isinstance(rows, duckdb.DuckDBPyRelation) else writers.arrow_relation(rows)
     try:
-        return writers.write(relation, fmt, out, max_bytes=max_bytes, excel=excel)
+        return writers.write(relation, fmt, out, max_bytes=max_bytes, excel=excel, quote_text=True)
     except UserError as error:
         code = "too_large" if error.code in ("too_large", "too_many_rows") else "sql_error"
         raise Refused(code, str(error)) from None

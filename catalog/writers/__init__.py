@@ -33,13 +33,14 @@ MEDIA_TYPES = {
 
 
 def write(relation: duckdb.DuckDBPyRelation, fmt: str, out: Path, *, max_bytes: int | None = None,
-          bom: bool = False, excel: bool = False) -> int:
+          bom: bool = False, excel: bool = False, quote_text: bool = False) -> int:
     """Write ``relation``'s rows to ``out`` in ``fmt``; returns the number of rows written.
 
-    ``bom`` (CSV): starts with a byte-order mark; ``excel`` (CSV): a BOM and formula-safe header and text."""
+    ``bom`` (CSV): starts with a byte-order mark; ``excel`` (CSV): a BOM and formula-safe header and text;
+    ``quote_text`` (CSV): every text value quoted (SQL results), see ``catalog/writers/csv.py``."""
     cap = ByteCap(max_bytes)
     if fmt == "csv":
-        rows = csv.write(relation, out, cap, bom=bom or excel, excel=excel)
+        rows = csv.write(relation, out, cap, bom=bom or excel, excel=excel, quote_text=quote_text)
     elif fmt in ("json", "jsonl"):
         rows = json.write(relation, out, cap, lines=fmt == "jsonl")
     elif fmt == "xlsx":

@@ -27,12 +27,14 @@ from urllib.parse import urlparse
 import duckdb
 import pyarrow as pa
 import pyarrow.parquet as pq
+from requests_hardened.ip_filter import InvalidIPAddress
 
-from catalog.errors import InvalidInput
+from catalog.errors import InvalidInput, UserError
 from catalog.metadata import Catalog
 from catalog.sqltext import sql_list, sql_string
 from catalog.storage import sha256_file
 from catalog.text import nfc
+from pipelines import outbound
 from pipelines.etl.definition import Pipeline
 from pipelines.etl.steps.base import first_line, ident, literal
 
@@ -292,6 +294,26 @@ def unique_names(raw: list[str | None]) -> list[str]:
 
 
 # -- HTTP and CKAN --------------------------------------------------------------------------------------------------
+def check_source_url(url: str) -> None:
+    """The outbound rule (``pipelines/outbound.py``) for a pipeline's URL: no private addresses unless allowed.
+
+    A pipeline file is written by a department, but its URL is fetched by the server: without the rule it could
+    read the server's own services (127.0.0.1, the cloud metadata address) into a published dataset.
+    """
+    try:
+        outbound.check_url(url)
+    except UserError as refused:
+        raise SourceError(refused.message, hint=refused.hint) from None
+
+
+def unreachable(what: str, error: Exception) -> SourceError:
+    """A failed request as one line; a redirect to a private address says so and how to allow it."""
+    if isinstance(error, InvalidIPAddress):
+        return SourceError(f"source refused: {what}: {outbound.describe_error(error)}")
+    reason = type(error).__name__.replace("Error", " error").strip()
+    return SourceError(f"source unreachable: {what} ({reason})", hint="check the URL and the network")
+
+
 def download(url: str, work_dir: Path, source: dict, *, headers: dict | None = None,
              fmt_hint: str | None = None) -> Path:
     import requests
@@ -299,11 +321,12 @@ def download(url: str, work_dir: Path, source: dict, *, headers: dict | None = N
     parsed = urlparse(url)
     if parsed.scheme not in ("http", "https"):
         raise SourceError(f"source URL must be http or https: {url}")
+    check_source_url(url)
     limit = int(source.get("max_mb", 2048)) * 1024 * 1024
     suffix = Path(parsed.path).suffix.lower()
     try:
-        with requests.get(url, stream=True, timeout=(10, int(source.get("timeout", 60))),
-                          headers={"User-Agent": USER_AGENT, **(headers or {})}) as response:
+        with outbound.session() as http, http.get(url, stream=True, timeout=(10, int(source.get("timeout", 60))),
+                                                   headers={"User-Agent": USER_AGENT, **(headers or {})}) as response:
             if response.status_code != 200:
                 raise SourceError(f"source unreachable: {url} answered HTTP {response.status_code}")
             fmt = source.get("format") or fmt_hint or FORMATS.get(suffix) or CONTENT_TYPES.get(
@@ -318,8 +341,7 @@ def download(url: str, work_dir: Path, source: dict, *, headers: dict | None = N
                                           hint="raise source.max_mb")
                     out.write(chunk)
     except requests.RequestException as error:
-        reason = type(error).__name__.replace("Error", " error").strip()
-        raise SourceError(f"source unreachable: {url} ({reason})", hint="check the URL and the network") from None
+        raise unreachable(url, error) from None
     return target
 
 
@@ -331,15 +353,20 @@ def ckan_resource(source: dict) -> tuple[str, dict, str | None]:
     token = os.environ.get(source["api_key_env"], "") if source.get("api_key_env") else ""
     if source.get("api_key_env") and not token:
         raise SourceError(f"environment variable {source['api_key_env']} (source.api_key_env) is not set")
-    portal = ckanapi.RemoteCKAN(source["ckan"].rstrip("/"), apikey=token or None, user_agent=USER_AGENT)
+    check_source_url(source["ckan"])
+    portal = ckanapi.RemoteCKAN(source["ckan"].rstrip("/"), apikey=token or None, user_agent=USER_AGENT,
+                                session=outbound.session())
     try:
-        resource = portal.action.resource_show(id=source["resource"])
+        with portal:
+            resource = portal.action.resource_show(id=source["resource"])
     except ckanapi.NotFound:
         raise SourceError(f"CKAN resource {source['resource']!r} not found on {source['ckan']}") from None
     except ckanapi.NotAuthorized:
         raise SourceError(f"not authorised to read CKAN resource {source['resource']!r}",
                           hint="set source.api_key_env to a variable holding a token") from None
-    except (ckanapi.CKANAPIError, requests.RequestException, ValueError) as error:
+    except requests.RequestException as error:
+        raise unreachable(f"CKAN portal {source['ckan']}", error) from None
+    except (ckanapi.CKANAPIError, ValueError) as error:
         raise SourceError(f"source unreachable: CKAN portal {source['ckan']} ({type(error).__name__})") from None
     url = resource.get("url") or ""
     if not url:

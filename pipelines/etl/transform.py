@@ -10,7 +10,6 @@ in a later step or in the final write; ``culprit`` finds the step it belongs to.
 
 from __future__ import annotations
 
-import datetime as dt
 import os
 import time
 from collections.abc import Callable
@@ -21,6 +20,7 @@ from typing import Any
 import duckdb
 
 from catalog.errors import InvalidInput, UserError
+from catalog.jsonvalues import jsonable
 from catalog.metadata import Catalog
 from catalog.sqltext import sql_list, sql_string
 from pipelines.etl.conform import conform
@@ -74,18 +74,10 @@ def drop_upstream(con: duckdb.DuckDBPyConnection, keep: set[str]) -> None:
             con.execute(f"DROP {'VIEW' if kind == 'VIEW' else 'TABLE'} IF EXISTS {name}")
 
 
-def _jsonable(value: Any) -> Any:
-    if isinstance(value, (dt.date, dt.datetime, dt.time)):
-        return value.isoformat()
-    if value is None or isinstance(value, (bool, int, float, str)):
-        return value
-    return str(value)
-
-
 def sample(con: duckdb.DuckDBPyConnection, table: str, n: int) -> tuple[list[str], list[dict]]:
     cursor = con.execute(f"SELECT * FROM {table} LIMIT {int(n)}")
     names = [d[0] for d in cursor.description]
-    return names, [{k: _jsonable(v) for k, v in zip(names, row, strict=True)} for row in cursor.fetchall()]
+    return names, [{k: jsonable(v) for k, v in zip(names, row, strict=True)} for row in cursor.fetchall()]
 
 
 def load_references(con: duckdb.DuckDBPyConnection, catalog: Catalog, pipeline: Pipeline) -> dict[str, str]:

@@ -8,15 +8,12 @@ their page shows.
 
 from __future__ import annotations
 
-import datetime as dt
-import decimal
-import math
-from collections.abc import Mapping
 from typing import Any
 
 from flask import Blueprint, Response, jsonify, render_template
 
 from catalog.errors import NotFound
+from catalog.jsonvalues import jsonable
 from web import errors
 from web.auth import current_viewer, personal_cache
 from web.context import get_catalog
@@ -28,25 +25,6 @@ bp.after_request(personal_cache)
 # Every version is downloadable in these formats (web/views/downloads.py serves them).
 DOWNLOAD_FORMATS = [("csv", "CSV"), ("parquet", "Parquet"), ("json", "JSON"), ("jsonl", "JSON Lines"),
                     ("xlsx", "Excel (XLSX)")]
-
-
-def jsonable(value: Any) -> Any:
-    """Row values and metadata as JSON: ISO dates, numbers as numbers, NaN as null."""
-    if isinstance(value, Mapping):
-        return {str(k): jsonable(v) for k, v in value.items()}
-    if isinstance(value, list | tuple):
-        return [jsonable(v) for v in value]
-    if isinstance(value, dt.datetime | dt.date | dt.time):
-        return value.isoformat()
-    if isinstance(value, decimal.Decimal):
-        if not value.is_finite():
-            return None
-        return int(value) if value == value.to_integral_value() else float(value)
-    if isinstance(value, float) and not math.isfinite(value):
-        return None
-    if isinstance(value, bytes):
-        return value.hex()
-    return value
 
 
 def page(template: str, data: dict, **view: Any) -> Response:

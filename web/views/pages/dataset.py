@@ -12,7 +12,7 @@ from flask import Response
 
 from catalog import rows
 from catalog.errors import UserError
-from catalog.exports import EXCEL_MAX_ROWS
+from catalog.spreadsheet import EXCEL_MAX_ROWS
 from web import i18n
 from web.context import get_catalog
 from web.i18n import gettext as _

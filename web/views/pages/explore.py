@@ -29,6 +29,7 @@ VIEW_FORMATS = [("csv", "CSV", []), ("csv", "CSV (Excel)", [("excel", "1")]), ("
 # Filter operators of catalog/rows/filters.py, in the order the form offers them, with their labels.
 OPERATORS = [("eq", "="), ("ne", "≠"), ("lt", "<"), ("le", "≤"), ("gt", ">"), ("ge", "≥"),
              ("contains", "chứa"), ("in", "thuộc"), ("blank", "trống"), ("notblank", "không trống")]
+# Parameters of the explorer's form: one (column, operator, value) triple per condition, turned into the
 # canonical ``column__op=value`` parameters by a redirect so that every view has one shareable URL.
 FORM_PARAMS = ("_fc", "_fo", "_fv")
 

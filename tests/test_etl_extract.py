@@ -111,11 +111,13 @@ def test_xlsx_title_rows_sheet_and_cells(tmp_path):
 
 class Handler(BaseHTTPRequestHandler):
     files: dict[str, tuple[int, str, bytes]] = {}
+    asked: list[str] = []
 
     def log_message(self, *args):
         pass
 
     def _answer(self):
+        self.asked.append(self.path)
         status, ctype, body = self.files.get(self.path.split("?")[0], (404, "text/plain", b"not found"))
         self.send_response(status)
         self.send_header("Content-Type", ctype)
@@ -140,9 +142,16 @@ def http_server():
     yield f"http://127.0.0.1:{server.server_address[1]}", Handler.files
     server.shutdown()
     Handler.files = {}
+    Handler.asked = []
 
 
-def test_http_source_and_unreachable(tmp_path, http_server):
+@pytest.fixture
+def private_urls_allowed(monkeypatch):
+    """The test server listens on 127.0.0.1, which the outbound rule refuses unless this setting is on."""
+    monkeypatch.setenv("OPENDATA_ALLOW_PRIVATE_URLS", "true")
+
+
+def test_http_source_and_unreachable(tmp_path, http_server, private_urls_allowed):
     base, files = http_server
     files["/data/air.csv"] = (200, "text/csv", b"station,pm25\nHN-001,35\n")
     got, rows = run_extract(tmp_path, f"{{url: '{base}/data/air.csv'}}")
@@ -155,7 +164,7 @@ def test_http_source_and_unreachable(tmp_path, http_server):
         run_extract(tmp_path, "{url: 'file:///etc/passwd'}")
 
 
-def test_ckan_resource_through_the_action_api(tmp_path, http_server):
+def test_ckan_resource_through_the_action_api(tmp_path, http_server, private_urls_allowed):
     base, files = http_server
     files["/files/rain.csv"] = (200, "text/csv", b"station,mm\nLang,12.5\n")
     files["/api/action/resource_show"] = (200, "application/json", json.dumps(
@@ -166,6 +175,20 @@ def test_ckan_resource_through_the_action_api(tmp_path, http_server):
         {"success": False, "error": {"__type": "Not Found Error", "message": "Not found"}}).encode())
     with pytest.raises(SourceError, match="CKAN resource 'r1' not found"):
         run_extract(tmp_path, f"{{ckan: '{base}', resource: r1}}")
+
+
+@pytest.mark.parametrize("source", ["{{url: '{base}/data/air.csv'}}", "{{ckan: '{base}', resource: r1}}"])
+def test_a_source_on_a_loopback_address_is_refused_without_the_setting(tmp_path, http_server, monkeypatch,
+                                                                       source):
+    monkeypatch.delenv("OPENDATA_ALLOW_PRIVATE_URLS", raising=False)
+    base, files = http_server
+    files["/data/air.csv"] = (200, "text/csv", b"station,pm25\nHN-001,35\n")
+    with pytest.raises(SourceError) as refused:
+        run_extract(tmp_path, source.format(base=base))
+    message = str(refused.value)
+    assert "127.0.0.1" in message and "private, loopback or reserved address" in message
+    assert "OPENDATA_ALLOW_PRIVATE_URLS=true" in message
+    assert Handler.asked == [], "nothing is sent to a refused address"
 
 
 def test_sql_database_source(tmp_path):

@@ -4,7 +4,9 @@ Sources: a local file or glob (the newest file, all files in name order, or only
 taken), an HTTP(S) URL, a CKAN resource (through ``ckanapi``), a SQL query against a department's database (any
 SQLAlchemy URL), or a dataset already in the catalogue. Files are read with every column as text, because
 departments' files are text (``1.234,5``, ``05/09/2024``) and reading them is exactly what the cast step makes
-explicit; Parquet and catalogue datasets keep their types. Column names and text values are NFC.
+explicit; Parquet and catalogue datasets keep their types. Column names and text values are NFC. URLs and CKAN
+portals are fetched through ``pipelines/outbound.py``, so a pipeline cannot reach private addresses unless
+``OPENDATA_ALLOW_PRIVATE_URLS=true``.
 
 The fingerprint (sha256 over the bytes or rows read) is what makes runs idempotent: same fingerprint and same
 pipeline definition as the last successful run, nothing to publish.

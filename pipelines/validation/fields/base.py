@@ -1,0 +1,103 @@
+"""What every Table Schema field type answers, and the SQL pieces several types share.
+
+Why a base class: the engine asks each type the same questions (its DuckDB type, its reference reader, the
+exact SQL of a text cell, the fast-pass cast, which native cells it accepts); a type module answers only
+those that differ from these defaults, so each type file holds just what is particular to it.
+
+Cell states in the exact pass: ``OK`` valid, ``BAD`` invalid, ``ODD`` undecided by SQL (read in Python once
+per distinct value with the reference reader).
+"""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Callable
+from typing import Any
+
+from catalog.errors import InvalidSchema
+from catalog.sqltext import sql_string
+
+OK, BAD, ODD = 0, 1, 2
+# Characters str.strip() removes: frictionless strips number cells with it, so SQL must strip the same set.
+WHITESPACE = "".join(chr(c) for c in range(0x3001) if chr(c).isspace())
+WS = sql_string(WHITESPACE)
+NON_ASCII_DIGIT = r"'[^0-9\P{Nd}]'"
+INT_RE = "'[+-]?[0-9](?:_?[0-9])*'"
+BARE = re.compile(r"((^[^-\d]*)|(\D*$))")  # frictionless's bareNumber: text around the number
+BOUNDS = ("required", "minimum", "maximum", "exclusiveMinimum", "exclusiveMaximum", "enum")
+TRUE_VALUES = ["true", "True", "TRUE", "1"]
+FALSE_VALUES = ["false", "False", "FALSE", "0"]
+
+Reader = Callable[[Any], Any]
+
+
+def fail(where: str, message: str) -> None:
+    """Refuse a descriptor, naming the property (``fields[2].type: ...``)."""
+    raise InvalidSchema(f"{where}: {message}", hint="see https://specs.frictionlessdata.io/table-schema/")
+
+
+def in_list(values: list[str]) -> str:
+    return ", ".join(sql_string(v) for v in values)
+
+
+def strip_bare(s: str) -> str:
+    """SQL for frictionless's bareNumber=false: drop the text before and after the number."""
+    return f"regexp_replace(regexp_replace({s}, '^[^-0-9]*', ''), '[^0-9]*$', '')"
+
+
+class FieldType:
+    """One Table Schema type. The defaults suit a type whose cells are all read in Python."""
+
+    name = ""
+    # Constraints the type accepts, in the order frictionless evaluates them (``unique`` is always allowed).
+    constraints: tuple[str, ...] = ("required", "enum")
+    duck = "VARCHAR"
+    py_only = True  # no SQL reader: every cell is decided by the reference reader
+
+    def duckdb_type(self, field: dict) -> str:
+        """The DuckDB (and Parquet) column type of the field."""
+        return self.duck
+
+    def decided_in_python(self, field: dict) -> bool:
+        return self.py_only
+
+    def check_format(self, field: dict, where: str) -> None:
+        """Refuse a ``format`` (or other type option) this type does not have."""
+
+    def check_options(self, field: dict, where: str) -> None:
+        """Refuse type-specific properties, checked after the common ones."""
+
+    def reader(self, field: dict) -> Reader:
+        """The reference reader: a cell (text or native value) -> typed value, or None if invalid."""
+        return lambda cell: cell
+
+    def canonical(self, field: dict, value: Any) -> str:
+        """Text DuckDB casts to the column type giving ``value`` (for cells Python decided)."""
+        return str(value)
+
+    def exact_sql(self, plan, c: str) -> tuple[str, str]:
+        """(typed value, state) SQL for a non-missing text cell ``c``."""
+        raise AssertionError(f"{self.name} cells are decided in Python")  # pragma: no cover
+
+    def native_branches(self, plan, c: str, k: str, target: str) -> list[tuple[str, str, str]]:
+        """(kind condition, value, state) for native cells (XLSX/JSON/Parquet) the type accepts as they are."""
+        return []
+
+    def native_sql(self, plan, c: str, k: str, value: str, state: str, target: str) -> tuple[str, str]:
+        """(value, state) SQL for a cell that may be native (kind ``k``); other kinds are type errors."""
+        value_sql = f"CASE WHEN {k} IS NULL THEN ({value})::{target} "
+        state_sql = f"CASE WHEN {k} IS NULL THEN {state} "
+        for cond, v, s in self.native_branches(plan, c, k, target):
+            value_sql += f"WHEN {cond} THEN ({v})::{target} "
+            state_sql += f"WHEN {cond} THEN {s} "
+        return value_sql + "END", state_sql + f"ELSE {BAD} END"
+
+    def fast_sql(self, plan, c: str) -> tuple[str, str] | None:
+        """(value, ok) SQL for the fast pass; ``ok`` may use ``__p``, the value computed once. A cell passes
+        only a cheap check whose success implies frictionless reads it the same way; None if the type has
+        no such check (the exact pass is used)."""
+        return None
+
+    def str_sql(self, v: str) -> str | None:
+        """SQL for Python's str() of the typed value ``v`` (duplicate rows), or None to decide in Python."""
+        return None

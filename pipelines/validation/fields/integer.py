@@ -1,0 +1,102 @@
+"""The ``integer`` type: 64-bit integers, read as frictionless does (``int()`` after strip, bareNumber).
+
+Why 64-bit: the Parquet column is BIGINT, so a larger integer is a type error (VALIDATION.md).
+"""
+
+from __future__ import annotations
+
+from decimal import Decimal
+from typing import Any
+
+from pipelines import read as readers
+from pipelines.validation.fields.base import (
+    BAD,
+    BARE,
+    BOUNDS,
+    INT_RE,
+    NON_ASCII_DIGIT,
+    ODD,
+    OK,
+    WS,
+    FieldType,
+    Reader,
+    strip_bare,
+)
+
+INT64 = (-(2**63), 2**63 - 1)
+
+
+def int64(text: str) -> int | None:
+    try:
+        value = int(text)
+    except (ValueError, TypeError):
+        return None
+    return value if INT64[0] <= value <= INT64[1] else None
+
+
+def _native_int(cell: Any) -> Any:
+    if cell is True or cell is False:
+        return None
+    if isinstance(cell, int):
+        return cell if INT64[0] <= cell <= INT64[1] else None
+    if isinstance(cell, float) and cell.is_integer():
+        return int64(str(int(cell)))
+    if isinstance(cell, Decimal) and cell.is_finite() and cell % 1 == 0:
+        return int64(str(int(cell)))
+    return None
+
+
+def int_text_sql(plan, c: str) -> tuple[str, str]:
+    s = f"trim({c}, {WS})"
+    if not plan.field.get("bareNumber", True):
+        s = strip_bare(s)
+    fast = f"(TRY_CAST({c} AS BIGINT)::VARCHAR = {c})"
+    slow = f"TRY_CAST(replace({s}, '_', '') AS BIGINT)"
+    value = f"CASE WHEN {fast} THEN TRY_CAST({c} AS BIGINT) ELSE {slow} END"
+    state = (f"CASE WHEN {fast} THEN {OK} WHEN regexp_matches({c}, {NON_ASCII_DIGIT}) THEN {ODD} "
+             f"WHEN regexp_full_match({s}, {INT_RE}) AND {slow} IS NOT NULL THEN {OK} ELSE {BAD} END")
+    return value, state
+
+
+class IntegerType(FieldType):
+    name = "integer"
+    constraints = BOUNDS
+    duck = "BIGINT"
+    py_only = False
+
+    def reader(self, field: dict) -> Reader:
+        bare = field.get("bareNumber", True)
+
+        def read(cell: Any) -> Any:
+            if isinstance(cell, str):
+                cell = cell.strip()
+                if not bare:
+                    cell = BARE.sub("", cell)
+                return int64(cell)
+            return _native_int(cell)
+
+        return read
+
+    def canonical(self, field: dict, value: Any) -> str:
+        return str(int(value))
+
+    def exact_sql(self, plan, c: str) -> tuple[str, str]:
+        return int_text_sql(plan, c)
+
+    def native_branches(self, plan, c: str, k: str, target: str) -> list[tuple[str, str, str]]:
+        K = readers
+        d = f"TRY_CAST({c} AS DOUBLE)"
+        whole = f"({d} = floor({d}) AND isfinite({d}) AND TRY_CAST({d} AS BIGINT) IS NOT NULL)"
+        return [(f"{k} = {K.KIND_INT}", f"TRY_CAST({c} AS BIGINT)",
+                 f"CASE WHEN TRY_CAST({c} AS BIGINT) IS NULL THEN {BAD} ELSE {OK} END"),
+                (f"{k} IN ({K.KIND_FLOAT}, {K.KIND_DECIMAL})", f"TRY_CAST({d} AS BIGINT)",
+                 f"CASE WHEN {whole} THEN {OK} ELSE {BAD} END")]
+
+    def fast_sql(self, plan, c: str) -> tuple[str, str] | None:
+        return f"TRY_CAST({c} AS BIGINT)", f"(__p::VARCHAR = {c})"
+
+    def str_sql(self, v: str) -> str | None:
+        return f"{v}::VARCHAR"
+
+
+TYPE = IntegerType()

@@ -1,0 +1,154 @@
+"""The ``number`` type: decimals read as frictionless does, with our groupChar rule.
+
+Why the rule: with ``groupChar "."`` frictionless deletes every dot, so ``7.5`` silently becomes 75; we accept
+a group char only when it groups the integer part by threes (VALIDATION.md, decision 2). Values are stored
+as DOUBLE.
+"""
+
+from __future__ import annotations
+
+import re
+from decimal import Decimal, InvalidOperation
+from typing import Any
+
+from catalog.sqltext import sql_string
+from pipelines import read as readers
+from pipelines.validation.fields.base import (
+    BAD,
+    BARE,
+    BOUNDS,
+    NON_ASCII_DIGIT,
+    ODD,
+    OK,
+    WS,
+    FieldType,
+    Reader,
+    strip_bare,
+)
+
+_DEC = r"(?:[0-9](?:_?[0-9])*)"
+DECIMAL_RE = sql_string(
+    rf"[+-]?(?:{_DEC}(?:\.{_DEC}?)?|\.{_DEC})(?:[eE][+-]?{_DEC})?|[+-]?(?i:inf|infinity|s?nan[0-9]*)")
+FLOAT_RE = sql_string(rf"[+-]?(?:{_DEC}(?:\.{_DEC}?)?|\.{_DEC})(?:[eE][+-]?{_DEC})?|[+-]?(?i:inf|infinity|nan)")
+NAN_RE = "'(?i)^[+-]?s?nan'"
+PROCESSING = ("decimalChar", "groupChar", "bareNumber")
+
+
+def group_ok(text: str, group: str, decimal: str) -> bool:
+    """Our groupChar rule: when the group char appears, the integer part is grouped by threes."""
+    if not group or group not in text:
+        return True
+    head = text.split(decimal, 1)[0] if decimal else text
+    head = head.lstrip("+-")
+    parts = head.split(group)
+    return bool(parts[0]) and len(parts[0]) <= 3 and all(len(p) == 3 for p in parts[1:]) and all(
+        p.isdigit() for p in parts)
+
+
+def _native_number(cell: Any, as_float: bool) -> Any:
+    if cell is True or cell is False:
+        return None
+    if isinstance(cell, (int, float, Decimal)):
+        return float(cell) if as_float else (Decimal(str(cell)) if isinstance(cell, float) else cell)
+    return None
+
+
+def _processed_text(cell: str, field: dict) -> str | None:
+    """The number text after bareNumber, groupChar and decimalChar, or None if it breaks our rules."""
+    decimal, group = field.get("decimalChar", "."), field.get("groupChar", "")
+    if not field.get("bareNumber", True):
+        cell = BARE.sub("", cell)
+    if not group_ok(cell, group, decimal):
+        return None
+    if group:
+        cell = cell.replace(group, "")
+    if decimal != "." and "." in cell:
+        return None
+    return cell.replace(decimal, ".")
+
+
+def _processed_sql(field: dict, s: str) -> tuple[str, list[str]]:
+    """SQL for ``_processed_text``: the number text, and the conditions that make the cell invalid."""
+    decimal, group = field.get("decimalChar", "."), field.get("groupChar", "")
+    bad_conds = []
+    if not field.get("bareNumber", True):
+        s = strip_bare(s)
+    if group:
+        head = f"split_part({s}, {sql_string(decimal)}, 1)"
+        grouped = sql_string("[+-]*[0-9]{1,3}(?:" + re.escape(group) + "[0-9]{3})+")
+        bad_conds.append(f"(contains({s}, {sql_string(group)}) AND NOT regexp_full_match({head}, {grouped}))")
+        s = f"replace({s}, {sql_string(group)}, '')"
+    if decimal != ".":
+        bad_conds.append(f"contains({s}, '.')")
+        s = f"replace({s}, {sql_string(decimal)}, '.')"
+    return f"trim({s}, {WS})", bad_conds
+
+
+def _fast_ok_sql(field: dict, c: str, fast: str) -> str:
+    decimal, processing = field.get("decimalChar", "."), any(k in field for k in PROCESSING)
+    if processing and (field.get("groupChar", "") or not field.get("bareNumber", True)):
+        return "false"
+    if processing and decimal != ".":
+        return f"(NOT contains({c}, '.') AND {fast} IS NOT NULL)"
+    return f"({fast} IS NOT NULL)"
+
+
+def number_text_sql(plan, c: str) -> tuple[str, str]:
+    f = plan.field
+    decimal, processing = f.get("decimalChar", "."), any(k in f for k in PROCESSING)
+    grammar = FLOAT_RE if f.get("floatNumber") else DECIMAL_RE
+    s, bad_conds = _processed_sql(f, f"trim({c}, {WS})") if processing else (f"trim({c}, {WS})", [])
+    num = f"replace({s}, '_', '')"
+    slow = f"CASE WHEN regexp_matches({s}, {NAN_RE}) THEN 'NaN'::DOUBLE ELSE TRY_CAST({num} AS DOUBLE) END"
+    fast_text = c if not processing or decimal == "." else f"replace({c}, {sql_string(decimal)}, '.')"
+    fast = f"TRY_CAST({fast_text} AS DOUBLE)"
+    fast_ok = _fast_ok_sql(f, c, fast)
+    value = f"CASE WHEN {fast_ok} THEN {fast} ELSE {slow} END"
+    bad = " OR ".join(bad_conds) or "false"
+    state = (f"CASE WHEN {fast_ok} THEN {OK} WHEN regexp_matches({c}, {NON_ASCII_DIGIT}) THEN {ODD} "
+             f"WHEN {bad} THEN {BAD} WHEN regexp_full_match({s}, {grammar}) THEN {OK} ELSE {BAD} END")
+    return value, state
+
+
+class NumberType(FieldType):
+    name = "number"
+    constraints = BOUNDS
+    duck = "DOUBLE"
+    py_only = False
+
+    def reader(self, field: dict) -> Reader:
+        processing = any(k in field for k in PROCESSING)
+        as_float = field.get("floatNumber", False)
+
+        def read(cell: Any) -> Any:
+            if not isinstance(cell, str):
+                return _native_number(cell, as_float)
+            cell = cell.strip()
+            if processing:
+                cell = _processed_text(cell, field)
+                if cell is None:
+                    return None
+            try:
+                return float(cell) if as_float else Decimal(cell)
+            except (ValueError, InvalidOperation):
+                return None
+
+        return read
+
+    def canonical(self, field: dict, value: Any) -> str:
+        return repr(float(value))
+
+    def exact_sql(self, plan, c: str) -> tuple[str, str]:
+        return number_text_sql(plan, c)
+
+    def native_branches(self, plan, c: str, k: str, target: str) -> list[tuple[str, str, str]]:
+        K = readers
+        ok = f"CASE WHEN TRY_CAST({c} AS DOUBLE) IS NULL THEN {BAD} ELSE {OK} END"
+        return [(f"{k} IN ({K.KIND_INT}, {K.KIND_FLOAT}, {K.KIND_DECIMAL})", f"TRY_CAST({c} AS DOUBLE)", ok)]
+
+    def fast_sql(self, plan, c: str) -> tuple[str, str] | None:
+        value, state = number_text_sql(plan, c)
+        return value, f"(({state}) = {OK} AND NOT regexp_matches({c}, {NON_ASCII_DIGIT}))"
+
+
+TYPE = NumberType()

@@ -1,0 +1,58 @@
+"""The ``year`` type: four characters that read as an integer from 0 to 9999.
+
+Why its own module: frictionless checks the length of the text before reading it, so ``0123`` is a year and
+``123`` is not, which the SQL reproduces.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+from pipelines import read as readers
+from pipelines.validation.fields.base import BAD, BOUNDS, INT_RE, NON_ASCII_DIGIT, ODD, OK, WS, FieldType, Reader
+
+
+def _read_year(cell: Any) -> Any:
+    if not isinstance(cell, int):
+        if not isinstance(cell, str) or len(cell) != 4:
+            return None
+        try:
+            cell = int(cell)
+        except ValueError:
+            return None
+    return None if cell < 0 or cell > 9999 else int(cell)
+
+
+class YearType(FieldType):
+    name = "year"
+    constraints = BOUNDS
+    duck = "INTEGER"
+    py_only = False
+
+    def reader(self, field: dict) -> Reader:
+        return _read_year
+
+    def canonical(self, field: dict, value: Any) -> str:
+        return str(int(value))
+
+    def exact_sql(self, plan, c: str) -> tuple[str, str]:
+        s = f"trim({c}, {WS})"
+        v = f"TRY_CAST(replace({s}, '_', '') AS INTEGER)"
+        state = (f"CASE WHEN length({c}) <> 4 THEN {BAD} WHEN regexp_matches({c}, {NON_ASCII_DIGIT}) THEN {ODD} "
+                 f"WHEN regexp_full_match({s}, {INT_RE}) AND {v} BETWEEN 0 AND 9999 THEN {OK} ELSE {BAD} END")
+        return v, state
+
+    def native_branches(self, plan, c: str, k: str, target: str) -> list[tuple[str, str, str]]:
+        K = readers
+        return [(f"{k} = {K.KIND_INT}", f"TRY_CAST({c} AS INTEGER)",
+                 f"CASE WHEN TRY_CAST({c} AS BIGINT) BETWEEN 0 AND 9999 THEN {OK} ELSE {BAD} END"),
+                (f"{k} = {K.KIND_BOOL}", f"CASE WHEN {c} = 'True' THEN 1 ELSE 0 END", str(OK))]
+
+    def fast_sql(self, plan, c: str) -> tuple[str, str] | None:
+        return f"TRY_CAST({c} AS INTEGER)", f"({c} GLOB '[0-9][0-9][0-9][0-9]')"
+
+    def str_sql(self, v: str) -> str | None:
+        return f"{v}::VARCHAR"
+
+
+TYPE = YearType()

@@ -1,0 +1,146 @@
+"""The Action API's machinery shared by its read and write actions: the registry of actions, who is asking,
+parameter coercion (values may arrive as strings) and the lookups every action needs (a dataset or resource the
+caller may see, its package dict)."""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from typing import Any
+
+from catalog.ckan.shapes import as_bool, package_dict, resource_dicts
+from catalog.metadata import Catalog
+from catalog.search import get_index
+from catalog.visibility import ANONYMOUS, Viewer, visible
+from web.auth import client_origin, current_user, get_accounts
+from web.ckan.errors import not_authorized, not_found, validation
+from web.context import MAX_INT64, get_catalog
+from web.urls import base_url  # noqa: F401 - also used by the actions through this module
+
+Action = Callable[[dict], Any]
+ACTIONS: dict[str, Action] = {}
+WRITE_ACTIONS: set[str] = set()
+
+
+def action(name: str, *, write: bool = False) -> Callable[[Action], Action]:
+    def register(fn: Action) -> Action:
+        ACTIONS[name] = fn
+        if write:
+            WRITE_ACTIONS.add(name)
+        return fn
+
+    return register
+
+
+# -- who is asking ------------------------------------------------------------------------------------------------
+def catalog() -> Catalog:
+    return get_catalog()
+
+
+def can_read(user: dict | None, dataset: dict) -> bool:
+    return visible(dataset, Viewer.of(user))
+
+
+def require_write(org: str) -> dict:
+    user = current_user()
+    if user is None:
+        raise not_authorized("this action needs an API token (send 'Authorization: <token>')")
+    if not get_accounts().can_write(user, org):
+        raise not_authorized(f"user {user['name']!r} may not edit datasets of organization {org!r}")
+    return user
+
+
+def origin() -> str:
+    return f"ckan:{client_origin()}"
+
+
+# -- parameters ---------------------------------------------------------------------------------------------------
+def int_param(data: dict, name: str, default: int | None, *, minimum: int = 0) -> int | None:
+    value = data.get(name)
+    if value is None or value == "":
+        return default
+    try:
+        number = value if isinstance(value, int) and not isinstance(value, bool) else int(str(value).strip())
+    except ValueError:
+        raise validation(**{name: "Invalid integer"}) from None
+    if number > MAX_INT64:
+        raise validation(**{name: f"Must be at most {MAX_INT64}"})
+    if number < minimum:
+        raise validation(**{name: "Must be a natural number"})
+    return number
+
+
+def bool_param(data: dict, name: str, default: bool = False) -> bool:
+    if name not in data:
+        return default
+    try:
+        return as_bool(data[name], name)
+    except ValueError:
+        raise validation(**{name: "Invalid boolean"}) from None
+
+
+def required(data: dict, name: str, field: str | None = None) -> str:
+    value = data.get(name)
+    if value in (None, "") or isinstance(value, list | dict):
+        raise validation(**{field or name: "Missing value"})
+    return str(value).strip()
+
+
+# -- datasets -----------------------------------------------------------------------------------------------------
+def org_cache() -> dict[str, dict]:
+    return {org["id"]: org for org in catalog().list_orgs()}
+
+
+def show(dataset: dict, orgs: dict[str, dict] | None = None) -> dict:
+    org = (orgs or {}).get(dataset["org_id"]) or catalog().find_org(dataset["org_id"])
+    return package_dict(dataset, base_url(), org=org)
+
+
+def find_package(ident: str, *, for_edit: bool = False) -> dict:
+    """A dataset by id or name that the caller may see (deleted ones only to its editors)."""
+    dataset = catalog().find_dataset(ident, include_deleted=True)
+    if dataset is None:
+        raise not_found("Dataset")
+    user = current_user()
+    if dataset.get("state") == "deleted" and not get_accounts().can_write(user, dataset["org"]):
+        raise not_found("Dataset")
+    if not can_read(user, dataset):  # a private dataset does not exist for outsiders (catalog.visibility)
+        raise not_found("Dataset")
+    if for_edit:
+        require_write(dataset["org"])
+    return dataset
+
+
+def visible_datasets(include_private: bool) -> list[dict]:
+    """Active datasets in the search index: public, plus (when asked) the private ones the user may read."""
+    viewer = Viewer.of(current_user()) if include_private else ANONYMOUS
+    return [d for d in get_index(catalog()).datasets if visible(d, viewer)]
+
+
+def package_counts(include_private: bool = False) -> dict[str, int]:
+    counts: dict[str, int] = {}
+    for dataset in visible_datasets(include_private):
+        counts[dataset["org"]] = counts.get(dataset["org"], 0) + 1
+    return counts
+
+
+def find_resource(resource_id: str) -> tuple[dict, dict]:
+    user = current_user()
+    for dataset in get_index(catalog()).datasets:
+        for resource in resource_dicts(dataset, base_url()):
+            if resource["id"] == resource_id:
+                if not can_read(user, dataset):
+                    break  # a private dataset's resource does not exist for outsiders
+                return dataset, resource
+    raise not_found("Resource")
+
+
+
+def datastore_table(resource_id: str) -> tuple[dict, dict, dict]:
+    """(dataset, resource, version) of a resource with a datastore table."""
+    dataset, resource = find_resource(resource_id)
+    if not resource.get("datastore_active") or resource.get("dataset_version") is None:
+        raise not_found(f'Resource "{resource_id}" was not found in the datastore')
+    version = catalog().get_version(dataset["name"], resource["dataset_version"])
+    return dataset, resource, version
+
+

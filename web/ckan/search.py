@@ -1,0 +1,282 @@
+"""``package_search`` as CKAN's Solr answers it: ``q``, ``fq`` in Solr syntax, sort, paging and facets.
+
+Free text (``q`` without field syntax) goes through the catalogue's own search index (``catalog/search.py``:
+accent-insensitive, ranked). Field queries (``organization:x``, ``tags:"a b"``, ``-res_format:CSV``,
+``metadata_modified:[2024-01-01T00:00:00Z TO *]``, ``(a OR b)``) are parsed by ``web/ckan/query_parser.py`` and
+evaluated here against a small per-dataset document. A query that cannot be parsed, an unknown field or an
+unknown sort key is a ``Search Query Error``, as on CKAN.
+"""
+
+from __future__ import annotations
+
+from collections import Counter
+from collections.abc import Callable
+from datetime import datetime
+from typing import Any
+
+from catalog import jsonlimits
+from catalog.ckan.shapes import ckan_time, license_info, resource_dicts
+from catalog.errors import InvalidInput
+from catalog.metadata import Catalog
+from catalog.search import get_index
+from catalog.text import fold
+from web.ckan.errors import search_query, validation
+from web.ckan.query_parser import (
+    DATE_FIELDS,
+    MAX_CLAUSES,
+    MAX_QUERY_CHARS,
+    NUMBER_FIELDS,
+    TEXT_FIELDS,
+    check_fields,
+    clauses,
+    has_field_syntax,
+    parse,
+    parse_date,
+)
+from web.context import MAX_INT64
+
+ROWS_DEFAULT = 10
+ROWS_MAX = 1000  # ckan.search.rows_max: larger values are capped silently
+ALLOWED = {"q", "fq", "fq_list", "sort", "rows", "start", "facet", "facet.field", "facet.limit", "facet.mincount",
+           "include_private", "include_drafts", "include_deleted", "use_default_schema", "fl", "qf", "defType",
+           "mm", "df", "tie", "extras", "q.op"}
+SORT_KEYS = {"name", "id", "title", "title_string", "metadata_modified", "metadata_created", "score",
+             "num_resources", "num_tags", "views_recent", "views_total", "organization", "license_id"}
+
+
+# -- documents and how a query tree matches them -------------------------------------------------------------------------------------------------
+def document(dataset: dict) -> dict[str, list[Any]]:
+    """The fields of one dataset as Solr indexes them (every field multi-valued)."""
+    resources = resource_dicts(dataset, "")
+    tags = list(dict.fromkeys(dataset.get("tags") or []))
+    doc: dict[str, list[Any]] = {
+        "id": [dataset["id"]], "name": [dataset["name"]], "title": [dataset.get("title") or ""],
+        "notes": [dataset.get("description") or ""], "organization": [dataset["org"]],
+        "owner_org": [dataset["org_id"]], "tags": tags,
+        "res_format": list(dict.fromkeys(r["format"] for r in resources if r["format"])),
+        "res_name": [r["name"] for r in resources], "res_description": [r["description"] for r in resources],
+        "res_url": [r["url"] for r in resources if r["url"].startswith("http")],
+        "license_id": [dataset["license"]] if dataset.get("license") else [], "groups": [],
+        "state": [dataset.get("state") or "active"], "private": [str(bool(dataset.get("private"))).lower()],
+        "capacity": ["private" if dataset.get("private") else "public"], "type": ["dataset"],
+        "dataset_type": ["dataset"], "site_id": ["default"],
+        "author": [dataset.get("source") or ""], "maintainer": [dataset.get("contact") or ""],
+        "metadata_modified": [parse_date(ckan_time(dataset.get("updated_at")))],
+        "metadata_created": [parse_date(ckan_time(dataset.get("created_at")))],
+        "num_resources": [len(resources)], "num_tags": [len(tags)],
+    }
+    for key in ("frequency", "temporal_coverage", "spatial_coverage", "schema_name"):
+        doc[key] = doc["extras_" + key] = [dataset[key]] if dataset.get(key) else []
+    for key, value in (dataset.get("extras") or {}).items():
+        if not key.startswith("_"):
+            doc["extras_" + key] = [str(value)]
+    doc["text"] = [" ".join([dataset.get("title") or "", dataset["name"], dataset.get("description") or "",
+                             " ".join(tags), dataset.get("org_title") or "", dataset["org"]])]
+    return doc
+
+def matches(node: tuple, doc: dict[str, list[Any]]) -> bool:
+    kind = node[0]
+    if kind == "all":
+        return True
+    if kind == "and":
+        return all(matches(part, doc) for part in node[1])
+    if kind == "or":
+        return any(matches(part, doc) for part in node[1])
+    if kind == "not":
+        return not matches(node[1], doc)
+    field = node[1] or "text"
+    values = doc.get(field, [])
+    if kind == "range":
+        return any(in_range(field, value, node[2], node[3], node[4], node[5]) for value in values)
+    value = node[2]
+    if value == "*":
+        return any(v not in (None, "") for v in values)
+    if field in TEXT_FIELDS or field.startswith("extras_") or node[1] is None:
+        needle = fold(value.rstrip("*"))
+        return any(needle in fold(str(v)) for v in values)
+    if field in DATE_FIELDS:
+        try:
+            wanted = parse_date(value)
+        except ValueError:
+            raise search_query(f"invalid date {value!r} for {field}") from None
+        return any(v == wanted for v in values)
+    if field in NUMBER_FIELDS:
+        return any(str(v) == value for v in values)
+    if value.endswith("*"):
+        prefix = value[:-1].casefold()
+        return any(str(v).casefold().startswith(prefix) for v in values)
+    return any(str(v).casefold() == value.casefold() for v in values)
+
+
+def in_range(field: str, value: Any, low: str, high: str, low_incl: bool, high_incl: bool) -> bool:
+    if value is None:
+        return False
+    try:
+        if field in DATE_FIELDS:
+            lo, hi = parse_date(low), parse_date(high)
+        elif field in NUMBER_FIELDS:
+            lo = None if low == "*" else float(low)
+            hi = None if high == "*" else float(high)
+        else:
+            lo, hi, value = (None if low == "*" else low), (None if high == "*" else high), str(value)
+    except ValueError:
+        raise search_query(f"invalid range bound for {field}: [{low} TO {high}]") from None
+    if lo is not None and (value < lo or (value == lo and not low_incl)):
+        return False
+    return not (hi is not None and (value > hi or (value == hi and not high_incl)))
+
+
+# -- package_search -----------------------------------------------------------------------------------------------
+def query_text(params: dict, name: str) -> str:
+    """``q`` or ``fq`` as a string of bounded length (a number is taken as its digits)."""
+    value = params.get(name)
+    if value is None:
+        return ""
+    if isinstance(value, list | dict):
+        raise validation(**{name: "Must be a string"})
+    text = str(value).strip()
+    if len(text) > MAX_QUERY_CHARS:
+        raise search_query(f"{name} is {len(text):,} characters long; the limit is {MAX_QUERY_CHARS:,}: "
+                           "split the query or search with fewer terms")
+    return text
+
+
+def parse_filter(text: str, name: str) -> tuple:
+    """A parsed ``q`` / ``fq`` whose fields exist."""
+    if len(text) > MAX_QUERY_CHARS:
+        raise search_query(f"{name} is {len(text):,} characters long; the limit is {MAX_QUERY_CHARS:,}")
+    node = parse(text)
+    check_fields(node)
+    return node
+
+
+def as_list(value: Any) -> list[str]:
+    if value in (None, ""):
+        return []
+    if isinstance(value, str):
+        text = value.strip()
+        if text.startswith("["):
+            try:
+                value = jsonlimits.loads(text, "facet.field")
+            except InvalidInput:
+                raise validation(**{"facet.field": "Could not parse as valid JSON"}) from None
+        else:
+            return [text]
+    return [str(v) for v in value] if isinstance(value, list) else [str(value)]
+
+
+def as_int(value: Any, name: str, default: int) -> int:
+    if value is None or value == "":
+        return default
+    try:
+        number = int(value) if isinstance(value, int) else int(str(value).strip())
+    except ValueError:
+        raise validation(**{name: "Invalid integer"}) from None
+    if abs(number) > MAX_INT64:
+        raise validation(**{name: f"Must be at most {MAX_INT64}"})
+    return number
+
+
+def parse_sort(text: str) -> list[tuple[str, bool]]:
+    order = []
+    for part in text.split(","):
+        bits = part.split()
+        if not bits:
+            continue
+        if len(bits) > 2 or (len(bits) == 2 and bits[1].lower() not in ("asc", "desc")):
+            raise search_query(f"cannot sort by {part.strip()!r}: use 'field asc|desc'")
+        if bits[0] not in SORT_KEYS:
+            raise search_query(f"can not sort on undefined field {bits[0]!r}")
+        order.append((bits[0], len(bits) == 2 and bits[1].lower() == "desc"))
+    return order
+
+
+def sort_value(key: str, dataset: dict, doc: dict, score: float) -> Any:
+    if key == "score":
+        return score
+    if key in ("title", "title_string"):
+        return fold(dataset.get("title") or dataset["name"])
+    if key in ("metadata_modified", "metadata_created"):
+        return doc[key][0] or datetime.min
+    if key in ("num_resources", "num_tags"):
+        return doc[key][0]
+    if key in ("views_recent", "views_total"):
+        return 0
+    if key == "organization":
+        return dataset["org"]
+    if key == "license_id":
+        return dataset.get("license") or ""
+    return dataset[key]
+
+
+def facet_label(field: str, value: str, titles: dict[str, str]) -> str:
+    if field == "organization":
+        return titles.get(value, value)
+    if field == "license_id":
+        lic = license_info(value)
+        return lic["title"] if lic else value
+    return value
+
+
+def search(catalog: Catalog, params: dict, visible: Callable[[dict], bool]) -> dict:
+    """Run a package_search; returns count, the page's dataset dicts, facets and search_facets."""
+    unknown = sorted(k for k in params if k not in ALLOWED and not k.startswith("ext_"))
+    if unknown:
+        raise search_query(f"Invalid search parameters: {unknown}")
+    rows = min(as_int(params.get("rows"), "rows", ROWS_DEFAULT), ROWS_MAX)
+    start = as_int(params.get("start"), "start", 0)
+    if rows < 0:
+        raise validation(rows="Must be a natural number")
+    if start < 0:
+        raise validation(start="Must be a natural number")
+    q = query_text(params, "q")
+    fqs = [query_text(params, "fq")]
+    fq_list = params.get("fq_list")
+    fqs += as_list(fq_list) if fq_list not in (None, "") else []
+    filters = [parse_filter(fq, "fq") for fq in fqs if fq.strip()]
+
+    index = get_index(catalog)
+    candidates = [(i, d) for i, d in enumerate(index.datasets) if visible(d)]
+    scores: dict[int, float] = {}
+    if q in ("", "*:*", "*"):
+        pass
+    elif has_field_syntax(q) or q.startswith(("-", "(")):
+        filters.append(parse_filter(q, "q"))
+    else:
+        scores = index.score(q)
+        candidates = [(i, d) for i, d in candidates if i in scores]
+    if sum(clauses(node) for node in filters) > MAX_CLAUSES:
+        raise search_query(f"too many clauses in q and fq: the limit is {MAX_CLAUSES}")
+
+    hits = []
+    for i, dataset in candidates:
+        doc = document(dataset)
+        if all(matches(node, doc) for node in filters):
+            hits.append((i, dataset, doc))
+
+    sort_text = str(params.get("sort") or "").strip() or "score desc, metadata_modified desc"
+    order = parse_sort(sort_text)
+    hits.sort(key=lambda h: h[1]["name"])
+    for key, descending in reversed(order):
+        hits.sort(key=lambda h, k=key: sort_value(k, h[1], h[2], scores.get(h[0], 0.0)), reverse=descending)
+
+    facet_fields = as_list(params.get("facet.field"))
+    facet_limit = as_int(params.get("facet.limit"), "facet.limit", 50)
+    mincount = as_int(params.get("facet.mincount"), "facet.mincount", 1)
+    titles = {d["org"]: d.get("org_title") or d["org"] for _, d, _ in hits}
+    facets: dict[str, dict[str, int]] = {}
+    search_facets: dict[str, dict] = {}
+    if str(params.get("facet", "true")).lower() != "false":
+        for field in facet_fields:
+            counter: Counter = Counter()
+            for _, _, doc in hits:
+                counter.update(str(v) for v in dict.fromkeys(doc.get(field, [])) if v not in (None, ""))
+            items = sorted(((v, n) for v, n in counter.items() if n >= mincount), key=lambda item: (-item[1], item[0]))
+            if facet_limit >= 0:
+                items = items[:facet_limit]
+            facets[field] = dict(items)
+            search_facets[field] = {"title": field, "items": [
+                {"name": v, "display_name": facet_label(field, v, titles), "count": n} for v, n in items]}
+    page = [dataset for _, dataset, _ in hits[start:start + rows]]
+    return {"count": len(hits), "datasets": page, "facets": facets, "search_facets": search_facets,
+            "sort": sort_text}

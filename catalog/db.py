@@ -151,6 +151,55 @@ pipeline_runs = sa.Table(
     sa.Column("error", sa.Text, nullable=False, default=""),
 )
 
+# -- background jobs (catalog/jobs.py): the queue the worker claims from, with leases ----------------------------
+jobs = sa.Table(
+    "jobs", metadata,
+    sa.Column("id", sa.Integer, primary_key=True, autoincrement=True),
+    sa.Column("kind", sa.String(50), nullable=False),
+    sa.Column("payload", sa.JSON, nullable=False, default=dict),
+    # A job that must not be queued twice (a periodic "run due pipelines") carries a key while pending; the key is
+    # cleared when it finishes, so the unique index allows one pending copy at a time on any SQL backend.
+    sa.Column("unique_key", sa.String(100), nullable=True, unique=True),
+    sa.Column("status", sa.String(20), nullable=False, default="queued"),  # queued, done, failed
+    sa.Column("run_at", sa.String(32), nullable=False),
+    sa.Column("attempts", sa.Integer, nullable=False, default=0),
+    sa.Column("max_attempts", sa.Integer, nullable=False, default=1),
+    sa.Column("lease_until", sa.String(32), nullable=True),
+    sa.Column("worker", sa.String(100), nullable=False, default=""),
+    sa.Column("last_error", sa.Text, nullable=False, default=""),
+    sa.Column("created_at", sa.String(32), nullable=False),
+    sa.Column("finished_at", sa.String(32), nullable=True),
+    sa.Index("ix_jobs_due", "status", "run_at"),
+)
+
+# -- webhooks (catalog/webhooks.py): subscriptions, and the outbox of deliveries ----------------------------------
+webhooks = sa.Table(
+    "webhooks", metadata,
+    sa.Column("id", sa.String(16), primary_key=True),
+    sa.Column("org_id", sa.String(36), sa.ForeignKey("organizations.id"), nullable=False, index=True),
+    sa.Column("url", sa.Text, nullable=False),
+    sa.Column("events", sa.JSON, nullable=False, default=list),
+    sa.Column("secret", sa.Text, nullable=False),  # kept to sign; never shown after creation (only a hint)
+    sa.Column("active", sa.Boolean, nullable=False, default=True),
+    sa.Column("created_by", sa.String(100), nullable=False, default=""),
+    sa.Column("created_at", sa.String(32), nullable=False),
+)
+
+webhook_deliveries = sa.Table(
+    "webhook_deliveries", metadata,
+    sa.Column("id", sa.String(36), primary_key=True),
+    sa.Column("webhook_id", sa.String(16), sa.ForeignKey("webhooks.id"), nullable=False, index=True),
+    sa.Column("event", sa.String(50), nullable=False),
+    sa.Column("dataset", sa.String(100), nullable=True),
+    sa.Column("body", sa.Text, nullable=False),  # the exact bytes signed and sent (UTF-8 JSON)
+    sa.Column("status", sa.String(20), nullable=False, default="pending"),  # pending, delivered, failed
+    sa.Column("attempts", sa.Integer, nullable=False, default=0),
+    sa.Column("log", sa.JSON, nullable=False, default=list),  # [{"at", "status_code", "error", "ms"}]
+    sa.Column("job_id", sa.Integer, nullable=True),
+    sa.Column("created_at", sa.String(32), nullable=False, index=True),
+    sa.Column("delivered_at", sa.String(32), nullable=True),
+)
+
 
 def utcnow() -> str:
     """Timestamps are ISO 8601 UTC with a 'Z', to the microsecond, so they sort as text."""
@@ -175,6 +224,7 @@ MIGRATIONS: list[tuple[int, str, Callable[[Connection], None]]] = [
     (1, "initial: organizations, datasets, versions, audit log", _initial),
     (10, "accounts: users, memberships, api tokens", _create(users, memberships, api_tokens)),
     (20, "pipeline runs: history of ETL pipeline runs", _create(pipeline_runs)),
+    (30, "jobs queue, webhooks and their deliveries", _create(jobs, webhooks, webhook_deliveries)),
 ]
 
 

@@ -4,7 +4,7 @@ Why: a stored link is shown on the official site and handed to every API client.
 URLs run script in whoever follows them, ``file:`` and other schemes reach things a link should not, and
 browsers ignore control characters inside a scheme (``java\\tscript:``). So a link is http, https or ftp with a
 host, or it is refused with a message that says so. Every write that accepts a URL calls ``check_link`` (the
-CKAN API in ``web/ckan_write.py``; harvest keeps only links that pass ``is_safe_link``).
+CKAN API in ``web/ckan/write.py``; harvest keeps only links that pass ``is_safe_link``).
 """
 
 from __future__ import annotations

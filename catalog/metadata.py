@@ -16,7 +16,7 @@ from typing import Any
 import sqlalchemy as sa
 from sqlalchemy.engine import Connection
 
-from catalog import db
+from catalog import db, webhooks
 from catalog.errors import Conflict, InvalidInput, NotFound
 from catalog.home import Home
 from catalog.storage import LocalStorage, Storage
@@ -239,18 +239,19 @@ class Catalog:
         return dataset_id
 
     def update_dataset(self, name: str, *, actor: str = "cli", origin: str = "",
-                       conn: Connection | None = None, org: str | None = None, **meta: Any) -> dict:
-        """Change metadata fields (None means 'leave as is')."""
+                       conn: Connection | None = None, org: str | None = None, notify: bool = True,
+                       **meta: Any) -> dict:
+        """Change metadata fields (None means 'leave as is'); ``notify``: queue the webhook event with it."""
         values = {k: nfc(v) for k, v in meta.items() if k in DATASET_FIELDS and v is not None}
         if conn is None:
             with self.writer.begin() as own:
-                self._update_dataset(own, name, values, org, actor, origin)
+                self._update_dataset(own, name, values, org, actor, origin, notify)
             return self.get_dataset(name, include_deleted=True)
-        self._update_dataset(conn, name, values, org, actor, origin)
+        self._update_dataset(conn, name, values, org, actor, origin, notify)
         return {"name": name}
 
     def _update_dataset(self, conn: Connection, name: str, values: dict, org: str | None, actor: str,
-                        origin: str) -> None:
+                        origin: str, notify: bool = True) -> None:
         d, o = db.datasets, db.organizations
         if org is not None:
             org_row = conn.execute(sa.select(o.c.id).where((o.c.name == org) | (o.c.id == org))).first()
@@ -265,6 +266,9 @@ class Catalog:
         conn.execute(d.update().where(d.c.name == name).values(**values))
         detail = {k: v for k, v in values.items() if k not in ("schema", "updated_at")}
         self._audit(conn, actor, "dataset.update", dataset=name, target=name, detail=detail, origin=origin)
+        if notify:  # the webhook outbox, in this same transaction
+            webhooks.record_event(conn, "dataset.deleted" if values.get("state") == "deleted" else "dataset.updated",
+                                  name)
 
     def delete_dataset(self, name: str, *, actor: str = "cli", origin: str = "") -> None:
         """Soft delete: the dataset disappears from listings; its immutable files stay for existing links."""

@@ -18,7 +18,7 @@ from typing import Any
 import sqlalchemy as sa
 from sqlalchemy.engine import Connection
 
-from catalog import db
+from catalog import db, webhooks
 from catalog.errors import Conflict, InvalidInput
 from catalog.metadata import Catalog
 
@@ -69,6 +69,7 @@ def commit_version(catalog: Catalog, new: NewVersion) -> int:
             _dataset_metadata(catalog, conn, new, known)
             number = catalog.add_version(conn, new.dataset, published_at=db.utcnow(), **new.record)
             _audit(catalog, conn, new, number)
+            webhooks.record_event(conn, "dataset.version_published", new.dataset, number)  # the outbox
             if new.also is not None:
                 new.also(conn, number)
             created = catalog.storage.put(new.staged, new.key, sha256=new.sha256)
@@ -96,14 +97,15 @@ def _check_latest_and_race(catalog: Catalog, conn: Connection, new: NewVersion) 
 
 def _dataset_metadata(catalog: Catalog, conn: Connection, new: NewVersion, known: dict | None) -> None:
     who = {"actor": new.publisher, "origin": new.origin, "conn": conn}
+    updated = {**who, "notify": False}  # a publish sends dataset.version_published, not also dataset.updated
     if known is None:
         catalog.create_dataset(new.dataset, new.org, schema=new.schema, schema_name=new.schema_name, **who,
                                **new.meta)
     elif new.update_schema and (new.meta or new.schema != known.get("schema")):
-        catalog.update_dataset(new.dataset, schema=new.schema, schema_name=new.schema_name or None, **who,
+        catalog.update_dataset(new.dataset, schema=new.schema, schema_name=new.schema_name or None, **updated,
                                **new.meta)
     elif not new.update_schema and new.meta:
-        catalog.update_dataset(new.dataset, **who, **new.meta)
+        catalog.update_dataset(new.dataset, **updated, **new.meta)
 
 
 def _audit(catalog: Catalog, conn: Connection, new: NewVersion, number: int) -> None:

@@ -1,6 +1,6 @@
 """Commands that exchange datasets with CKAN portals: ``harvest ckan`` and ``push ckan``.
 
-Why together: they are the two directions of one feature (``pipelines/harvest.py`` and ``pipelines/push.py``),
+Why together: they are the two directions of one feature (``pipelines/ckan/harvest.py`` and ``pipelines/ckan/push.py``),
 share the same result shape (what was done, what was not and why), and print and exit the same way. Both
 refuse portal URLs on private addresses unless ``OPENDATA_ALLOW_PRIVATE_URLS=true`` (``pipelines/outbound.py``).
 """
@@ -47,7 +47,7 @@ def harvest_ckan_cmd(catalog: Catalog, url: str, org: str | None, into: str | No
 
     Exit status: 0 everything harvested, 1 some datasets or resources not imported (listed), 2 a usage mistake.
     """
-    from pipelines.harvest import harvest_ckan
+    from pipelines.ckan.harvest import harvest_ckan
 
     catalog.ensure_ready()
     log = None if as_json else stderr_log("  ")
@@ -78,8 +78,8 @@ def push_ckan_cmd(catalog: Catalog, url: str, token: str, org: str | None, datas
                   as_json: bool) -> None:
     """Create or update the matching packages on the CKAN portal at URL (a second push changes nothing).
 
-    Each public dataset becomes a package with one resource per download format, linking to this
-    catalogue's stable URLs (--site-url).
+    Each public dataset becomes a package (metadata mapped as our own CKAN API serves it) whose resources
+    link to this catalogue's stable download URLs (--site-url).
 
     \b
     Example:
@@ -88,7 +88,7 @@ def push_ckan_cmd(catalog: Catalog, url: str, token: str, org: str | None, datas
 
     Exit status: 0 everything pushed, 1 some datasets not pushed (listed), 2 a usage mistake.
     """
-    from pipelines.push import push_ckan
+    from pipelines.ckan.push import push_ckan
 
     catalog.ensure_ready()
     log = None if as_json else stderr_log("  ")

@@ -52,8 +52,9 @@ def fsck(catalog: Catalog, dry_run: bool, as_json: bool) -> None:
 def backup_cmd(catalog: Catalog, dest: str, copy: bool, as_json: bool) -> None:
     """Write a consistent backup of the catalogue to the new folder DEST (safe while the server runs).
 
-    The metadata database is copied in one transaction; version files are immutable, so they are hard-linked
-    when DEST is on the same disk (use --copy for another disk's safety) and copied otherwise.
+    The metadata database is snapshotted with SQLite's online backup (one point in time); version files are
+    immutable, so they are hard-linked when DEST is on the same filesystem and copied otherwise (--copy always
+    copies, for a backup that must survive the loss of the catalogue's disk).
 
     \b
     Example:

@@ -21,9 +21,11 @@ from collections.abc import Iterable
 
 import duckdb
 
+from catalog.text import nfc
 from pipelines import read as readers
 from pipelines.source import is_comment, open_source, parse_dialect
-from pipelines.tableschema import make_reader, nfc
+from pipelines.validation.fields import make_reader
+from pipelines.validation.fields.native import native as native_cell
 
 SAMPLE_ROWS = 5000
 # Tokens departments write for "no value"; declared as missing values only when a column needs them.
@@ -141,10 +143,8 @@ def _candidates() -> Iterable[dict]:
 
 
 def _accepts(field: dict, values: list[tuple[str, int | None]]) -> bool:
-    from pipelines.validate import _native  # the validator's rebuild of native cells
-
     reader = make_reader({"name": "x", **field})
-    return all(reader(_native(text, kind)) is not None for text, kind in values)
+    return all(reader(native_cell(text, kind)) is not None for text, kind in values)
 
 
 def _infer(name: str, column: list[tuple[str | None, int | None]]) -> tuple[dict, set[str]]:

@@ -40,18 +40,18 @@ def session(*, allow_private: bool | None = None) -> requests.Session:
                               never_redirect=False, default_timeout=DEFAULT_TIMEOUT))
 
 
-def check_url(url: str) -> None:
+def check_url(url: str, *, allow_private: bool | None = None, hint: str = HINT) -> None:
     """Refuse, with a clear message, a URL whose host resolves to a private address (unless allowed)."""
     parts = urlsplit(url)
     if parts.scheme not in ("http", "https") or not parts.hostname:
         raise InvalidInput(f"not an http(s) URL: {url!r}", hint="give the portal's address, e.g. https://data.example.org")
-    if private_allowed():
+    if private_allowed() if allow_private is None else allow_private:
         return
     try:
         filter_host(parts.hostname, parts.port or (443 if parts.scheme == "https" else 80), allow_loopback=False)
     except InvalidIPAddress as refused:
         raise Forbidden(f"{url} resolves to {refused}, a private, loopback or reserved address: refused",
-                        hint=HINT) from None
+                        hint=hint) from None
     except OSError:  # requests.RequestException is one too
         return  # the host does not resolve: the request itself reports that, in its place
 

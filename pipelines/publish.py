@@ -18,6 +18,7 @@ from typing import Any
 
 import duckdb
 
+from catalog import diff
 from catalog.errors import InvalidInput, NotFound
 from catalog.metadata import Catalog, check_name
 from catalog.storage import WorkDir, sha256_file, version_relpath
@@ -105,26 +106,9 @@ def source_format(path: Path, declared: str | None) -> str:
 
 def compare_versions(con: duckdb.DuckDBPyConnection, new_files: list[Path], old_files: list[Path],
                      new_schema: dict, old_schema: dict) -> dict:
-    """Rows added/removed (as multisets over the shared columns) and fields added/removed/retyped."""
-    new_fields = {f["name"]: f.get("type", "string") for f in new_schema.get("fields", [])}
-    old_fields = {f["name"]: f.get("type", "string") for f in old_schema.get("fields", [])}
-    shared = [name for name in new_fields if name in old_fields]
-    changes: dict[str, Any] = {
-        "fields_added": [n for n in new_fields if n not in old_fields],
-        "fields_removed": [n for n in old_fields if n not in new_fields],
-        "fields_changed": [n for n in shared if new_fields[n] != old_fields[n]],
-    }
-    if shared:
-        cols = ", ".join('"' + n.replace('"', '""') + '"' for n in shared)
-        new_sql = f"SELECT {cols} FROM read_parquet($new)"
-        old_sql = f"SELECT {cols} FROM read_parquet($old)"
-        added, removed = con.execute(
-            f"SELECT (SELECT count(*) FROM ({new_sql} EXCEPT ALL {old_sql})),"
-            f"       (SELECT count(*) FROM ({old_sql} EXCEPT ALL {new_sql}))",
-            {"new": [str(f) for f in new_files], "old": [str(f) for f in old_files]},
-        ).fetchone()
-        changes.update(rows_added=added, rows_removed=removed)
-    return changes
+    """The version's ``changes``: ``catalog.diff``'s summary, the same computation as the diff endpoint."""
+    return diff.summary(diff.diff_files(con, [str(f) for f in old_files], [str(f) for f in new_files],
+                                        old_schema, new_schema, sample=0))
 
 
 def summary_of(validation: Validation) -> dict:
@@ -197,9 +181,7 @@ def publish(
             finally:
                 con.close()
         else:
-            changes = {"rows_added": validation.rows, "rows_removed": 0,
-                       "fields_added": [f["name"] for f in schema_dict.get("fields", [])],
-                       "fields_removed": [], "fields_changed": []}
+            changes = diff.first_version(validation.rows, schema_dict)
         relpath = version_relpath(dataset, parquet_sha)
         record = {
             "path": relpath, "parts": [relpath], "sha256": parquet_sha, "source_sha256": source_sha, "rows": validation.rows,

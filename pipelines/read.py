@@ -112,6 +112,7 @@ def scan_bytes(path: Path, progress: Callable[[int], None] | None = None, delimi
             last = chunk[-1:]
             if progress:
                 progress(len(chunk))
+            limits.check_cells(f"{path.name} (counting its lines)", newlines, 1)
     return ByteScan(newlines, last == b"\n", nul, comb, cr, delims if delim else -1)
 
 

@@ -6,7 +6,7 @@ from datetime import UTC, datetime, timedelta
 
 import pytest
 
-from pipelines.ckan_shapes import (
+from catalog.ckan.shapes import (
     INTERNAL,
     extras_dict,
     format_of,
@@ -16,10 +16,11 @@ from pipelines.ckan_shapes import (
     resource_dicts,
     tag_names,
 )
-from pipelines.harvest import local_name, since_filter, split_resources, table_key
-from pipelines.push import desired_package, same_package
-from web.ckan_errors import ActionError
-from web.ckan_search import check_fields, document, matches, parse, parse_date
+from pipelines.ckan.harvest import local_name, since_filter, split_resources, table_key
+from pipelines.ckan.push import desired_package, same_package
+from web.ckan.errors import ActionError
+from web.ckan.query_parser import check_fields, parse, parse_date
+from web.ckan.search import document, matches
 
 DATASET = {
     "id": "d1", "name": "air-quality", "title": "Không khí", "description": "Mô tả", "org": "so-tnmt",

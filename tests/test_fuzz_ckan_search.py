@@ -18,8 +18,8 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 from test_pages import build_catalogue
 
-from web.ckan_errors import ActionError
-from web.ckan_search import MAX_DEPTH, check_fields, clauses, has_field_syntax, parse
+from web.ckan.errors import ActionError
+from web.ckan.query_parser import MAX_DEPTH, check_fields, clauses, has_field_syntax, parse
 
 PIECES = ["(", ")", '"', "\\", ":", "*", "*:*", "[", "]", "{", "}", " TO ", " AND ", " OR ", " NOT ", "&&", "||",
           "-", "+", "!", " ", "\t", "tags:", "title:", "extras_x.y:", "metadata_modified:", "NOW-1DAY", "Đống Đa",

@@ -14,7 +14,7 @@ from ckanapi import RemoteCKAN
 from catalog.accounts import Accounts
 from catalog.metadata import Catalog
 from conftest import REPO, ServerProcess
-from pipelines.harvest import harvest_ckan
+from pipelines.ckan.harvest import harvest_ckan
 from pipelines.publish import publish
 
 STOPS_SCHEMA = {"fields": [

@@ -24,8 +24,8 @@ from catalog.accounts import Accounts
 from catalog.metadata import Catalog
 from catalog.search import FACET_ALIASES, FACETS
 from web import create_app
-from web.ckan_api import ACTIONS, WRITE_ACTIONS
-from web.ckan_search import ALLOWED
+from web.ckan.api import ACTIONS, WRITE_ACTIONS
+from web.ckan.search import ALLOWED
 
 REPO = Path(__file__).resolve().parents[1]
 DATASET, ORG = "khong-khi-dong-da", "so-tnmt"

@@ -21,7 +21,7 @@ from catalog.links import check_link
 from catalog.metadata import Catalog
 from catalog.spreadsheet import BOM
 from conftest import ServerProcess
-from pipelines.harvest import split_resources
+from pipelines.ckan.harvest import split_resources
 from pipelines.publish import publish
 from web import create_app
 

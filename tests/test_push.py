@@ -13,8 +13,8 @@ from catalog.accounts import Accounts
 from catalog.errors import Forbidden
 from catalog.metadata import Catalog
 from conftest import REPO, ServerProcess, free_port
+from pipelines.ckan.push import push_ckan
 from pipelines.publish import publish
-from pipelines.push import push_ckan
 
 SCHEMA = {"fields": [{"name": "district", "type": "string"}, {"name": "rain_mm", "type": "number"}]}
 SITE = "https://data.hanoi.example"

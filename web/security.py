@@ -112,7 +112,7 @@ def _add_headers(response: Response) -> Response:
 def is_read_api() -> bool:
     """Whether this request reads through an API (CORS allowed), as opposed to a page or a write."""
     if request.endpoint == "ckan.dispatch":  # CKAN actions: reads by GET or POST, writes never
-        from web.ckan_api import ACTIONS, WRITE_ACTIONS
+        from web.ckan.api import ACTIONS, WRITE_ACTIONS
 
         name = (request.view_args or {}).get("name", "")
         return name in ACTIONS and name not in WRITE_ACTIONS

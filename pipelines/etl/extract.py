@@ -29,6 +29,7 @@ from urllib.parse import urlparse
 import duckdb
 import pyarrow as pa
 import pyarrow.parquet as pq
+import requests
 from requests_hardened.ip_filter import InvalidIPAddress
 
 from catalog.errors import InvalidInput, UserError
@@ -297,11 +298,8 @@ def unique_names(raw: list[str | None]) -> list[str]:
 
 # -- HTTP and CKAN --------------------------------------------------------------------------------------------------
 def check_source_url(url: str) -> None:
-    """The outbound rule (``pipelines/outbound.py``) for a pipeline's URL: no private addresses unless allowed.
-
-    A pipeline file is written by a department, but its URL is fetched by the server: without the rule it could
-    read the server's own services (127.0.0.1, the cloud metadata address) into a published dataset.
-    """
+    """The outbound rule for a pipeline's URL: the server fetches it, so it must not reach the server's own
+    services (127.0.0.1, the cloud metadata address) and publish what they answer."""
     try:
         outbound.check_url(url)
     except UserError as refused:
@@ -318,8 +316,6 @@ def unreachable(what: str, error: Exception) -> SourceError:
 
 def download(url: str, work_dir: Path, source: dict, *, headers: dict | None = None,
              fmt_hint: str | None = None) -> Path:
-    import requests
-
     parsed = urlparse(url)
     if parsed.scheme not in ("http", "https"):
         raise SourceError(f"source URL must be http or https: {url}")
@@ -350,7 +346,6 @@ def download(url: str, work_dir: Path, source: dict, *, headers: dict | None = N
 def ckan_resource(source: dict) -> tuple[str, dict, str | None]:
     """The download URL (and auth header) of a CKAN resource, asked through the portal's Action API."""
     import ckanapi
-    import requests
 
     token = os.environ.get(source["api_key_env"], "") if source.get("api_key_env") else ""
     if source.get("api_key_env") and not token:

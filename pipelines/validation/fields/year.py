@@ -9,7 +9,17 @@ from __future__ import annotations
 from typing import Any
 
 from pipelines import read as readers
-from pipelines.validation.fields.base import BAD, BOUNDS, INT_RE, NON_ASCII_DIGIT, ODD, OK, WS, FieldType, Reader
+from pipelines.validation.fields.base import (
+    BAD,
+    BOUNDS,
+    INT_RE,
+    NON_ASCII_DIGIT,
+    ODD,
+    OK,
+    WS,
+    FieldType,
+    Reader,
+)
 
 
 def _read_year(cell: Any) -> Any:

@@ -8,6 +8,8 @@ prefer ``application/json``; everyone else gets a page.
 
 from __future__ import annotations
 
+import tempfile
+
 from flask import Flask, Response, jsonify, render_template, request
 from werkzeug.exceptions import HTTPException
 
@@ -50,8 +52,22 @@ def error_response(status: int, message: str, code: str | None = None,
     return response
 
 
+def public_message(error: UserError) -> str:
+    """The error's message with the server's own folders (the catalogue home, its work folders, the temp folder)
+    replaced by "…": a message may name the file a user sent, never where the server keeps it."""
+    from flask import current_app
+
+    message = str(error)
+    catalog = current_app.extensions.get("catalog")
+    roots = {str(catalog.home.root.resolve()) if catalog else "", str(catalog.home.root) if catalog else "",
+             tempfile.gettempdir()}
+    for root in sorted(filter(None, roots), key=len, reverse=True):
+        message = message.replace(root.rstrip("/") + "/", "").replace(root, "…")
+    return message
+
+
 def _user_error(error: UserError) -> Response:
-    return error_response(error.status, str(error), error.code)
+    return error_response(error.status, public_message(error), error.code)
 
 
 def _http_error(error: HTTPException) -> Response:

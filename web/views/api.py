@@ -21,6 +21,7 @@ from catalog.search import FACET_ALIASES, FACETS, SORTS, search
 from web import row_params
 from web.auth import current_viewer, personal_cache
 from web.context import get_catalog, int_arg
+from web.errors import public_message
 from web.i18n import current_lang, gettext
 from web.openapi import openapi_spec
 from web.urls import base_url
@@ -47,7 +48,7 @@ def json_response(data: Any, status: int = 200) -> Response:
 
 @bp.errorhandler(UserError)
 def user_error(error: UserError) -> Response:
-    return json_response({"error": error.to_dict()}, error.status)
+    return json_response({"error": {"code": error.code, "message": public_message(error)}}, error.status)
 
 
 def compress(response: Response) -> Response:

@@ -27,6 +27,7 @@ from catalog.storage import WorkDir
 from pipelines.report import for_client
 from web.auth import client_origin, current_user, current_viewer, get_accounts, require_user
 from web.context import get_catalog
+from web.errors import public_message
 from web.security import upload_endpoint
 
 bp = Blueprint("publish_api", __name__, url_prefix="/api/v1")
@@ -297,7 +298,7 @@ def _error(status: int, code: str, message: str) -> tuple[Response, int]:
 
 @bp.errorhandler(UserError)
 def user_error(error: UserError) -> tuple[Response, int]:
-    response, status = _error(error.status, error.code, str(error))
+    response, status = _error(error.status, error.code, public_message(error))
     if error.status == 401:
         response.headers["WWW-Authenticate"] = 'Bearer realm="opendata"'
     if getattr(error, "retry_after", None):  # upload workers busy (pipelines.bounded)

@@ -55,7 +55,7 @@ def _query(viewer: Viewer, f: Filters) -> sa.Select:
     actions = DATASET_ACTIONS if f.datasets_only else DATASET_ACTIONS + ORG_ACTIONS
     query = (sa.select(a.c.id, a.c.at, a.c.actor, a.c.action, a.c.dataset, a.c.target, a.c.detail,
                        d.c.id.label("dataset_id"), o.c.name.label("dataset_org"))
-             .select_from(a.outerjoin(d, d.c.name == a.dataset).outerjoin(o, o.c.id == d.c.org_id))
+             .select_from(a.outerjoin(d, d.c.name == a.c.dataset).outerjoin(o, o.c.id == d.c.org_id))
              .where(a.c.action.in_(actions))
              .where(sa.or_(a.c.action.in_(ORG_ACTIONS), d.c.id.is_not(None) & sql_filter(viewer)))
              .order_by(a.c.id.desc()))
@@ -77,7 +77,7 @@ def _entry(row: Any) -> dict:
     if row.action in ORG_ACTIONS:
         entry.update(org=row.target, title=detail.get("title"))
         return entry
-    entry.update(dataset=row.dataset, org=row.dataset_org)
+    entry.update(dataset=row.dataset, dataset_id=row.dataset_id, org=row.dataset_org)
     if row.action == "publish":
         version = row.target.rpartition("@")[2]
         entry.update(version=int(version) if version.isdigit() else None, rows=detail.get("rows"))
@@ -94,4 +94,4 @@ def list_activity(database: Database, viewer: Viewer, filters: Filters) -> tuple
         rows = conn.execute(_query(viewer, filters)).all()
     more = len(rows) > min(filters.limit, MAX_LIMIT)
     rows = rows[: min(filters.limit, MAX_LIMIT)]
-    return [{**_entry(r), "dataset_id": r.dataset_id} for r in rows], (rows[-1].id if more and rows else None)
+    return [_entry(r) for r in rows], (rows[-1].id if more and rows else None)

@@ -128,12 +128,8 @@ class FastPass:
     def _fast_keys(self, pq: str, plans: list[Plan]) -> bool:
         """Unique fields and the primary key in one scan of the Parquet (a hash collision only sends the
         file to the exact pass); foreign keys by anti-join."""
-        by_name = {p.name: p for p in plans}
-        counts = []
-        for plan in plans:
-            if plan.constraints.get("unique"):
-                col = quote_ident(plan.name)
-                counts.append(f"count({col}) - count(DISTINCT {col})")
+        counts = [f"count({quote_ident(p.name)}) - count(DISTINCT {quote_ident(p.name)})"
+                  for p in plans if p.constraints.get("unique")]
         pk = self.schema["primaryKey"]
         if pk:
             cols = ", ".join(quote_ident(k) for k in pk)
@@ -141,21 +137,24 @@ class FastPass:
             counts.append("count(*) FILTER (WHERE " + " AND ".join(f"{quote_ident(k)} IS NULL" for k in pk) + ")")
         if counts and any(self.con.execute(f"SELECT {', '.join(counts)} FROM {pq}").fetchone()):
             return False
-        for index, fk in enumerate(self.schema.get("foreignKeys", [])):
-            lookup = self._lookup_fast(pq, fk, index, by_name)
-            if lookup is None:
+        by_name = {p.name: p for p in plans}
+        return all(self._fast_foreign_key(pq, fk, index, by_name)
+                   for index, fk in enumerate(self.schema.get("foreignKeys", [])))
+
+    def _fast_foreign_key(self, pq: str, fk: dict, index: int, by_name: dict[str, Plan]) -> bool:
+        """Every non-null key of the Parquet is in the referenced table (False also when unsure)."""
+        lookup = self._lookup_fast(pq, fk, index, by_name)
+        if lookup is None:
+            return False
+        table, types = lookup
+        conds = []
+        for i, key in enumerate(fk["fields"]):
+            if category(duckdb_type(by_name[key].field)) != category(types[i]):
                 return False
-            table, types = lookup
-            conds = []
-            for i, key in enumerate(fk["fields"]):
-                if category(duckdb_type(by_name[key].field)) != category(types[i]):
-                    return False
-                conds.append(f"L.r{i} IS NOT DISTINCT FROM P.{quote_ident(key)}")
-            allnull = " AND ".join(f"P.{quote_ident(k)} IS NULL" for k in fk["fields"])
-            if self.con.execute(f"SELECT 1 FROM {pq} P WHERE NOT ({allnull}) AND NOT EXISTS "
-                                f"(SELECT 1 FROM {table} L WHERE {' AND '.join(conds)}) LIMIT 1").fetchone():
-                return False
-        return True
+            conds.append(f"L.r{i} IS NOT DISTINCT FROM P.{quote_ident(key)}")
+        allnull = " AND ".join(f"P.{quote_ident(k)} IS NULL" for k in fk["fields"])
+        return not self.con.execute(f"SELECT 1 FROM {pq} P WHERE NOT ({allnull}) AND NOT EXISTS "
+                                    f"(SELECT 1 FROM {table} L WHERE {' AND '.join(conds)}) LIMIT 1").fetchone()
 
     def _lookup_fast(self, pq: str, fk: dict, index: int, by_name: dict[str, Plan]):
         ref = fk["reference"]

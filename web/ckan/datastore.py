@@ -57,6 +57,16 @@ def ckan_type(duck_type: str) -> str:
     return "json"
 
 
+def part_offsets(files: list[Path] | list[str]) -> list[int]:
+    """How many rows come before each Parquet part of a version: ``_id`` numbers the rows across the parts, in
+    file order (``datastore_search`` and ``datastore_search_sql`` number them the same way)."""
+    offsets, start = [], 0
+    for path in files:
+        offsets.append(start)
+        start += pq.ParquetFile(path).metadata.num_rows
+    return offsets
+
+
 # -- parameters ------------------------------------------------------------------------------------------------
 def as_json(value: Any, name: str) -> Any:
     """A JSON-valued parameter given as text, parsed with the nesting bound (``catalog/jsonlimits.py``)."""
@@ -138,11 +148,10 @@ class Table:
         params: list[Any] = []
         number = "file_row_number + 1"
         if len(self.files) > 1:
-            cases, offset = [], 0
-            for path in self.files:
+            cases = []
+            for path, offset in zip(self.files, part_offsets(self.files), strict=True):
                 cases.append("WHEN ? THEN ?")
                 params.extend([path, offset])
-                offset += pq.ParquetFile(path).metadata.num_rows
             number = f"(CASE {quote_ident(FILE_COLUMN)} {' '.join(cases)} END) + file_row_number + 1"
         params.extend([self.files, FILE_COLUMN])
         sql = f'(SELECT {cols}, {number} AS "_id" FROM read_parquet(?, file_row_number=true, filename=?)) AS t'

@@ -31,6 +31,7 @@ from web.ckan.api import (
     show,
     visible_datasets,
 )
+from web.ckan.datastore import ckan_type, part_offsets
 from web.ckan.datastore import datastore_search as run_datastore_search
 from web.ckan.errors import ActionError, not_authorized, not_found, validation
 from web.urls import base_url
@@ -230,13 +231,10 @@ def datastore_search_sql(data: dict) -> dict:
         if not visible(dataset, ANONYMOUS) or version["number"] != dataset["latest_version"]:  # SQL is public
             raise not_authorized(f"resource {resource_id} cannot be queried with SQL; use datastore_search")
         files = catalog().version_keys(version)
-        offsets, start = [], 0
+        offsets = []
         if len(files) > 1:
-            import pyarrow.parquet as pq
-
-            for index, path in enumerate(catalog().version_files(version)):
-                offsets.append(f"WHEN {index} THEN {start}")
-                start += pq.ParquetFile(path).metadata.num_rows
+            starts = part_offsets(catalog().version_files(version))
+            offsets = [f"WHEN {index} THEN {start}" for index, start in enumerate(starts)]
         number = f"(CASE file_index {' '.join(offsets)} END) + " if offsets else ""
         tables.append(f"{quote_ident(resource_id)} AS (SELECT {number}file_row_number + 1 AS \"_id\", * "
                       f"FROM read_parquet({sql_list(files)}))")
@@ -250,8 +248,6 @@ def datastore_search_sql(data: dict) -> dict:
         if error.code == "busy":
             raise ActionError("Search Error", 409, f"Search Error: {error.message}") from None
         raise validation(query=error.message) from None
-    from web.ckan.datastore import ckan_type
-
     names = [c["name"] for c in result.columns]
     out = {"sql": sql, "records": [dict(zip(names, row, strict=True)) for row in result.rows],
            "fields": [{"id": c["name"], "type": ckan_type(c["type"])} for c in result.columns]}

@@ -36,6 +36,12 @@ EMPTY_UPDATED = "2026-01-01T00:00:00Z"  # a feed with no entry yet still needs a
 MEDIA_TYPE = "application/atom+xml"
 
 
+@bp.before_request
+def feed_language() -> None:
+    """Feeds are shared documents: the language is in the URL (``?lang=en``), never taken from a cookie."""
+    g.lang = "en" if request.args.get("lang") == "en" else "vi"
+
+
 def _el(parent: ET.Element, tag: str, text: str | None = None, **attrs: str) -> ET.Element:
     child = ET.SubElement(parent, f"{{{ATOM}}}{tag}", {k: v for k, v in attrs.items() if v is not None})
     if text is not None:
@@ -106,8 +112,7 @@ def _page_url(root: str, page: int, lang: str) -> str:
 
 def render(title: str, html_url: str, fallback_updated: str, **scope: str | None) -> Response:
     """The feed page ``?page=N`` of the versions in ``scope`` (org, dataset or tag), with its ETag."""
-    lang = "en" if request.args.get("lang") == "en" else "vi"
-    g.lang = lang  # feeds are shared documents: the language is in the URL, never in a cookie
+    lang = g.lang
     page = bounded_int(request.args.get("page"), "page", 1, 1, MAX_PAGE)
     found = published_versions(get_catalog(), ANONYMOUS, limit=PER_PAGE + 1, offset=(page - 1) * PER_PAGE,
                                **scope)

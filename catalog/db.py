@@ -1,6 +1,7 @@
 """The metadata database: every table, connections and versioned migrations, in one place.
 
-This is the one module that knows the SQL dialect (SQLite's pragmas and ``BEGIN IMMEDIATE``). Every query on the
+This is the one module that knows the SQL dialect (SQLite's pragmas and ``BEGIN IMMEDIATE``, PostgreSQL's advisory
+lock, the dialect's upsert and JSON functions). Every query on the
 metadata lives in ``catalog/`` (``metadata.py``, ``accounts.py``, ``runs.py``, ``unit_of_work.py``), written in
 SQLAlchemy Core, so a PostgreSQL backend can replace SQLite without touching callers. SQLite runs in WAL mode so
 readers (several web processes) never block on a publish; writes take the lock up front (``BEGIN IMMEDIATE``) so
@@ -15,6 +16,7 @@ from datetime import UTC, datetime
 import sqlalchemy as sa
 from sqlalchemy import event
 from sqlalchemy.engine import Connection, Engine
+from sqlalchemy.ext.compiler import compiles
 
 metadata = sa.MetaData()
 
@@ -239,14 +241,67 @@ def _sqlite_pragmas(dbapi_conn, _record) -> None:
     cursor.close()
 
 
+# The metadata write lock on PostgreSQL: a transaction-scoped advisory lock, so publishes from several nodes are
+# serialised like SQLite's ``BEGIN IMMEDIATE`` serialises processes on one machine. Any fixed 64-bit key will do.
+WRITE_LOCK_KEY = 0x6F70656E64617461  # "opendata"
+
+
 def make_engine(url: str, *, immediate: bool) -> Engine:
-    """An engine; ``immediate`` engines take SQLite's write lock when a transaction begins."""
+    """An engine; ``immediate`` engines take the metadata write lock when a transaction begins (SQLite:
+    ``BEGIN IMMEDIATE``; PostgreSQL: ``pg_advisory_xact_lock``, released by the commit or rollback)."""
     engine = sa.create_engine(url, future=True, pool_pre_ping=False)
     if engine.dialect.name == "sqlite":
         event.listen(engine, "connect", _sqlite_pragmas)
         begin_sql = "BEGIN IMMEDIATE" if immediate else "BEGIN"
         event.listen(engine, "begin", lambda conn: conn.exec_driver_sql(begin_sql))
+    elif engine.dialect.name == "postgresql" and immediate:
+        event.listen(engine, "begin", lambda conn: conn.execute(
+            sa.select(sa.func.pg_advisory_xact_lock(WRITE_LOCK_KEY))))
     return engine
+
+
+def insert_for(conn: Connection, table: sa.Table):
+    """An INSERT with the dialect's ``on_conflict_do_update/nothing`` (SQLite and PostgreSQL): upserts are
+    written once, against this, and the dialect is chosen here."""
+    if conn.dialect.name == "postgresql":
+        from sqlalchemy.dialects.postgresql import insert
+    else:
+        from sqlalchemy.dialects.sqlite import insert
+    return insert(table)
+
+
+class json_array_has(sa.sql.expression.FunctionElement):  # noqa: N801 (reads as a SQL function)
+    """``json_array_has(column, value)``: true when the JSON array in ``column`` holds the string ``value``."""
+
+    type = sa.Boolean()
+    inherit_cache = True
+    name = "json_array_has"
+
+
+@compiles(json_array_has)
+def _json_array_has_sqlite(element, compiler, **kw) -> str:
+    column, value = (compiler.process(arg, **kw) for arg in element.clauses)
+    return f"EXISTS (SELECT 1 FROM json_each({column}) WHERE json_each.value = {value})"
+
+
+@compiles(json_array_has, "postgresql")
+def _json_array_has_postgresql(element, compiler, **kw) -> str:
+    column, value = (compiler.process(arg, **kw) for arg in element.clauses)
+    return f"(CAST({column} AS JSONB) @> jsonb_build_array(CAST({value} AS TEXT)))"
+
+
+# -- per-client request counters (catalog/ratelimit.py) -------------------------------------------------------
+# Not metadata, so not in the migrations: on SQLite they live in their own file next to the metadata (counting
+# never waits on a publish), on PostgreSQL in the shared database so every node counts together. RateLimiter
+# creates the table when it first connects.
+counters = sa.MetaData()
+rate_limit_hits = sa.Table(
+    "rate_limit_hits", counters,
+    sa.Column("bucket", sa.String(50), primary_key=True),
+    sa.Column("client", sa.Text, primary_key=True),
+    sa.Column("window", sa.BigInteger, primary_key=True, autoincrement=False),
+    sa.Column("count", sa.BigInteger, nullable=False),
+)
 
 
 def current_version(conn: Connection) -> int:

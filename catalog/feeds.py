@@ -30,7 +30,6 @@ def published_versions(catalog: Catalog, viewer: Viewer, *, org: str | None = No
     if dataset:
         query = query.where(d.c.name == dataset)
     if tag:
-        each = sa.func.json_each(d.c.tags).table_valued("value")
-        query = query.where(sa.exists(sa.select(sa.literal(1)).select_from(each).where(each.c.value == nfc(tag))))
+        query = query.where(db.json_array_has(d.c.tags, nfc(tag)))
     with catalog.reader.connect() as conn:
         return [dict(r._mapping) for r in conn.execute(query)]

@@ -1,6 +1,7 @@
 """Where a catalogue lives on disk.
 
-One folder holds everything: the metadata database (the only mutable state), the immutable Parquet files,
+One folder holds everything: the metadata database (the only mutable state; or a PostgreSQL database named by
+``$OPENDATA_DATABASE_URL``), the immutable Parquet files,
 a temp folder on the same filesystem (so a finished file is moved into place with an atomic rename) and a cache
 of derived downloads. Several server processes can share one home.
 """
@@ -12,22 +13,29 @@ from dataclasses import dataclass
 from pathlib import Path
 
 ENV_VAR = "OPENDATA_HOME"
+DATABASE_URL_VAR = "OPENDATA_DATABASE_URL"  # a SQLAlchemy URL: the metadata elsewhere than the home's SQLite file
 DEFAULT_DIRNAME = "opendata-home"
 
 
 @dataclass(frozen=True)
 class Home:
     root: Path
+    database: str | None = None  # the metadata's SQLAlchemy URL; None: $OPENDATA_DATABASE_URL, else SQLite here
 
     @classmethod
-    def resolve(cls, path: str | os.PathLike | None = None) -> Home:
-        """The home given, else ``$OPENDATA_HOME``, else ``./opendata-home``."""
+    def resolve(cls, path: str | os.PathLike | None = None, database: str | None = None) -> Home:
+        """The home given, else ``$OPENDATA_HOME``, else ``./opendata-home``; ``database``: see ``database_url``."""
         chosen = path or os.environ.get(ENV_VAR) or DEFAULT_DIRNAME
-        return cls(Path(chosen).expanduser().resolve())
+        return cls(Path(chosen).expanduser().resolve(), database)
 
     @property
     def db_path(self) -> Path:
         return self.root / "metadata.sqlite"
+
+    @property
+    def database_url(self) -> str:
+        """Where the metadata lives: the URL given, else ``$OPENDATA_DATABASE_URL``, else ``metadata.sqlite`` here."""
+        return self.database or os.environ.get(DATABASE_URL_VAR) or f"sqlite:///{self.db_path}"
 
     @property
     def data_dir(self) -> Path:
@@ -46,7 +54,10 @@ class Home:
         return self.root / "config.json"
 
     def exists(self) -> bool:
-        return self.db_path.exists()
+        """Was a catalogue made here? (Its SQLite file; with the metadata elsewhere, its folders.)"""
+        if self.database_url.startswith("sqlite"):
+            return self.db_path.exists()
+        return self.data_dir.is_dir()
 
     def create_dirs(self) -> None:
         for folder in (self.root, self.data_dir, self.tmp_dir, self.cache_dir):

@@ -7,6 +7,7 @@ transaction.
 
 from __future__ import annotations
 
+import dataclasses
 import re
 import unicodedata
 import uuid
@@ -19,7 +20,7 @@ from sqlalchemy.engine import Connection
 from catalog import db, webhooks
 from catalog.errors import Conflict, InvalidInput, NotFound
 from catalog.home import Home
-from catalog.storage import LocalStorage, Storage
+from catalog.storage import Storage, storage_for
 from catalog.visibility import ANONYMOUS, Viewer, sql_filter, visible
 
 NAME_RE = re.compile(r"^[a-z0-9][a-z0-9-]{0,98}[a-z0-9]$|^[a-z0-9]$")
@@ -55,9 +56,10 @@ class Catalog:
 
     def __init__(self, home: Home | str | Path | None = None, *, url: str | None = None,
                  storage: Storage | None = None) -> None:
-        self.home = home if isinstance(home, Home) else Home.resolve(home)
-        self.url = url or f"sqlite:///{self.home.db_path}"
-        self.storage: Storage = storage or LocalStorage(self.home.data_dir)  # where version files live
+        home = home if isinstance(home, Home) else Home.resolve(home)
+        self.home = dataclasses.replace(home, database=url) if url else home
+        self.url = self.home.database_url  # SQLite in the home unless told else (``url``, $OPENDATA_DATABASE_URL)
+        self.storage: Storage = storage or storage_for(self.home)  # where version files live (OPENDATA_STORAGE_URL)
         self._writer: sa.Engine | None = None
         self._reader: sa.Engine | None = None
 
@@ -76,7 +78,7 @@ class Catalog:
         return self._reader
 
     def _require_home(self) -> None:
-        if self.url.startswith("sqlite") and not self.home.exists():
+        if not self.home.exists():
             raise NotFound(
                 f"no catalogue at {self.home.root}",
                 hint="run 'opendata init' first, or set OPENDATA_HOME / --home to an existing catalogue",

@@ -17,6 +17,7 @@ from abc import ABC, abstractmethod
 from collections.abc import Iterator
 from pathlib import Path
 
+from catalog.errors import InvalidInput
 from catalog.home import Home
 
 CHUNK = 1 << 20
@@ -126,6 +127,20 @@ def remove(entry: Path) -> None:
         entry.unlink(missing_ok=True)
 
 
+def read_range(path: Path, start: int = 0, end: int | None = None) -> Iterator[bytes]:
+    """The bytes of a local file from ``start`` up to (not including) ``end``, in chunks."""
+    with open(path, "rb") as handle:
+        handle.seek(start)
+        left = None if end is None else max(0, end - start)
+        while left is None or left > 0:
+            chunk = handle.read(CHUNK if left is None else min(CHUNK, left))
+            if not chunk:
+                return
+            if left is not None:
+                left -= len(chunk)
+            yield chunk
+
+
 # -- the storage seam ----------------------------------------------------------------------------------------------
 class HashMismatch(ValueError):
     """A staged file's content is not what its caller said it is: nothing was stored."""
@@ -167,6 +182,15 @@ class Storage(ABC):
     def location(self, key: str) -> str:
         """A local path or URL that DuckDB (``read_parquet``) and pyarrow can read ``key`` from."""
 
+    def local_root(self) -> Path:
+        """A local folder in which ``location(key)`` is the file ``<folder>/<key>`` (the SQL sandbox runs
+        there, so that queries see keys, never server paths)."""
+        raise NotImplementedError
+
+    def abandoned(self) -> list[str]:
+        """Keys of interrupted writes that ``fsck`` may remove (a local put leaves them in ``tmp/`` instead)."""
+        return []
+
     def sha256(self, key: str) -> str:
         digest = hashlib.sha256()
         for chunk in self.open(key):
@@ -197,16 +221,7 @@ class LocalStorage(Storage):
         return not existed
 
     def open(self, key: str, start: int = 0, end: int | None = None) -> Iterator[bytes]:
-        with open(self.path(key), "rb") as handle:
-            handle.seek(start)
-            left = None if end is None else max(0, end - start)
-            while left is None or left > 0:
-                chunk = handle.read(CHUNK if left is None else min(CHUNK, left))
-                if not chunk:
-                    return
-                if left is not None:
-                    left -= len(chunk)
-                yield chunk
+        return read_range(self.path(key), start, end)
 
     def exists(self, key: str) -> bool:
         return self.path(key).is_file()
@@ -229,5 +244,28 @@ class LocalStorage(Storage):
     def location(self, key: str) -> str:
         return str(self.path(key))
 
+    def local_root(self) -> Path:
+        self.root.mkdir(parents=True, exist_ok=True)
+        return self.root
+
     def sha256(self, key: str) -> str:
         return sha256_file(self.path(key))
+
+
+STORAGE_URL = "OPENDATA_STORAGE_URL"
+
+
+def storage_for(home: Home, url: str | None = None) -> Storage:
+    """The storage ``OPENDATA_STORAGE_URL`` names: ``file:///folder`` (default: the home's ``data/``) or
+    ``s3://bucket/prefix`` (``catalog.s3storage``, read through a cache in the home's ``cache/s3``)."""
+    url = url if url is not None else os.environ.get(STORAGE_URL, "")
+    if not url:
+        return LocalStorage(home.data_dir)
+    if url.startswith("file://"):
+        return LocalStorage(Path(url.removeprefix("file://")).expanduser())
+    if url.startswith("s3://"):
+        from catalog.s3storage import S3Settings, S3Storage  # only S3 deployments load the AWS SDK
+
+        return S3Storage(S3Settings.from_url(url), home.cache_dir / "s3")
+    raise InvalidInput(f"{STORAGE_URL} {url!r} is neither file:// nor s3://",
+                       hint="e.g. file:///srv/opendata/data or s3://opendata/catalogue")

@@ -43,6 +43,7 @@ from pathlib import Path
 from typing import Any
 
 from catalog.errors import UserError
+from pipelines import limits as upload_limits
 
 log = logging.getLogger(__name__)
 PACKAGE_ROOT = Path(__file__).resolve().parents[1]
@@ -234,13 +235,16 @@ def _start() -> tuple[subprocess.Popen, Connection]:
 
 def child_environment() -> dict[str, str]:
     """The sandbox's clean environment, plus the catalogue's own non-secret settings (``OPENDATA_*`` limits that
-    the readers consult, so a web upload is read exactly as the CLI reads it) and the temporary folder."""
+    the readers consult, so a web upload is read exactly as the CLI reads it) and the temporary folder. The
+    upload limits of this read (``pipelines.limits.current()``: the Flask config's, activated for the request,
+    over the environment's) go last: the child reads only its environment."""
     from catalog.sql.limits import worker_environment
 
     env = worker_environment()
     for name, value in os.environ.items():
         if name == "TMPDIR" or (name.startswith("OPENDATA_") and not any(w in name for w in SECRET_WORDS)):
             env[name] = value
+    env.update(upload_limits.current().as_env())
     return env
 
 

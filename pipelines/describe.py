@@ -21,6 +21,7 @@ from collections.abc import Iterable
 
 import duckdb
 
+from catalog.sqltext import sql_string
 from catalog.text import nfc
 from pipelines import read as readers
 from pipelines.source import is_comment, open_source, parse_dialect
@@ -92,7 +93,7 @@ def _sample(source, dialect) -> tuple[list[str], list[list[tuple[str | None, int
         rows = []
         with open(source.path, "rb") as raw:
             text = io.TextIOWrapper(raw, source.encoding or "utf-8", newline="")
-            reader = csv.reader((readers.nfc_text(line) for line in text), **layout.fmt.python())
+            reader = csv.reader((nfc(line) for line in text), **layout.fmt.python())
             for number, cells in enumerate(reader, start=1):
                 if number < dialect.first_content_row or is_comment(dialect, number, cells):
                     continue
@@ -121,7 +122,7 @@ def _sample(source, dialect) -> tuple[list[str], list[list[tuple[str | None, int
 def _json_sample(con, source):
     """Keys of a JSON array of objects, in first-seen order, then the rows keyed by them."""
     keys = con.execute(
-        f"SELECT DISTINCT unnest(json_keys(j)) FROM read_json({readers.sql_str(str(source.path))}, "
+        f"SELECT DISTINCT unnest(json_keys(j)) FROM read_json({sql_string(source.path)}, "
         f"format='array', records=false, columns={{'j': 'JSON'}}) LIMIT 1000").fetchall()
     names = list(dict.fromkeys(nfc(k[0]) for k in keys))
     return readers.stage_json(con, source, names, "sample")

@@ -12,7 +12,9 @@ from pathlib import Path
 
 import pytest
 import requests
+from pg_cluster import Cluster, postgres_mode
 
+from catalog.home import DATABASE_URL_VAR
 from catalog.metadata import Catalog
 
 REPO = Path(__file__).resolve().parents[1]
@@ -24,6 +26,28 @@ def shared() -> Path:
     """The read-only ../shared folder (corpus, generators, checkers)."""
     assert SHARED.is_dir(), f"expected the shared material at {SHARED}"
     return SHARED
+
+
+@pytest.fixture(scope="session")
+def postgres() -> Iterator[Cluster]:
+    """A throwaway PostgreSQL server for the whole session (started on first use, stopped at the end)."""
+    cluster = Cluster.start()
+    yield cluster
+    cluster.stop()
+
+
+@pytest.fixture(autouse=True)
+def metadata_database(request: pytest.FixtureRequest, monkeypatch: pytest.MonkeyPatch) -> Iterator[str | None]:
+    """With ``OPENDATA_TEST_DATABASE=postgresql``: every catalogue a test makes (in this process and in the
+    servers and commands it starts) keeps its metadata in a new PostgreSQL database, dropped afterwards."""
+    if not postgres_mode():
+        yield None
+        return
+    cluster: Cluster = request.getfixturevalue("postgres")
+    name = cluster.create()
+    monkeypatch.setenv(DATABASE_URL_VAR, cluster.url(name))
+    yield cluster.url(name)
+    cluster.drop(name)
 
 
 @pytest.fixture

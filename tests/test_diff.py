@@ -9,6 +9,7 @@ import random
 from collections import Counter
 from pathlib import Path
 
+import duckdb
 import pytest
 
 from catalog import diff
@@ -222,8 +223,6 @@ def test_a_bad_sample_size_is_a_clear_400(site):
 def test_the_private_diff_is_computed_for_the_operator(site):
     catalog = site["catalog"]
     old, new = catalog.get_version("bi-mat", 1), catalog.get_version("bi-mat", 2)
-    import duckdb
-
     with duckdb.connect() as con:
         found = diff.diff_files(con, catalog.version_files(old), catalog.version_files(new), old["schema"],
                                 new["schema"])

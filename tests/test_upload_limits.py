@@ -253,6 +253,26 @@ def test_limits_are_read_from_the_environment_by_the_cli(tmp_path, catalog):
     assert cli_validate(path, schema, None, catalog.home.root).returncode == 0
 
 
+def test_a_limit_set_only_in_the_flask_config_applies_in_the_bounded_upload_worker(tmp_path, catalog):
+    from web import create_app
+
+    path = tmp_path / "four.csv"
+    path.write_text("a,b,c,d\n1,2,3,4\n")
+    schema = {"fields": [{"name": n, "type": "integer"} for n in "abcd"]}
+    assert "OPENDATA_MAX_UPLOAD_COLUMNS" not in os.environ
+
+    def validate_with(columns: int):
+        app = create_app(catalog.home, {"MAX_UPLOAD_COLUMNS": columns, "RATELIMIT_ENABLED": False})
+        with app.test_client() as client, open(path, "rb") as handle:
+            return client.post("/api/v1/validate", data={"schema": json.dumps(schema), "file": (handle, path.name)})
+
+    refused = validate_with(3)
+    assert refused.status_code == 413, refused.get_data(as_text=True)
+    assert "4 columns, over the limit of 3 (MAX_UPLOAD_COLUMNS)" in refused.get_json()["error"]["message"]
+    read = validate_with(4)
+    assert read.status_code == 200 and read.get_json()["valid"] is True, read.get_data(as_text=True)
+
+
 def test_a_bad_limit_setting_is_a_clear_error():
     with pytest.raises(InvalidInput, match=r"OPENDATA_MAX_UPLOAD_CELLS\) must be a positive whole number, not .lots."):
         limits.Limits.from_env({"OPENDATA_MAX_UPLOAD_CELLS": "lots"})

@@ -20,6 +20,7 @@ from catalog.errors import InvalidInput
 from catalog.metadata import Catalog
 from catalog.search import get_index
 from catalog.text import fold
+from web.ckan.api import int_param
 from web.ckan.errors import search_query, validation
 from web.ckan.query_parser import (
     DATE_FIELDS,
@@ -165,18 +166,6 @@ def as_list(value: Any) -> list[str]:
     return [str(v) for v in value] if isinstance(value, list) else [str(value)]
 
 
-def as_int(value: Any, name: str, default: int) -> int:
-    if value is None or value == "":
-        return default
-    try:
-        number = int(value) if isinstance(value, int) else int(str(value).strip())
-    except ValueError:
-        raise validation(**{name: "Invalid integer"}) from None
-    if abs(number) > MAX_INT64:
-        raise validation(**{name: f"Must be at most {MAX_INT64}"})
-    return number
-
-
 def parse_sort(text: str) -> list[tuple[str, bool]]:
     order = []
     for part in text.split(","):
@@ -223,12 +212,8 @@ def search(catalog: Catalog, params: dict, visible: Callable[[dict], bool]) -> d
     unknown = sorted(k for k in params if k not in ALLOWED and not k.startswith("ext_"))
     if unknown:
         raise search_query(f"Invalid search parameters: {unknown}")
-    rows = min(as_int(params.get("rows"), "rows", ROWS_DEFAULT), ROWS_MAX)
-    start = as_int(params.get("start"), "start", 0)
-    if rows < 0:
-        raise validation(rows="Must be a natural number")
-    if start < 0:
-        raise validation(start="Must be a natural number")
+    rows = min(int_param(params, "rows", ROWS_DEFAULT), ROWS_MAX)
+    start = int_param(params, "start", 0)
     q = query_text(params, "q")
     fqs = [query_text(params, "fq")]
     fq_list = params.get("fq_list")
@@ -261,8 +246,8 @@ def search(catalog: Catalog, params: dict, visible: Callable[[dict], bool]) -> d
         hits.sort(key=lambda h, k=key: sort_value(k, h[1], h[2], scores.get(h[0], 0.0)), reverse=descending)
 
     facet_fields = as_list(params.get("facet.field"))
-    facet_limit = as_int(params.get("facet.limit"), "facet.limit", 50)
-    mincount = as_int(params.get("facet.mincount"), "facet.mincount", 1)
+    facet_limit = int_param(params, "facet.limit", 50, minimum=-MAX_INT64)  # -1: no limit
+    mincount = int_param(params, "facet.mincount", 1, minimum=-MAX_INT64)
     titles = {d["org"]: d.get("org_title") or d["org"] for _, d, _ in hits}
     facets: dict[str, dict[str, int]] = {}
     search_facets: dict[str, dict] = {}

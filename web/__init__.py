@@ -2,7 +2,7 @@
 
 ``create_app(home)`` is the app factory: it does the app-wide setup (bounds on request numbers and bodies,
 security hooks, error handlers, interface language, template filters) and registers one blueprint per concern
-from ``web/views/``. The app holds no state of its own beyond a ``Catalog`` handle: every process serving the
+(``web/views/`` and the CKAN Action API in ``web/ckan/``) with plain imports. The app holds no state of its own beyond a ``Catalog`` handle: every process serving the
 same home sees the same catalogue.
 """
 

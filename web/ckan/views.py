@@ -29,6 +29,7 @@ from web.ckan import activity, read, write  # noqa: F401 - importing them regist
 from web.ckan.api import ACTIONS, WRITE_ACTIONS, can_read, catalog
 from web.ckan.errors import ActionError, bad_request, not_authorized, not_found, validation
 from web.ckan.write import upload_media_type, uploads_dir
+from web.errors import public_message
 from web.security import ATTACHMENT_HEADERS
 from web.urls import base_url
 
@@ -84,16 +85,17 @@ def too_large(limit: int) -> ActionError:
 
 
 def user_error(error: UserError) -> ActionError:
-    """Catalogue errors in CKAN's vocabulary."""
+    """Catalogue errors in CKAN's vocabulary (messages without the server's folders)."""
+    message = public_message(error)
     if isinstance(error, NotFound):
-        return not_found(str(error))
+        return not_found(message)
     if isinstance(error, Unauthorized | Forbidden):
-        return not_authorized(str(error))
+        return not_authorized(message)
     if isinstance(error, TooLarge):
         return too_large(max_upload())
     if isinstance(error, Conflict):
-        return validation(name=str(error))
-    return validation(message=str(error))
+        return validation(name=message)
+    return validation(message=message)
 
 
 @bp.get("/api/3")

@@ -29,7 +29,9 @@ from dataclasses import dataclass
 from pathlib import Path
 from urllib.parse import urlsplit
 
+import pyarrow as pa
 import pyarrow.fs as pafs
+import pyarrow.parquet as pq
 
 from catalog.errors import InvalidInput
 from catalog.storage import CHUNK, HashMismatch, Storage, read_range, safe_join
@@ -102,6 +104,8 @@ def check_key(key: str) -> str:
 
 class S3Storage(Storage):
     """Version files under ``s3://bucket/prefix``, read through a bounded local cache (module docstring)."""
+
+    remote = True
 
     def __init__(self, settings: S3Settings, cache_dir: Path, *, cache_bytes: int | None = None,
                  fs: pafs.FileSystem | None = None) -> None:
@@ -250,6 +254,10 @@ class S3Storage(Storage):
             total -= size
             removed.append(path)
         return removed
+
+    def parquet_schema(self, key: str) -> pa.Schema:
+        """A Parquet object's schema, from its footer (a few kilobytes, not the whole file)."""
+        return pq.read_schema(self.object(key), filesystem=self.fs)
 
     def presigned_url(self, key: str, *, expires: int = 300, filename: str | None = None) -> str:
         params = {"Bucket": self.settings.bucket, "Key": self.object(key)[len(self.settings.bucket) + 1:]}

@@ -154,6 +154,8 @@ class Storage(ABC):
     content under an existing key, and keys are content addresses, so the same key always means the same bytes.
     """
 
+    remote = False  # True when ``location`` has to fetch the file first (worth fetching only what is needed)
+
     @abstractmethod
     def put(self, staged: Path, key: str, *, sha256: str) -> bool:
         """Store the local file ``staged`` under ``key`` atomically (readers see all of it or nothing), after

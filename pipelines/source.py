@@ -15,6 +15,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 
 from catalog.errors import InvalidInput, InvalidSchema, NotFound, TooLarge
+from catalog.text import human_bytes
 from pipelines import limits
 
 FORMATS = ("csv", "tsv", "xlsx", "json", "parquet")
@@ -26,7 +27,14 @@ SAMPLE_LINES = 100  # frictionless sniffs the CSV dialect and reads the header f
 
 def xlsx_limit() -> int:
     return limits.current().xlsx_max_bytes  # OPENDATA_XLSX_MAX_BYTES; see pipelines/limits.py
-MAX_RECORD_BYTES = limits.Limits.from_env().max_line_bytes  # OPENDATA_MAX_LINE_BYTES; the readers' own bound
+
+
+def sample_limit() -> int:
+    """Characters of sample after which no further line is read: the header's bound plus one record's, so a
+    header over its bound is still seen whole enough to be refused, and a sample of 100 long lines stays a few MB
+    (at most this plus one line) instead of 100 times the line bound."""
+    bound = limits.current()
+    return bound.max_header_bytes + bound.max_line_bytes
 
 _MAGIC = [
     (b"PK\x03\x04", "a ZIP archive (an XLSX workbook?)"),
@@ -245,17 +253,23 @@ class CsvFormat:
 
 
 def read_sample(source: Source) -> tuple[list[str], UnicodeDecodeError | None]:
-    """The first 100 lines as frictionless reads them (TextIOWrapper, newline="")."""
+    """The first 100 lines as frictionless reads them (TextIOWrapper, newline=""), or fewer once they hold
+    ``sample_limit()`` characters. No line longer than the line bound is ever held: each read stops one
+    character past it, and that line is refused."""
+    line_limit, budget = limits.line_limit(), sample_limit()
     lines: list[str] = []
+    size = 0
     with open(source.path, "rb") as raw:
         text = io.TextIOWrapper(raw, source.encoding or "utf-8", newline="")
         try:
-            for line in text:
-                if len(line) > MAX_RECORD_BYTES:
+            while len(lines) < SAMPLE_LINES and size < budget:
+                line = text.readline(line_limit + 1)
+                if not line:
+                    break
+                if len(line) > line_limit:
                     raise line_too_long(source.path, len(lines) + 1)
                 lines.append(line)
-                if len(lines) >= SAMPLE_LINES:
-                    break
+                size += len(line)
         except UnicodeDecodeError as exc:
             return lines, exc
     return lines, None
@@ -263,7 +277,7 @@ def read_sample(source: Source) -> tuple[list[str], UnicodeDecodeError | None]:
 
 def line_too_long(path: Path, line: int) -> InvalidInput:
     return InvalidInput(
-        f"{path.name}: line {line} is longer than {MAX_RECORD_BYTES // (1024 * 1024)} MB; "
+        f"{path.name}: line {line} is longer than {human_bytes(limits.line_limit())} (MAX_LINE_BYTES); "
         "this does not look like a table (a missing quote, or not a CSV file)",
         hint="check the quoting around line " + str(line))
 

@@ -64,8 +64,8 @@ def test_token_is_stored_only_as_hash_and_authenticates(accounts):
         stored = [dict(r._mapping) for r in conn.execute(sa.select(api_tokens))]
     assert stored[0]["token_hash"] == hash_token(plaintext)
     assert plaintext not in json.dumps(stored)
-    raw = accounts.catalog.home.db_path.read_bytes()
-    assert plaintext.encode() not in raw
+    if accounts.catalog.url.startswith("sqlite"):  # the file itself, not only what queries show
+        assert plaintext.encode() not in accounts.catalog.home.db_path.read_bytes()
 
     user = accounts.authenticate(plaintext)
     assert user["name"] == "an" and user["memberships"] == {"so-yte": "editor"}

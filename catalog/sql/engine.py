@@ -101,11 +101,26 @@ class QueryEngine:
                                           f"{self.limits.max_sql_length:,}).")
         if "\x00" in sql:
             raise QueryError("sql_error", "The query contains a NUL character.")
-        data_dir = self.catalog.home.data_dir
-        data_dir.mkdir(parents=True, exist_ok=True)
-        return {"sql": sql, "mode": mode, "views": self.tables.views_for(sql), "data_dir": str(data_dir),
+        views = self._readable(self.tables.views_for(sql), sql)
+        data_dir = self.catalog.storage.local_root()
+        return {"sql": sql, "mode": mode, "views": views, "data_dir": str(data_dir),
                 "threads": self.limits.threads, "memory_mb": self.limits.memory_mb, "scrub": self._scrub(),
                 **extra}
+
+    def _readable(self, views: list[dict], sql: str) -> list[dict]:
+        """The views with their files on local disk. A remote storage (S3) fetches files into its cache, so
+        only the tables whose name or alias the query mentions are kept (the others cannot be read by it)."""
+        storage = self.catalog.storage
+        if not storage.remote:
+            return views
+        text = sql.lower()
+        wanted = {v["name"] for v in views if v["name"].lower() in text}
+        wanted |= {v["target"] for v in views if v.get("target") and v["name"].lower() in text}
+        kept = [v for v in views if (v.get("target") or v["name"]) in wanted]
+        for view in kept:
+            for key in view.get("files", []):
+                storage.location(key)
+        return kept
 
     def query(self, sql: str) -> QueryResult:
         """At most ``max_rows`` rows of the result (``truncated`` says whether more exist)."""

@@ -13,6 +13,7 @@ import threading
 from dataclasses import dataclass, field
 
 import duckdb
+import pyarrow as pa
 import sqlalchemy as sa
 
 from catalog import db
@@ -136,7 +137,20 @@ def column_types(catalog: Catalog, table: Table) -> dict[str, str]:
     """The SQL type of each column of a table, as queries see it (read from our own Parquet footers, trusted
     files, cached for good: the files are immutable and named by their hash)."""
     try:
+        if catalog.storage.remote:  # read only the footers (a whole catalogue is not fetched to list tables)
+            return dict(_remote_column_types(catalog.storage, tuple(table.files)))
         return dict(_column_types(tuple(catalog.storage.location(f) for f in table.files)))
-    except duckdb.Error:
+    except (duckdb.Error, OSError, pa.ArrowException):
         return {}
+
+
+@functools.lru_cache(maxsize=1024)
+def _remote_column_types(storage, keys: tuple[str, ...]) -> tuple[tuple[str, str], ...]:
+    schema = pa.unify_schemas([storage.parquet_schema(key) for key in keys])
+    con = duckdb.connect(":memory:", config={"threads": 1})
+    try:
+        relation = con.from_arrow(schema.empty_table())
+        return tuple((name, str(kind)) for name, kind in zip(relation.columns, relation.types, strict=True))
+    finally:
+        con.close()
 

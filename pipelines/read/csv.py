@@ -242,11 +242,11 @@ def stage_csv_python(con: duckdb.DuckDBPyConnection, source: Source, dialect: Di
         def lines() -> Iterator[str]:
             while True:
                 try:
-                    line = next(text)
-                except StopIteration:
-                    return
+                    line = text.readline(record.limit + 1)  # one past the bound: a longer line is never held
                 except UnicodeDecodeError as exc:
                     state["error"] = exc
+                    return
+                if not line:
                     return
                 state["lines"] += 1
                 record.add(line, state["lines"])

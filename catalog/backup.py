@@ -26,7 +26,7 @@ from catalog import db
 from catalog.errors import Conflict, InvalidInput, NotFound
 from catalog.home import Home
 from catalog.metadata import Catalog
-from catalog.storage import CHUNK, fsync_dir, safe_join, sha256_file
+from catalog.storage import fsync_dir, read_range, safe_join, sha256_file
 
 MANIFEST = "backup.json"
 FORMAT = 1
@@ -85,16 +85,30 @@ def _link_or_copy(source: Path, target: Path, *, copy: bool) -> tuple[str, str |
             return "linked", None
         except OSError:
             pass  # another filesystem (or no hard links): copy
+    return "copied", _write_copy(read_range(source), target)
+
+
+def _write_copy(chunks, target: Path) -> str:
+    """Write ``chunks`` durably at ``target`` (via a partial file); returns their sha256."""
+    target.parent.mkdir(parents=True, exist_ok=True)
     digest = hashlib.sha256()
     tmp = target.with_name(target.name + ".partial")
-    with open(source, "rb") as src, open(tmp, "wb") as dst:
-        while chunk := src.read(CHUNK):
+    with open(tmp, "wb") as dst:
+        for chunk in chunks:
             digest.update(chunk)
             dst.write(chunk)
         dst.flush()
         os.fsync(dst.fileno())
     os.replace(tmp, target)
-    return "copied", digest.hexdigest()
+    return digest.hexdigest()
+
+
+def _store_file(storage, key: str, target: Path, *, copy: bool) -> tuple[str, str | None]:
+    """A version file into the backup: hard-linked from a local storage, else copied through ``storage.open``
+    (an object store: S3)."""
+    if storage.remote:
+        return "copied", _write_copy(storage.open(key), target)
+    return _link_or_copy(Path(storage.location(key)), target, copy=copy)
 
 
 def _files_of(versions: list[dict]) -> dict[str, dict]:
@@ -153,8 +167,7 @@ def backup(catalog: Catalog, dest: str | Path, *, copy: bool = False, progress=N
         files = _files_of(versions)
         report.versions = len(versions)
         for relative, expected in (progress(files.items()) if progress else files.items()):
-            source = Path(catalog.storage.location(relative))  # a local storage: hard links are possible
-            how, digest = _link_or_copy(source, work / "data" / relative, copy=copy)
+            how, digest = _store_file(catalog.storage, relative, work / "data" / relative, copy=copy)
             report.files += 1
             report.bytes += catalog.storage.size(relative)
             if how == "linked":

@@ -10,11 +10,12 @@ two publishes of one dataset are serialised instead of failing half-way.
 
 from __future__ import annotations
 
-from collections.abc import Callable
+from collections.abc import Callable, Mapping
 from datetime import UTC, datetime
 
 import sqlalchemy as sa
 from sqlalchemy import event
+from sqlalchemy.dialects.postgresql import TSVECTOR
 from sqlalchemy.engine import Connection, Engine
 from sqlalchemy.ext.compiler import compiles
 
@@ -203,6 +204,47 @@ webhook_deliveries = sa.Table(
 )
 
 
+# -- the search index (catalog/search/): one document per active dataset, kept current by each write ------------
+# The fields a document has, in this order: the SQLite FTS5 table has a folded column ("f_") and an exact column
+# ("x_", lowercase with tones) for each; PostgreSQL keeps the same text as two weighted tsvectors.
+SEARCH_FIELDS = ("title", "name", "tags", "org", "columns", "description", "coverage", "vals")
+
+search_documents = sa.Table(
+    "search_documents", metadata,
+    sa.Column("id", sa.Integer, primary_key=True, autoincrement=True),  # the FTS5 rowid on SQLite
+    sa.Column("dataset_id", sa.String(36), sa.ForeignKey("datasets.id"), nullable=False, unique=True),
+    sa.Column("sort_title", sa.Text, nullable=False, default=""),  # the folded title: what "sort by title" orders
+    # PostgreSQL only (NULL on SQLite, where the FTS5 table holds the text): folded and exact weighted vectors
+    sa.Column("folded", sa.Text().with_variant(TSVECTOR(), "postgresql"), nullable=True),
+    sa.Column("exact", sa.Text().with_variant(TSVECTOR(), "postgresql"), nullable=True),
+)
+
+search_facets = sa.Table(
+    "search_facets", metadata,
+    sa.Column("dataset_id", sa.String(36), sa.ForeignKey("datasets.id"), nullable=False, index=True),
+    sa.Column("facet", sa.String(20), nullable=False),
+    sa.Column("value", sa.Text, nullable=False),
+    sa.Column("key", sa.Text, nullable=False),  # what a filter compares: the value, lowercased for formats
+    sa.Column("label", sa.Text, nullable=False),
+    sa.Index("ix_search_facets_key", "facet", "key"),
+)
+
+_FTS_COLUMNS = ", ".join([f"f_{f}" for f in SEARCH_FIELDS] + [f"x_{f}" for f in SEARCH_FIELDS])
+SEARCH_DDL = {
+    "sqlite": [f"CREATE VIRTUAL TABLE IF NOT EXISTS search_fts USING fts5({_FTS_COLUMNS}, "
+               "tokenize = 'unicode61 remove_diacritics 0')"],
+    "postgresql": ["CREATE INDEX IF NOT EXISTS ix_search_documents_folded ON search_documents USING gin (folded)",
+                   "CREATE INDEX IF NOT EXISTS ix_search_documents_exact ON search_documents USING gin (exact)"],
+}
+SEARCH_MIGRATION = 40  # its data step (index every existing dataset) is catalog.search.index.rebuild
+
+
+def _search_index(conn: Connection) -> None:
+    _create(search_documents, search_facets)(conn)
+    for statement in SEARCH_DDL.get(conn.dialect.name, []):
+        conn.exec_driver_sql(statement)
+
+
 def utcnow() -> str:
     """Timestamps are ISO 8601 UTC with a 'Z', to the microsecond, so they sort as text."""
     return datetime.now(UTC).strftime("%Y-%m-%dT%H:%M:%S.%fZ")
@@ -227,6 +269,7 @@ MIGRATIONS: list[tuple[int, str, Callable[[Connection], None]]] = [
     (10, "accounts: users, memberships, api tokens", _create(users, memberships, api_tokens)),
     (20, "pipeline runs: history of ETL pipeline runs", _create(pipeline_runs)),
     (30, "jobs queue, webhooks and their deliveries", _create(jobs, webhooks, webhook_deliveries)),
+    (SEARCH_MIGRATION, "search index: documents, full-text table, facet values", _search_index),
 ]
 
 
@@ -290,6 +333,16 @@ def _json_array_has_postgresql(element, compiler, **kw) -> str:
     return f"(CAST({column} AS JSONB) @> jsonb_build_array(CAST({value} AS TEXT)))"
 
 
+def ensure_tables(engine: Engine, *tables: sa.Table) -> None:
+    """Create ``tables`` if missing, safely when several processes start at once (PostgreSQL's ``IF NOT EXISTS``
+    alone can still race on the catalog, so the creation is serialised by an advisory lock there)."""
+    with engine.begin() as conn:
+        if conn.dialect.name == "postgresql":
+            conn.execute(sa.select(sa.func.pg_advisory_xact_lock(WRITE_LOCK_KEY + 1)))
+        for table in tables:
+            conn.execute(sa.schema.CreateTable(table, if_not_exists=True))
+
+
 # -- per-client request counters (catalog/ratelimit.py) -------------------------------------------------------
 # Not metadata, so not in the migrations: on SQLite they live in their own file next to the metadata (counting
 # never waits on a publish), on PostgreSQL in the shared database so every node counts together. RateLimiter
@@ -310,8 +363,10 @@ def current_version(conn: Connection) -> int:
     return conn.execute(sa.select(sa.func.max(schema_migrations.c.version))).scalar() or 0
 
 
-def migrate(engine: Engine) -> list[str]:
-    """Apply pending migrations in one transaction each; returns the names applied."""
+def migrate(engine: Engine, data_steps: Mapping[int, Callable[[Connection], None]] | None = None) -> list[str]:
+    """Apply pending migrations in one transaction each; returns the names applied. ``data_steps[version]`` runs
+    right after migration ``version``, in its transaction: Python that fills a new table from existing rows (the
+    search index), which this module cannot import (it sits below every module that knows such rules)."""
     applied = []
     with engine.begin() as conn:
         schema_migrations.create(conn, checkfirst=True)
@@ -320,6 +375,8 @@ def migrate(engine: Engine) -> list[str]:
             if version <= current_version(conn):
                 continue
             apply(conn)
+            if version in (data_steps or {}):
+                data_steps[version](conn)
             conn.execute(schema_migrations.insert().values(version=version, name=name, applied_at=utcnow()))
             applied.append(name)
     return applied

@@ -82,6 +82,11 @@ def fsck(catalog: Catalog, *, remove_orphans: bool = True, verify_hashes: bool =
                 if remove_orphans:
                     catalog.storage.delete(key)
                     report.removed.append(f"data/{key}")
+        for key in catalog.storage.abandoned():  # interrupted uploads to an object store
+            report.orphans.append(f"data/{key}")
+            if remove_orphans:
+                catalog.storage.delete(key)
+                report.removed.append(f"data/{key}")
         for entry in abandoned_work(home):
             report.orphans.append(str(entry.relative_to(home.root)))
             if remove_orphans:

@@ -17,6 +17,7 @@ from typing import Any
 import sqlalchemy as sa
 from sqlalchemy.engine import Connection
 
+import catalog.search.index as search_index
 from catalog import db, webhooks
 from catalog.errors import Conflict, InvalidInput, NotFound
 from catalog.home import Home
@@ -28,6 +29,10 @@ DATASET_FIELDS = (
     "title", "description", "license", "tags", "frequency", "source", "contact", "temporal_coverage",
     "spatial_coverage", "schema_name", "schema", "extras", "private", "state",
 )
+
+
+# Python steps of migrations that fill new tables from existing rows (catalog/db.py runs them in the migration).
+MIGRATION_DATA = {db.SEARCH_MIGRATION: search_index.rebuild}
 
 
 def check_name(name: str, kind: str = "dataset") -> str:
@@ -87,7 +92,7 @@ class Catalog:
     def init(self) -> list[str]:
         """Create the folders and bring the database to the latest migration (idempotent)."""
         self.home.create_dirs()
-        return db.migrate(self.writer)
+        return db.migrate(self.writer, MIGRATION_DATA)
 
     def ensure_ready(self) -> None:
         """Fail clearly when there is no catalogue; apply pending migrations when there is."""
@@ -95,7 +100,7 @@ class Catalog:
         with self.reader.connect() as conn:
             behind = db.current_version(conn) < db.MIGRATIONS[-1][0]
         if behind:
-            db.migrate(self.writer)
+            db.migrate(self.writer, MIGRATION_DATA)
 
     def dispose(self) -> None:
         for engine in (self._writer, self._reader):
@@ -150,6 +155,7 @@ class Catalog:
         if changes:
             with self.writer.begin() as conn:
                 conn.execute(db.organizations.update().where(db.organizations.c.id == org["id"]).values(**changes))
+                search_index.refresh_org(conn, org["id"])  # its title is in each of its datasets' documents
                 self._audit(conn, actor, "org.update", target=name, detail=changes, origin=origin)
         return self.get_org(name)
 
@@ -190,6 +196,14 @@ class Catalog:
         if dataset is None:
             raise NotFound(f"dataset {name_or_id!r} not found", hint="'opendata datasets' lists the datasets")
         return dataset
+
+    def datasets_by_id(self, ids: list[str]) -> dict[str, dict]:
+        """The datasets with these ids (any state), by id: one query for a page of search results."""
+        if not ids:
+            return {}
+        with self.reader.connect() as conn:
+            rows = conn.execute(self._dataset_select().where(db.datasets.c.id.in_(ids)))
+            return {row.id: self._dataset_dict(conn, row) for row in rows}
 
     def list_datasets(self, org: str | None = None, *, include_private: bool = True,
                       include_deleted: bool = False, viewer: Viewer | None = None) -> list[dict]:
@@ -236,6 +250,7 @@ class Catalog:
         dataset_id = str(uuid.uuid4())
         conn.execute(d.insert().values(id=dataset_id, name=name, org_id=org_row.id, created_at=now,
                                        updated_at=now, **values))
+        search_index.refresh_dataset(conn, name)  # the search index follows in the same transaction
         self._audit(conn, actor, "dataset.create", dataset=name, target=name,
                     detail={k: v for k, v in values.items() if k != "schema"}, origin=origin)
         return dataset_id
@@ -266,6 +281,7 @@ class Catalog:
             return
         values["updated_at"] = db.utcnow()
         conn.execute(d.update().where(d.c.name == name).values(**values))
+        search_index.refresh_dataset(conn, name)  # a deleted dataset leaves the index
         detail = {k: v for k, v in values.items() if k not in ("schema", "updated_at")}
         self._audit(conn, actor, "dataset.update", dataset=name, target=name, detail=detail, origin=origin)
         if notify:  # the webhook outbox, in this same transaction
@@ -344,6 +360,7 @@ class Catalog:
                   .scalar() or 0) + 1
         conn.execute(v.insert().values(dataset_id=dataset_id, number=number, **fields))
         conn.execute(d.update().where(d.c.id == dataset_id).values(updated_at=db.utcnow()))
+        search_index.refresh(conn, d.c.id == dataset_id)  # its formats (a facet) come with the first version
         return number
 
     def latest_version_in(self, conn: Connection, dataset: str) -> dict | None:

@@ -2,8 +2,9 @@
 
 Several gunicorn workers serve the same home, so a counter in one process's memory would let a client multiply
 its allowance by the number of workers. The counters live instead in a small SQLite file in the home
-(``ratelimit.sqlite``, separate from the metadata so counting never waits on a publish), incremented atomically
-with an upsert. The window is a sliding-window estimate over two fixed windows: the previous window's count,
+(``ratelimit.sqlite``, separate from the metadata so counting never waits on a publish), or, when the metadata
+is on PostgreSQL, in that shared database so several nodes behind a load balancer count together (a row upsert
+never waits on the publish lock there). Counts are incremented atomically with an upsert. The window is a sliding-window estimate over two fixed windows: the previous window's count,
 weighted by how much of it still overlaps the sliding window, plus the current count. That is smooth at window
 edges (no double burst) and costs one row per client and window.
 """
@@ -12,12 +13,15 @@ from __future__ import annotations
 
 import math
 import random
-import sqlite3
 import threading
 import time
 from dataclasses import dataclass
 from pathlib import Path
 
+import sqlalchemy as sa
+from sqlalchemy import event
+
+from catalog import db
 from catalog.errors import InvalidInput
 from catalog.home import Home
 
@@ -69,24 +73,57 @@ class Decision:
 
 
 class RateLimiter:
-    """Counts hits per (bucket, client) in the home's ``ratelimit.sqlite``; safe across processes and threads."""
+    """Counts hits per (bucket, client) in the home's ``ratelimit.sqlite``, or in the metadata's PostgreSQL
+    database when the catalogue keeps its metadata there (so every node counts together); safe across processes
+    and threads."""
 
     def __init__(self, home: Home | str | Path, *, clock=time.time) -> None:
-        root = home.root if isinstance(home, Home) else Path(home)
-        self.path = root / FILENAME
+        home = home if isinstance(home, Home) else Home(Path(home))
+        self.path = home.root / FILENAME
+        shared = home.database_url
+        self.url = shared if not shared.startswith("sqlite") else f"sqlite:///{self.path}"
         self.clock = clock
-        self._local = threading.local()
+        self._engine: sa.Engine | None = None
+        self._lock = threading.Lock()
+        self._built: tuple | None = None
 
-    def _conn(self) -> sqlite3.Connection:
-        conn = getattr(self._local, "conn", None)
-        if conn is None:
-            conn = sqlite3.connect(self.path, timeout=5, isolation_level=None)
-            conn.execute("PRAGMA journal_mode=WAL")
-            conn.execute("PRAGMA synchronous=OFF")  # counters, not records: losing a few on a crash is fine
-            conn.execute("CREATE TABLE IF NOT EXISTS hits (bucket TEXT NOT NULL, client TEXT NOT NULL, "
-                         "window INTEGER NOT NULL, count INTEGER NOT NULL, PRIMARY KEY (bucket, client, window))")
-            self._local.conn = conn
-        return conn
+    @property
+    def engine(self) -> sa.Engine:
+        with self._lock:
+            if self._engine is None:
+                engine = sa.create_engine(self.url)
+                if engine.dialect.name == "sqlite":
+                    event.listen(engine, "connect", _sqlite_counters)
+                    event.listen(engine, "begin", lambda conn: conn.exec_driver_sql("BEGIN IMMEDIATE"))
+                db.ensure_tables(engine, db.rate_limit_hits)
+                self._engine = engine
+        return self._engine
+
+    def _statements(self, conn: sa.Connection) -> tuple:
+        """The upsert, the read of the previous window and the clean-up, built once (per-request cost matters)."""
+        if self._built is None:
+            t = db.rate_limit_hits
+            key = (t.c.bucket == sa.bindparam("bucket")) & (t.c.client == sa.bindparam("client"))
+            insert = db.insert_for(conn, t).values(bucket=sa.bindparam("bucket"), client=sa.bindparam("client"),
+                                                   window=sa.bindparam("window"), count=sa.bindparam("cost"))
+            upsert = insert.on_conflict_do_update(
+                index_elements=[t.c.bucket, t.c.client, t.c.window], set_={"count": t.c.count + insert.excluded.count},
+            ).returning(t.c.count)
+            previous = sa.select(t.c.count).where(key & (t.c.window == sa.bindparam("previous")))
+            forget = t.delete().where((t.c.window < sa.bindparam("previous")) & (t.c.bucket == sa.bindparam("bucket")))
+            self._built = (upsert, previous, forget)
+        return self._built
+
+    def _count(self, bucket: str, client: str, window: int, cost: int) -> tuple[int, int]:
+        """Add ``cost`` to this window's count, atomically; returns (this window's, the previous window's)."""
+        params = {"bucket": bucket, "client": client, "window": window, "cost": cost, "previous": window - 1}
+        with self.engine.begin() as conn:
+            upsert, previous, forget = self._statements(conn)
+            current = conn.execute(upsert, params).scalar_one()
+            before = conn.execute(previous, params).scalar()
+            if random.random() < 0.01:  # now and then, forget windows nobody can still be counted in
+                conn.execute(forget, params)
+        return current, before or 0
 
     def hit(self, bucket: str, client: str, limit: Limit, *, cost: int = 1) -> Decision:
         """Count one request of ``client`` in ``bucket`` and say whether it is within ``limit``.
@@ -96,30 +133,15 @@ class RateLimiter:
         now = self.clock()
         window = int(now // limit.window)
         elapsed = (now % limit.window) / limit.window
-        conn = self._conn()
-        conn.execute("BEGIN IMMEDIATE")
-        try:
-            current = conn.execute(
-                "INSERT INTO hits (bucket, client, window, count) VALUES (?, ?, ?, ?) "
-                "ON CONFLICT (bucket, client, window) DO UPDATE SET count = count + excluded.count RETURNING count",
-                (bucket, client, window, cost)).fetchone()[0]
-            previous = conn.execute("SELECT count FROM hits WHERE bucket = ? AND client = ? AND window = ?",
-                                    (bucket, client, window - 1)).fetchone()
-            if random.random() < 0.01:  # now and then, forget windows nobody can still be counted in
-                conn.execute("DELETE FROM hits WHERE window < ? - 1 AND bucket = ?", (window, bucket))
-            conn.execute("COMMIT")
-        except BaseException:
-            conn.execute("ROLLBACK")
-            raise
+        current, prev = self._count(bucket, client, window, cost)
         weight = 1.0 - elapsed
-        used = (previous[0] if previous else 0) * weight + current
+        used = prev * weight + current
         allowed = used <= limit.requests
         remaining = max(0, math.floor(limit.requests - used))
         if allowed:
             reset = math.ceil((1.0 - elapsed) * limit.window)
         else:  # when will the weighted previous count have decayed enough for one more request?
             excess = used - limit.requests + 1
-            prev = previous[0] if previous else 0
             if prev and excess <= prev * weight:
                 reset = math.ceil(excess / prev * limit.window)
             else:
@@ -128,10 +150,19 @@ class RateLimiter:
 
     def reset(self) -> None:
         """Forget every count (tests, or an administrator lifting a block)."""
-        self._conn().execute("DELETE FROM hits")
+        with self.engine.begin() as conn:
+            conn.execute(db.rate_limit_hits.delete())
 
     def close(self) -> None:
-        conn = getattr(self._local, "conn", None)
-        if conn is not None:
-            conn.close()
-            self._local.conn = None
+        if self._engine is not None:
+            self._engine.dispose()
+            self._engine = None
+
+
+def _sqlite_counters(dbapi_conn, _record) -> None:
+    dbapi_conn.isolation_level = None  # SQLAlchemy's begin event issues BEGIN IMMEDIATE
+    cursor = dbapi_conn.cursor()
+    cursor.execute("PRAGMA busy_timeout=5000")
+    cursor.execute("PRAGMA journal_mode=WAL")
+    cursor.execute("PRAGMA synchronous=OFF")  # counters, not records: losing a few on a crash is fine
+    cursor.close()

@@ -11,7 +11,7 @@ Final keys are content addresses, so they are never overwritten. A crash leaves 
 ``fsck`` removes once it is older than an hour (so it never deletes an upload that is still running).
 
 Readers (DuckDB in the rows engine, the SQL sandbox, exports, diffs, pipelines) get a *local* path from
-``location``: a read-through cache of whole files in ``<home>/cache/s3`` whose layout mirrors the keys. Keys
+``location``: a read-through cache of whole files in ``<home>/cache/_objects`` whose layout mirrors the keys. Keys
 never change content, so a cached file is never stale and every node may keep its own copy; losing the cache
 loses nothing. The cache is bounded (``OPENDATA_S3_CACHE_MB``, default 2048): least recently used files are
 evicted, except files used in the last ``EVICT_GRACE`` seconds (a query may be about to open them), so the
@@ -40,6 +40,8 @@ TEMP = "_tmp"  # not a possible dataset name (names are a-z, 0-9 and '-'), so ne
 TEMP_MAX_AGE = 3600.0  # seconds after which fsck treats a temporary object as abandoned
 EVICT_GRACE = 600.0  # seconds a cached file stays after its last use, whatever the bound
 DEFAULT_CACHE_MB = 2048
+DOWNLOAD_MODES = ("proxy", "redirect")
+PRESIGN_SECONDS = 300  # a redirect's URL stays valid this long: long enough to start, short enough to not leak
 # The AWS SDKs now add and check checksums that many S3-compatible servers (rclone, older MinIO, Ceph) do not
 # return for ranged reads and streamed uploads; "when_required" is the behaviour every S3 server supports.
 CHECKSUM_SETTINGS = {"AWS_REQUEST_CHECKSUM_CALCULATION": "when_required",
@@ -57,6 +59,7 @@ class S3Settings:
     region: str = "us-east-1"
     access_key: str | None = None
     secret_key: str | None = None
+    downloads: str = "proxy"  # OPENDATA_S3_DOWNLOADS: "proxy" (the node streams) or "redirect" (presigned URL)
 
     @classmethod
     def from_url(cls, url: str, env: dict | None = None) -> S3Settings:
@@ -69,7 +72,11 @@ class S3Settings:
         if endpoint and urlsplit(endpoint).scheme not in ("http", "https"):
             raise InvalidInput(f"OPENDATA_S3_ENDPOINT_URL {endpoint!r} must start with http:// or https://",
                                hint="e.g. https://s3.example.gov.vn or http://127.0.0.1:9000")
-        return cls(bucket=parts.netloc, prefix=parts.path.strip("/"), endpoint_url=endpoint,
+        downloads = (env.get("OPENDATA_S3_DOWNLOADS") or "proxy").strip().lower()
+        if downloads not in DOWNLOAD_MODES:
+            raise InvalidInput(f"OPENDATA_S3_DOWNLOADS {downloads!r} is not a download mode",
+                               hint="use proxy (the web node streams the file) or redirect (a presigned URL)")
+        return cls(bucket=parts.netloc, downloads=downloads, prefix=parts.path.strip("/"), endpoint_url=endpoint,
                    region=env.get("AWS_REGION") or env.get("AWS_DEFAULT_REGION") or "us-east-1",
                    access_key=env.get("AWS_ACCESS_KEY_ID") or None, secret_key=env.get("AWS_SECRET_ACCESS_KEY") or None)
 
@@ -115,6 +122,7 @@ class S3Storage(Storage):
         if cache_bytes is None:
             cache_bytes = int(os.environ.get("OPENDATA_S3_CACHE_MB") or DEFAULT_CACHE_MB) << 20
         self.cache_bytes = cache_bytes
+        self._client = None
 
     def __repr__(self) -> str:
         return f"S3Storage(s3://{self.base})"
@@ -160,18 +168,25 @@ class S3Storage(Storage):
         target.parent.mkdir(parents=True, exist_ok=True)
         try:
             os.replace(staged, target)
+            os.utime(target)
         except OSError:  # another filesystem: the cache fills on first read instead
             staged.unlink(missing_ok=True)
+        self.evict()
 
     def delete(self, key: str) -> None:
         self._delete(self.object(key))
         self.cache_path(key).unlink(missing_ok=True)
 
     def _delete(self, path: str) -> None:
-        try:
-            self.fs.delete_file(path)
-        except FileNotFoundError:
-            pass
+        """Delete one object with boto3: pyarrow's delete leaves a marker object for an emptied "folder", which
+        servers that keep objects as files (rclone) store as a file that blocks later keys under that name."""
+        self.client.delete_object(Bucket=self.settings.bucket, Key=path[len(self.settings.bucket) + 1:])
+
+    @property
+    def client(self):
+        if self._client is None:
+            self._client = self.settings.boto3_client()  # boto3 clients are thread-safe: one per storage
+        return self._client
 
     # -- reads -----------------------------------------------------------------------------------------------
     def open(self, key: str, start: int = 0, end: int | None = None) -> Iterator[bytes]:
@@ -201,8 +216,9 @@ class S3Storage(Storage):
     def list(self) -> list[str]:
         return sorted(key for key, _ in self._objects() if not key.startswith(f"{TEMP}/") and "/" in key)
 
-    def abandoned(self, max_age: float = TEMP_MAX_AGE) -> list[str]:
-        """Temporary objects older than ``max_age`` seconds: uploads whose publisher is gone."""
+    def abandoned(self, max_age: float | None = None) -> list[str]:
+        """Temporary objects older than ``max_age`` seconds (``TEMP_MAX_AGE``): uploads whose publisher is gone."""
+        max_age = TEMP_MAX_AGE if max_age is None else max_age
         now = time.time()
         return sorted(key for key, info in self._objects()
                       if key.startswith(f"{TEMP}/") and info.mtime is not None
@@ -259,9 +275,13 @@ class S3Storage(Storage):
         """A Parquet object's schema, from its footer (a few kilobytes, not the whole file)."""
         return pq.read_schema(self.object(key), filesystem=self.fs)
 
-    def presigned_url(self, key: str, *, expires: int = 300, filename: str | None = None) -> str:
+    @property
+    def redirects(self) -> bool:
+        return self.settings.downloads == "redirect"
+
+    def presigned_url(self, key: str, *, expires: int = PRESIGN_SECONDS, filename: str | None = None) -> str:
         params = {"Bucket": self.settings.bucket, "Key": self.object(key)[len(self.settings.bucket) + 1:]}
         if filename:
             params["ResponseContentDisposition"] = f'attachment; filename="{filename}"'
-        return self.settings.boto3_client().generate_presigned_url("get_object", Params=params, ExpiresIn=expires)
+        return self.client.generate_presigned_url("get_object", Params=params, ExpiresIn=expires)
 

@@ -259,7 +259,7 @@ STORAGE_URL = "OPENDATA_STORAGE_URL"
 
 def storage_for(home: Home, url: str | None = None) -> Storage:
     """The storage ``OPENDATA_STORAGE_URL`` names: ``file:///folder`` (default: the home's ``data/``) or
-    ``s3://bucket/prefix`` (``catalog.s3storage``, read through a cache in the home's ``cache/s3``)."""
+    X."""
     url = url if url is not None else os.environ.get(STORAGE_URL, "")
     if not url:
         return LocalStorage(home.data_dir)
@@ -268,6 +268,21 @@ def storage_for(home: Home, url: str | None = None) -> Storage:
     if url.startswith("s3://"):
         from catalog.s3storage import S3Settings, S3Storage  # only S3 deployments load the AWS SDK
 
-        return S3Storage(S3Settings.from_url(url), home.cache_dir / "s3")
+        return S3Storage(S3Settings.from_url(url), home.cache_dir / "_objects")  # "_": never a dataset name
     raise InvalidInput(f"{STORAGE_URL} {url!r} is neither file:// nor s3://",
                        hint="e.g. file:///srv/opendata/data or s3://opendata/catalogue")
+
+
+# What a process that writes or reads version files needs from the environment when they are on S3 (handed to
+# the bounded upload worker, whose environment is otherwise clean; the SQL sandbox never gets these).
+STORAGE_VARIABLES = (STORAGE_URL, "OPENDATA_S3_ENDPOINT_URL", "OPENDATA_S3_CACHE_MB", "OPENDATA_S3_DOWNLOADS",
+                     "AWS_ACCESS_KEY_ID", "AWS_SECRET_ACCESS_KEY", "AWS_SESSION_TOKEN", "AWS_REGION",
+                     "AWS_DEFAULT_REGION", "AWS_CA_BUNDLE", "AWS_REQUEST_CHECKSUM_CALCULATION",
+                     "AWS_RESPONSE_CHECKSUM_VALIDATION")
+
+
+def storage_environment() -> dict[str, str]:
+    """The storage settings of this process's environment (none for a local storage)."""
+    if not os.environ.get(STORAGE_URL, "").startswith("s3://"):
+        return {}
+    return {name: os.environ[name] for name in STORAGE_VARIABLES if name in os.environ}

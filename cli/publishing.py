@@ -8,7 +8,6 @@ or, with ``--remote``, the same-named method of ``pipelines.remote.Remote``.
 
 from __future__ import annotations
 
-import json
 import os
 from pathlib import Path
 from typing import Any
@@ -31,15 +30,11 @@ FORMATS = click.Choice(["csv", "tsv", "xlsx", "json", "parquet"])
 
 
 def is_package(path: Path) -> bool:
-    """A Frictionless data package descriptor (validated resource by resource), rather than a JSON data file."""
-    if path.suffix.lower() != ".json" or not path.is_file():
-        return False
-    if path.name == "datapackage.json":
-        return True
-    try:
-        return "resources" in json.loads(path.read_text(encoding="utf-8-sig"))
-    except (ValueError, UnicodeDecodeError, RecursionError):  # too deep for a package: read as data
-        return False
+    """A Frictionless data package descriptor (validated resource by resource), rather than a JSON data file;
+    ``pipelines.source.is_package`` reads at most ``MAX_DESCRIPTOR_BYTES`` of it."""
+    from pipelines.source import is_package as is_package_descriptor
+
+    return is_package_descriptor(path)
 
 
 @click.command()

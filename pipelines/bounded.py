@@ -43,6 +43,7 @@ from pathlib import Path
 from typing import Any
 
 from catalog.errors import UserError
+from catalog.storage import storage_environment
 from pipelines import limits as upload_limits
 
 log = logging.getLogger(__name__)
@@ -244,6 +245,7 @@ def child_environment() -> dict[str, str]:
     for name, value in os.environ.items():
         if name == "TMPDIR" or (name.startswith("OPENDATA_") and not any(w in name for w in SECRET_WORDS)):
             env[name] = value
+    env.update(storage_environment())  # the job stores the version file: on S3 it needs the bucket's settings
     env.update(upload_limits.current().as_env())
     return env
 

@@ -3,7 +3,7 @@
 Why: the bytes of a file say little about what reading it costs. A 440 KB CSV can declare 150,000 columns, a
 5 KB XLSX can merge one value over 17 billion cells, a small Parquet footer can describe 20,000 columns. What
 costs memory and time is columns, header bytes, cells and nesting, and those are only known once the format and
-the dialect are. So the readers (``pipelines/read.py``) count them while they read, for every format, and stop
+the dialect are. So the readers (``pipelines/read/``) count them while they read, for every format, and stop
 with ``TooLarge`` (413) past these bounds, before building what the bound protects. The CLI, the REST API and the
 CKAN API all read through those readers, so a limit is the same everywhere.
 
@@ -37,6 +37,7 @@ class Limits:
     max_line_bytes: int = 8 * 1024 * 1024  # one record (a line, or a quoted value over several lines)
     max_json_depth: int = 64  # nesting of arrays and objects in a JSON file
     xlsx_max_bytes: int = 200 * 1024 * 1024  # an XLSX unzipped
+    max_descriptor_bytes: int = 16 * 1024 * 1024  # a .json read whole to tell a data package from a data file
 
     @classmethod
     def from_mapping(cls, mapping: Mapping[str, Any], base: Limits | None = None) -> Limits:
@@ -61,6 +62,7 @@ SETTINGS = {
     "max_columns": "MAX_UPLOAD_COLUMNS", "max_rows": "MAX_UPLOAD_ROWS", "max_cells": "MAX_UPLOAD_CELLS",
     "max_header_bytes": "MAX_HEADER_BYTES", "max_line_bytes": "MAX_LINE_BYTES",
     "max_json_depth": "MAX_JSON_DEPTH", "xlsx_max_bytes": "XLSX_MAX_BYTES",
+    "max_descriptor_bytes": "MAX_DESCRIPTOR_BYTES",
 }
 assert set(SETTINGS) == {f.name for f in fields(Limits)}
 

@@ -10,6 +10,7 @@ from __future__ import annotations
 import codecs
 import csv
 import io
+import json
 import zipfile
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -117,6 +118,26 @@ class Source:
     declared: bool  # the user declared the encoding (bad bytes are then an encoding-error, not a refusal)
     size: int
     name: str
+
+
+def is_package(path: Path) -> bool:
+    """A Frictionless data package descriptor (an object with ``resources``) rather than a JSON data file (an
+    array of rows). Only a file within ``MAX_DESCRIPTOR_BYTES`` is parsed whole: a descriptor is small, and a
+    larger file is read as data (whose reader bounds it and says what it found)."""
+    if path.suffix.lower() != ".json" or not path.is_file():
+        return False
+    if path.name == "datapackage.json":
+        return True
+    limit = limits.current().max_descriptor_bytes
+    with open(path, "rb") as handle:
+        head = handle.read(limit + 1)
+    if len(head) > limit or not head.lstrip(codecs.BOM_UTF8 + b" \t\r\n").startswith(b"{"):
+        return False
+    try:
+        descriptor = json.loads(head.decode("utf-8-sig"))
+    except (ValueError, UnicodeDecodeError, RecursionError):  # too deep for a package: read as data
+        return False
+    return isinstance(descriptor, dict) and "resources" in descriptor
 
 
 def _describe_magic(head: bytes) -> str | None:

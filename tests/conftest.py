@@ -117,3 +117,54 @@ def serve():
     yield start
     for server in started:
         server.stop()
+
+
+class S3Server:
+    """``rclone serve s3`` on 127.0.0.1 over a folder (each subfolder a bucket): a real S3-protocol server whose
+    objects are plain files, so they survive a restart."""
+
+    ACCESS_KEY, SECRET_KEY, BUCKET = "opendata-test-key", "opendata-test-secret", "opendata"
+
+    def __init__(self, root: Path) -> None:
+        self.root = Path(root)
+        (self.root / self.BUCKET).mkdir(parents=True, exist_ok=True)
+        self.port = free_port()
+        self.endpoint = f"http://127.0.0.1:{self.port}"
+        self.proc: subprocess.Popen | None = None
+        self.start()
+
+    def start(self) -> None:
+        rclone = Path(sys.executable).parent / "rclone"
+        self.proc = subprocess.Popen(
+            [str(rclone), "serve", "s3", "--addr", f"127.0.0.1:{self.port}",
+             "--auth-key", f"{self.ACCESS_KEY},{self.SECRET_KEY}", str(self.root)],
+            stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+        deadline = time.monotonic() + 20
+        while time.monotonic() < deadline:
+            try:
+                requests.get(self.endpoint, timeout=1)
+                return
+            except requests.RequestException:
+                time.sleep(0.1)
+        self.stop()
+        raise RuntimeError("rclone serve s3 did not start in time")
+
+    def stop(self) -> None:
+        if self.proc is not None and self.proc.poll() is None:
+            self.proc.terminate()
+            self.proc.wait(timeout=10)
+
+    def env(self, prefix: str) -> dict[str, str]:
+        """What a catalogue process needs to keep its version files under ``s3://opendata/<prefix>``."""
+        return {"OPENDATA_STORAGE_URL": f"s3://{self.BUCKET}/{prefix}", "OPENDATA_S3_ENDPOINT_URL": self.endpoint,
+                "AWS_ACCESS_KEY_ID": self.ACCESS_KEY, "AWS_SECRET_ACCESS_KEY": self.SECRET_KEY,
+                "AWS_REGION": "us-east-1", "AWS_REQUEST_CHECKSUM_CALCULATION": "when_required",
+                "AWS_RESPONSE_CHECKSUM_VALIDATION": "when_required"}
+
+
+@pytest.fixture(scope="session")
+def s3_server(tmp_path_factory) -> Iterator[S3Server]:
+    """One S3-protocol server process for the session; tests keep apart by using their own prefix."""
+    server = S3Server(tmp_path_factory.mktemp("s3"))
+    yield server
+    server.stop()

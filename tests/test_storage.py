@@ -22,13 +22,18 @@ def staged_parquet(folder: Path, rows: int = 5, name: str = "staged.parquet") ->
     return path
 
 
+@pytest.fixture
+def storage(tmp_path) -> Storage:
+    """The implementation under test: the contract tests below also run on S3 (tests/test_s3_storage.py)."""
+    return LocalStorage(tmp_path / "data")
+
+
 def test_a_catalog_holds_a_local_storage_over_its_data_folder(catalog):
     assert isinstance(catalog.storage, Storage) and isinstance(catalog.storage, LocalStorage)
     assert catalog.storage.root == catalog.home.data_dir
 
 
-def test_put_stores_the_file_under_its_key_and_verifies_its_hash(tmp_path):
-    storage = LocalStorage(tmp_path / "data")
+def test_put_stores_the_file_under_its_key_and_verifies_its_hash(storage, tmp_path):
     staged = staged_parquet(tmp_path)
     digest = sha256_file(staged)
     content = staged.read_bytes()
@@ -37,11 +42,10 @@ def test_put_stores_the_file_under_its_key_and_verifies_its_hash(tmp_path):
     assert storage.size(f"air/{digest}.parquet") == len(content)
     assert b"".join(storage.open(f"air/{digest}.parquet")) == content
     assert storage.sha256(f"air/{digest}.parquet") == digest
-    assert not staged.exists(), "the staged file is moved (renamed), not copied"
+    assert not staged.exists(), "the staged file is moved (renamed, or into the read cache), not copied"
 
 
-def test_put_of_content_already_stored_keeps_the_stored_file_and_says_so(tmp_path):
-    storage = LocalStorage(tmp_path / "data")
+def test_put_of_content_already_stored_keeps_the_stored_file_and_says_so(storage, tmp_path):
     first = staged_parquet(tmp_path)
     digest = sha256_file(first)
     storage.put(first, "d/x.parquet", sha256=digest)
@@ -50,8 +54,7 @@ def test_put_of_content_already_stored_keeps_the_stored_file_and_says_so(tmp_pat
     assert storage.list() == ["d/x.parquet"]
 
 
-def test_a_wrong_hash_stores_nothing(tmp_path):
-    storage = LocalStorage(tmp_path / "data")
+def test_a_wrong_hash_stores_nothing(storage, tmp_path):
     staged = staged_parquet(tmp_path)
     with pytest.raises(HashMismatch, match="does not hash"):
         storage.put(staged, "d/wrong.parquet", sha256="0" * 64)
@@ -59,8 +62,7 @@ def test_a_wrong_hash_stores_nothing(tmp_path):
     assert storage.list() == []
 
 
-def test_open_reads_byte_ranges(tmp_path):
-    storage = LocalStorage(tmp_path / "data")
+def test_open_reads_byte_ranges(storage, tmp_path):
     staged = tmp_path / "bytes.bin"
     content = bytes(range(256)) * 10_000  # 2.5 MB: more than one chunk
     staged.write_bytes(content)
@@ -71,8 +73,7 @@ def test_open_reads_byte_ranges(tmp_path):
     assert b"".join(storage.open("d/bytes.bin", 0, (1 << 20) + 7)) == content[:(1 << 20) + 7]
 
 
-def test_list_and_delete(tmp_path):
-    storage = LocalStorage(tmp_path / "data")
+def test_list_and_delete(storage, tmp_path):
     for name in ("b/2.parquet", "a/1.parquet"):
         staged = staged_parquet(tmp_path, name="s.parquet")
         storage.put(staged, name, sha256=sha256_file(staged))
@@ -82,8 +83,7 @@ def test_list_and_delete(tmp_path):
     assert storage.list() == ["b/2.parquet"] and not storage.exists("a/1.parquet")
 
 
-def test_keys_cannot_climb_out_of_the_folder(tmp_path):
-    storage = LocalStorage(tmp_path / "data")
+def test_keys_cannot_climb_out_of_the_folder(storage, tmp_path):
     (tmp_path / "secret.txt").write_text("x")
     for bad in ("../secret.txt", "/etc/passwd"):
         with pytest.raises(ValueError):
@@ -93,8 +93,7 @@ def test_keys_cannot_climb_out_of_the_folder(tmp_path):
     assert (tmp_path / "secret.txt").exists()
 
 
-def test_the_readable_location_works_with_duckdb_and_pyarrow(tmp_path):
-    storage = LocalStorage(tmp_path / "data")
+def test_the_readable_location_works_with_duckdb_and_pyarrow(storage, tmp_path):
     staged = staged_parquet(tmp_path, rows=7)
     storage.put(staged, "d/t.parquet", sha256=sha256_file(staged))
     where = storage.location("d/t.parquet")

@@ -32,6 +32,7 @@ from catalog.metadata import Catalog
 from conftest import REPO, ServerProcess
 from pipelines import limits
 from pipelines import read as readers
+from pipelines import source as sources
 from pipelines.source import open_source, parse_dialect
 from pipelines.validate import validate_file
 
@@ -271,6 +272,31 @@ def test_a_limit_set_only_in_the_flask_config_applies_in_the_bounded_upload_work
     assert "4 columns, over the limit of 3 (MAX_UPLOAD_COLUMNS)" in refused.get_json()["error"]["message"]
     read = validate_with(4)
     assert read.status_code == 200 and read.get_json()["valid"] is True, read.get_data(as_text=True)
+
+
+def test_the_csv_sample_stops_at_its_character_bound_and_the_file_is_still_read_whole(tmp_path):
+    path = tmp_path / "long-lines.csv"
+    rows = [f"{i}," + "x" * 100_000 for i in range(100)]
+    path.write_text("n,text\n" + "\n".join(rows) + "\n")
+    with limits.using(limits.Limits(max_header_bytes=1000, max_line_bytes=200_000)):
+        sample, error = sources.read_sample(open_source(path))
+        assert error is None and 1 < len(sample) < 10
+        assert sum(map(len, sample)) <= sources.sample_limit() + 200_000
+        assert sample == path.read_text().splitlines(keepends=True)[:len(sample)]
+        assert [row[0] for row in staged_rows(path)] == [str(i) for i in range(100)]
+
+
+def test_only_a_json_file_within_the_descriptor_bound_is_parsed_to_tell_a_data_package(tmp_path):
+    package = tmp_path / "package.json"
+    package.write_text(json.dumps({"name": "p", "resources": [{"path": "a.csv", "notes": "x" * 5000}]}))
+    rows = tmp_path / "rows.json"
+    rows.write_text(json.dumps([{"resources": 1}, "resources"]))
+    assert sources.is_package(package) and not sources.is_package(rows)
+    with limits.using(limits.Limits(max_descriptor_bytes=1000)):
+        assert not sources.is_package(package)  # too large for a descriptor: read as data, which says what it is
+    assert sources.is_package(tmp_path / "datapackage.json") is False  # no such file
+    (tmp_path / "datapackage.json").write_text("{}")
+    assert sources.is_package(tmp_path / "datapackage.json")
 
 
 def test_a_bad_limit_setting_is_a_clear_error():

@@ -54,6 +54,7 @@ class ByteScan:
 
 
 def scan_bytes(path: Path, progress: Callable[[int], None] | None = None, delimiter: str | None = None) -> ByteScan:
+    """One pass over the bytes: what tells whether DuckDB's reader read the file as Python's would."""
     newlines, last, nul, comb, cr, delims = 0, b"", False, False, False, 0
     delim = delimiter.encode() if delimiter and len(delimiter.encode()) == 1 else None
     with open(path, "rb") as handle:
@@ -76,7 +77,7 @@ def scan_bytes(path: Path, progress: Callable[[int], None] | None = None, delimi
 
 @dataclass
 class CsvLayout:
-    """Header and dialect of a CSV file, read from its first 100 lines."""
+    """Header and dialect of a CSV file, read from its sample (``source.read_sample``: up to 100 lines)."""
 
     fmt: CsvFormat
     labels: list[str]

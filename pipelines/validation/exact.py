@@ -34,20 +34,16 @@ class ExactPass:
         schema_width = len(self.schema["fields"])
         bar = readers.progress_bar(source.size, self.progress, "reading")
         try:
-            if source.format in ("csv", "tsv"):
+            if source.format in ("csv", "tsv") and not python:
                 width = len(layout.labels) if layout.labels else schema_width
-                relation = None if python else readers.csv_relation(source, self.dialect, layout, scan, width)
+                relation = readers.csv_relation(source, self.dialect, layout, scan, width)
                 if relation is not None:  # typed straight from the file; _type() checks DuckDB read it right
                     return Staged(table=relation, labels=layout.labels, header_rows=list(self.dialect.header_rows)
                                   if self.dialect.header else [], width=width, kinds=False, rows=-1,
                                   rn="NULL::BIGINT", n=str(width), extra="NULL::VARCHAR[]", direct=True)
-                update = (lambda pos: bar.update(pos - bar.n)) if bar else None
-                return readers.stage_csv_python(self.con, source, self.dialect, layout, width, table, update)
-            if source.format == "xlsx":
-                return readers.stage_xlsx(self.con, source, self.dialect, schema_width, table)
-            if source.format == "json":
-                return readers.stage_json(self.con, source, [f["name"] for f in self.schema["fields"]], table)
-            return readers.stage_parquet(self.con, source, table)
+            update = (lambda pos: bar.update(pos - bar.n)) if bar else None
+            return readers.stage(self.con, source, self.dialect, table, [f["name"] for f in self.schema["fields"]],
+                                 layout=layout, progress=update)
         finally:
             if bar:
                 bar.close()

@@ -11,10 +11,12 @@ request: Werkzeug's ``send_file`` answers those with 416, so werkzeug parses the
 
 from __future__ import annotations
 
+import functools
 import threading
 import uuid
 from collections import OrderedDict
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
+from dataclasses import dataclass
 from datetime import UTC, datetime
 from pathlib import Path
 
@@ -25,7 +27,7 @@ from werkzeug.wsgi import wrap_file
 
 from catalog import exports
 from catalog.errors import InvalidInput, NotFound
-from catalog.storage import WorkDir
+from catalog.storage import Storage, WorkDir, read_range
 from web import row_params
 from web.auth import current_viewer, personal_cache
 from web.context import get_catalog
@@ -178,27 +180,38 @@ def _merged(spans: list[tuple[int, int]]) -> list[tuple[int, int]]:
     return merged
 
 
-def _file_slices(path: Path, pieces: list[tuple[bytes, int, int]], tail: bytes = b"") -> Iterator[bytes]:
-    """Stream (prefix, start, end) pieces of one file, a chunk at a time, then ``tail``."""
-    with open(path, "rb") as handle:
-        for prefix, start, end in pieces:
-            if prefix:
-                yield prefix
-            handle.seek(start)
-            remaining = end - start
-            while remaining > 0:
-                chunk = handle.read(min(CHUNK, remaining))
-                if not chunk:
-                    break
-                remaining -= len(chunk)
-                yield chunk
+@dataclass(frozen=True)
+class Blob:
+    """Immutable bytes to serve: a local file, or an object read through the storage (``storage.open``)."""
+
+    size: int
+    read: Callable[[int, int], Iterator[bytes]]  # (start, end-exclusive) → chunks
+    path: Path | None = None  # a local file can be handed to the WSGI server's file wrapper
+
+    @classmethod
+    def file(cls, path: Path) -> Blob:
+        return cls(path.stat().st_size, functools.partial(read_range, path), path)
+
+    @classmethod
+    def stored(cls, storage: Storage, key: str) -> Blob:
+        return cls(storage.size(key), functools.partial(storage.open, key))
+
+
+def _file_slices(blob: Blob, pieces: list[tuple[bytes, int, int]], tail: bytes = b"") -> Iterator[bytes]:
+    """Stream (prefix, start, end) pieces of one blob, a chunk at a time, then ``tail``."""
+    for prefix, start, end in pieces:
+        if prefix:
+            yield prefix
+        yield from blob.read(start, end)
     if tail:
         yield tail
 
 
-def send_immutable(path: Path, *, etag: str, modified: datetime, mimetype: str, filename: str) -> Response:
+def send_immutable(source: Path | Blob, *, etag: str, modified: datetime, mimetype: str,
+                   filename: str) -> Response:
     """Serve a file that never changes: conditional GET/HEAD, single and multiple byte ranges."""
-    size = path.stat().st_size
+    blob = source if isinstance(source, Blob) else Blob.file(source)
+    size = blob.size
     headers = {
         "ETag": quote_etag(etag),
         "Last-Modified": http_date(modified),
@@ -217,8 +230,9 @@ def send_immutable(path: Path, *, etag: str, modified: datetime, mimetype: str, 
         if head:
             response = Response(status=200, headers=headers, content_type=mimetype)
         else:
-            response = Response(wrap_file(request.environ, open(path, "rb"), CHUNK), status=200,  # noqa: SIM115
-                                headers=headers, content_type=mimetype, direct_passthrough=True)
+            body = blob.read(0, size) if blob.path is None else \
+                wrap_file(request.environ, open(blob.path, "rb"), CHUNK)  # noqa: SIM115
+            response = Response(body, status=200, headers=headers, content_type=mimetype, direct_passthrough=True)
         response.headers["Content-Length"] = str(size)
         return response
     if not ranges:
@@ -227,7 +241,7 @@ def send_immutable(path: Path, *, etag: str, modified: datetime, mimetype: str, 
     if len(ranges) == 1:
         start, end = ranges[0]
         headers["Content-Range"] = f"bytes {start}-{end - 1}/{size}"
-        body = [] if head else _file_slices(path, [(b"", start, end)])
+        body = [] if head else _file_slices(blob, [(b"", start, end)])
         response = Response(body, status=206, headers=headers, content_type=mimetype, direct_passthrough=True)
         response.headers["Content-Length"] = str(end - start)
         return response
@@ -238,7 +252,7 @@ def send_immutable(path: Path, *, etag: str, modified: datetime, mimetype: str, 
     pieces = [(((b"\r\n" if i else b"") + prefix), start, end) for i, (prefix, start, end) in enumerate(pieces)]
     tail = f"\r\n--{boundary}--\r\n".encode()
     length = sum(len(prefix) + end - start for prefix, start, end in pieces) + len(tail)
-    body = [] if head else _file_slices(path, pieces, tail)
+    body = [] if head else _file_slices(blob, pieces, tail)
     response = Response(body, status=206, headers=headers, direct_passthrough=True,
                         content_type=f"multipart/byteranges; boundary={boundary}")
     response.headers["Content-Length"] = str(length)
@@ -263,9 +277,19 @@ def _send_version(version: dict, fmt: str) -> Response:
     if request.method in ("GET", "HEAD") and not _precondition_failed(etag, modified) \
             and _not_modified(etag, modified):
         return Response(status=304, headers=headers)  # answered without making the file
-    path = exports.version_export(get_catalog(), version, fmt, bom=bom, excel=excel)
-    return send_immutable(path, etag=etag, modified=modified, mimetype=exports.MEDIA_TYPES[fmt],
-                          filename=f"{version['dataset']}-v{version['number']}.{fmt}")
+    filename = f"{version['dataset']}-v{version['number']}.{fmt}"
+    storage = get_catalog().storage
+    if fmt == "parquet" and version.get("path") and storage.remote:  # the object itself (S3): no local copy
+        if getattr(storage, "redirects", False):
+            response = redirect(storage.presigned_url(version["path"], filename=filename), code=302)
+            response.headers.update(headers)  # the version's ETag: a later If-None-Match gets a 304 here
+            response.headers["Cache-Control"] = "no-store"  # the signature expires; the version URL does not
+            return response
+        source: Path | Blob = Blob.stored(storage, version["path"])
+    else:
+        source = exports.version_export(get_catalog(), version, fmt, bom=bom, excel=excel)
+    return send_immutable(source, etag=etag, modified=modified, mimetype=exports.MEDIA_TYPES[fmt],
+                          filename=filename)
 
 
 @bp.get(f"/datasets/<name>/latest/data.<{FORMAT_RULE}:fmt>")
@@ -313,7 +337,7 @@ def explore_data(name: str, fmt: str) -> Response:
         out = exports.write_export(files, schema, fmt, work.file(f"view.{fmt}"), filters=filters, sort=sort,
                                    fields=fields, bom=flag("bom"), excel=flag("excel"))
         size = out.stat().st_size
-        body = [] if request.method == "HEAD" else _file_slices(out, [(b"", 0, size)])
+        body = [] if request.method == "HEAD" else read_range(out)
         # Not direct_passthrough: Werkzeug then wraps the body so that closing the response (which every WSGI
         # server does, also when the client goes away) runs call_on_close and removes the work folder.
         response = Response(body, content_type=exports.MEDIA_TYPES[fmt])

@@ -1,0 +1,104 @@
+"""Keeping the search index current: the write that changes a dataset re-indexes that dataset, in its transaction.
+
+Why here and called from the write path (``catalog/metadata.py``): an index that follows the metadata by being
+rebuilt cost time linear in the catalogue after every write and a copy of it in every process. Now each write
+touches one document (an organisation's new title touches that organisation's datasets), so the cost of a write
+does not grow with the catalogue, and a reader sees the index and the metadata of the same commit.
+
+This module is also the one place that chooses the index's dialect (``backend``): SQLite's FTS5 or PostgreSQL's
+full-text search; the table definitions and their migration are in ``catalog/db.py``.
+"""
+
+from __future__ import annotations
+
+from types import ModuleType
+
+import sqlalchemy as sa
+from sqlalchemy.engine import Connection
+
+from catalog import db
+from catalog.search import postgres_fts, sqlite_fts
+from catalog.search.documents import Document, facet_key
+
+
+def backend(conn: Connection) -> ModuleType:
+    """The index's dialect: ``write``, ``delete`` and ``matching`` for this connection's database."""
+    return postgres_fts if conn.dialect.name == "postgresql" else sqlite_fts
+
+
+def _dataset_rows(conn: Connection, where: sa.ColumnElement[bool]) -> list[dict]:
+    """The fields a document is made of, for the datasets ``where`` selects."""
+    d, o, v = db.datasets, db.organizations, db.versions
+    has_version = sa.exists().where(v.c.dataset_id == d.c.id)
+    query = (sa.select(d, o.c.name.label("org"), o.c.title.label("org_title"), has_version.label("has_version"))
+             .join(o, o.c.id == d.c.org_id).where(where))
+    rows = []
+    for row in conn.execute(query):
+        data = dict(row._mapping)
+        data["latest_version"] = 1 if data.pop("has_version") else None  # formats only ask "any version?"
+        rows.append(data)
+    return rows
+
+
+def _write(conn: Connection, dataset: dict, doc_id: int | None) -> None:
+    s, f = db.search_documents, db.search_facets
+    document = Document.of(dataset)
+    if doc_id is None:
+        doc_id = conn.execute(s.insert().values(dataset_id=dataset["id"], sort_title=document.sort_title)
+                              .returning(s.c.id)).scalar_one()
+    else:
+        conn.execute(s.update().where(s.c.id == doc_id).values(sort_title=document.sort_title))
+    backend(conn).write(conn, doc_id, document)
+    rows = [{"dataset_id": dataset["id"], "facet": facet, "value": value, "key": facet_key(facet, value),
+             "label": label} for facet, pairs in document.facets.items() for value, label in pairs]
+    if rows:
+        conn.execute(f.insert(), rows)
+
+
+def _remove(conn: Connection, dataset_id: str, doc_id: int | None) -> None:
+    s, f = db.search_documents, db.search_facets
+    conn.execute(f.delete().where(f.c.dataset_id == dataset_id))
+    if doc_id is not None:
+        backend(conn).delete(conn, doc_id)
+        conn.execute(s.delete().where(s.c.id == doc_id))
+
+
+def refresh(conn: Connection, where: sa.ColumnElement[bool]) -> int:
+    """Re-index the datasets ``where`` selects (on ``db.datasets``), inside the caller's transaction: an active
+    dataset gets its current document, a deleted one leaves the index. Returns how many were touched."""
+    s = db.search_documents
+    datasets = _dataset_rows(conn, where)
+    ids = [dataset["id"] for dataset in datasets]
+    docs = {row.dataset_id: row.id for row in conn.execute(
+        sa.select(s.c.dataset_id, s.c.id).where(s.c.dataset_id.in_(ids)))} if ids else {}
+    for dataset in datasets:
+        _remove(conn, dataset["id"], docs.get(dataset["id"]) if dataset["state"] != "active" else None)
+        if dataset["state"] == "active":
+            _write(conn, dataset, docs.get(dataset["id"]))
+    return len(datasets)
+
+
+def refresh_dataset(conn: Connection, name: str) -> None:
+    """Re-index one dataset (by name): what every dataset write calls."""
+    refresh(conn, db.datasets.c.name == name)
+
+
+def refresh_org(conn: Connection, org_id: str) -> None:
+    """Re-index an organisation's datasets: its title is part of each of their documents."""
+    refresh(conn, db.datasets.c.org_id == org_id)
+
+
+def rebuild(conn: Connection) -> int:
+    """Index every dataset from scratch (the migration that creates the index; ``opendata`` repair tools)."""
+    s, f = db.search_documents, db.search_facets
+    for (doc_id,) in conn.execute(sa.select(s.c.id)).all():
+        backend(conn).delete(conn, doc_id)
+    conn.execute(f.delete())
+    conn.execute(s.delete())
+    return refresh(conn, sa.true())
+
+
+def document_count(conn: Connection) -> int:
+    """How many datasets the index holds (one document each)."""
+    return conn.execute(sa.select(sa.func.count()).select_from(db.search_documents)).scalar_one()
+

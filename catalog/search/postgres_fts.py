@@ -1,0 +1,75 @@
+"""The search index on PostgreSQL: two weighted tsvectors per dataset (folded, and exact with tones), GIN-indexed.
+
+Why PostgreSQL's own full-text search: several nodes share the database, so the index must live there, be updated
+by the write that changes a dataset, and be read with an index (GIN) rather than held in each process. The vectors
+are built here from our own words (``documents.words`` and ``fold``), as ``'word':position+weight`` literals, so
+no text-search configuration or dictionary can split or stem a Vietnamese word differently from SQLite; weights
+A (title), B (name, tags), C (organisation, columns), D (description, coverage, values) feed ``ts_rank``.
+"""
+
+from __future__ import annotations
+
+import sqlalchemy as sa
+from sqlalchemy.dialects.postgresql import ARRAY, REAL, TSQUERY
+from sqlalchemy.engine import Connection
+
+from catalog import db
+from catalog.db import SEARCH_FIELDS
+from catalog.search.documents import MIN_PREFIX, Document
+from catalog.text import fold
+
+WEIGHT = {"title": "A", "name": "B", "tags": "B", "org": "C", "columns": "C", "description": "D",
+          "coverage": "D", "vals": "D"}
+RANK_WEIGHTS = [0.1, 0.2, 0.4, 1.0]  # D, C, B, A (PostgreSQL's defaults, said out loud)
+EXACT_FACTOR = 2.0  # the word matches with its tones
+GAP = 10  # positions between two values of a field, so a phrase never spans two tags
+MAX_POSITION = 16383  # PostgreSQL's limit; later words keep this position
+
+
+def _lexeme(word: str) -> str:
+    return "'" + word.replace("\\", "\\\\").replace("'", "''") + "'"
+
+
+def vector(document: Document, *, folded: bool) -> str:
+    """The tsvector literal of a document: every word with its positions and its field's weight."""
+    positions: dict[str, list[str]] = {}
+    position = 1
+    for field in SEARCH_FIELDS:
+        for value in document.exact.get(field, []):
+            for word in value:
+                key = fold(word) if folded else word
+                positions.setdefault(key, []).append(f"{min(position, MAX_POSITION)}{WEIGHT[field]}")
+                position += 1
+            position += GAP
+    return " ".join(f"{_lexeme(word)}:{','.join(places[:256])}" for word, places in positions.items())
+
+
+def write(conn: Connection, doc_id: int, document: Document) -> None:
+    """Replace the indexed text of document ``doc_id``."""
+    s = db.search_documents
+    conn.execute(s.update().where(s.c.id == doc_id).values(
+        folded=sa.cast(vector(document, folded=True), s.c.folded.type),
+        exact=sa.cast(vector(document, folded=False), s.c.exact.type)))
+
+
+def delete(conn: Connection, doc_id: int) -> None:
+    """Nothing to do: the vectors go with the document row."""
+
+
+def _term(folded: str) -> str:
+    return f"({_lexeme(folded)} | {_lexeme(folded)}:*)" if len(folded) >= MIN_PREFIX else _lexeme(folded)
+
+
+def matching(pairs: list[tuple[str, str]]) -> sa.Subquery:
+    """(doc, score) of every document matching all words; a higher score is a better match."""
+    s = db.search_documents
+    every = sa.cast(" & ".join(_term(f) for _, f in pairs), TSQUERY)
+    exact = sa.cast(" | ".join(_lexeme(e) for e, _ in pairs), TSQUERY)
+    phrase = sa.cast(" <-> ".join(_lexeme(f) for _, f in pairs), TSQUERY)
+    weights = sa.literal(RANK_WEIGHTS, ARRAY(REAL))
+    rank = lambda column, query: sa.func.ts_rank(weights, column, query, type_=sa.Float)  # noqa: E731
+    score = rank(s.c.folded, every) + EXACT_FACTOR * rank(s.c.exact, exact)
+    if len(pairs) > 1:
+        score = score + rank(s.c.folded, phrase)
+    return (sa.select(s.c.id.label("doc"), score.label("score"))
+            .where(s.c.folded.op("@@")(every)).subquery("matching"))

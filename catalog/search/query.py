@@ -1,0 +1,141 @@
+"""Answering a search from the index: matching, ranking, counting, facets and one page of datasets, in SQL.
+
+Why SQL and not Python over the catalogue: the database already has the index (``catalog/search/index.py``)
+and the metadata, so a search reads the matching documents, counts them and groups their facet values without
+any process holding the catalogue in memory; only the page asked for is turned into dataset dicts.
+"""
+
+from __future__ import annotations
+
+import unicodedata
+from collections.abc import Iterable, Mapping
+from typing import TYPE_CHECKING, Any
+
+import sqlalchemy as sa
+from sqlalchemy.engine import Connection
+
+from catalog import db
+from catalog.errors import InvalidInput
+from catalog.search.documents import FACETS, facet_key, formats_of, query_words
+from catalog.search.index import backend
+from catalog.text import fold
+from catalog.visibility import ANONYMOUS, OPERATOR, Viewer, sql_filter
+
+if TYPE_CHECKING:  # a type only: the metadata module itself calls the index on every write
+    from catalog.metadata import Catalog
+
+FACET_ALIASES = {
+    "org": "organization", "organisation": "organization", "organizations": "organization",
+    "tags": "tag", "formats": "format", "res_format": "format", "license_id": "license",
+}
+SORTS = ("relevance", "updated", "title", "name", "created")
+MAX_LIMIT = 1000
+MIN_SCORE = 0.001  # a match shows a positive score even when its words are in most datasets (bm25's idf ~ 0)
+
+
+def normalize_filters(filters: Mapping[str, Iterable[str] | str] | None) -> dict[str, list[str]]:
+    """Canonical facet names, NFC values, empty values dropped; an unknown facet is the caller's mistake."""
+    out: dict[str, list[str]] = {}
+    for key, values in (filters or {}).items():
+        facet = FACET_ALIASES.get(key, key)
+        if facet not in FACETS:
+            raise InvalidInput(f"unknown search filter {key!r}", hint=f"use one of: {', '.join(FACETS)}")
+        if isinstance(values, str):
+            values = [values]
+        for value in values:
+            value = unicodedata.normalize("NFC", str(value)).strip()
+            if value and value not in out.setdefault(facet, []):
+                out[facet].append(value)
+    return {k: v for k, v in out.items() if v}
+
+
+def _check_int(value: Any, name: str, low: int, high: int | None = None) -> int:
+    try:
+        number = int(value)
+    except (TypeError, ValueError):
+        raise InvalidInput(f"{name} must be a whole number, not {value!r}") from None
+    if number < low or (high is not None and number > high):
+        bound = f"between {low} and {high}" if high is not None else f"at least {low}"
+        raise InvalidInput(f"{name} must be {bound}, not {number}")
+    return number
+
+
+def hits(conn: Connection, pairs: list[tuple[str, str]], wanted: dict[str, list[str]], viewer: Viewer) -> sa.Select:
+    """The visible active datasets matching every word and every filter: (id, score, and what sorts need)."""
+    d, s, f = db.datasets, db.search_documents, db.search_facets
+    if pairs:
+        matching = backend(conn).matching(pairs)
+        source = matching.join(s, s.c.id == matching.c.doc).join(d, d.c.id == s.c.dataset_id)
+        score = matching.c.score
+    else:
+        source, score = d.join(s, s.c.dataset_id == d.c.id), sa.literal(0.0, sa.Float)
+    filters = [d.c.id.in_(sa.select(f.c.dataset_id).where(f.c.facet == facet, f.c.key == facet_key(facet, value)))
+               for facet, values in wanted.items() for value in values]
+    return (sa.select(d.c.id, score.label("score"), d.c.name, d.c.title, d.c.updated_at, d.c.created_at,
+                      s.c.sort_title)
+            .select_from(source).where(d.c.state == "active", sql_filter(viewer), *filters))
+
+
+def _order(found: sa.Subquery, sort: str) -> list:
+    c = found.c
+    if sort == "title":
+        return [c.sort_title, c.title, c.name]
+    if sort == "name":
+        return [c.name]
+    stamp = c.created_at if sort == "created" else c.updated_at
+    return ([c.score.desc()] if sort == "relevance" else []) + [stamp.desc(), c.name]
+
+
+def facet_counts(conn: Connection, found: sa.Subquery) -> dict[str, list[dict]]:
+    """Counts of each facet value over the datasets ``found``, most frequent first."""
+    f = db.search_facets
+    query = (sa.select(f.c.facet, f.c.value, sa.func.max(f.c.label), sa.func.count())
+             .where(f.c.dataset_id.in_(sa.select(found.c.id))).group_by(f.c.facet, f.c.value))
+    facets: dict[str, list[dict]] = {facet: [] for facet in FACETS}
+    for facet, value, label, count in conn.execute(query):
+        facets[facet].append({"value": value, "label": label, "count": count})
+    for items in facets.values():
+        items.sort(key=lambda item: (-item["count"], fold(item["value"])))
+    return facets
+
+
+def match_scores(catalog: Catalog, q: str) -> dict[str, float]:
+    """{dataset id: score} of every active dataset matching ``q`` (private ones too: the caller filters)."""
+    pairs = query_words(q)
+    if not pairs:
+        return {}
+    with catalog.reader.connect() as conn:
+        found = hits(conn, pairs, {}, OPERATOR)
+        return {row.id: row.score for row in conn.execute(found)}
+
+
+def search(catalog: Catalog, q: str = "", filters: Mapping[str, Iterable[str] | str] | None = None,
+           limit: int = 20, offset: int = 0, sort: str | None = None, *,
+           viewer: Viewer = ANONYMOUS, include_private: bool = False) -> dict:
+    """Search the active datasets; see ``catalog/search/__init__.py`` for the contract."""
+    limit = _check_int(limit, "limit", 0, MAX_LIMIT)
+    offset = _check_int(offset, "offset", 0)
+    q = unicodedata.normalize("NFC", q or "").strip()
+    sort = sort or ("relevance" if q else "updated")
+    if sort not in SORTS:
+        raise InvalidInput(f"unknown sort {sort!r}", hint=f"use one of: {', '.join(SORTS)}")
+    wanted = normalize_filters(filters)
+    pairs = query_words(q)
+    if q and not pairs:  # only punctuation: no word to match
+        return {"count": 0, "results": [], "facets": {facet: [] for facet in FACETS}}
+    with catalog.reader.connect() as conn:  # one read transaction: count, facets and page agree
+        found = hits(conn, pairs, wanted, OPERATOR if include_private else viewer).subquery("found")
+        count = conn.execute(sa.select(sa.func.count()).select_from(found)).scalar_one()
+        facets = facet_counts(conn, found)
+        page = conn.execute(sa.select(found.c.id, found.c.score).order_by(*_order(found, sort))
+                            .limit(limit).offset(offset)).all()
+    datasets = catalog.datasets_by_id([row.id for row in page])
+    results = []
+    for row in page:
+        if row.id not in datasets:  # deleted since the count: the page is one shorter, never an error
+            continue
+        dataset = dict(datasets[row.id])
+        dataset["formats"] = formats_of(dataset)
+        dataset["score"] = max(round(row.score, 3), MIN_SCORE) if pairs else 0.0
+        results.append(dataset)
+    return {"count": count, "results": results, "facets": facets}

@@ -1,0 +1,63 @@
+"""The search index on SQLite: an FTS5 table with a folded and an exact (tone-keeping) column per field.
+
+Why FTS5: the index lives in the catalogue's own database file, is updated by the write that changes a dataset
+(one row), is shared by every process through the file, and ranks with ``bm25()`` and per-column weights, so no
+process keeps a copy of the catalogue in memory. An exact match counts twice a folded one (its columns weigh
+double), and a word of 3+ letters also matches the start of longer words (``"truon" *``), with one hit less.
+"""
+
+from __future__ import annotations
+
+import sqlalchemy as sa
+from sqlalchemy.engine import Connection
+
+from catalog.db import SEARCH_FIELDS
+from catalog.search.documents import MIN_PREFIX, Document
+
+# Field weights: a word in the title says more about a dataset than one in a column description.
+WEIGHTS = {"title": 5.0, "name": 3.0, "tags": 3.0, "org": 2.0, "columns": 1.5, "description": 1.0,
+           "coverage": 1.0, "vals": 1.0}
+EXACT_FACTOR = 2.0  # the word matches with its tones
+FOLDED = "{" + " ".join(f"f_{f}" for f in SEARCH_FIELDS) + "}"
+EXACT = "{" + " ".join(f"x_{f}" for f in SEARCH_FIELDS) + "}"
+BM25_WEIGHTS = ", ".join([str(WEIGHTS[f]) for f in SEARCH_FIELDS] + [str(WEIGHTS[f] * EXACT_FACTOR) for f in SEARCH_FIELDS])
+_COLUMNS = [f"f_{f}" for f in SEARCH_FIELDS] + [f"x_{f}" for f in SEARCH_FIELDS]
+_INSERT = sa.text(f"INSERT INTO search_fts (rowid, {', '.join(_COLUMNS)}) "
+                  f"VALUES (:rowid, {', '.join(':' + c for c in _COLUMNS)})")
+_DELETE = sa.text("DELETE FROM search_fts WHERE rowid = :rowid")
+
+
+def write(conn: Connection, doc_id: int, document: Document) -> None:
+    """Replace the indexed text of document ``doc_id``."""
+    conn.execute(_DELETE, {"rowid": doc_id})
+    values = {f"f_{f}": document.text(f, folded=True) for f in SEARCH_FIELDS}
+    values.update({f"x_{f}": document.text(f, folded=False) for f in SEARCH_FIELDS})
+    conn.execute(_INSERT, {"rowid": doc_id, **values})
+
+
+def delete(conn: Connection, doc_id: int) -> None:
+    conn.execute(_DELETE, {"rowid": doc_id})
+
+
+def _term(exact: str, folded: str) -> str:
+    # words are letters and digits only (documents.WORD_RE), so quoting them is all the escaping FTS5 needs
+    alternatives = [f'{FOLDED} : "{folded}"', f'{EXACT} : "{exact}"']
+    if len(folded) >= MIN_PREFIX:
+        alternatives.append(f'{FOLDED} : "{folded}" *')
+    return "(" + " OR ".join(alternatives) + ")"
+
+
+def match_expression(pairs: list[tuple[str, str]]) -> str:
+    """Every word must match (AND); the words together, in order, add a phrase hit (it matches nothing more)."""
+    expression = " AND ".join(_term(exact, folded) for exact, folded in pairs)
+    if len(pairs) > 1:
+        expression = (f'({expression}) OR {FOLDED} : "{" ".join(f for _, f in pairs)}"'
+                      f' OR {EXACT} : "{" ".join(e for e, _ in pairs)}"')
+    return expression
+
+
+def matching(pairs: list[tuple[str, str]]) -> sa.Subquery:
+    """(doc, score) of every document matching all words; a higher score is a better match."""
+    query = sa.text(f"SELECT rowid AS doc, -bm25(search_fts, {BM25_WEIGHTS}) AS score FROM search_fts "
+                    "WHERE search_fts MATCH :expression").bindparams(expression=match_expression(pairs))
+    return query.columns(sa.column("doc", sa.Integer), sa.column("score", sa.Float)).subquery("matching")

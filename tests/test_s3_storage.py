@@ -1,0 +1,221 @@
+"""Version files on S3-compatible storage (``OPENDATA_STORAGE_URL=s3://…``), against a real S3-protocol server
+process (``rclone serve s3`` on 127.0.0.1, the ``s3_server`` fixture): the storage contract of
+tests/test_storage.py, atomic publishing and fsck, then a whole catalogue on S3 served by a real server process
+(downloads with ranges and 304, SQL, explorer rows), and objects that outlive a restart of the S3 server."""
+
+from __future__ import annotations
+
+import hashlib
+import uuid
+
+import pyarrow.parquet as pq
+import pytest
+import requests
+from data_api_helpers import AIR_ROWS, build_catalogue
+from test_storage import (  # noqa: F401 - the same contract, collected here with the S3 fixtures below
+    test_a_commit_that_fails_after_the_file_is_stored_removes_the_file_again,
+    test_a_wrong_hash_stores_nothing,
+    test_an_error_inside_the_unit_of_work_leaves_no_version_no_dataset_and_no_file,
+    test_keys_cannot_climb_out_of_the_folder,
+    test_list_and_delete,
+    test_open_reads_byte_ranges,
+    test_put_of_content_already_stored_keeps_the_stored_file_and_says_so,
+    test_put_stores_the_file_under_its_key_and_verifies_its_hash,
+    test_the_readable_location_works_with_duckdb_and_pyarrow,
+    test_the_unit_of_work_creates_dataset_version_file_and_audit_together,
+)
+
+from catalog import s3storage
+from catalog.errors import InvalidInput
+from catalog.fsck import fsck
+from catalog.metadata import Catalog
+from catalog.s3storage import S3Settings, S3Storage
+from catalog.storage import storage_for
+from conftest import ServerProcess
+
+
+def s3_env(s3_server) -> dict[str, str]:
+    return s3_server.env(f"t-{uuid.uuid4().hex[:10]}")
+
+
+@pytest.fixture
+def env(s3_server, monkeypatch) -> dict[str, str]:
+    """This test's own prefix in the bucket, set in the environment as an operator would."""
+    values = s3_env(s3_server)
+    for name, value in values.items():
+        monkeypatch.setenv(name, value)
+    return values
+
+
+@pytest.fixture
+def storage(env, tmp_path) -> S3Storage:
+    return S3Storage(S3Settings.from_url(env["OPENDATA_STORAGE_URL"]), tmp_path / "cache")
+
+
+@pytest.fixture
+def catalog(env, tmp_path):
+    """The same catalogue as tests/conftest.py's, with its version files on S3 (from OPENDATA_STORAGE_URL)."""
+    cat = Catalog(tmp_path / "home")
+    cat.init()
+    cat.add_org("so-tnmt", "Sở Tài nguyên và Môi trường")
+    yield cat
+    cat.dispose()
+
+
+def test_an_s3_storage_url_gives_the_catalogue_an_s3_storage_with_its_cache_in_the_home(catalog, env):
+    assert isinstance(catalog.storage, S3Storage)
+    assert catalog.storage.base == "opendata/" + env["OPENDATA_STORAGE_URL"].split("/")[-1]
+    assert catalog.storage.cache_dir.is_relative_to(catalog.home.cache_dir)
+
+
+@pytest.mark.parametrize("url, env, expected", [
+    ("ftp://x/y", {}, "neither file:// nor s3://"),
+    ("s3:///no-bucket", {}, "is not an S3 URL"),
+    ("s3://b/p", {"OPENDATA_S3_ENDPOINT_URL": "127.0.0.1:9000"}, "must start with http"),
+    ("s3://b/p", {"OPENDATA_S3_DOWNLOADS": "teleport"}, "is not a download mode"),
+])
+def test_a_wrong_storage_setting_is_a_clear_error(url, env, expected, tmp_path, monkeypatch):
+    for name, value in env.items():
+        monkeypatch.setenv(name, value)
+    with pytest.raises(InvalidInput, match=expected):
+        storage_for(Catalog(tmp_path / "h").home, url)
+
+
+def test_a_put_leaves_no_temporary_object_behind(storage, tmp_path):
+    staged = tmp_path / "s.bin"
+    staged.write_bytes(b"x" * 1000)
+    storage.put(staged, "d/x.bin", sha256=hashlib.sha256(b"x" * 1000).hexdigest())
+    names = [key for key, _ in storage._objects()]
+    assert names == ["d/x.bin"], names
+
+
+def test_fsck_removes_orphan_objects_and_abandoned_uploads_and_reports_missing_ones(catalog, tmp_path, monkeypatch):
+    (tmp_path / "work").mkdir()
+    from test_storage import new_version, staged_parquet
+
+    from catalog.unit_of_work import commit_version
+
+    new = new_version(catalog, staged_parquet(tmp_path / "work"))
+    commit_version(catalog, new)
+    storage = catalog.storage
+    orphan = tmp_path / "orphan.bin"
+    orphan.write_bytes(b"nobody references me")
+    storage.put(orphan, "t/orphan.bin", sha256=hashlib.sha256(b"nobody references me").hexdigest())
+    with storage.fs.open_output_stream(f"{storage.base}/_tmp/interrupted") as out:
+        out.write(b"half an upload")
+    assert fsck(catalog).removed == ["data/t/orphan.bin"], "a fresh upload may still be running: kept"
+    monkeypatch.setattr(s3storage, "TEMP_MAX_AGE", 0.0)
+    assert fsck(catalog).removed == ["data/_tmp/interrupted"]
+    assert storage.list() == [new.key] and fsck(catalog).ok
+
+    storage._delete(storage.object(new.key))
+    report = fsck(catalog)
+    assert not report.ok and report.problems == [f"t@1: file missing: {new.key}"]
+
+
+def test_the_read_cache_stays_within_its_bound_and_fetches_again_what_it_evicted(storage, tmp_path, monkeypatch):
+    monkeypatch.setattr(s3storage, "EVICT_GRACE", 0.0)
+    storage.cache_bytes = 1500
+    contents = {f"d/{i}.bin": bytes([i]) * 1000 for i in range(3)}
+    for key, content in contents.items():
+        staged = tmp_path / "s.bin"
+        staged.write_bytes(content)
+        storage.put(staged, key, sha256=hashlib.sha256(content).hexdigest())
+        storage.location(key)
+    cached = sorted(p.name for p in storage.cache_dir.rglob("*.bin"))
+    assert cached == ["2.bin"], cached
+    assert open(storage.location("d/0.bin"), "rb").read() == contents["d/0.bin"]
+
+
+# -- a whole catalogue on S3, served ------------------------------------------------------------------------------
+@pytest.fixture(scope="module")
+def on_s3(s3_server, tmp_path_factory):
+    """The data API test catalogue published onto S3, and a real server process reading it."""
+    env = s3_env(s3_server)
+    root = tmp_path_factory.mktemp("s3-catalogue")
+    with pytest.MonkeyPatch.context() as patch:
+        for name, value in env.items():
+            patch.setenv(name, value)
+        cat = build_catalogue(root / "home", root / "work")
+    server = ServerProcess(cat.home.root, workers=2, env={**env, "OPENDATA_RATELIMIT_ENABLED": "false"})
+    yield cat, server, env
+    server.stop()
+    cat.dispose()
+
+
+def test_published_files_live_in_the_bucket_not_in_the_home(on_s3, s3_server):
+    cat, _, env = on_s3
+    prefix = env["OPENDATA_STORAGE_URL"].split("/")[-1]
+    version = cat.get_version("air-quality", 2)
+    assert (s3_server.root / "opendata" / prefix / version["path"]).is_file()
+    assert not any(cat.home.data_dir.rglob("*.parquet"))
+
+
+def test_a_download_from_s3_keeps_etag_ranges_and_304(on_s3):
+    cat, server, _ = on_s3
+    version = cat.get_version("air-quality", 2)
+    url = f"{server.url}/datasets/air-quality/versions/2/data.parquet"
+    whole = requests.get(url, timeout=30)
+    assert whole.status_code == 200 and hashlib.sha256(whole.content).hexdigest() == version["sha256"]
+    assert whole.headers["ETag"] == f'"{version["sha256"]}"'
+    part = requests.get(url, headers={"Range": "bytes=-8"}, timeout=30)
+    assert part.status_code == 206 and part.content == whole.content[-8:] and part.content.endswith(b"PAR1")
+    assert part.headers["Content-Range"] == f"bytes {len(whole.content) - 8}-{len(whole.content) - 1}/{len(whole.content)}"
+    again = requests.get(url, headers={"If-None-Match": whole.headers["ETag"]}, timeout=30)
+    assert again.status_code == 304 and again.content == b""
+
+
+def test_derived_downloads_sql_and_explorer_rows_read_the_files_on_s3(on_s3):
+    cat, server, _ = on_s3
+    csv_text = requests.get(f"{server.url}/datasets/air-quality/versions/2/data.csv", timeout=60)
+    assert csv_text.status_code == 200 and len(csv_text.text.strip().splitlines()) == AIR_ROWS[1] + 1
+    answer = requests.get(f"{server.url}/api/v1/sql", params={"sql": "SELECT count(*) AS n FROM air_quality"},
+                          timeout=60)
+    assert answer.status_code == 200, answer.text
+    assert answer.json()["rows"] == [[AIR_ROWS[1]]]
+    rows = requests.get(f"{server.url}/api/v1/datasets/air-quality/rows", params={"limit": 5, "pm25__ge": 0}, timeout=60)
+    assert rows.status_code == 200, rows.text
+    assert len(rows.json()["rows"]) == 5
+    page = requests.get(f"{server.url}/datasets/air-quality", timeout=60)
+    assert page.status_code == 200 and "Quan trắc chất lượng không khí" in page.text
+
+
+def test_a_redirect_download_is_a_presigned_url_that_the_s3_server_answers(on_s3):
+    cat, server, env = on_s3
+    redirecting = ServerProcess(cat.home.root, workers=1, env={**env, "OPENDATA_S3_DOWNLOADS": "redirect",
+                                                               "OPENDATA_RATELIMIT_ENABLED": "false"})
+    try:
+        url = f"{redirecting.url}/datasets/air-quality/versions/2/data.parquet"
+        first = requests.get(url, allow_redirects=False, timeout=30)
+        assert first.status_code == 302 and first.headers["Location"].startswith(env["OPENDATA_S3_ENDPOINT_URL"])
+        assert "X-Amz-Signature=" in first.headers["Location"]
+        body = requests.get(first.headers["Location"], timeout=30).content
+        assert hashlib.sha256(body).hexdigest() == cat.get_version("air-quality", 2)["sha256"]
+        etag = first.headers["ETag"]
+        assert requests.get(url, headers={"If-None-Match": etag}, allow_redirects=False, timeout=30).status_code == 304
+    finally:
+        redirecting.stop()
+
+
+def test_a_backup_of_a_catalogue_on_s3_copies_every_file_through_the_storage(on_s3, tmp_path):
+    from catalog.backup import backup
+
+    cat, _, env = on_s3
+    with pytest.MonkeyPatch.context() as patch:
+        for name, value in env.items():
+            patch.setenv(name, value)
+        report = backup(Catalog(cat.home), tmp_path / "backup")
+    assert report.files == len({key for v in cat.all_versions() for key in cat.version_keys(v)}) > 0
+    assert report.copied == report.files and not report.problems
+    version = cat.get_version("air-quality", 1)
+    assert pq.read_table(tmp_path / "backup" / "data" / version["path"]).num_rows == AIR_ROWS[0]
+
+
+def test_objects_survive_a_restart_of_the_s3_server(on_s3, s3_server, tmp_path):
+    cat, _, env = on_s3
+    s3_server.stop()
+    s3_server.start()
+    fresh = S3Storage(S3Settings.from_url(env["OPENDATA_STORAGE_URL"], env=env), tmp_path / "empty-cache")
+    version = cat.get_version("air-quality", 1)
+    assert fresh.sha256(version["path"]) == version["sha256"]
+    assert fresh.list() == sorted({key for v in cat.all_versions() for key in cat.version_keys(v)})

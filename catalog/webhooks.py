@@ -34,6 +34,7 @@ EVENTS = ("dataset.version_published", "dataset.updated", "dataset.deleted")
 JOB_KIND = "webhook.deliver"
 MAX_ATTEMPTS = 6
 MAX_URL = 2000
+MAX_SECRET = 256
 DATASET_FIELDS = ("name", "title", "description", "license", "tags", "frequency", "source", "temporal_coverage",
                   "spatial_coverage", "private", "state", "created_at", "updated_at")
 VERSION_FIELDS = ("number", "rows", "bytes", "sha256", "source_format", "note", "published_at")
@@ -85,8 +86,9 @@ def add(database: Database, org: str, url: str, events: list[str], *, secret: st
     The caller checks the target address (``pipelines.webhooks.add``): this layer does no network look-ups."""
     url, chosen = _check_url(url), _check_events(events)
     secret = secret if secret is not None else secrets.token_urlsafe(32)
-    if len(secret) < 16:
-        raise InvalidInput("a webhook secret must be at least 16 characters", hint="omit it to get a random one")
+    if not 16 <= len(secret) <= MAX_SECRET:
+        raise InvalidInput(f"a webhook secret must have 16 to {MAX_SECRET} characters",
+                           hint="omit it to get a random one")
     o = db.organizations
     with database.writer.begin() as conn:
         org_row = conn.execute(sa.select(o.c.id, o.c.name).where((o.c.name == org) | (o.c.id == org))).first()

@@ -22,7 +22,8 @@ from catalog import db
 from catalog.errors import Conflict, Forbidden, InvalidInput, NotFound, Unauthorized
 from catalog.metadata import Catalog, check_name, nfc
 
-ROLES = ("admin", "editor")
+# ``member`` reads the organisation's private datasets (catalog/visibility.py: any membership) but writes nothing.
+ROLES = ("admin", "editor", "member")
 WRITE_ROLES = ("admin", "editor")
 TOKEN_PREFIX = "odp_"  # recognisable in logs and by secret scanners
 PREFIX_LEN = db.TOKEN_PREFIX_LEN  # characters of the plaintext kept for listing ("odp_" + 8)

@@ -152,8 +152,18 @@ def _copy_extra_folders(source_root: Path, target_root: Path, *, copy: bool) -> 
                 _link_or_copy(file, target_root / name / file.relative_to(folder), copy=copy)
 
 
+def _require_sqlite(home: Home) -> None:
+    """These backups snapshot the home's SQLite file; a PostgreSQL catalogue is backed up with PostgreSQL's tools."""
+    if not home.database_url.startswith("sqlite"):
+        raise InvalidInput("'opendata backup' and 'restore' work on a catalogue whose metadata is in the home's "
+                           "SQLite file; this one keeps it in PostgreSQL",
+                           hint="back up the database with pg_dump (restore with pg_restore) and copy the data "
+                                "folder or bucket beside it; or unset OPENDATA_DATABASE_URL for a SQLite home")
+
+
 def backup(catalog: Catalog, dest: str | Path, *, copy: bool = False, progress=None) -> BackupReport:
     """Write a consistent backup of ``catalog`` to the new folder ``dest`` (while the server keeps running)."""
+    _require_sqlite(catalog.home)
     catalog.ensure_ready()
     final = Path(dest).expanduser().resolve()
     home = catalog.home
@@ -200,6 +210,7 @@ def restore(src: str | Path, home: Home, *, copy: bool = False, progress=None) -
     Every file is checked against the manifest's sha256 before the home appears; a damaged backup restores
     nothing.
     """
+    _require_sqlite(home)
     source = Path(src).expanduser().resolve()
     manifest_path = source / MANIFEST
     if not manifest_path.is_file() or not (source / home.db_path.name).is_file():

@@ -74,6 +74,9 @@ versions = sa.Table(
     sa.Column("publisher", sa.String(100), nullable=False),
     sa.Column("note", sa.Text, nullable=False, default=""),
     sa.Column("published_at", sa.String(32), nullable=False),
+    # how the source was written (date formats, group/decimal characters, encoding...): ``schema`` above is the
+    # published schema, which describes the files served (catalog/published_schema.py)
+    sa.Column("source_description", sa.JSON, nullable=True),
     sa.UniqueConstraint("dataset_id", "number", name="uq_versions_dataset_number"),
 )
 
@@ -241,8 +244,19 @@ SEARCH_MIGRATION = 40  # its data step (index every existing dataset) is catalog
 
 def _search_index(conn: Connection) -> None:
     _create(search_documents, search_facets)(conn)
+    # a search without words lists the newest first: an index lets it stop after one page
+    conn.exec_driver_sql("CREATE INDEX IF NOT EXISTS ix_datasets_updated_at ON datasets (updated_at)")
     for statement in SEARCH_DDL.get(conn.dialect.name, []):
         conn.exec_driver_sql(statement)
+
+
+SOURCE_DESCRIPTION_MIGRATION = 45  # its data step (split every stored schema) is catalog.published_schema
+
+
+def _source_description(conn: Connection) -> None:
+    if "source_description" not in {c["name"] for c in sa.inspect(conn).get_columns("versions")}:
+        kind = versions.c.source_description.type.compile(dialect=conn.dialect)
+        conn.exec_driver_sql(f"ALTER TABLE versions ADD COLUMN source_description {kind}")
 
 
 def utcnow() -> str:
@@ -270,6 +284,7 @@ MIGRATIONS: list[tuple[int, str, Callable[[Connection], None]]] = [
     (20, "pipeline runs: history of ETL pipeline runs", _create(pipeline_runs)),
     (30, "jobs queue, webhooks and their deliveries", _create(jobs, webhooks, webhook_deliveries)),
     (SEARCH_MIGRATION, "search index: documents, full-text table, facet values", _search_index),
+    (SOURCE_DESCRIPTION_MIGRATION, "versions: published schema and source description", _source_description),
 ]
 
 

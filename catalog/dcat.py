@@ -17,7 +17,7 @@ viewer may see; the web layer always asks for the anonymous viewer.
 from __future__ import annotations
 
 import re
-from collections.abc import Iterable
+from collections.abc import Callable, Iterable
 from dataclasses import dataclass, field
 from datetime import date, datetime
 
@@ -97,7 +97,7 @@ class Paging:
     number: int
     per_page: int
     total: int
-    url: object  # Callable[[int], str]
+    url: Callable[[int], str]
 
     @property
     def last(self) -> int:
@@ -140,7 +140,7 @@ def temporal_literal(text: str) -> Literal | None:
 
 def temporal_bounds(coverage: str | None) -> tuple[Literal, Literal] | None:
     """The start and end of a temporal coverage (``2017-01-01/2018-12-31``, ``2017/2018``, ``2018``)."""
-    parts = [p for p in (coverage or "").split("/")]
+    parts = (coverage or "").split("/")
     if not coverage or len(parts) > 2:
         return None
     start, end = temporal_literal(parts[0]), temporal_literal(parts[-1])

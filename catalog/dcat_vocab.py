@@ -71,7 +71,6 @@ LICENSES = {
     "PDDL-1.0": "http://opendatacommons.org/licenses/pddl/1-0/",
     "OGL-UK-3.0": "http://www.nationalarchives.gov.uk/doc/open-government-licence/version/3/",
 }
-OPEN_LICENSES = frozenset(LICENSES)
 # Each download format: its EU file type code (None: the list has none), IANA media type (None: not
 # registered), whether it is an open, machine-readable format, and its label.
 FILE_TYPES = {

@@ -16,21 +16,24 @@ import json
 import os
 import zipfile
 from collections.abc import Iterator, Sequence
+from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
 import duckdb
 
-from catalog import rows, writers
+from catalog import published_schema, rows, writers
+from catalog.ckan.shapes import license_info
 from catalog.errors import InvalidInput
 from catalog.metadata import Catalog
 from catalog.spreadsheet import EXCEL_MAX_ROWS
-from catalog.storage import WorkDir, fsync_dir, fsync_file
+from catalog.storage import WorkDir, fsync_dir, fsync_file, sha256_file
 from catalog.writers import FORMATS, MEDIA_TYPES
 from catalog.writers.xlsx import TooManyRows
 
 __all__ = ["EXCEL_MAX_ROWS", "FORMATS", "MEDIA_TYPES", "TooManyRows", "check_format", "variant_name",
-           "write_export", "version_export", "zip_stream", "cache_path"]
+           "write_export", "version_export", "zip_stream", "cache_path", "datapackage", "version_datapackage",
+           "file_facts", "FileFacts"]
 
 
 def check_format(fmt: str) -> str:
@@ -67,7 +70,8 @@ def write_export(files: Sequence[Path | str], schema: dict, fmt: str, out: Path,
                                      projection=projection)
     with rows.connect(heavy=True) as con:
         try:
-            writers.write(con.sql(sql, params=params), fmt, out, bom=bom, excel=excel)
+            writers.write(con.sql(sql, params=params), fmt, out, bom=bom, excel=excel,
+                          table_schema=published_schema.published(schema) if fmt == "parquet" else None)
         except duckdb.ConversionException as exc:
             raise InvalidInput("a filter or cursor value does not fit its column's type",
                                hint=str(exc).splitlines()[0]) from None
@@ -109,34 +113,123 @@ def version_export(catalog: Catalog, version: dict, fmt: str, *, bom: bool = Fal
     return final
 
 
-# -- the whole dataset as one zip -------------------------------------------------------------------------------
-def datapackage(dataset: dict, version: dict, csv_bytes: int, base_url: str = "") -> dict:
-    """A Frictionless Data Package descriptor for the zip: both files, the Table Schema and the license."""
+# -- Data Package v2 descriptor of a version --------------------------------------------------------------------
+DATAPACKAGE_PROFILE = "https://datapackage.org/profiles/2.0/datapackage.json"
+PACKAGE_FORMATS = ("csv", "parquet")  # the files a version's data package lists
+
+
+@dataclass(frozen=True)
+class FileFacts:
+    """A served file's size and sha256, as a descriptor states them."""
+
+    bytes: int
+    sha256: str
+
+
+def file_facts(catalog: Catalog, version: dict, fmt: str) -> FileFacts:
+    """Size and sha256 of the whole version in ``fmt``; the hash of a derived file is computed once and cached
+    beside it (the file never changes)."""
+    if fmt == "parquet" and version.get("path"):
+        return FileFacts(version["bytes"], version["sha256"])  # the stored file itself
+    path = version_export(catalog, version, fmt)
+    digest = cache_path(catalog, version, variant_name(fmt) + ".sha256")
+    if not digest.exists():
+        with WorkDir(catalog.home) as work:
+            staged = work.file("digest")
+            staged.write_text(sha256_file(path), encoding="ascii")
+            place_once(staged, digest)
+    return FileFacts(path.stat().st_size, digest.read_text(encoding="ascii").strip())
+
+
+def version_url(base_url: str, name: str, number: int, leaf: str) -> str:
+    return f"{base_url}/datasets/{name}/versions/{number}/{leaf}"
+
+
+def package_schema(schema: dict, names: set[str]) -> tuple[dict, list[dict]]:
+    """The schema for a resource of a package holding ``names``: foreign keys to a dataset outside the package
+    cannot be checked inside it, so they are set apart (returned second) instead of failing validation."""
+    inside, outside = [], []
+    for fk in schema.get("foreignKeys") or []:
+        target = (fk.get("reference") or {}).get("resource") or ""
+        (inside if target in names or not target else outside).append(fk)
+    out = {k: v for k, v in schema.items() if k != "foreignKeys"}
+    if inside:
+        out["foreignKeys"] = inside
+    return out, outside
+
+
+def _licenses(license_id: str) -> list[dict]:
+    if not license_id:
+        return []
+    known = license_info(license_id) or {}
+    entry = {"name": known.get("id") or license_id, "title": known.get("title") or license_id}
+    if known.get("url"):
+        entry["path"] = known["url"]
+    return [entry]
+
+
+def _contributors(dataset: dict, base_url: str) -> list[dict]:
+    publisher: dict[str, Any] = {"title": dataset.get("org_title") or dataset.get("org"), "roles": ["publisher"]}
+    if base_url and dataset.get("org"):
+        publisher["path"] = f"{base_url}/organizations/{dataset['org']}"
+    out = [publisher]
+    contact = str(dataset.get("contact") or "").strip()
+    if contact:
+        out.append({"title": contact, "roles": ["contact"], **({"email": contact} if "@" in contact
+                                                               and " " not in contact else {})})
+    return out
+
+
+def _resource(dataset: dict, version: dict, fmt: str, facts: FileFacts, path: str, schema: dict) -> dict:
     name = dataset["name"]
-    license_id = dataset.get("license") or ""
+    resource: dict[str, Any] = {
+        "name": name if fmt == "csv" else f"{name}-{fmt}", "type": "table" if fmt == "csv" else "file",
+        "path": path, "title": f"{dataset.get('title') or name} ({fmt.upper()})", "format": fmt,
+        "mediatype": MEDIA_TYPES[fmt].split(";")[0], "bytes": facts.bytes, "hash": f"sha256:{facts.sha256}",
+        "schema": schema,
+    }
+    if fmt == "csv":
+        resource["encoding"] = "utf-8"
+    return resource
+
+
+def datapackage(dataset: dict, version: dict, files: dict[str, FileFacts], base_url: str = "", *,
+                absolute: bool = True) -> dict:
+    """A Data Package v2 descriptor of ``version``: its CSV and Parquet with the published Table Schema.
+
+    ``absolute``: resources point at the version's immutable URLs (the descriptor served on the web); else at
+    the files beside it (the zip). ``files``: the size and sha256 of each file (:func:`file_facts`)."""
+    name, number = dataset["name"], version["number"]
+    schema, outside = package_schema(version["schema"], {name})
+    resources = []
+    for fmt in PACKAGE_FORMATS:
+        path = version_url(base_url, name, number, f"data.{fmt}") if absolute else f"{name}.{fmt}"
+        resources.append(_resource(dataset, version, fmt, files[fmt], path, schema))
+    if outside:  # documented, not checked: the referenced datasets have their own packages
+        for resource in resources:
+            resource["externalForeignKeys"] = outside
     package: dict[str, Any] = {
-        "name": name,
-        "title": dataset.get("title") or name,
-        "description": dataset.get("description") or "",
-        "version": str(version["number"]),
-        "created": version["published_at"],
-        "keywords": list(dataset.get("tags") or []),
-        "licenses": [{"name": license_id, "title": license_id}] if license_id else [],
+        "$schema": DATAPACKAGE_PROFILE, "name": name, "title": dataset.get("title") or name,
+        "description": dataset.get("description") or "", "version": str(number), "created": version["published_at"],
+        "keywords": list(dataset.get("tags") or []), "licenses": _licenses(dataset.get("license") or ""),
+        "contributors": _contributors(dataset, base_url),
         "sources": [{"title": dataset["source"]}] if dataset.get("source") else [],
-        "contributors": [{"title": dataset.get("org_title") or dataset.get("org"), "role": "publisher"}],
-        "resources": [
-            {"name": name, "path": f"{name}.csv", "format": "csv", "mediatype": "text/csv", "encoding": "utf-8",
-             "bytes": csv_bytes, "schema": version["schema"]},
-            {"name": f"{name}-parquet", "path": f"{name}.parquet", "format": "parquet",
-             "mediatype": MEDIA_TYPES["parquet"], "bytes": version["bytes"], "hash": f"sha256:{version['sha256']}",
-             "schema": version["schema"]},
-        ],
+        "resources": resources,
     }
     if base_url:
-        package["homepage"] = base_url
+        package["id"] = version_url(base_url, name, number, "datapackage.json")
+        package["homepage"] = f"{base_url}/datasets/{name}"
     return package
 
 
+def version_datapackage(catalog: Catalog, dataset: dict, version: dict, base_url: str, *,
+                        absolute: bool = True) -> dict:
+    """:func:`datapackage` with the facts of the version's files (made once and cached)."""
+    files = {fmt: file_facts(catalog, version, fmt) for fmt in PACKAGE_FORMATS}
+    return datapackage(dataset, version, files, base_url, absolute=absolute)
+
+
+# -- the whole dataset as one zip -------------------------------------------------------------------------------
 class _Pipe:
     """A write-only file whose bytes are collected for a generator to hand out (zipfile needs a file)."""
 
@@ -164,7 +257,7 @@ def zip_stream(catalog: Catalog, dataset: dict, version: dict, base_url: str = "
     """
     csv_path = version_export(catalog, version, "csv")
     parquet_path = version_export(catalog, version, "parquet")
-    descriptor = datapackage(dataset, version, csv_path.stat().st_size, base_url)
+    descriptor = version_datapackage(catalog, dataset, version, base_url, absolute=False)
     return _zip_chunks(dataset["name"], version, descriptor, csv_path, parquet_path)
 
 

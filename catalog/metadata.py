@@ -18,10 +18,11 @@ import sqlalchemy as sa
 from sqlalchemy.engine import Connection
 
 import catalog.search.index as search_index
-from catalog import db, webhooks
+from catalog import db, published_schema, webhooks
 from catalog.errors import Conflict, InvalidInput, NotFound
 from catalog.home import Home
-from catalog.storage import Storage, storage_for
+from catalog.storage import Storage
+from catalog.storage_url import storage_for
 from catalog.visibility import ANONYMOUS, Viewer, sql_filter, visible
 
 NAME_RE = re.compile(r"^[a-z0-9][a-z0-9-]{0,98}[a-z0-9]$|^[a-z0-9]$")
@@ -32,7 +33,8 @@ DATASET_FIELDS = (
 
 
 # Python steps of migrations that fill new tables from existing rows (catalog/db.py runs them in the migration).
-MIGRATION_DATA = {db.SEARCH_MIGRATION: search_index.rebuild}
+MIGRATION_DATA = {db.SEARCH_MIGRATION: search_index.rebuild,
+                  db.SOURCE_DESCRIPTION_MIGRATION: published_schema.migrate_versions}
 
 
 def check_name(name: str, kind: str = "dataset") -> str:
@@ -109,12 +111,15 @@ class Catalog:
 
     # -- organisations -----------------------------------------------------------------------------------
     def add_org(self, name: str, title: str, description: str = "", *, actor: str = "cli",
-                origin: str = "") -> dict:
+                origin: str = "", org_id: str | None = None) -> dict:
+        """A new organisation; ``org_id`` keeps the id it has in another catalogue (a copy keeps references)."""
         check_name(name, "organisation")
         with self.writer.begin() as conn:
             if conn.execute(sa.select(db.organizations.c.id).where(db.organizations.c.name == name)).first():
                 raise Conflict(f"organisation {name!r} already exists")
-            row = {"id": str(uuid.uuid4()), "name": name, "title": nfc(title) or name,
+            if org_id and conn.execute(sa.select(db.organizations.c.id).where(db.organizations.c.id == org_id)).first():
+                raise Conflict(f"organisation id {org_id!r} is already in use")
+            row = {"id": org_id or str(uuid.uuid4()), "name": name, "title": nfc(title) or name,
                    "description": nfc(description or ""), "created_at": db.utcnow()}
             conn.execute(db.organizations.insert().values(**row))
             self._audit(conn, actor, "org.create", target=name, detail={"title": row["title"]}, origin=origin)

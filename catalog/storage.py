@@ -17,7 +17,6 @@ from abc import ABC, abstractmethod
 from collections.abc import Iterator
 from pathlib import Path
 
-from catalog.errors import InvalidInput
 from catalog.home import Home
 
 CHUNK = 1 << 20
@@ -255,22 +254,6 @@ class LocalStorage(Storage):
 
 
 STORAGE_URL = "OPENDATA_STORAGE_URL"
-
-
-def storage_for(home: Home, url: str | None = None) -> Storage:
-    """The storage ``OPENDATA_STORAGE_URL`` names: ``file:///folder`` (default: the home's ``data/``) or
-    X."""
-    url = url if url is not None else os.environ.get(STORAGE_URL, "")
-    if not url:
-        return LocalStorage(home.data_dir)
-    if url.startswith("file://"):
-        return LocalStorage(Path(url.removeprefix("file://")).expanduser())
-    if url.startswith("s3://"):
-        from catalog.s3storage import S3Settings, S3Storage  # only S3 deployments load the AWS SDK
-
-        return S3Storage(S3Settings.from_url(url), home.cache_dir / "_objects")  # "_": never a dataset name
-    raise InvalidInput(f"{STORAGE_URL} {url!r} is neither file:// nor s3://",
-                       hint="e.g. file:///srv/opendata/data or s3://opendata/catalogue")
 
 
 # What a process that writes or reads version files needs from the environment when they are on S3 (handed to

@@ -18,7 +18,7 @@ from typing import Any
 import sqlalchemy as sa
 from sqlalchemy.engine import Connection
 
-from catalog import db, webhooks
+from catalog import db, published_schema, webhooks
 from catalog.errors import Conflict, InvalidInput
 from catalog.metadata import Catalog
 
@@ -67,7 +67,7 @@ def commit_version(catalog: Catalog, new: NewVersion) -> int:
         with catalog.writer.begin() as conn:
             known = _check_latest_and_race(catalog, conn, new)
             _dataset_metadata(catalog, conn, new, known)
-            number = catalog.add_version(conn, new.dataset, published_at=db.utcnow(), **new.record)
+            number = catalog.add_version(conn, new.dataset, published_at=db.utcnow(), **version_row(new.record))
             _audit(catalog, conn, new, number)
             webhooks.record_event(conn, "dataset.version_published", new.dataset, number)  # the outbox
             if new.also is not None:
@@ -78,6 +78,12 @@ def commit_version(catalog: Catalog, new: NewVersion) -> int:
             catalog.storage.delete(new.key)
         raise
     return number
+
+
+def version_row(record: dict) -> dict:
+    """The version's columns: ``record["schema"]`` (the validation schema) becomes the published schema, and its
+    source hints (with ``record["source_description"]``: how the file was read) the source description."""
+    return {**record, **published_schema.version_columns(record["schema"], record.get("source_description"))}
 
 
 def _check_latest_and_race(catalog: Catalog, conn: Connection, new: NewVersion) -> dict | None:

@@ -93,10 +93,10 @@ def member() -> None:
 @member.command("add")
 @click.argument("org_name", metavar="ORG")
 @click.argument("user_name", metavar="USER")
-@click.option("--role", type=click.Choice(["editor", "admin"]), default="editor", show_default=True)
+@click.option("--role", type=click.Choice(["editor", "admin", "member"]), default="editor", show_default=True)
 @pass_catalog
 def member_add(catalog: Catalog, org_name: str, user_name: str, role: str) -> None:
-    """Make USER an editor (or admin) of ORG; changes the role of an existing member.
+    """Make USER an editor (or admin, or a read-only member) of ORG; changes the role of an existing member.
 
     \b
     Example:

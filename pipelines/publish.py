@@ -18,7 +18,7 @@ from typing import Any
 
 import duckdb
 
-from catalog import diff
+from catalog import diff, published_schema
 from catalog.errors import InvalidInput, NotFound
 from catalog.metadata import Catalog, check_name
 from catalog.storage import WorkDir, sha256_file, version_relpath
@@ -111,6 +111,12 @@ def compare_versions(con: duckdb.DuckDBPyConnection, new_files: list[Path], old_
                                         old_schema, new_schema, sample=0))
 
 
+def same_schemas(version: dict, columns: dict) -> bool:
+    """Whether ``version`` was stored with these published schema and source description."""
+    return (version["schema"] == columns["schema"]
+            and (version.get("source_description") or {}) == columns["source_description"])
+
+
 def summary_of(validation: Validation) -> dict:
     task = (validation.report.get("tasks") or [{}])[0]
     return {"valid": validation.valid, "rows": validation.rows,
@@ -153,7 +159,8 @@ def publish(
     source_sha = sha256_file(path)
 
     latest = catalog.latest_version(dataset) if existing and existing["latest_version"] else None
-    if latest and latest["source_sha256"] == source_sha and latest["schema"] == schema_dict:
+    columns = published_schema.version_columns(schema_dict, {"format": fmt, "encoding": encoding, "dialect": dialect})
+    if latest and latest["source_sha256"] == source_sha and same_schemas(latest, columns):
         if meta:
             catalog.update_dataset(dataset, actor=publisher, origin=origin, **meta)
         return PublishResult("unchanged", dataset, version=latest,
@@ -168,7 +175,7 @@ def publish(
             return PublishResult("invalid", dataset, report=validation.report,
                                  messages=[f"{path.name} is not valid against the schema: nothing was published"])
         staged = work.file("data.parquet")
-        validation.write_parquet(staged)
+        validation.write_parquet(staged, table_schema=columns["schema"])
         overridden = privacy.enforce(privacy.check_file(staged, schema_dict), override=privacy_override,
                                      what=path.name)
         parquet_sha = sha256_file(staged)
@@ -176,17 +183,18 @@ def publish(
         if latest:
             con = duckdb.connect()
             try:
-                changes = compare_versions(con, [staged], catalog.version_files(latest), schema_dict,
+                changes = compare_versions(con, [staged], catalog.version_files(latest), columns["schema"],
                                            latest["schema"])
             finally:
                 con.close()
         else:
-            changes = diff.first_version(validation.rows, schema_dict)
+            changes = diff.first_version(validation.rows, columns["schema"])
         relpath = version_relpath(dataset, parquet_sha)
         record = {
             "path": relpath, "parts": [relpath], "sha256": parquet_sha, "source_sha256": source_sha, "rows": validation.rows,
             "bytes": staged.stat().st_size, "source_bytes": path.stat().st_size, "source_format": fmt,
-            "schema": schema_dict, "validation": summary_of(validation), "changes": changes,
+            "schema": schema_dict, "source_description": columns["source_description"],
+            "validation": summary_of(validation), "changes": changes,
             "publisher": publisher, "note": note,
         }
         number = commit_version(catalog, NewVersion(

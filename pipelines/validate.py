@@ -23,6 +23,7 @@ from collections.abc import Callable
 from dataclasses import dataclass, field
 from pathlib import Path
 
+from catalog import parquet_schema
 from catalog.errors import InvalidInput
 from pipelines.report import make_report
 from pipelines.source import open_source, parse_dialect
@@ -43,12 +44,14 @@ class Validation:
     rows: int
     _engine: Engine | None = field(default=None, repr=False)
 
-    def write_parquet(self, path: Path) -> None:
-        """Write the typed table (schema order, zstd) to ``path``; only for a valid table."""
+    def write_parquet(self, path: Path, *, table_schema: dict | None = None) -> None:
+        """Write the typed table (schema order, zstd) to ``path``; only for a valid table. ``table_schema`` (the
+        published schema) goes into the file's metadata (``catalog/parquet_schema.py``)."""
         if not self.valid or self._engine is None:
             raise InvalidInput("the table is not valid, so there is no typed Parquet to write",
                                hint="fix the errors in the report first")
         self._engine.write_parquet(Path(path))
+        parquet_schema.annotate(Path(path), table_schema)
 
     def close(self) -> None:
         if self._engine is not None:

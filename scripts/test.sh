@@ -2,23 +2,40 @@
 # Install everything the tests need (Debian's Chromium for the browser tests, the package with its test extras
 # in ./.venv, pinned by constraints.txt) and run the suite.
 #
-#   bash scripts/test.sh              the whole suite, as CI runs it
+#   bash scripts/test.sh              the whole suite, as CI runs it (metadata on SQLite)
+#   bash scripts/test.sh --postgres   the whole suite with the metadata on PostgreSQL: each test gets a new database
+#                                     on a throwaway server that the tests start (tests/pg_cluster.py) and stop
 #   bash scripts/test.sh --fast       the development lane: no slow tests, no browser tests (a few minutes)
-#   bash scripts/test.sh [--fast] ARGS   extra pytest arguments, e.g. tests/test_rows.py -k filter
+#   bash scripts/test.sh [--fast] [--postgres] ARGS   extra pytest arguments, e.g. tests/test_rows.py -k filter
+# Debian's postgresql (server binaries for the throwaway cluster) is installed unless --fast: tests/test_postgres.py
+# runs in both lanes of CI.
 set -euo pipefail
 cd "$(dirname "$0")/.."
 
 FAST=""
-if [ "${1:-}" = "--fast" ]; then
-    FAST=1
+export OPENDATA_TEST_DATABASE=sqlite
+while [ $# -gt 0 ]; do
+    case "$1" in
+        --fast) FAST=1 ;;
+        --postgres) OPENDATA_TEST_DATABASE=postgresql ;;
+        *) break ;;
+    esac
     shift
-fi
+done
 
+SUDO=""
+[ "$(id -u)" -ne 0 ] && SUDO="sudo"
+APT_UPDATED=""
+apt_install() {
+    [ -n "$APT_UPDATED" ] || $SUDO apt-get update -qq
+    APT_UPDATED=1
+    DEBIAN_FRONTEND=noninteractive $SUDO apt-get install -y -qq "$@" >/dev/null
+}
 if [ -z "$FAST" ] && [ ! -x /usr/bin/chromium ]; then
-    SUDO=""
-    [ "$(id -u)" -ne 0 ] && SUDO="sudo"
-    $SUDO apt-get update -qq
-    DEBIAN_FRONTEND=noninteractive $SUDO apt-get install -y -qq chromium >/dev/null
+    apt_install chromium
+fi
+if { [ -z "$FAST" ] || [ "$OPENDATA_TEST_DATABASE" = postgresql ]; } && ! ls /usr/lib/postgresql/*/bin/initdb >/dev/null 2>&1; then
+    apt_install postgresql
 fi
 
 PYTHON="${PYTHON:-python3}"

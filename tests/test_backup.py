@@ -13,7 +13,7 @@ from catalog.accounts import Accounts
 from catalog.backup import MANIFEST, backup, restore
 from catalog.errors import Conflict, InvalidInput, NotFound
 from catalog.fsck import fsck
-from catalog.home import Home
+from catalog.home import DATABASE_URL_VAR, Home
 from catalog.metadata import Catalog
 from catalog.storage import sha256_file
 from cli import main
@@ -26,6 +26,12 @@ def csv_file(tmp_path, name, rows):
     path = tmp_path / name
     path.write_text("district,n\n" + "".join(f"Quận {i % 12},{i}\n" for i in range(rows)), encoding="utf-8")
     return path
+
+
+@pytest.fixture(autouse=True)
+def sqlite_metadata(monkeypatch):
+    """These backups snapshot the home's SQLite file (PostgreSQL: see tests/test_postgres.py), in either CI lane."""
+    monkeypatch.delenv(DATABASE_URL_VAR, raising=False)
 
 
 @pytest.fixture

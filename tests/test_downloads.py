@@ -243,7 +243,8 @@ def test_zip_holds_csv_parquet_and_datapackage(client, catalogue):
     package = json.loads(archive.read("datapackage.json"))
     version = catalogue.get_version("air-quality", 2)
     assert package["name"] == "air-quality" and package["title"] == "Quan trắc chất lượng không khí"
-    assert package["licenses"] == [{"name": "CC-BY-4.0", "title": "CC-BY-4.0"}]
+    assert package["licenses"] == [{"name": "CC-BY-4.0", "title": "Creative Commons Attribution 4.0",
+                                    "path": "https://creativecommons.org/licenses/by/4.0/"}]
     assert [r["path"] for r in package["resources"]] == ["air-quality.csv", "air-quality.parquet"]
     assert package["resources"][0]["schema"] == version["schema"]
     assert archive.read("air-quality.csv") == client.get(version_url()).data

@@ -30,7 +30,7 @@ from catalog.errors import InvalidInput
 from catalog.fsck import fsck
 from catalog.metadata import Catalog
 from catalog.s3storage import S3Settings, S3Storage
-from catalog.storage import storage_for
+from catalog.storage_url import storage_for
 from conftest import ServerProcess
 
 

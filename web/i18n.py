@@ -112,6 +112,11 @@ EN: dict[str, str] = {
     "Dung lượng": "Size",
     "Ngày tạo": "Created",
     "Từ điển dữ liệu": "Data dictionary",
+    "Mô tả nguồn": "Source description",
+    "Cách viết trong nguồn": "How the source writes it",
+    "Cách tệp nguồn của phiên bản mới nhất được viết (định dạng ngày, dấu phân cách số...). Các tệp tải về theo từ điển dữ liệu ở trên: ngày ISO 8601, số với dấu chấm thập phân.":
+        "How the latest version's source file was written (date formats, number separators...). The files to "
+        "download follow the data dictionary above: ISO 8601 dates, numbers with a decimal point.",
     "Các cột theo Table Schema của bộ dữ liệu.": "The columns, from the dataset's Table Schema.",
     "Tên cột": "Column",
     "Tiêu đề": "Title",

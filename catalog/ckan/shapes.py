@@ -22,6 +22,7 @@ from typing import Any
 from urllib.parse import quote
 
 from catalog import jsonlimits
+from catalog.ckan.groups import group_dict, groups_of
 from catalog.errors import InvalidInput
 from catalog.text import nfc as nfc_text
 
@@ -232,10 +233,16 @@ def package_dict(dataset: dict, base_url: str, *, org: dict | None = None) -> di
         "metadata_created": ckan_time(dataset.get("created_at")),
         "metadata_modified": ckan_time(dataset.get("updated_at")),
         "creator_user_id": None, "owner_org": dataset["org_id"], "organization": organization,
-        "groups": [], "tags": tags, "num_tags": len(tags), "extras": extras_list(dataset),
+        "groups": package_groups(dataset), "tags": tags, "num_tags": len(tags), "extras": extras_list(dataset),
         "resources": resources, "num_resources": len(resources),
         "relationships_as_subject": [], "relationships_as_object": [],
     }
+
+
+def package_groups(dataset: dict) -> list[dict]:
+    """A package's ``groups``: its topics (``catalog/ckan/groups.py``), in the short form CKAN embeds."""
+    keys = ("id", "name", "title", "display_name", "description", "image_display_url")
+    return [{k: group_dict(name)[k] for k in keys} for name in groups_of(dataset)]
 
 
 # -- the way back: a CKAN package dict → catalogue metadata ------------------------------------------------------

@@ -33,11 +33,12 @@ MEDIA_TYPES = {
 
 
 def write(relation: duckdb.DuckDBPyRelation, fmt: str, out: Path, *, max_bytes: int | None = None,
-          bom: bool = False, excel: bool = False, quote_text: bool = False) -> int:
+          bom: bool = False, excel: bool = False, quote_text: bool = False, table_schema: dict | None = None) -> int:
     """Write ``relation``'s rows to ``out`` in ``fmt``; returns the number of rows written.
 
     ``bom`` (CSV): starts with a byte-order mark; ``excel`` (CSV): a BOM and formula-safe header and text;
-    ``quote_text`` (CSV): every text value quoted (SQL results), see ``catalog/writers/csv.py``."""
+    ``quote_text`` (CSV): every text value quoted (SQL results), see ``catalog/writers/csv.py``;
+    ``table_schema`` (Parquet): the dataset's published schema, carried in the file's metadata."""
     cap = ByteCap(max_bytes)
     if fmt == "csv":
         rows = csv.write(relation, out, cap, bom=bom or excel, excel=excel, quote_text=quote_text)
@@ -46,7 +47,7 @@ def write(relation: duckdb.DuckDBPyRelation, fmt: str, out: Path, *, max_bytes: 
     elif fmt == "xlsx":
         rows = xlsx.write(relation, out, cap)
     elif fmt == "parquet":
-        rows = parquet.write(relation, out, cap)
+        rows = parquet.write(relation, out, cap, table_schema)
     else:
         raise InvalidInput(f"unknown download format {fmt!r}", hint="use one of: " + ", ".join(FORMATS))
     cap.check(out.stat().st_size)

@@ -19,6 +19,7 @@ from typing import Any
 
 import duckdb
 
+from catalog import published_schema
 from catalog.errors import InvalidInput
 from catalog.metadata import Catalog
 from catalog.sqltext import quote_ident, sql_list
@@ -120,7 +121,8 @@ def append(
     meta = {k: v for k, v in (meta or {}).items() if v is not None}
     existing = target_dataset(catalog, dataset, org, org_hint="set target.org in the pipeline")
     latest = catalog.latest_version(dataset) if existing and existing["latest_version"] else None
-    if latest and latest["schema"] != schema:
+    columns = published_schema.version_columns(schema, {"format": source_format})
+    if latest and latest["schema"] != columns["schema"]:
         raise InvalidInput(f"append cannot change {dataset}'s schema (fields or constraints differ from version "
                            f"{latest['number']})", hint="publish the new schema once with mode: replace")
     with WorkDir(catalog.home) as work, validate_file(path, schema=schema, format="parquet",
@@ -129,7 +131,7 @@ def append(
             return PublishResult("invalid", dataset, report=validation.report,
                                  messages=["the new rows are not valid against the schema: nothing was appended"])
         staged = work.file("part.parquet")
-        validation.write_parquet(staged)
+        validation.write_parquet(staged, table_schema=columns["schema"])
         if findings is None:
             findings = privacy.check_file(staged, schema)
         overridden = privacy.enforce(findings, override=privacy_override, what=f"the rows for {dataset}")
@@ -150,6 +152,7 @@ def append(
             "bytes": (latest["bytes"] if latest else 0) + part_bytes,
             "source_bytes": source_bytes if source_bytes is not None else part_bytes,
             "source_format": source_format, "schema": schema, "validation": summary_of(validation),
+            "source_description": columns["source_description"],
             "changes": {"rows_added": rows, "rows_removed": 0, "fields_added": [] if latest else
                         [f["name"] for f in schema.get("fields", [])], "fields_removed": [], "fields_changed": []},
             "publisher": publisher, "note": note,

@@ -49,6 +49,16 @@ def require_write(org: str) -> dict:
     return user
 
 
+def require_sysadmin(what: str) -> dict:
+    """The token's user when a site admin (organisations and purges are the site's, as in CKAN)."""
+    user = current_user()
+    if user is None:
+        raise not_authorized(f"{what} needs an API token of a site admin (send 'Authorization: <token>')")
+    if not user.get("sysadmin"):
+        raise not_authorized(f"only a site admin may {what}; user {user['name']!r} is not one")
+    return user
+
+
 def origin() -> str:
     return f"ckan:{client_origin()}"
 

@@ -177,18 +177,6 @@ def organization_list_for_user(data: dict) -> list[dict]:
     return out
 
 
-@action("group_list")
-def group_list(data: dict) -> list:
-    """The catalogue has no groups (themes are tags)."""
-    return []
-
-
-@action("group_show")
-def group_show(data: dict) -> dict:
-    required(data, "id")
-    raise not_found("Group")
-
-
 @action("tag_list")
 def tag_list(data: dict) -> list:
     """Tags of the public datasets (``query`` filters by substring; ``all_fields`` gives dicts)."""

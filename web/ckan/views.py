@@ -25,7 +25,17 @@ from catalog import jsonlimits
 from catalog.ckan.shapes import internal
 from catalog.errors import Conflict, Forbidden, InvalidInput, NotFound, TooLarge, Unauthorized, UserError
 from web.auth import current_user
-from web.ckan import activity, read, write  # noqa: F401 - importing them registers their actions
+from web.ckan import (  # noqa: F401 - importing them registers their actions
+    activity,
+    autocomplete,
+    datastore_write,
+    groups,
+    members,
+    orgs,
+    read,
+    revise,
+    write,
+)
 from web.ckan.api import ACTIONS, WRITE_ACTIONS, can_read, catalog
 from web.ckan.errors import ActionError, bad_request, not_authorized, not_found, validation
 from web.ckan.write import upload_media_type, uploads_dir

@@ -31,7 +31,7 @@ from catalog.metadata import check_name
 from catalog.storage import WorkDir, place, temp_path
 from pipelines import bounded
 from pipelines.report import for_client
-from web.auth import current_user, current_viewer, get_accounts
+from web.auth import current_user, current_viewer
 from web.ckan.api import (
     action,
     base_url,
@@ -43,7 +43,7 @@ from web.ckan.api import (
     required,
     show,
 )
-from web.ckan.errors import ActionError, not_authorized, not_found, validation
+from web.ckan.errors import ActionError, validation
 
 UPLOADS_DIR = "uploads"  # originals of files uploaded through resource_create, by sha256 (under the home)
 # The media type of a kept original, from its stored suffix (never the type the client declared).
@@ -433,24 +433,3 @@ def resource_delete(data: dict) -> None:
                                                      if e.get("id") != resource_id]},
                actor=user["name"], origin=origin())
     return None
-
-
-@action("organization_member_create", write=True)
-def organization_member_create(data: dict) -> dict:
-    """Give a user a role (editor or admin) in an organisation; needs an admin of it."""
-    org = catalog().find_org(required(data, "id"))
-    if org is None:
-        raise not_found("Organization")
-    username = required(data, "username")
-    role = str(data.get("role") or "member").strip()
-    user = current_user()
-    accounts = get_accounts()
-    if user is None or not accounts.can_admin(user, org["name"]):
-        raise not_authorized(f"only an admin of {org['name']!r} may add members")
-    if role not in ("editor", "admin"):
-        raise validation(role=f"role {role!r} is not supported here: use 'editor' or 'admin'")
-    accounts.add_member(org["name"], username, role, actor=user["name"], origin=origin())
-    member = accounts.get_user(username)
-    return {"id": str(uuid.uuid5(uuid.NAMESPACE_URL, f"member:{org['id']}:{member['id']}")), "table_name": "user",
-            "table_id": member["id"], "capacity": role, "group_id": org["id"], "state": "active"}
-

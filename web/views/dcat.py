@@ -198,8 +198,11 @@ def preferred_rdf() -> str | None:
 
 # -- schema.org in page heads ----------------------------------------------------------------------------------
 def script(data: dict) -> Markup:
-    """A JSON-LD data block: not executed (so the CSP's ``script-src`` does not apply), ``</`` escaped."""
-    text = json.dumps(data, ensure_ascii=False).replace("</", "<\\/")
+    """A JSON-LD data block: not executed (so the CSP's ``script-src`` does not apply). ``<``, ``>`` and ``&``
+    are written as JSON escapes, so no text (``</script>``, ``<!--``) can end the block or change how the HTML
+    parser reads it."""
+    text = (json.dumps(data, ensure_ascii=False).replace("<", "\\u003c").replace(">", "\\u003e")
+            .replace("&", "\\u0026"))
     return Markup(f'<script type="application/ld+json">{text}</script>')  # noqa: S704 (escaped JSON)
 
 

@@ -44,6 +44,24 @@ def describe_constraints(field: dict) -> list[str]:
     return out
 
 
+# How the files we serve write each type (the published schema leaves the format at its default).
+PUBLISHED_FORMATS = {"date": "YYYY-MM-DD", "datetime": "YYYY-MM-DDThh:mm:ss", "time": "hh:mm:ss",
+                     "yearmonth": "YYYY-MM", "year": "YYYY"}
+SOURCE_HINTS = ("format", "groupChar", "decimalChar", "bareNumber", "trueValues", "falseValues", "missingValues")
+
+
+def source_description(described: dict | None) -> dict | None:
+    """The latest version's source description for the page: how the source file was written (None: nothing
+    beyond the defaults). The files served follow the data dictionary, not these hints."""
+    if not described:
+        return None
+    fields = [{"name": f.get("name"), "hints": [{"key": k, "value": f[k]} for k in SOURCE_HINTS if k in f]}
+              for f in described.get("fields") or []]
+    table = [{"key": k, "value": described[k]} for k in ("format", "encoding", "dialect", "missingValues",
+                                                          "fieldsMatch") if k in described]
+    return {"table": table, "fields": [f for f in fields if f["hints"]]} if fields or table else None
+
+
 def data_dictionary(schema: dict) -> list[dict]:
     primary = schema.get("primaryKey") or []
     primary = [primary] if isinstance(primary, str) else list(primary)
@@ -58,7 +76,8 @@ def data_dictionary(schema: dict) -> list[dict]:
             foreign[name] = f"{ref.get('resource') or ''}.{target}".strip(".")
     out = []
     for f in schema.get("fields") or []:
-        fmt = f.get("format") if f.get("format") not in (None, "", "default") else ""
+        fmt = f.get("format") if f.get("format") not in (None, "", "default") else \
+            PUBLISHED_FORMATS.get(f.get("type", ""), "")
         constraints = describe_constraints(f)
         if f.get("name") in primary:
             constraints.insert(0, _("Khoá chính"))
@@ -140,7 +159,8 @@ def dataset(name: str) -> Response:
               "summary": audit_summary(a)} for a in catalog.list_audit(dataset=name, limit=AUDIT_LIMIT)]
     data: dict[str, Any] = {
         "dataset": {k: v for k, v in ds.items() if k not in ("id", "org_id")},
-        "dictionary": data_dictionary(ds.get("schema") or (latest or {}).get("schema") or {}),
+        "dictionary": data_dictionary((latest or {}).get("schema") or ds.get("schema") or {}),
+        "source_description": source_description((latest or {}).get("source_description")),
         "versions": entries,
         "validation": latest.get("validation") if latest else None,
         "preview": preview_rows(latest) if latest else None,

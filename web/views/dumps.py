@@ -1,0 +1,5 @@
+"""Catalogue dumps (being written)."""
+
+from flask import Blueprint
+
+bp = Blueprint("dumps", __name__)

@@ -83,5 +83,5 @@ def test_the_unzipped_package_validates_with_relative_paths(server, tmp_path):
 def test_a_private_or_unknown_dataset_has_no_descriptor(server):
     for url in ("/datasets/noi-bo/versions/1/datapackage.json", "/datasets/khong-co/latest/datapackage.json",
                 "/datasets/air-quality/versions/9/datapackage.json"):
-        response = requests.get(server.url + url, timeout=30)
-        assert response.status_code == 404 and response.json()["error"]["code"]
+        response = requests.get(server.url + url, timeout=30, headers={"Accept": "application/json"})
+        assert response.status_code == 404 and response.json()["error"]["message"]

@@ -398,8 +398,8 @@ def test_organization_member_create(site):
     member = client(site, "admin1").action.organization_member_create(id="so-tnmt", username="newbie",
                                                                       role="editor")
     assert member["capacity"] == "editor" and member["table_name"] == "user"
-    with pytest.raises(ValidationError):
-        client(site, "admin1").action.organization_member_create(id="so-tnmt", username="newbie", role="member")
+    with pytest.raises(ValidationError):  # member, editor and admin are the roles (member: tests/test_ckan_actions_more.py)
+        client(site, "admin1").action.organization_member_create(id="so-tnmt", username="newbie", role="owner")
 
 
 def test_oversize_upload_is_413(site, url):

@@ -1,6 +1,6 @@
 """REST API v1: the catalogue as JSON for programs, with shapes other programs can rely on.
 
-Every shape here is described in ``web/openapi.py`` (served at ``/api/v1/openapi.json``, rendered at ``/api``)
+Every shape here is described in ``web/openapi/`` (served at ``/api/v1/openapi.json``, rendered at ``/api``)
 and checked against it by schemathesis in the tests. Errors are ``{"error": {"code", "message"}}`` with a 4xx
 status; every GET may be called from any origin (CORS), and large JSON answers are gzipped when the client
 accepts it.
@@ -32,6 +32,7 @@ bp = Blueprint("api", __name__)
 GZIP_MIN_BYTES = 1024
 ROWS_DEFAULT_LIMIT = 100
 SEARCH_DEFAULT_LIMIT = 20
+ORGS_DEFAULT_LIMIT = 100
 FORMAT_LABELS = {"parquet": "Parquet", "csv": "CSV", "json": "JSON", "jsonl": "JSON Lines", "xlsx": "XLSX"}
 DATASET_KEYS = ("id", "name", "title", "description", "org", "org_title", "license", "tags", "frequency",
                 "source", "contact", "temporal_coverage", "spatial_coverage", "schema_name", "created_at",
@@ -140,6 +141,25 @@ def organization_shape(org: dict) -> dict:
             "url": f"{root}/organizations/{org['name']}", "api_url": f"{root}/api/v1/organizations/{org['name']}"}
 
 
+def next_link(cursor: str | None) -> dict:
+    """Every list's paging fields: ``next`` (the next page's ``cursor``) and ``next_url``, null on the last page."""
+    if cursor is None:
+        return {"next": None, "next_url": None}
+    args = [(k, v) for k, v in request.args.items(multi=True) if k not in ("cursor", "_cursor", "offset")]
+    return {"next": cursor, "next_url": f"{base_url()}{request.path}?{urlencode([*args, ('cursor', cursor)])}"}
+
+
+def offset_cursor() -> int:
+    """The ``cursor`` of an offset-paged list (search, organisations): the position of the page's first item."""
+    value = request.args.get("cursor", "").strip()
+    if not value:
+        return 0
+    if not value.isdigit() or len(value) > 18:
+        raise InvalidInput(f"cursor {value[:40]!r} is not one this API gave", hint="pass the 'next' of the previous "
+                                                                                   "page, or leave cursor out")
+    return int(value)
+
+
 # -- routes -----------------------------------------------------------------------------------------------------
 @bp.get("/api/v1")
 @bp.get("/api/v1/")
@@ -151,18 +171,18 @@ def index() -> Response:
 
 @bp.get("/api/v1/openapi.json")
 def openapi_document() -> Response:
-    return json_response(openapi_spec())
+    return json_response(openapi_spec(base_url()))
 
 
 # The reference page's own words in English (the rest of the interface comes from web/i18n.py).
 PAGE_EN = {
     "Tài liệu API": "API reference",
-    "API đọc dữ liệu của cổng: JSON cho chương trình, không cần khoá. Tài liệu OpenAPI 3:":
-        "The portal's read API: JSON for programs, no key needed. OpenAPI 3 document:",
+    "API của cổng: JSON cho chương trình; đọc không cần khoá. Tài liệu OpenAPI 3:":
+        "The portal's API: JSON for programs; reading needs no key. OpenAPI 3 document:",
     "Thao tác": "Operations", "Tham số": "Parameters", "Kết quả": "Responses", "Ví dụ": "Example",
     "Kiểu dữ liệu": "Data types", "Tên": "Name", "Vị trí": "In", "Kiểu": "Type", "Bắt buộc": "Required",
     "Mô tả": "Description", "Mã": "Status", "Thuộc tính": "Property", "có": "yes",
-    "Lỗi": "Errors", "Phân trang": "Paging",
+    "Lỗi": "Errors", "Phân trang": "Paging", "Cần khoá API": "Needs an API token",
     "Mọi lỗi trả về JSON dạng": "Every error is JSON shaped as",
     "với mã trạng thái 4xx.": "with a 4xx status.",
     "Trang tiếp theo: dùng giá trị": "Next page: pass the value of",
@@ -230,8 +250,10 @@ def reference_model(spec: dict, base: str) -> dict:
             params = [{"name": p["name"], "in": p["in"], "type": _type_of(p.get("schema", {})),
                        "required": p.get("required", False), "description": p.get("description", "")}
                       for p in op.get("parameters", [])]
+            summary = op.get("summary", "") if current_lang() == "en" else op.get("x-summary-vi") or op.get("summary")
             operations.append({"id": op.get("operationId", ""), "method": method.upper(), "path": path,
-                               "summary": op.get("summary", ""), "description": op.get("description", ""),
+                               "summary": summary, "description": op.get("description", ""),
+                               "token": {} not in op.get("security", [{}]),
                                "tag": (op.get("tags") or [""])[0], "parameters": params, "responses": responses,
                                "example": _example_command({"path": path, **op}, base)})
     schemas = [{"name": name, "properties": _properties(spec, schema)}
@@ -242,7 +264,7 @@ def reference_model(spec: dict, base: str) -> dict:
 @bp.get("/api")
 def reference() -> Response:
     """The API reference page, rendered from the same OpenAPI document programs read."""
-    html = render_template("api.html", api=reference_model(openapi_spec(), base_url()), _=page_gettext)
+    html = render_template("api.html", api=reference_model(openapi_spec(base_url()), base_url()), _=page_gettext)
     return Response(html, mimetype="text/html")
 
 
@@ -255,7 +277,7 @@ def datasets() -> Response:
         if values:
             filters.setdefault(FACET_ALIASES.get(key, key), []).extend(values)
     limit = int_arg("limit", SEARCH_DEFAULT_LIMIT, 0, 1000)
-    offset = int_arg("offset", 0, 0)
+    offset = offset_cursor() if request.args.get("cursor") else int_arg("offset", 0, 0)
     sort = request.args.get("sort")
     if sort is not None and sort not in SORTS:
         raise InvalidInput(f"unknown sort {sort!r}", hint=f"use one of: {', '.join(SORTS)}")
@@ -267,8 +289,9 @@ def datasets() -> Response:
         summary["formats"] = list(dataset.get("formats") or [])
         summary["score"] = float(dataset.get("score") or 0.0)
         results.append(summary)
+    more = limit > 0 and offset + limit < found["count"]
     return json_response({"count": found["count"], "limit": limit, "offset": offset, "results": results,
-                          "facets": found["facets"]})
+                          "facets": found["facets"], **next_link(str(offset + limit) if more else None)})
 
 
 @bp.get("/api/v1/datasets/<name>")
@@ -323,13 +346,8 @@ def dataset_rows(name: str) -> Response:
     filters = row_params.parse_filters(request.args, schema)
     page = rows.query_rows(get_catalog().version_files(latest), schema, filters=filters, sort=sort,
                            fields=fields, limit=limit, cursor=cursor)
-    next_url = None
-    if page["next"]:
-        args = [(k, v) for k, v in request.args.items(multi=True) if k not in ("cursor", "_cursor")]
-        next_url = f"{base_url()}{request.path}?{urlencode(args + [('cursor', page['next'])])}"
     return json_response({"dataset": name, "version": latest["number"], "columns": page["columns"],
-                          "rows": page["rows"], "total": page["total"], "next": page["next"],
-                          "next_url": next_url})
+                          "rows": page["rows"], "total": page["total"], **next_link(page["next"])})
 
 
 @bp.get("/api/v1/datasets/<name>/columns/<column>/counts")
@@ -345,8 +363,12 @@ def column_counts(name: str, column: str) -> Response:
 
 @bp.get("/api/v1/organizations")
 def organizations() -> Response:
-    orgs = [organization_shape(o) for o in sorted(get_catalog().list_orgs(current_viewer()), key=lambda o: o["name"])]
-    return json_response({"count": len(orgs), "results": orgs})
+    orgs = sorted(get_catalog().list_orgs(current_viewer()), key=lambda o: o["name"])
+    limit = int_arg("limit", ORGS_DEFAULT_LIMIT, 1, 1000)
+    offset = offset_cursor()
+    page = [organization_shape(o) for o in orgs[offset:offset + limit]]
+    more = offset + limit < len(orgs)
+    return json_response({"count": len(orgs), "results": page, **next_link(str(offset + limit) if more else None)})
 
 
 @bp.get("/api/v1/organizations/<name>")

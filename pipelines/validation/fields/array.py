@@ -5,22 +5,12 @@ Why read in Python: as for objects, frictionless's JSON reading decides; distinc
 
 from __future__ import annotations
 
-from typing import Any
-
-from pipelines.validation.fields.base import FieldType, Reader
-from pipelines.validation.fields.structured import canonical_json, json_reader
+from pipelines.validation.fields.structured import JsonKindType
 
 
-class ArrayType(FieldType):
+class ArrayType(JsonKindType):
     name = "array"
-    constraints = ("required", "minLength", "maxLength", "enum")
-    duck = "JSON"
-
-    def reader(self, field: dict) -> Reader:
-        return json_reader(list)
-
-    def canonical(self, field: dict, value: Any) -> str:
-        return canonical_json(value)
+    kind = list
 
 
 TYPE = ArrayType()

@@ -45,6 +45,24 @@ def strip_bare(s: str) -> str:
     return f"regexp_replace(regexp_replace({s}, '^[^-0-9]*', ''), '[^0-9]*$', '')"
 
 
+def non_ascii_digit(c: str) -> str:
+    """SQL: the cell holds a digit other than 0-9 (Python's int() and float() read it; SQL leaves it to them)."""
+    return f"regexp_matches({c}, {NON_ASCII_DIGIT})"
+
+
+def state_sql(valid: str, odd: str, *, fast_ok: str = "", refuse: str = "", bad: str = "") -> str:
+    """The state of a text cell, each test in frictionless's order: ``refuse`` BAD, ``fast_ok`` OK (the cheap
+    path), ``odd`` ODD (SQL cannot judge it), ``bad`` BAD, ``valid`` OK, anything else BAD. Empty tests are left
+    out."""
+    tests = [(refuse, BAD), (fast_ok, OK), (odd, ODD), (bad, BAD), (valid, OK)]
+    return "CASE " + "".join(f"WHEN {cond} THEN {state} " for cond, state in tests if cond) + f"ELSE {BAD} END"
+
+
+def one_of(values: tuple[str, ...]) -> str:
+    """``a, b or c``: the choices of a message."""
+    return values[0] if len(values) == 1 else f"{', '.join(values[:-1])} or {values[-1]}"
+
+
 class FieldType:
     """One Table Schema type. The defaults suit a type whose cells are all read in Python."""
 
@@ -53,6 +71,7 @@ class FieldType:
     constraints: tuple[str, ...] = ("required", "enum")
     duck = "VARCHAR"
     py_only = True  # no SQL reader: every cell is decided by the reference reader
+    formats: tuple[str, ...] = ()  # the formats a type with named formats accepts (empty: any is ignored)
 
     def duckdb_type(self, field: dict) -> str:
         """The DuckDB (and Parquet) column type of the field."""
@@ -63,6 +82,8 @@ class FieldType:
 
     def check_format(self, field: dict, where: str) -> None:
         """Refuse a ``format`` (or other type option) this type does not have."""
+        if self.formats and field["format"] not in self.formats:
+            fail(f"{where}.format", f"{field['format']!r} is not a {self.name} format ({one_of(self.formats)})")
 
     def check_options(self, field: dict, where: str) -> None:
         """Refuse type-specific properties, checked after the common ones."""
@@ -101,3 +122,10 @@ class FieldType:
     def str_sql(self, v: str) -> str | None:
         """SQL for Python's str() of the typed value ``v`` (duplicate rows), or None to decide in Python."""
         return None
+
+
+class OrderedType(FieldType):
+    """A type with an order (minimum, maximum …) whose text cells SQL decides: numbers, years and times."""
+
+    constraints = BOUNDS
+    py_only = False

@@ -9,22 +9,16 @@ from __future__ import annotations
 import json
 from typing import Any
 
-from pipelines.validation.fields.base import FieldType, Reader, fail
-from pipelines.validation.fields.structured import canonical_json
-
-FORMATS = ("default", "topojson")
+from pipelines.validation.fields.base import Reader
+from pipelines.validation.fields.structured import JsonType
 
 
-class GeojsonType(FieldType):
+class GeojsonType(JsonType):
     name = "geojson"
-    duck = "JSON"
-
-    def check_format(self, field: dict, where: str) -> None:
-        if field["format"] not in FORMATS:
-            fail(f"{where}.format", f"{field['format']!r} is not a geojson format (default or topojson)")
+    formats = ("default", "topojson")
 
     def reader(self, field: dict) -> Reader:
-        shaped = field.get("format", "default") in FORMATS
+        shaped = field.get("format", "default") in self.formats
 
         def read(cell: Any) -> Any:
             if isinstance(cell, str):
@@ -39,9 +33,6 @@ class GeojsonType(FieldType):
             return cell
 
         return read
-
-    def canonical(self, field: dict, value: Any) -> str:
-        return canonical_json(value)
 
 
 TYPE = GeojsonType()

@@ -9,9 +9,7 @@ import json
 from decimal import Decimal
 from typing import Any
 
-from pipelines.validation.fields.base import FieldType, Reader, fail
-
-FORMATS = ("default", "array", "object")
+from pipelines.validation.fields.base import FieldType, Reader
 
 
 def _from_text(cell: str, fmt: str) -> tuple | None:
@@ -30,10 +28,7 @@ def _from_text(cell: str, fmt: str) -> tuple | None:
 class GeopointType(FieldType):
     name = "geopoint"
     duck = "STRUCT(lon DOUBLE, lat DOUBLE)"
-
-    def check_format(self, field: dict, where: str) -> None:
-        if field["format"] not in FORMATS:
-            fail(f"{where}.format", f"{field['format']!r} is not a geopoint format (default, array or object)")
+    formats = ("default", "array", "object")
 
     def reader(self, field: dict) -> Reader:
         fmt = field.get("format", "default")

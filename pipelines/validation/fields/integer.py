@@ -12,14 +12,13 @@ from pipelines import read as readers
 from pipelines.validation.fields.base import (
     BAD,
     BARE,
-    BOUNDS,
     INT_RE,
-    NON_ASCII_DIGIT,
-    ODD,
     OK,
     WS,
-    FieldType,
+    OrderedType,
     Reader,
+    non_ascii_digit,
+    state_sql,
     strip_bare,
 )
 
@@ -46,23 +45,24 @@ def _native_int(cell: Any) -> Any:
     return None
 
 
+def int_sql(s: str, duck: str) -> tuple[str, str]:
+    """(value, grammar) SQL of stripped text ``s`` read as Python's int() reads it (underscores between digits)."""
+    return f"TRY_CAST(replace({s}, '_', '') AS {duck})", f"regexp_full_match({s}, {INT_RE})"
+
+
 def int_text_sql(plan, c: str) -> tuple[str, str]:
     s = f"trim({c}, {WS})"
     if not plan.field.get("bareNumber", True):
         s = strip_bare(s)
     fast = f"(TRY_CAST({c} AS BIGINT)::VARCHAR = {c})"
-    slow = f"TRY_CAST(replace({s}, '_', '') AS BIGINT)"
+    slow, grammar = int_sql(s, "BIGINT")
     value = f"CASE WHEN {fast} THEN TRY_CAST({c} AS BIGINT) ELSE {slow} END"
-    state = (f"CASE WHEN {fast} THEN {OK} WHEN regexp_matches({c}, {NON_ASCII_DIGIT}) THEN {ODD} "
-             f"WHEN regexp_full_match({s}, {INT_RE}) AND {slow} IS NOT NULL THEN {OK} ELSE {BAD} END")
-    return value, state
+    return value, state_sql(f"{grammar} AND {slow} IS NOT NULL", non_ascii_digit(c), fast_ok=fast)
 
 
-class IntegerType(FieldType):
+class IntegerType(OrderedType):
     name = "integer"
-    constraints = BOUNDS
     duck = "BIGINT"
-    py_only = False
 
     def reader(self, field: dict) -> Reader:
         bare = field.get("bareNumber", True)

@@ -9,18 +9,17 @@ from __future__ import annotations
 from typing import Any
 
 from pipelines.validation.fields import boolean, date, datetime, integer, number, string, time
-from pipelines.validation.fields.base import FieldType, Reader, fail
-from pipelines.validation.fields.structured import canonical_json
+from pipelines.validation.fields.base import Reader, fail
+from pipelines.validation.fields.structured import JsonType
 
 ITEM_TYPES = {t.name: t for t in (string.TYPE, integer.TYPE, boolean.TYPE, number.TYPE, datetime.TYPE,
                                   date.TYPE, time.TYPE)}
 LIST_ITEM_TYPES = tuple(ITEM_TYPES)
 
 
-class ListType(FieldType):
+class ListType(JsonType):
     name = "list"
     constraints = ("required", "minLength", "maxLength")
-    duck = "JSON"
 
     def check_options(self, field: dict, where: str) -> None:
         item = field.get("itemType", "string")
@@ -50,9 +49,6 @@ class ListType(FieldType):
             return out
 
         return read
-
-    def canonical(self, field: dict, value: Any) -> str:
-        return canonical_json(value)
 
 
 TYPE = ListType()

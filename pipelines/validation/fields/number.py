@@ -16,13 +16,12 @@ from pipelines import read as readers
 from pipelines.validation.fields.base import (
     BAD,
     BARE,
-    BOUNDS,
-    NON_ASCII_DIGIT,
-    ODD,
     OK,
     WS,
-    FieldType,
+    OrderedType,
     Reader,
+    non_ascii_digit,
+    state_sql,
     strip_bare,
 )
 
@@ -104,17 +103,13 @@ def number_text_sql(plan, c: str) -> tuple[str, str]:
     fast = f"TRY_CAST({fast_text} AS DOUBLE)"
     fast_ok = _fast_ok_sql(f, c, fast)
     value = f"CASE WHEN {fast_ok} THEN {fast} ELSE {slow} END"
-    bad = " OR ".join(bad_conds) or "false"
-    state = (f"CASE WHEN {fast_ok} THEN {OK} WHEN regexp_matches({c}, {NON_ASCII_DIGIT}) THEN {ODD} "
-             f"WHEN {bad} THEN {BAD} WHEN regexp_full_match({s}, {grammar}) THEN {OK} ELSE {BAD} END")
-    return value, state
+    return value, state_sql(f"regexp_full_match({s}, {grammar})", non_ascii_digit(c), fast_ok=fast_ok,
+                            bad=" OR ".join(bad_conds))
 
 
-class NumberType(FieldType):
+class NumberType(OrderedType):
     name = "number"
-    constraints = BOUNDS
     duck = "DOUBLE"
-    py_only = False
 
     def reader(self, field: dict) -> Reader:
         processing = any(k in field for k in PROCESSING)
@@ -148,7 +143,7 @@ class NumberType(FieldType):
 
     def fast_sql(self, plan, c: str) -> tuple[str, str] | None:
         value, state = number_text_sql(plan, c)
-        return value, f"(({state}) = {OK} AND NOT regexp_matches({c}, {NON_ASCII_DIGIT}))"
+        return value, f"(({state}) = {OK} AND NOT {non_ascii_digit(c)})"
 
 
 TYPE = NumberType()

@@ -5,22 +5,12 @@ Why read in Python: SQL cannot tell frictionless's JSON reading apart from DuckD
 
 from __future__ import annotations
 
-from typing import Any
-
-from pipelines.validation.fields.base import FieldType, Reader
-from pipelines.validation.fields.structured import canonical_json, json_reader
+from pipelines.validation.fields.structured import JsonKindType
 
 
-class ObjectType(FieldType):
+class ObjectType(JsonKindType):
     name = "object"
-    constraints = ("required", "minLength", "maxLength", "enum")
-    duck = "JSON"
-
-    def reader(self, field: dict) -> Reader:
-        return json_reader(dict)
-
-    def canonical(self, field: dict, value: Any) -> str:
-        return canonical_json(value)
+    kind = dict
 
 
 TYPE = ObjectType()

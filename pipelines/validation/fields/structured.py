@@ -1,7 +1,8 @@
 """JSON-shaped values (object, array, list, geojson, geopoint): reading JSON text and writing canonical JSON.
 
 Why shared: these types are stored as JSON columns; each reads its cells in Python (SQL has no reader for
-them) and hands DuckDB the same canonical JSON text, so the rule lives once.
+them) and hands DuckDB the same canonical JSON text, so the rule lives once (``JsonType``; ``JsonKindType``
+for object and array, which differ only in the kind the JSON must decode to).
 """
 
 from __future__ import annotations
@@ -11,7 +12,7 @@ import json
 from decimal import Decimal
 from typing import Any
 
-from pipelines.validation.fields.base import Reader
+from pipelines.validation.fields.base import FieldType, Reader
 
 
 def jsonable(value: Any) -> Any:
@@ -47,3 +48,22 @@ def json_reader(kind: type) -> Reader:
         return value if isinstance(value, kind) else None
 
     return read
+
+
+class JsonType(FieldType):
+    """A type stored as a JSON column, its values handed to DuckDB as canonical JSON."""
+
+    duck = "JSON"
+
+    def canonical(self, field: dict, value: Any) -> str:
+        return canonical_json(value)
+
+
+class JsonKindType(JsonType):
+    """JSON text (or a native value) that must decode to ``kind``, with length constraints."""
+
+    constraints = ("required", "minLength", "maxLength", "enum")
+    kind: type = dict
+
+    def reader(self, field: dict) -> Reader:
+        return json_reader(self.kind)

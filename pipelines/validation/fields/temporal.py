@@ -3,16 +3,19 @@
 Why one module for three types: the three read the same strptime patterns (``%d/%m/%Y %H:%M``); SQL decides a
 cell by translating the pattern into an RE2 regex with one capture per directive, then building the value
 from the captures with Python strptime's defaults. Cells the regex cannot judge (non-ASCII text, directives
-we leave to Python, ``format: any``) are left to the reference reader.
+we leave to Python, ``format: any``) are left to the reference reader. The three formats (``default``, ``any``,
+a pattern) are read the same way by all three types (``TemporalType``, ``IsoTemporalType``); each type's module
+keeps only its own value (``date()``, ``timetz()``), its native cells and its DuckDB type.
 """
 
 from __future__ import annotations
 
 import datetime as dt
 import re
+from typing import Any
 
 from catalog.sqltext import sql_string
-from pipelines.validation.fields.base import BAD, ODD, OK, fail
+from pipelines.validation.fields.base import BAD, ODD, OK, OrderedType, Reader, fail, state_sql
 
 SIMPLE_DIRECTIVES = set("YmdHMS")
 # Python's _strptime regexes (C locale), with ASCII digits: SQL only uses them on ASCII cells.
@@ -190,11 +193,8 @@ def temporal_text_sql(plan, c: str, target: str) -> tuple[str, str]:
         parsed = f"try_strptime({c}, {sql_string(pattern)})"
         fast_ok = f"({c} GLOB {sql_string(glob)} AND {parsed} >= '0001-01-01'::DATE)"
         fast = f"{parsed}::{ 'DATE' if ftype == 'date' else 'TIME' if ftype == 'time' else 'TIMESTAMP'}"
-    ascii_ok = f"(strlen({c}) = length({c}))"
     value = f"CASE WHEN {fast_ok} THEN {fast} WHEN {valid} THEN {slow} END::{target}"
-    state = (f"CASE WHEN {fast_ok} THEN {OK} WHEN NOT {ascii_ok} THEN {ODD} "
-             f"WHEN coalesce({valid}, false) THEN {OK} ELSE {BAD} END")
-    return value, state
+    return value, state_sql(f"coalesce({valid}, false)", f"NOT (strlen({c}) = length({c}))", fast_ok=fast_ok)
 
 
 def iso_text_sql(c: str, target: str, guard: str, shape: str, groups: tuple[int, int, int, int],
@@ -225,3 +225,85 @@ def fast_strptime_sql(plan, c: str, pattern: str) -> tuple[str, str] | None:
     if plan.type == "time":
         return f"{value}::TIME", f"({c} GLOB {sql_string(glob)} AND __p IS NOT NULL)"
     return f"{value}::{target}", f"({c} GLOB {sql_string(glob)} AND __p >= '0001-01-01'::DATE)"
+
+
+class TemporalType(OrderedType):
+    """A date/time/datetime type: ``format`` is ``default``, ``any`` (dateutil) or a strptime pattern.
+
+    A type module names ``default_pattern`` (its ``default`` as a strptime pattern, also the fast pass's),
+    ``value`` (the strptime/dateutil result as the type's value) and ``from_native`` (spreadsheet cells)."""
+
+    default_pattern = ""
+
+    def check_format(self, field: dict, where: str) -> None:
+        check_strptime_format(field, where)
+
+    def from_native(self, cell: Any) -> Any:
+        """The value of a native (non-text) cell, or None if the type refuses it."""
+        return None
+
+    def value(self, parsed: dt.datetime) -> Any:
+        return parsed
+
+    def parse_default(self, cell: str) -> Any:
+        return self.value(dt.datetime.strptime(cell, self.default_pattern))
+
+    def parse(self, cell: str, fmt: str) -> Any:
+        if fmt == "default":
+            return self.parse_default(cell)
+        if fmt == "any":
+            from dateutil import parser
+
+            return self.value(parser.parse(cell))
+        return self.value(dt.datetime.strptime(cell, fmt))
+
+    def reader(self, field: dict) -> Reader:
+        fmt = field.get("format", "default")
+
+        def read(cell: Any) -> Any:
+            if not isinstance(cell, str):
+                return self.from_native(cell)
+            try:
+                return self.parse(cell, fmt)
+            except Exception:
+                return None
+
+        return read
+
+    def exact_sql(self, plan, c: str) -> tuple[str, str]:
+        return temporal_text_sql(plan, c, self.duckdb_type(plan.field))
+
+    def fast_sql(self, plan, c: str) -> tuple[str, str] | None:
+        fmt = plan.field.get("format", "default")
+        if fmt == "any":
+            return None
+        return fast_strptime_sql(plan, c, self.default_pattern if fmt == "default" else fmt)
+
+
+class IsoTemporalType(TemporalType):
+    """``time`` and ``datetime``, whose ``default`` is ISO 8601 as frictionless reads it: a length and colon
+    guard (the same in Python and SQL), then dateutil's isoparse of ``iso_prefix`` + the cell."""
+
+    iso_min_length = 0
+    iso_colon = 0  # index of the colon the guard requires (Python's index; SQL's substr is one more)
+    iso_prefix = ""
+    iso_shape = ""  # SQL regex literal of the ISO text, with groups for hour, minute, second, offset
+    iso_groups = (0, 0, 0, 0)
+
+    def parse_default(self, cell: str) -> Any:
+        from dateutil import parser
+
+        if len(cell) < self.iso_min_length or cell[self.iso_colon] != ":":
+            return None
+        return self.value(parser.isoparse(self.iso_prefix + cell))
+
+    def iso_value_sql(self, c: str) -> str:
+        """SQL of the value of ISO text that passed the shape check."""
+        raise NotImplementedError
+
+    def exact_sql(self, plan, c: str) -> tuple[str, str]:
+        if plan.field.get("format", "default") != "default":
+            return super().exact_sql(plan, c)
+        guard = f"(length({c}) < {self.iso_min_length} OR substr({c}, {self.iso_colon + 1}, 1) <> ':')"
+        return iso_text_sql(c, self.duckdb_type(plan.field), guard, self.iso_shape, self.iso_groups,
+                            self.iso_value_sql(c))

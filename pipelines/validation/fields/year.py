@@ -9,17 +9,8 @@ from __future__ import annotations
 from typing import Any
 
 from pipelines import read as readers
-from pipelines.validation.fields.base import (
-    BAD,
-    BOUNDS,
-    INT_RE,
-    NON_ASCII_DIGIT,
-    ODD,
-    OK,
-    WS,
-    FieldType,
-    Reader,
-)
+from pipelines.validation.fields.base import BAD, OK, WS, Reader, non_ascii_digit, state_sql
+from pipelines.validation.fields.integer import IntegerType, int_sql
 
 
 def _read_year(cell: Any) -> Any:
@@ -33,24 +24,18 @@ def _read_year(cell: Any) -> Any:
     return None if cell < 0 or cell > 9999 else int(cell)
 
 
-class YearType(FieldType):
+class YearType(IntegerType):
+    """An integer of four characters: its canonical text and str() are an integer's."""
+
     name = "year"
-    constraints = BOUNDS
     duck = "INTEGER"
-    py_only = False
 
     def reader(self, field: dict) -> Reader:
         return _read_year
 
-    def canonical(self, field: dict, value: Any) -> str:
-        return str(int(value))
-
     def exact_sql(self, plan, c: str) -> tuple[str, str]:
-        s = f"trim({c}, {WS})"
-        v = f"TRY_CAST(replace({s}, '_', '') AS INTEGER)"
-        state = (f"CASE WHEN length({c}) <> 4 THEN {BAD} WHEN regexp_matches({c}, {NON_ASCII_DIGIT}) THEN {ODD} "
-                 f"WHEN regexp_full_match({s}, {INT_RE}) AND {v} BETWEEN 0 AND 9999 THEN {OK} ELSE {BAD} END")
-        return v, state
+        v, grammar = int_sql(f"trim({c}, {WS})", self.duck)
+        return v, state_sql(f"{grammar} AND {v} BETWEEN 0 AND 9999", non_ascii_digit(c), refuse=f"length({c}) <> 4")
 
     def native_branches(self, plan, c: str, k: str, target: str) -> list[tuple[str, str, str]]:
         K = readers
@@ -60,9 +45,6 @@ class YearType(FieldType):
 
     def fast_sql(self, plan, c: str) -> tuple[str, str] | None:
         return f"TRY_CAST({c} AS INTEGER)", f"({c} GLOB '[0-9][0-9][0-9][0-9]')"
-
-    def str_sql(self, v: str) -> str | None:
-        return f"{v}::VARCHAR"
 
 
 TYPE = YearType()

@@ -31,6 +31,8 @@ from schemas import resolve_schema, standard_name
 SOURCE_FORMATS = {".csv": "csv", ".tsv": "tsv", ".txt": "csv", ".xlsx": "xlsx", ".json": "json",
                   ".parquet": "parquet", ".jsonl": "json"}
 
+DIFF_MEMORY = "768MB"  # DuckDB memory for the publish-time diff against the previous version
+
 
 @dataclass
 class PublishResult:
@@ -181,7 +183,9 @@ def publish(
         parquet_sha = sha256_file(staged)
         changes: dict[str, Any] = {}
         if latest:
-            con = duckdb.connect()
+            # Bounded: the diff of two large versions spills to the work folder instead of growing past the
+            # upload worker's address-space limit.
+            con = duckdb.connect(config={"memory_limit": DIFF_MEMORY, "temp_directory": str(work.path / "spill")})
             try:
                 changes = compare_versions(con, [staged], catalog.version_files(latest), columns["schema"],
                                            latest["schema"])

@@ -7,8 +7,8 @@ Schema (served beside it) that ``frictionless validate`` checks it against; the 
 (``catalog/ckan/shapes.py``), so ``ckanapi load datasets`` reads them back.
 
 Only what anyone may see is dumped: the listing goes through ``catalog/visibility.py`` as an anonymous viewer,
-so a private dataset (and its files) never appears, whoever asks. A ``quality`` column is left for the quality
-score (``OPTIONAL_COLUMNS``): it is added once a module computes it.
+so a private dataset (and its files) never appears, whoever asks. The datasets dump ends with a ``quality``
+column (``OPTIONAL_COLUMNS``): data.gouv.fr's score, as its own dump has, computed by ``catalog/quality``.
 """
 
 from __future__ import annotations
@@ -20,6 +20,7 @@ import json
 from collections.abc import Iterable, Iterator
 from typing import Any
 
+from catalog import quality
 from catalog.ckan.shapes import package_dict
 from catalog.metadata import Catalog
 from catalog.visibility import ANONYMOUS
@@ -88,6 +89,13 @@ SCHEMAS: dict[str, dict] = {
 # Columns added when the module behind them exists (the quality score is computed elsewhere).
 OPTIONAL_COLUMNS = {"datasets": [_field("quality", "number", "Điểm chất lượng (0–1)",
                                         constraints={"minimum": 0, "maximum": 1})]}
+
+
+def extra_columns(dump: str, catalog: Catalog) -> dict[str, dict]:
+    """The optional columns' values by row id: each public dataset's quality score (``catalog/quality``)."""
+    if dump != "datasets":
+        return {}
+    return {"quality": {key: item["score"] for key, item in quality.scores(catalog, public_datasets(catalog)).items()}}
 
 
 def public_datasets(catalog: Catalog) -> list[dict]:

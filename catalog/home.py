@@ -34,8 +34,32 @@ class Home:
 
     @property
     def database_url(self) -> str:
-        """Where the metadata lives: the URL given, else ``$OPENDATA_DATABASE_URL``, else ``metadata.sqlite`` here."""
-        return self.database or os.environ.get(DATABASE_URL_VAR) or f"sqlite:///{self.db_path}"
+        """Where the metadata lives: the URL given, else the one this home was made with (``metadata.url``, written
+        by ``init``, so a home is never read against another database), else ``$OPENDATA_DATABASE_URL``, else
+        ``metadata.sqlite`` here."""
+        if self.database:
+            return self.database
+        try:
+            return self.url_path.read_text(encoding="utf-8").strip()
+        except FileNotFoundError:
+            return os.environ.get(DATABASE_URL_VAR) or self.default_url
+
+    @property
+    def default_url(self) -> str:
+        return f"sqlite:///{self.db_path}"
+
+    @property
+    def url_path(self) -> Path:
+        return self.root / "metadata.url"
+
+    def record_database(self, url: str) -> None:
+        """Remember a metadata database other than the default (readable by the owner only: it may hold a
+        password)."""
+        if url == self.default_url:
+            return
+        fd = os.open(self.url_path, os.O_WRONLY | os.O_CREAT | os.O_TRUNC, 0o600)
+        with os.fdopen(fd, "w", encoding="utf-8") as out:
+            out.write(url + "\n")
 
     @property
     def data_dir(self) -> Path:

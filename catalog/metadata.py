@@ -94,7 +94,9 @@ class Catalog:
     def init(self) -> list[str]:
         """Create the folders and bring the database to the latest migration (idempotent)."""
         self.home.create_dirs()
-        return db.migrate(self.writer, MIGRATION_DATA)
+        applied = db.migrate(self.writer, MIGRATION_DATA)
+        self.home.record_database(self.url)  # later commands on this home find this database, whatever the env
+        return applied
 
     def ensure_ready(self) -> None:
         """Fail clearly when there is no catalogue; apply pending migrations when there is."""

@@ -15,10 +15,10 @@ import click
 
 from catalog.home import Home
 from catalog.metadata import Catalog
-from cli import accounts, catalogue, ckan, etl, maintenance, publishing, serving, webhooks, worker
+from cli import accounts, catalogue, ckan, etl, maintenance, publishing, quality, serving, webhooks, worker
 from cli.common import Group
 
-CONCERNS = (catalogue, publishing, accounts, maintenance, etl, ckan, serving, webhooks, worker)
+CONCERNS = (catalogue, publishing, accounts, maintenance, etl, ckan, serving, webhooks, worker, quality)
 
 
 @click.group(cls=Group, context_settings={"help_option_names": ["-h", "--help"], "max_content_width": 100})

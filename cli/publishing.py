@@ -27,6 +27,30 @@ from cli.common import (
 )
 
 FORMATS = click.Choice(["csv", "tsv", "xlsx", "json", "parquet"])
+READING_OPTIONS = (
+    click.option("--dialect", help="Frictionless dialect: JSON file or inline JSON."),
+    click.option("--encoding", help="Text encoding, e.g. utf-8, utf-16, cp1258 (Windows-1258)."),
+    click.option("--format", "fmt", type=FORMATS, help="Override the format."),
+    click.option("--checklist", help="Frictionless checklist: JSON file or inline JSON (e.g. duplicate-row)."),
+)
+
+
+def reading_options(checklist: bool = True) -> Any:
+    """The options that say how SOURCE is read (``--dialect``, ``--encoding``, ``--format``, ``--checklist``)."""
+    def apply(command: Any) -> Any:
+        for option in reversed(READING_OPTIONS if checklist else READING_OPTIONS[:-1]):
+            command = option(command)
+        return command
+
+    return apply
+
+
+def reading(dialect: str | None, encoding: str | None, fmt: str | None, checklist: str | None) -> dict[str, Any]:
+    """The reading options as ``pipelines`` takes them (dialect and checklist loaded from JSON)."""
+    from pipelines.publish import load_json_option
+
+    return {"dialect": load_json_option(dialect, "dialect"), "encoding": encoding, "format": fmt,
+            "checklist": load_json_option(checklist, "checklist")}
 
 
 def is_package(path: Path) -> bool:
@@ -41,10 +65,7 @@ def is_package(path: Path) -> bool:
 @click.argument("source", type=click.Path(dir_okay=False))
 @click.option("--schema", help="Standard schema name or path to a Table Schema JSON.")
 @click.option("--resource", help="Resource name, when SOURCE is a datapackage.json.")
-@click.option("--dialect", help="Frictionless dialect: JSON file or inline JSON.")
-@click.option("--encoding", help="Text encoding, e.g. utf-8, utf-16, cp1258 (Windows-1258).")
-@click.option("--format", "fmt", type=FORMATS, help="Override the format.")
-@click.option("--checklist", help="Frictionless checklist: JSON file or inline JSON (e.g. duplicate-row).")
+@reading_options()
 @click.option("--json", "as_json", is_flag=True, help="Print the frictionless-shaped JSON report.")
 @remote_options
 @pass_catalog
@@ -65,13 +86,10 @@ def validate(catalog: Catalog, source: str, schema: str | None, resource: str | 
 
     Exit status: 0 valid, 1 invalid, 2 unusable input.
     """
-    from pipelines.publish import load_json_option
-
     path = Path(source)
     if not path.exists():
         raise UserError(f"file not found: {source}")
-    options = {"dialect": load_json_option(dialect, "dialect"), "encoding": encoding, "format": fmt,
-               "checklist": load_json_option(checklist, "checklist"), "progress": interactive()}
+    options = {**reading(dialect, encoding, fmt, checklist), "progress": interactive()}
     client = remote_client(remote, token)
     if client is not None:  # the server's schemas; a data package is validated locally only
         result = client.validate(path, schema=schema, **options)
@@ -105,9 +123,7 @@ def print_report(report: dict, as_json: bool) -> None:
 
 @click.command()
 @click.argument("source", type=click.Path(exists=True, dir_okay=False))
-@click.option("--encoding", help="Text encoding, e.g. cp1258.")
-@click.option("--dialect", help="Frictionless dialect: JSON file or inline JSON.")
-@click.option("--format", "fmt", type=FORMATS, help="Override the format.")
+@reading_options(checklist=False)
 def describe(source: str, encoding: str | None, dialect: str | None, fmt: str | None) -> None:
     """Infer a draft Table Schema for SOURCE and print it as JSON.
 
@@ -130,10 +146,7 @@ def describe(source: str, encoding: str | None, dialect: str | None, fmt: str | 
 @click.option("--dataset", required=True, help="Dataset name (lowercase a-z, 0-9, '-').")
 @click.option("--org", help="Publishing organisation (required for a new dataset).")
 @click.option("--schema", help="Standard schema name or Table Schema JSON path (default: the dataset's).")
-@click.option("--dialect", help="Frictionless dialect: JSON file or inline JSON.")
-@click.option("--encoding", help="Text encoding, e.g. cp1258.")
-@click.option("--format", "fmt", type=FORMATS, help="Override the format.")
-@click.option("--checklist", help="Extra checks: JSON file or inline JSON.")
+@reading_options()
 @click.option("--title", help="Dataset title.")
 @click.option("--description", help="Markdown description.")
 @click.option("--license", "license_id", help="License id, e.g. CC-BY-4.0.")
@@ -167,7 +180,6 @@ def publish(catalog: Catalog, source: str, dataset: str, org: str | None, schema
 
     Exit status: 0 published (or unchanged), 1 refused (invalid or personal data), 2 a usage mistake.
     """
-    from pipelines.publish import load_json_option
     from pipelines.publish import publish as run_publish
 
     client = remote_client(remote, token)
@@ -175,8 +187,7 @@ def publish(catalog: Catalog, source: str, dataset: str, org: str | None, schema
         catalog.ensure_ready()
     meta = {"title": title, "description": description, "license": license_id, "tags": list(tags) or None,
             "frequency": frequency, "source": source_name, "contact": contact}
-    options = {"dataset": dataset, "org": org, "schema": schema, "dialect": load_json_option(dialect, "dialect"),
-               "encoding": encoding, "format": fmt, "checklist": load_json_option(checklist, "checklist"),
+    options = {"dataset": dataset, "org": org, "schema": schema, **reading(dialect, encoding, fmt, checklist),
                "meta": meta, "note": note, "progress": interactive()}
     if client is not None:  # same result, same report: the server runs the same pipeline
         result = client.publish(source, **options)

@@ -27,6 +27,7 @@ from pipelines import read as readers
 from pipelines.source import is_comment, open_source, parse_dialect
 from pipelines.validation.fields import make_reader
 from pipelines.validation.fields.native import native as native_cell
+from pipelines.validation.header import dedupe
 
 SAMPLE_ROWS = 5000
 # Tokens departments write for "no value"; declared as missing values only when a column needs them.
@@ -71,15 +72,7 @@ def describe_file(path, *, encoding: str | None = None, dialect: dict | None = N
 
 
 def _names(labels: list[str]) -> list[str]:
-    names, seen = [], set()
-    for index, label in enumerate(labels):
-        name = label or f"field{index + 1}"
-        base, n = name, 2
-        while name in seen:
-            name, n = f"{base}_{n}", n + 1
-        seen.add(name)
-        names.append(name)
-    return names
+    return dedupe([label or f"field{index + 1}" for index, label in enumerate(labels)], sep="_")
 
 
 def _sample(source, dialect) -> tuple[list[str], list[list[tuple[str | None, int | None]]]]:

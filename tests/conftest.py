@@ -36,18 +36,36 @@ def postgres() -> Iterator[Cluster]:
     cluster.stop()
 
 
-@pytest.fixture(autouse=True)
-def metadata_database(request: pytest.FixtureRequest, monkeypatch: pytest.MonkeyPatch) -> Iterator[str | None]:
-    """With ``OPENDATA_TEST_DATABASE=postgresql``: every catalogue a test makes (in this process and in the
-    servers and commands it starts) keeps its metadata in a new PostgreSQL database, dropped afterwards."""
+def _fresh_database(request: pytest.FixtureRequest) -> Iterator[str | None]:
+    """With ``OPENDATA_TEST_DATABASE=postgresql``: a new PostgreSQL database named by ``$OPENDATA_DATABASE_URL``
+    for the fixture's scope (dropped afterwards). A home records the database it was made with (``init``), so a
+    module's shared home keeps its module database while each test's new homes get the test's."""
     if not postgres_mode():
         yield None
         return
     cluster: Cluster = request.getfixturevalue("postgres")
     name = cluster.create()
-    monkeypatch.setenv(DATABASE_URL_VAR, cluster.url(name))
-    yield cluster.url(name)
+    with pytest.MonkeyPatch.context() as patch:
+        patch.setenv(DATABASE_URL_VAR, cluster.url(name))
+        yield cluster.url(name)
     cluster.drop(name)
+
+
+@pytest.fixture(scope="session", autouse=True)
+def session_database(request: pytest.FixtureRequest) -> Iterator[str | None]:
+    yield from _fresh_database(request)
+
+
+@pytest.fixture(scope="module", autouse=True)
+def module_database(request: pytest.FixtureRequest, session_database) -> Iterator[str | None]:
+    yield from _fresh_database(request)
+
+
+@pytest.fixture(autouse=True)
+def metadata_database(request: pytest.FixtureRequest, module_database) -> Iterator[str | None]:
+    """Every catalogue a test makes (in this process, and in the servers and commands it starts) keeps its
+    metadata in the test's own database in PostgreSQL mode."""
+    yield from _fresh_database(request)
 
 
 @pytest.fixture

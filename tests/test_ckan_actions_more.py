@@ -7,11 +7,11 @@ from __future__ import annotations
 import pytest
 import requests
 from ckanapi import NotAuthorized, NotFound, RemoteCKAN, ValidationError
+from test_ckan_api import add_table
 
 from catalog.accounts import Accounts
 from catalog.metadata import Catalog
 from conftest import ServerProcess
-from test_ckan_api import add_table
 
 
 @pytest.fixture(scope="module")

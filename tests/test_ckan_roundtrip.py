@@ -11,11 +11,11 @@ from pathlib import Path
 
 import pytest
 from ckanapi import RemoteCKAN
+from test_ckan_api import add_table
 
 from catalog.accounts import Accounts
 from catalog.metadata import Catalog
 from conftest import ServerProcess
-from test_ckan_api import add_table
 
 CKANAPI = str(Path(sys.executable).with_name("ckanapi"))
 ENV = {**os.environ, "PATH": f"{Path(sys.executable).parent}{os.pathsep}{os.environ.get('PATH', '')}",

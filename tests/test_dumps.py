@@ -55,6 +55,8 @@ def test_the_dumps_hold_the_public_datasets_and_their_version_files(source):
     assert [d["name"] for d in datasets] == PUBLIC
     air = datasets[0]
     assert air["organization"] == "so-tnmt" and air["latest_version"] == "2" and air["tags"] == "môi trường;không khí"
+    score = requests.get(f"{source.url}/api/v1/datasets/air-quality/quality", timeout=30).json()["score"]
+    assert float(air["quality"]) == pytest.approx(score)  # the quality score's column, as data.gouv.fr's dump
     resources = rows_of(source, "resources")
     assert [(r["dataset"], r["version"]) for r in resources] == [("air-quality", "1"), ("air-quality", "2"),
                                                                  ("bao-cao", "1")]
@@ -100,6 +102,7 @@ def test_a_second_catalogue_loads_the_jsonl_dump_with_ckanapi(source, tmp_path):
                                "-z", "-r", target.url, "-a", token, "-p", "1"],
                               capture_output=True, text=True, timeout=180)
         assert done.returncode == 0, done.stdout + done.stderr
+        assert (done.stdout + done.stderr).count(" create None ") == len(PUBLIC), done.stdout + done.stderr
         copied = requests.get(f"{target.url}/api/3/action/package_list", timeout=30).json()["result"]
         assert sorted(copied) == PUBLIC
         shown = requests.get(f"{target.url}/api/3/action/package_show?id=bao-cao", timeout=30).json()["result"]

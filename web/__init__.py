@@ -17,8 +17,21 @@ from catalog.home import Home
 from catalog.metadata import Catalog
 from web import context, errors, i18n, security, templating
 from web.ckan import views as ckan
-from web.views import activity, api, dcat, diff, downloads, feeds, pages, publish_api, sql, webhooks
-from web.views import datapackage, dumps
+from web.views import (
+    activity,
+    api,
+    datapackage,
+    dcat,
+    diff,
+    downloads,
+    dumps,
+    feeds,
+    pages,
+    publish_api,
+    quality,
+    sql,
+    webhooks,
+)
 
 DEFAULT_CONFIG: dict[str, Any] = {
     "MAX_CONTENT_LENGTH": 512 * 1024 * 1024,  # request bodies (uploads); larger requests get 413
@@ -42,7 +55,7 @@ def create_app(home: Home | str | Path | None = None, config: dict[str, Any] | N
     i18n.init_app(app)
     templating.init_app(app)
     for blueprint in (pages.bp, downloads.bp, api.bp, sql.bp, publish_api.bp, ckan.bp, diff.bp, feeds.bp,
-                      activity.bp, webhooks.bp, dcat.bp, datapackage.bp, dumps.bp):
+                      activity.bp, webhooks.bp, dcat.bp, datapackage.bp, dumps.bp, quality.bp):
         app.register_blueprint(blueprint)
     sql.init_app(app)  # the SQL engine and its interface strings
     return app

@@ -23,7 +23,7 @@ The contract (the HTML pages and ``GET /api/v1/datasets`` both call it; keep it 
   one facet (tags: datasets with all of them), so a facet count is exactly what clicking it would return.
   Format values are case-insensitive (``csv`` = ``CSV``).
 - ``sort``: ``relevance`` (default with ``q``), ``updated`` (default without; newest first), ``title``,
-  ``name``, ``created`` (newest first).
+  ``name``, ``created`` (newest first), ``quality`` (best first: ``catalog/quality``, computed over every match).
 - ``limit`` 0..1000, ``offset`` ≥ 0; bad values raise ``InvalidInput``.
 - ``viewer``: results, counts and facets cover only the datasets ``catalog.visibility.visible`` lets this
   viewer see (anonymous by default: public datasets only). ``include_private=True`` is the operator's view.

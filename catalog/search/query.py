@@ -28,7 +28,7 @@ FACET_ALIASES = {
     "org": "organization", "organisation": "organization", "organizations": "organization",
     "tags": "tag", "formats": "format", "res_format": "format", "license_id": "license",
 }
-SORTS = ("relevance", "updated", "title", "name", "created")
+SORTS = ("relevance", "updated", "title", "name", "created", "quality")
 MAX_LIMIT = 1000
 MIN_SCORE = 0.001  # a match shows a positive score even when its words are in most datasets (bm25's idf ~ 0)
 
@@ -99,6 +99,14 @@ def facet_counts(conn: Connection, found: sa.Subquery) -> dict[str, list[dict]]:
     return facets
 
 
+def _by_quality(catalog: Catalog, rows: list) -> list:
+    """The matches best first by ``catalog.quality`` (udata score, then MQA points, then name)."""
+    from catalog import quality  # here: catalog.quality reads the metadata module, which imports this package
+
+    order = {dataset_id: i for i, dataset_id in enumerate(quality.rank(catalog, [row.id for row in rows]))}
+    return sorted(rows, key=lambda row: order.get(row.id, len(order)))
+
+
 def match_scores(catalog: Catalog, q: str) -> dict[str, float]:
     """{dataset id: score} of every active dataset matching ``q`` (private ones too: the caller filters)."""
     pairs = query_words(q)
@@ -128,8 +136,11 @@ def search(catalog: Catalog, q: str = "", filters: Mapping[str, Iterable[str] | 
         facets = facet_counts(conn, found)
         # every dataset has exactly one organisation: its facet's counts add up to the count (one match, not two)
         count = sum(item["count"] for item in facets["organization"])
-        page = conn.execute(sa.select(found.c.id, found.c.score).order_by(*_order(found, sort))
-                            .limit(limit).offset(offset)).all()
+        if sort == "quality":  # computed, not stored: rank every match, then take the page
+            page = _by_quality(catalog, conn.execute(sa.select(found.c.id, found.c.score)).all())[offset:offset + limit]
+        else:
+            page = conn.execute(sa.select(found.c.id, found.c.score).order_by(*_order(found, sort))
+                                .limit(limit).offset(offset)).all()
     datasets = catalog.datasets_by_id([row.id for row in page])
     results = []
     for row in page:

@@ -12,29 +12,17 @@ from pathlib import Path
 import duckdb
 import pyarrow as pa
 
+import pipelines.read.staging as staging
 from catalog.errors import InvalidInput, TooLarge
 from catalog.sqltext import quote_ident, sql_string
 from catalog.text import nfc
 from pipelines import limits
-from pipelines.read.staging import (
-    KIND_BOOL,
-    KIND_DATE,
-    KIND_DATETIME,
-    KIND_DECIMAL,
-    KIND_DICT,
-    KIND_FLOAT,
-    KIND_INT,
-    KIND_LIST,
-    KIND_OTHER,
-    KIND_TIME,
-    Staged,
-)
 from pipelines.source import Source
 
 PARQUET_MAX_FOOTER = 64 * 1024 * 1024  # the metadata pyarrow and DuckDB read before any row
 
 
-def stage_parquet(con: duckdb.DuckDBPyConnection, source: Source, table: str) -> Staged:
+def stage_parquet(con: duckdb.DuckDBPyConnection, source: Source, table: str) -> staging.Staged:
     check_parquet_size(source.path)
     try:
         described = con.execute(
@@ -46,11 +34,11 @@ def stage_parquet(con: duckdb.DuckDBPyConnection, source: Source, table: str) ->
     for i, (name, ctype, *_rest) in enumerate(described):
         col = quote_ident(name)
         kind, text = _parquet_kind(ctype), f"{col}::VARCHAR"
-        if kind == KIND_BOOL:
+        if kind == staging.KIND_BOOL:
             text = f"CASE WHEN {col} THEN 'True' WHEN NOT {col} THEN 'False' END"
         elif kind is None:
             text = f"nfc_normalize({col}::VARCHAR)"
-        elif kind in (KIND_LIST, KIND_DICT):
+        elif kind in (staging.KIND_LIST, staging.KIND_DICT):
             text = f"to_json({col})::VARCHAR"
         cols += [f"{text} AS c{i + 1}", f"{'NULL' if kind is None else kind}::UTINYINT AS k{i + 1}"]
     try:
@@ -59,8 +47,8 @@ def stage_parquet(con: duckdb.DuckDBPyConnection, source: Source, table: str) ->
     except duckdb.Error as exc:
         raise InvalidInput(f"{source.path.name} is not a readable Parquet file ({str(exc).splitlines()[0]})") from exc
     rows = con.execute(f"SELECT count(*) FROM {table}").fetchone()[0]
-    return Staged(table=table, labels=[nfc(n) for n in names], header_rows=[1], width=len(names),
-                  kinds=True, rows=rows, rn="(rowid + 2)", n=str(len(names)), extra="NULL::VARCHAR[]")
+    return staging.Staged(table=table, labels=[nfc(n) for n in names], header_rows=[1], width=len(names),
+                          kinds=True, rows=rows, rn="(rowid + 2)", n=str(len(names)), extra="NULL::VARCHAR[]")
 
 
 def check_parquet_size(path: Path) -> None:
@@ -86,22 +74,22 @@ def _parquet_kind(ctype: str) -> int | None:
     if ctype in ("VARCHAR", "UUID") or ctype.startswith("ENUM"):
         return None
     if ctype == "BOOLEAN":
-        return KIND_BOOL
+        return staging.KIND_BOOL
     if ctype in ("TINYINT", "SMALLINT", "INTEGER", "BIGINT", "HUGEINT", "UTINYINT", "USMALLINT", "UINTEGER",
                  "UBIGINT"):
-        return KIND_INT
+        return staging.KIND_INT
     if ctype in ("FLOAT", "DOUBLE"):
-        return KIND_FLOAT
+        return staging.KIND_FLOAT
     if ctype.startswith("DECIMAL"):
-        return KIND_DECIMAL
+        return staging.KIND_DECIMAL
     if ctype.startswith("TIMESTAMP"):
-        return KIND_DATETIME
+        return staging.KIND_DATETIME
     if ctype == "DATE":
-        return KIND_DATE
+        return staging.KIND_DATE
     if ctype.startswith("TIME"):
-        return KIND_TIME
+        return staging.KIND_TIME
     if ctype.endswith("]") or ctype.startswith("LIST"):
-        return KIND_LIST
+        return staging.KIND_LIST
     if ctype.startswith(("STRUCT", "MAP", "JSON")):
-        return KIND_DICT
-    return KIND_OTHER
+        return staging.KIND_DICT
+    return staging.KIND_OTHER

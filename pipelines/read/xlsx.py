@@ -15,24 +15,10 @@ from decimal import Decimal
 
 import duckdb
 
+import pipelines.read.staging as staging
 from catalog.errors import InvalidInput, TooLarge
 from catalog.text import nfc
 from pipelines import limits
-from pipelines.read.staging import (
-    KIND_BOOL,
-    KIND_DATE,
-    KIND_DATETIME,
-    KIND_DECIMAL,
-    KIND_DICT,
-    KIND_FLOAT,
-    KIND_INT,
-    KIND_LIST,
-    KIND_OTHER,
-    KIND_TIME,
-    Batcher,
-    Staged,
-    header_rows,
-)
 from pipelines.source import Dialect, Source, is_blank_record, is_comment, labels_from_rows
 
 
@@ -43,28 +29,28 @@ def native_cell(value) -> tuple[str | None, int | None]:
     if isinstance(value, str):
         return nfc(value), None
     if isinstance(value, bool):
-        return str(value), KIND_BOOL
+        return str(value), staging.KIND_BOOL
     if isinstance(value, int):
-        return str(value), KIND_INT
+        return str(value), staging.KIND_INT
     if isinstance(value, float):
-        return str(value), KIND_FLOAT
+        return str(value), staging.KIND_FLOAT
     if isinstance(value, Decimal):
-        return str(value), KIND_DECIMAL
+        return str(value), staging.KIND_DECIMAL
     if isinstance(value, dt.datetime):
-        return str(value), KIND_DATETIME
+        return str(value), staging.KIND_DATETIME
     if isinstance(value, dt.date):
-        return str(value), KIND_DATE
+        return str(value), staging.KIND_DATE
     if isinstance(value, dt.time):
-        return str(value), KIND_TIME
+        return str(value), staging.KIND_TIME
     if isinstance(value, list):
-        return json.dumps(value, ensure_ascii=False, default=str), KIND_LIST
+        return json.dumps(value, ensure_ascii=False, default=str), staging.KIND_LIST
     if isinstance(value, dict):
-        return json.dumps(value, ensure_ascii=False, default=str), KIND_DICT
-    return nfc(str(value)), KIND_OTHER
+        return json.dumps(value, ensure_ascii=False, default=str), staging.KIND_DICT
+    return nfc(str(value)), staging.KIND_OTHER
 
 
 def stage_xlsx(con: duckdb.DuckDBPyConnection, source: Source, dialect: Dialect, schema_width: int,
-               table: str, progress: Callable[[int], None] | None = None) -> Staged:
+               table: str, progress: Callable[[int], None] | None = None) -> staging.Staged:
     """Read a sheet with openpyxl like frictionless does (cached values, sheet dimensions), always streaming:
     the sheet's ``<dimension>`` and merged ranges are bounded before any cell is built, and ``fillMergedCells``
     fills each merged range row by row instead of loading the whole sheet (which builds every cell)."""
@@ -151,7 +137,7 @@ def fill_merged(rows: Iterator[tuple], merges: list[tuple[int, int, int, int]]) 
 
 
 def _stage_sheet(con: duckdb.DuckDBPyConnection, source: Source, dialect: Dialect, schema_width: int, table: str,
-                 rows: Iterator[tuple], progress: Callable[[int], None] | None) -> Staged:
+                 rows: Iterator[tuple], progress: Callable[[int], None] | None) -> staging.Staged:
     first = dialect.first_content_row
     header_records, batcher, labels = [], None, []
     for number, row in enumerate(rows, start=1):
@@ -162,8 +148,7 @@ def _stage_sheet(con: duckdb.DuckDBPyConnection, source: Source, dialect: Dialec
                 header_records.append(values)
             continue
         if batcher is None:
-            labels = labels_from_rows(header_records, dialect) if dialect.header else []
-            batcher = Batcher(con, table, len(labels) or schema_width, kinds=True, what=source.path.name)
+            labels, batcher = _start(con, source, dialect, header_records, schema_width, table)
         if (dialect.comment_char or dialect.comment_rows) and is_comment(dialect, number, values):
             continue
         if dialect.skip_blank_rows and is_blank_record(values):
@@ -173,8 +158,14 @@ def _stage_sheet(con: duckdb.DuckDBPyConnection, source: Source, dialect: Dialec
         if progress and number % 10000 == 0:
             progress(number)
     if batcher is None:
-        labels = labels_from_rows(header_records, dialect) if dialect.header else []
-        batcher = Batcher(con, table, len(labels) or schema_width, kinds=True, what=source.path.name)
+        labels, batcher = _start(con, source, dialect, header_records, schema_width, table)
     batcher.flush()
-    return Staged(table=table, labels=labels, header_rows=header_rows(dialect), width=batcher.width,
-                  kinds=True, rows=batcher.count, rn="__rn", n="__n", extra="__extra")
+    return staging.Staged(table=table, labels=labels, header_rows=staging.header_rows(dialect), width=batcher.width,
+                          kinds=True, rows=batcher.count, rn="__rn", n="__n", extra="__extra")
+
+
+def _start(con: duckdb.DuckDBPyConnection, source: Source, dialect: Dialect, header_records: list[list],
+           schema_width: int, table: str) -> tuple[list[str], staging.Batcher]:
+    """The labels (once the header rows are read) and the batcher of the staging table they size."""
+    labels = labels_from_rows(header_records, dialect) if dialect.header else []
+    return labels, staging.Batcher(con, table, len(labels) or schema_width, kinds=True, what=source.path.name)

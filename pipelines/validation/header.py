@@ -44,12 +44,14 @@ class Plan:
         return self.field.get("constraints", {})
 
 
-def _dedupe(names: list[str]) -> list[str]:
+def dedupe(names: list[str], sep: str = "") -> list[str]:
+    """The names made unique in order: a name already taken gets ``sep`` and 2, 3 … appended (also used by
+    ``describe`` for the field names of a draft schema)."""
     out, used = [], set()
     for name in names:
         new, n = name, 2
         while new in used:
-            new, n = f"{name}{n}", n + 1
+            new, n = f"{name}{sep}{n}", n + 1
         out.append(new)
         used.add(new)
     return out
@@ -87,7 +89,7 @@ def _match(fields: list[dict], labels: list[str], mode: str, key) -> list[dict |
 
 def _plans(schema: dict, matched: list[dict | None], labels: list[str]) -> list[Plan]:
     """One plan per column; a label without a field gets a stand-in ``any`` field named after it."""
-    stand_in = _dedupe([m["name"] if m else label for m, label in zip(matched, labels, strict=True)])
+    stand_in = dedupe([m["name"] if m else label for m, label in zip(matched, labels, strict=True)])
     plans = []
     for i, (f, label_name) in enumerate(zip(matched, stand_in, strict=True)):
         if f is None:

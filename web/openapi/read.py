@@ -25,6 +25,42 @@ from web.openapi.base import (
     _ref,
 )
 
+_TEXTS = {"type": "object", "properties": {"vi": {"type": "string"}, "en": {"type": "string"}},
+          "required": ["vi", "en"]}
+_CHECK = {"type": "object", "required": ["id", "passed", "points", "max", "label", "hint"], "properties": {
+    "id": {"type": "string"}, "passed": {"type": "boolean"}, "points": {"type": "number", "minimum": 0},
+    "max": {"type": "number"}, "label": _TEXTS, "hint": {**_TEXTS, "nullable": True},
+    "share": {"type": "number", "minimum": 0, "maximum": 1}}}
+_CHECKS = {"type": "array", "items": _CHECK}
+_NUMBER_OR_NULL = {"type": "number", "nullable": True}
+QUALITY = {"type": "object", "required": ["dataset", "score", "udata", "mqa", "stars", "data", "failing"], "properties": {
+    "dataset": {"type": "string"}, "title": {"type": "string"}, "org": {"type": "string"},
+    "score": {"type": "number", "minimum": 0, "maximum": 1, "description": "data.gouv.fr's score: points / 9."},
+    "assessed_at": {"type": "string"},
+    "udata": {"type": "object", "required": ["score", "points", "max", "criteria"], "properties": {
+        "score": {"type": "number"}, "points": {"type": "number"}, "max": {"type": "number"}, "criteria": _CHECKS}},
+    "mqa": {"type": "object", "required": ["points", "max", "rating", "dimensions"], "properties": {
+        "points": {"type": "number"}, "max": {"type": "number"},
+        "rating": {"type": "string", "enum": ["excellent", "good", "sufficient", "bad"]},
+        "dimensions": {"type": "array", "items": {"type": "object", "required": ["id", "points", "max", "checks"],
+                                                  "properties": {"id": {"type": "string"}, "points": {"type": "number"},
+                                                                 "max": {"type": "number"}, "checks": _CHECKS}}}}},
+    "stars": {"type": "object", "required": ["stars", "max", "checks"], "properties": {
+        "stars": {"type": "integer", "minimum": 0, "maximum": 5}, "max": {"type": "integer"}, "checks": _CHECKS}},
+    "data": {"type": "object", "properties": {
+        "version": {"type": "integer", "nullable": True}, "rows": {"type": "integer", "nullable": True},
+        "valid_rows_share": _NUMBER_OR_NULL, "errors": {"type": "integer", "nullable": True},
+        "constraint_errors": {"type": "integer", "nullable": True},
+        "suppressed": {"type": "object", "nullable": True},
+        "freshness": {"type": "object", "required": ["status"], "properties": {
+            "status": {"type": "string", "enum": ["fresh", "stale", "unscheduled", "unknown", "empty"]},
+            "days_since": _NUMBER_OR_NULL, "period_days": _NUMBER_OR_NULL, "ratio": _NUMBER_OR_NULL,
+            "due": {"type": "string", "nullable": True}}}}},
+    "failing": {"type": "array", "items": {"type": "object", "required": ["group", "id", "label", "hint"],
+                                           "properties": {k: {"type": "string"} for k in ("group", "id", "label",
+                                                                                           "hint")}}},
+}}
+
 PATHS: dict[str, Any] = {
     "/api/v1": {"get": {
         "tags": ["API"], "operationId": "index", "summary": "Links to the API's parts",
@@ -50,7 +86,8 @@ PATHS: dict[str, Any] = {
              "schema": {"type": "integer", "minimum": 0, "default": 0}},
             CURSOR,
             {"name": "sort", "in": "query", "description": "Order (default: relevance with q, else updated).",
-             "schema": {"type": "string", "enum": ["relevance", "updated", "title", "name", "created"]}},
+             "schema": {"type": "string", "enum": ["relevance", "updated", "title", "name", "created",
+                                                   "quality"]}},
             *({"name": facet, "in": "query", "description": f"Only datasets with this {facet} (repeatable).",
                "style": "form", "explode": True, "schema": {"type": "array", "items": {"type": "string"}}}
               for facet in ("organization", "tag", "license", "frequency", "format")),
@@ -74,6 +111,19 @@ PATHS: dict[str, Any] = {
         "parameters": [NAME, NUMBER],
         "responses": {"200": _json(_ref("VersionDetail"), "The version."),
                       "404": _error("No such dataset or version.")},
+    }},
+    "/api/v1/datasets/{name}/quality": {"get": {
+        "tags": ["Datasets"], "operationId": "getDatasetQuality", "summary": "Quality: udata score, EU MQA, stars",
+        "description": (
+            "data.gouv.fr's nine criteria (score = points / 9), the EU Metadata Quality Assessment points of the "
+            "dataset's DCAT-AP description by dimension with its rating, the five open-data stars, and data "
+            "quality (valid rows, errors, suppressed cells, freshness against the declared frequency). `failing` "
+            "lists every failing check with a hint in Vietnamese (`?lang=en`: English)."),
+        "parameters": [NAME, {"name": "lang", "in": "query",
+                              "description": "Language of `failing`: en for English, anything else Vietnamese.",
+                              "schema": {"type": "string"}, "example": "en"}],
+        "responses": {"200": _json(QUALITY, "The dataset's quality report."),
+                      "404": _error("No such (public) dataset.")},
     }},
     "/api/v1/datasets/{name}/rows": {"get": {
         "tags": ["Rows"], "operationId": "getRows", "summary": "Rows of the latest version: filter, sort, page",

@@ -25,12 +25,13 @@ SQL_FILES = {"text/csv": {"schema": {"type": "string", "format": "binary"}},
              "application/vnd.apache.parquet": {"schema": {"type": "string", "format": "binary"}},
              "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet":
                  {"schema": {"type": "string", "format": "binary"}}}
-FLAG = {"type": "string", "enum": ["0", "1", "true", "false"]}
+FLAG = {"type": "string", "description": "1, true, yes or on; anything else is off."}
 SQL_FIELDS = {
-    "sql": _str("One read-only SELECT (DuckDB); tables are the datasets' names.", example="SELECT 1 AS one"),
+    "sql": _str("One read-only SELECT (DuckDB); tables are the datasets' names.", example="SELECT 1 AS one",
+                minLength=1),
     "format": _str("json (first rows, default) or a file with every row.", enum=SQL_FORMATS),
-    "download": {**FLAG, "description": "json only: the whole result as a file."},
-    "excel": {**FLAG, "description": "csv only: a BOM and formula-safe cells for Excel."},
+    "download": {**FLAG, "description": "json only: the whole result as a file (1, true, yes or on)."},
+    "excel": {**FLAG, "description": "csv only: a BOM and formula-safe cells for Excel (1, true, yes or on)."},
 }
 UPLOAD_FIELDS = {
     "org": _str("The publishing organisation (needed when the dataset is new)."),
@@ -43,11 +44,12 @@ UPLOAD_FIELDS = {
 FILE_BODY = {"type": "string", "format": "binary"}
 
 
-def upload_body(extra: dict[str, Any], description: str) -> dict:
+def upload_body(extra: dict[str, Any], description: str, required: bool = True) -> dict:
     """A file as a multipart part named ``file`` (or ``upload``), or as the raw body."""
-    multipart = {"type": "object", "required": ["file"],
-                 "properties": {"file": FILE_BODY, **extra}}
-    return {"required": True, "description": description, "content": {
+    multipart = {"type": "object", "properties": {"file": FILE_BODY, **extra}}
+    if required:  # publishing with ``check`` sends no file
+        multipart["required"] = ["file"]
+    return {"required": required, "description": description, "content": {
         "multipart/form-data": {"schema": multipart},
         "text/csv": {"schema": FILE_BODY}, "application/octet-stream": {"schema": FILE_BODY}}}
 
@@ -109,8 +111,10 @@ def sql_op(method: str) -> dict:
         "`name@3`). JSON answers hold the first rows (`truncated` says when there are more); `format=csv|"
         "parquet|xlsx` (or `download=1`) streams the full result as a file. Time, memory and size are bounded: "
         "a 400 says which bound a query hit, a 429 asks to retry later."))
+    as_file = {"type": "array", "items": {"type": "object"}, "description": "download=1: every row, as objects."}
     responses = {"200": {"description": "The result (JSON) or the full result as a file.",
-                         "content": {"application/json": {"schema": _ref("SqlResult")}, **SQL_FILES}},
+                         "content": {"application/json": {"schema": {"oneOf": [_ref("SqlResult"), as_file]}},
+                                     **SQL_FILES}},
                  "400": _error("Not one SELECT, a syntax error, an unknown table, or a bound hit."),
                  "429": _error("Too many queries at once: retry after `Retry-After` seconds.")}
     if method == "get":
@@ -118,7 +122,9 @@ def sql_op(method: str) -> dict:
                    "description": v.get("description", "")} for k, v in SQL_FIELDS.items()]
         return op("runSqlGet", "SQL", "Run one read-only SQL query", "Chạy một truy vấn SQL chỉ đọc", responses,
                   parameters=params, security=OPTIONAL_TOKEN, **common)
-    body = {"type": "object", "required": ["sql"], "properties": SQL_FIELDS}
+    # in a body, download and excel may be any JSON value: 1, true, "yes" or "on" turn them on
+    flags = {name: {"description": SQL_FIELDS[name]["description"]} for name in ("download", "excel")}
+    body = {"type": "object", "required": ["sql"], "properties": {**SQL_FIELDS, **flags}}
     return op("runSqlPost", "SQL", "Run one read-only SQL query (the query in the body)",
               "Chạy một truy vấn SQL chỉ đọc (câu truy vấn trong thân yêu cầu)", responses,
               requestBody={"required": True, "content": {"application/json": {"schema": body},
@@ -145,15 +151,16 @@ PUBLISH = op(
         "query string. `check=1` reads and writes nothing: it says whether this token may publish here and "
         "whether `size` bytes fit, before a large upload."),
     parameters=[NAME,
-                {"name": "check", "in": "query", "schema": {"type": "string", "enum": ["1"]},
-                 "description": "Only check permission and size; nothing is read or written."},
+                {"name": "check", "in": "query", "schema": {"type": "string", "minLength": 1}, "example": "1",
+                 "description": "Any value: only check permission and size; nothing is read or written."},
                 {"name": "size", "in": "query", "schema": {"type": "integer", "minimum": 0},
                  "description": "With `check`: the size of the file to send, in bytes."},
                 {"name": "org", "in": "query", "schema": {"type": "string"},
                  "description": "The organisation (checked before the body is read)."},
                 {"name": "filename", "in": "query", "schema": {"type": "string"},
                  "description": "Raw body: the file's name (its suffix gives the format)."}],
-    requestBody=upload_body(UPLOAD_FIELDS, "The file, and the dataset's metadata fields."),
+    requestBody=upload_body(UPLOAD_FIELDS, "The file, and the dataset's metadata fields (none with `check`).",
+                            required=False),
     security=TOKEN)
 
 VALIDATE = op(
@@ -176,8 +183,9 @@ def webhook_ops() -> dict:
     delivery = {"type": "object", "required": ["delivery"], "properties": {"delivery": _ref("Delivery")}}
     refused = {"401": UNAUTHORIZED, "403": FORBIDDEN, "404": _error("No such webhook or delivery.")}
     new = {"type": "object", "required": ["org", "url", "events"], "properties": {
-        "org": _str(), "url": _str("Where to POST the events (https)."),
-        "events": {"type": "array", "items": _str(), "description": "Event names, e.g. dataset.version_published."},
+        "org": _str(minLength=1), "url": _str("Where to POST the events (https).", minLength=1),
+        "events": {"type": "array", "items": _str(minLength=1),
+                   "description": "Event names, e.g. dataset.version_published."},
         "secret": _str("HMAC-SHA256 key of the `x-hook-signature` header; the server picks one when left out.")}}
     return {
         "/api/v1/webhooks": {
@@ -192,7 +200,7 @@ def webhook_ops() -> dict:
                        {"201": _json({**hook, "properties": {**hook["properties"], "secret": _str()}},
                                      "The subscription (and the secret, once, when the server chose it)."),
                         "400": _error("A missing field, an unknown event or a URL that is not allowed."),
-                        **refused},
+                        **refused, "404": _error("No such organisation.")},
                        requestBody={"required": True, "content": {"application/json": {"schema": new}}},
                        security=TOKEN)},
         "/api/v1/webhooks/{hook_id}": {

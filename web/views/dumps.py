@@ -26,7 +26,7 @@ def _schema_url(dump: str) -> str:
 
 @bp.get(f"/catalog/<{DUMP_RULE}:dump>.csv")
 def dump_csv(dump: str) -> Response:
-    text = dumps.csv_text(dump, get_catalog(), base_url())
+    text = dumps.csv_text(dump, get_catalog(), base_url(), dumps.extra_columns(dump, get_catalog()))
     response = Response(text.encode("utf-8"), content_type="text/csv; charset=utf-8")
     response.headers["Content-Disposition"] = f'inline; filename="{dump}.csv"'
     response.headers["Link"] = f'<{_schema_url(dump)}>; rel="describedby"; type="application/schema+json"'
@@ -36,7 +36,7 @@ def dump_csv(dump: str) -> Response:
 
 @bp.get(f"/catalog/<{DUMP_RULE}:dump>.schema.json")
 def dump_schema(dump: str) -> Response:
-    response = jsonify(dumps.table_schema(dump))
+    response = jsonify(dumps.table_schema(dump, [f["name"] for f in dumps.OPTIONAL_COLUMNS.get(dump, [])]))
     response.headers["Cache-Control"] = CACHE
     return response
 

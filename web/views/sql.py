@@ -108,6 +108,8 @@ def read_params() -> tuple[str, str, bool]:
     sql = values.get("sql", values.get("q", ""))
     if not isinstance(sql, str):
         raise QueryError("sql_error", "sql must be a string holding one SELECT statement.")
+    if not isinstance(values.get("format", ""), str):
+        raise QueryError("sql_error", "format must be a string: one of " + ", ".join(FORMATS) + ".")
     fmt = str(values.get("format") or "json").lower()
     if fmt not in FORMATS:
         raise QueryError("sql_error", f"Unknown format {fmt!r}: use one of {', '.join(FORMATS)}.")

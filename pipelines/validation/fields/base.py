@@ -40,9 +40,17 @@ def in_list(values: list[str]) -> str:
     return ", ".join(sql_string(v) for v in values)
 
 
-def strip_bare(s: str) -> str:
-    """SQL for frictionless's bareNumber=false: drop the text before and after the number."""
-    return f"regexp_replace(regexp_replace({s}, '^[^-0-9]*', ''), '[^0-9]*$', '')"
+def number_text(cell: str, field: dict) -> str:
+    """A number cell as frictionless reads it: stripped, and with ``bareNumber: false`` the text before and
+    after the number dropped."""
+    cell = cell.strip()
+    return cell if field.get("bareNumber", True) else BARE.sub("", cell)
+
+
+def number_text_sql(c: str, field: dict) -> str:
+    """SQL of ``number_text``."""
+    s = f"trim({c}, {WS})"
+    return s if field.get("bareNumber", True) else f"regexp_replace(regexp_replace({s}, '^[^-0-9]*', ''), '[^0-9]*$', '')"
 
 
 def non_ascii_digit(c: str) -> str:
@@ -56,6 +64,16 @@ def state_sql(valid: str, odd: str, *, fast_ok: str = "", refuse: str = "", bad:
     out."""
     tests = [(refuse, BAD), (fast_ok, OK), (odd, ODD), (bad, BAD), (valid, OK)]
     return "CASE " + "".join(f"WHEN {cond} THEN {state} " for cond, state in tests if cond) + f"ELSE {BAD} END"
+
+
+def ok_if(cond: str) -> str:
+    """SQL: OK where ``cond`` holds, else BAD (a NULL condition is BAD)."""
+    return f"CASE WHEN {cond} THEN {OK} ELSE {BAD} END"
+
+
+def numeric_state_sql(c: str, valid: str, *, fast_ok: str = "", refuse: str = "", bad: str = "") -> str:
+    """``state_sql`` of a number, integer or year cell: a non-ASCII digit is left to Python's int()/float()."""
+    return state_sql(valid, non_ascii_digit(c), fast_ok=fast_ok, refuse=refuse, bad=bad)
 
 
 def one_of(values: tuple[str, ...]) -> str:

@@ -9,7 +9,7 @@ from __future__ import annotations
 from typing import Any
 
 from pipelines import read as readers
-from pipelines.validation.fields.base import BAD, FALSE_VALUES, OK, TRUE_VALUES, FieldType, Reader, in_list
+from pipelines.validation.fields.base import FALSE_VALUES, OK, TRUE_VALUES, FieldType, Reader, in_list, ok_if
 
 
 class BooleanType(FieldType):
@@ -36,7 +36,7 @@ class BooleanType(FieldType):
         trues = [v for v in plan.field.get("trueValues", TRUE_VALUES) if v not in falses]
         value = (f"CASE WHEN {c} IN ({in_list(trues) or 'NULL'}) THEN true "
                  f"WHEN {c} IN ({in_list(falses) or 'NULL'}) THEN false END")
-        return value, f"CASE WHEN ({value}) IS NULL THEN {BAD} ELSE {OK} END"
+        return value, ok_if(f"({value}) IS NOT NULL")
 
     def native_branches(self, plan, c: str, k: str, target: str) -> list[tuple[str, str, str]]:
         return [(f"{k} = {readers.KIND_BOOL}", f"({c} = 'True')", str(OK))]

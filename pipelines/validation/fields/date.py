@@ -10,7 +10,7 @@ import datetime as dt
 from typing import Any
 
 from pipelines import read as readers
-from pipelines.validation.fields.base import BAD, OK
+from pipelines.validation.fields.base import OK, ok_if
 from pipelines.validation.fields.temporal import TemporalType
 
 
@@ -33,7 +33,7 @@ class DateType(TemporalType):
     def native_branches(self, plan, c: str, k: str, target: str) -> list[tuple[str, str, str]]:
         ts = f"TRY_CAST({c} AS TIMESTAMP)"
         return [(f"{k} = {readers.KIND_DATETIME}", f"{ts}::DATE",
-                 f"CASE WHEN {ts}::TIME = '00:00:00'::TIME THEN {OK} ELSE {BAD} END"),
+                 ok_if(f"{ts}::TIME = '00:00:00'::TIME")),
                 (f"{k} = {readers.KIND_DATE}", f"TRY_CAST({c} AS DATE)", str(OK))]
 
     def str_sql(self, v: str) -> str | None:

@@ -10,16 +10,13 @@ from typing import Any
 
 from pipelines import read as readers
 from pipelines.validation.fields.base import (
-    BAD,
-    BARE,
     INT_RE,
-    OK,
-    WS,
     OrderedType,
     Reader,
-    non_ascii_digit,
-    state_sql,
-    strip_bare,
+    number_text,
+    number_text_sql,
+    numeric_state_sql,
+    ok_if,
 )
 
 INT64 = (-(2**63), 2**63 - 1)
@@ -50,29 +47,14 @@ def int_sql(s: str, duck: str) -> tuple[str, str]:
     return f"TRY_CAST(replace({s}, '_', '') AS {duck})", f"regexp_full_match({s}, {INT_RE})"
 
 
-def int_text_sql(plan, c: str) -> tuple[str, str]:
-    s = f"trim({c}, {WS})"
-    if not plan.field.get("bareNumber", True):
-        s = strip_bare(s)
-    fast = f"(TRY_CAST({c} AS BIGINT)::VARCHAR = {c})"
-    slow, grammar = int_sql(s, "BIGINT")
-    value = f"CASE WHEN {fast} THEN TRY_CAST({c} AS BIGINT) ELSE {slow} END"
-    return value, state_sql(f"{grammar} AND {slow} IS NOT NULL", non_ascii_digit(c), fast_ok=fast)
-
-
 class IntegerType(OrderedType):
     name = "integer"
     duck = "BIGINT"
 
     def reader(self, field: dict) -> Reader:
-        bare = field.get("bareNumber", True)
-
         def read(cell: Any) -> Any:
             if isinstance(cell, str):
-                cell = cell.strip()
-                if not bare:
-                    cell = BARE.sub("", cell)
-                return int64(cell)
+                return int64(number_text(cell, field))
             return _native_int(cell)
 
         return read
@@ -81,16 +63,20 @@ class IntegerType(OrderedType):
         return str(int(value))
 
     def exact_sql(self, plan, c: str) -> tuple[str, str]:
-        return int_text_sql(plan, c)
+        s = number_text_sql(c, plan.field)
+        fast = f"(TRY_CAST({c} AS BIGINT)::VARCHAR = {c})"
+        slow, grammar = int_sql(s, "BIGINT")
+        value = f"CASE WHEN {fast} THEN TRY_CAST({c} AS BIGINT) ELSE {slow} END"
+        return value, numeric_state_sql(c, f"{grammar} AND {slow} IS NOT NULL", fast_ok=fast)
 
     def native_branches(self, plan, c: str, k: str, target: str) -> list[tuple[str, str, str]]:
         K = readers
         d = f"TRY_CAST({c} AS DOUBLE)"
         whole = f"({d} = floor({d}) AND isfinite({d}) AND TRY_CAST({d} AS BIGINT) IS NOT NULL)"
         return [(f"{k} = {K.KIND_INT}", f"TRY_CAST({c} AS BIGINT)",
-                 f"CASE WHEN TRY_CAST({c} AS BIGINT) IS NULL THEN {BAD} ELSE {OK} END"),
+                 ok_if(f"TRY_CAST({c} AS BIGINT) IS NOT NULL")),
                 (f"{k} IN ({K.KIND_FLOAT}, {K.KIND_DECIMAL})", f"TRY_CAST({d} AS BIGINT)",
-                 f"CASE WHEN {whole} THEN {OK} ELSE {BAD} END")]
+                 ok_if(whole))]
 
     def fast_sql(self, plan, c: str) -> tuple[str, str] | None:
         return f"TRY_CAST({c} AS BIGINT)", f"(__p::VARCHAR = {c})"

@@ -14,15 +14,15 @@ from typing import Any
 from catalog.sqltext import sql_string
 from pipelines import read as readers
 from pipelines.validation.fields.base import (
-    BAD,
-    BARE,
     OK,
     WS,
     OrderedType,
     Reader,
     non_ascii_digit,
-    state_sql,
-    strip_bare,
+    number_text,
+    number_text_sql,
+    numeric_state_sql,
+    ok_if,
 )
 
 _DEC = r"(?:[0-9](?:_?[0-9])*)"
@@ -53,10 +53,8 @@ def _native_number(cell: Any, as_float: bool) -> Any:
 
 
 def _processed_text(cell: str, field: dict) -> str | None:
-    """The number text after bareNumber, groupChar and decimalChar, or None if it breaks our rules."""
+    """The number text (after bareNumber) after groupChar and decimalChar, or None if it breaks our rules."""
     decimal, group = field.get("decimalChar", "."), field.get("groupChar", "")
-    if not field.get("bareNumber", True):
-        cell = BARE.sub("", cell)
     if not group_ok(cell, group, decimal):
         return None
     if group:
@@ -70,8 +68,6 @@ def _processed_sql(field: dict, s: str) -> tuple[str, list[str]]:
     """SQL for ``_processed_text``: the number text, and the conditions that make the cell invalid."""
     decimal, group = field.get("decimalChar", "."), field.get("groupChar", "")
     bad_conds = []
-    if not field.get("bareNumber", True):
-        s = strip_bare(s)
     if group:
         head = f"split_part({s}, {sql_string(decimal)}, 1)"
         grouped = sql_string("[+-]*[0-9]{1,3}(?:" + re.escape(group) + "[0-9]{3})+")
@@ -92,21 +88,6 @@ def _fast_ok_sql(field: dict, c: str, fast: str) -> str:
     return f"({fast} IS NOT NULL)"
 
 
-def number_text_sql(plan, c: str) -> tuple[str, str]:
-    f = plan.field
-    decimal, processing = f.get("decimalChar", "."), any(k in f for k in PROCESSING)
-    grammar = FLOAT_RE if f.get("floatNumber") else DECIMAL_RE
-    s, bad_conds = _processed_sql(f, f"trim({c}, {WS})") if processing else (f"trim({c}, {WS})", [])
-    num = f"replace({s}, '_', '')"
-    slow = f"CASE WHEN regexp_matches({s}, {NAN_RE}) THEN 'NaN'::DOUBLE ELSE TRY_CAST({num} AS DOUBLE) END"
-    fast_text = c if not processing or decimal == "." else f"replace({c}, {sql_string(decimal)}, '.')"
-    fast = f"TRY_CAST({fast_text} AS DOUBLE)"
-    fast_ok = _fast_ok_sql(f, c, fast)
-    value = f"CASE WHEN {fast_ok} THEN {fast} ELSE {slow} END"
-    return value, state_sql(f"regexp_full_match({s}, {grammar})", non_ascii_digit(c), fast_ok=fast_ok,
-                            bad=" OR ".join(bad_conds))
-
-
 class NumberType(OrderedType):
     name = "number"
     duck = "DOUBLE"
@@ -118,7 +99,7 @@ class NumberType(OrderedType):
         def read(cell: Any) -> Any:
             if not isinstance(cell, str):
                 return _native_number(cell, as_float)
-            cell = cell.strip()
+            cell = number_text(cell, field)
             if processing:
                 cell = _processed_text(cell, field)
                 if cell is None:
@@ -134,15 +115,27 @@ class NumberType(OrderedType):
         return repr(float(value))
 
     def exact_sql(self, plan, c: str) -> tuple[str, str]:
-        return number_text_sql(plan, c)
+        f = plan.field
+        decimal, processing = f.get("decimalChar", "."), any(k in f for k in PROCESSING)
+        grammar = FLOAT_RE if f.get("floatNumber") else DECIMAL_RE
+        s = number_text_sql(c, f)
+        s, bad_conds = _processed_sql(f, s) if processing else (s, [])
+        num = f"replace({s}, '_', '')"
+        slow = f"CASE WHEN regexp_matches({s}, {NAN_RE}) THEN 'NaN'::DOUBLE ELSE TRY_CAST({num} AS DOUBLE) END"
+        fast_text = c if not processing or decimal == "." else f"replace({c}, {sql_string(decimal)}, '.')"
+        fast = f"TRY_CAST({fast_text} AS DOUBLE)"
+        fast_ok = _fast_ok_sql(f, c, fast)
+        value = f"CASE WHEN {fast_ok} THEN {fast} ELSE {slow} END"
+        return value, numeric_state_sql(c, f"regexp_full_match({s}, {grammar})", fast_ok=fast_ok,
+                                        bad=" OR ".join(bad_conds))
 
     def native_branches(self, plan, c: str, k: str, target: str) -> list[tuple[str, str, str]]:
         K = readers
-        ok = f"CASE WHEN TRY_CAST({c} AS DOUBLE) IS NULL THEN {BAD} ELSE {OK} END"
-        return [(f"{k} IN ({K.KIND_INT}, {K.KIND_FLOAT}, {K.KIND_DECIMAL})", f"TRY_CAST({c} AS DOUBLE)", ok)]
+        value = f"TRY_CAST({c} AS DOUBLE)"
+        return [(f"{k} IN ({K.KIND_INT}, {K.KIND_FLOAT}, {K.KIND_DECIMAL})", value, ok_if(f"{value} IS NOT NULL"))]
 
     def fast_sql(self, plan, c: str) -> tuple[str, str] | None:
-        value, state = number_text_sql(plan, c)
+        value, state = self.exact_sql(plan, c)
         return value, f"(({state}) = {OK} AND NOT {non_ascii_digit(c)})"
 
 

@@ -11,7 +11,7 @@ import base64
 from collections.abc import Callable
 from typing import Any
 
-from pipelines.validation.fields.base import OK, FieldType, Reader, fail
+from pipelines.validation.fields.base import OK, FieldType, Reader
 
 STRING_FORMATS = ("default", "email", "uri", "binary", "uuid", "wkt")
 
@@ -60,14 +60,10 @@ class StringType(FieldType):
     name = "string"
     constraints = ("required", "minLength", "maxLength", "pattern", "enum")
     duck = "VARCHAR"
+    formats = STRING_FORMATS
 
     def decided_in_python(self, field: dict) -> bool:
         return field.get("format", "default") != "default"
-
-    def check_format(self, field: dict, where: str) -> None:
-        fmt = field["format"]
-        if fmt not in STRING_FORMATS:
-            fail(f"{where}.format", f"{fmt!r} is not a string format (one of: {', '.join(STRING_FORMATS)})")
 
     def reader(self, field: dict) -> Reader:
         check = _format_check(field.get("format", "default"))

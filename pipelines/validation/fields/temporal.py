@@ -15,7 +15,7 @@ import re
 from typing import Any
 
 from catalog.sqltext import sql_string
-from pipelines.validation.fields.base import BAD, ODD, OK, OrderedType, Reader, fail, state_sql
+from pipelines.validation.fields.base import BAD, ODD, OrderedType, Reader, fail, ok_if, state_sql
 
 SIMPLE_DIRECTIVES = set("YmdHMS")
 # Python's _strptime regexes (C locale), with ASCII digits: SQL only uses them on ASCII cells.
@@ -211,7 +211,7 @@ def iso_text_sql(c: str, target: str, guard: str, shape: str, groups: tuple[int,
     matched = f"regexp_matches({c}, {shape})"
     fits = f"({grp(h)} <= 23 AND {grp(m)} <= 59 AND {grp(s)} <= 59 AND {offset_ok})"
     state = (f"CASE WHEN {guard} THEN {BAD} WHEN {matched} AND {fits} THEN "
-             f"(CASE WHEN {value} IS NULL THEN {BAD} ELSE {OK} END) ELSE {ODD} END")
+             f"({ok_if(f'{value} IS NOT NULL')}) ELSE {ODD} END")
     return f"{value}::{target}", state
 
 

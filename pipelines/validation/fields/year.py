@@ -9,7 +9,7 @@ from __future__ import annotations
 from typing import Any
 
 from pipelines import read as readers
-from pipelines.validation.fields.base import BAD, OK, WS, Reader, non_ascii_digit, state_sql
+from pipelines.validation.fields.base import OK, WS, Reader, numeric_state_sql, ok_if
 from pipelines.validation.fields.integer import IntegerType, int_sql
 
 
@@ -35,12 +35,12 @@ class YearType(IntegerType):
 
     def exact_sql(self, plan, c: str) -> tuple[str, str]:
         v, grammar = int_sql(f"trim({c}, {WS})", self.duck)
-        return v, state_sql(f"{grammar} AND {v} BETWEEN 0 AND 9999", non_ascii_digit(c), refuse=f"length({c}) <> 4")
+        return v, numeric_state_sql(c, f"{grammar} AND {v} BETWEEN 0 AND 9999", refuse=f"length({c}) <> 4")
 
     def native_branches(self, plan, c: str, k: str, target: str) -> list[tuple[str, str, str]]:
         K = readers
         return [(f"{k} = {K.KIND_INT}", f"TRY_CAST({c} AS INTEGER)",
-                 f"CASE WHEN TRY_CAST({c} AS BIGINT) BETWEEN 0 AND 9999 THEN {OK} ELSE {BAD} END"),
+                 ok_if(f"TRY_CAST({c} AS BIGINT) BETWEEN 0 AND 9999")),
                 (f"{k} = {K.KIND_BOOL}", f"CASE WHEN {c} = 'True' THEN 1 ELSE 0 END", str(OK))]
 
     def fast_sql(self, plan, c: str) -> tuple[str, str] | None:

@@ -19,6 +19,7 @@ from web.i18n import gettext as _
 from web.markdown import render_markdown
 from web.urls import base_url
 from web.views.pages.common import DOWNLOAD_FORMATS, bp, download_url, page, visible_dataset
+from web.views.quality import panel as quality_panel
 
 PREVIEW_ROWS = 10
 AUDIT_LIMIT = 100
@@ -168,6 +169,7 @@ def dataset(name: str) -> Response:
         "snippets": [],
         "history": audit,
         "suppression": (ds.get("extras") or {}).get("suppression"),
+        "quality": quality_panel(ds),
     }
     data["dataset"]["extras"] = {k: v for k, v in (ds.get("extras") or {}).items() if not k.startswith("_")}
     if latest:

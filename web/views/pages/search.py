@@ -24,7 +24,7 @@ from web.views.pages.common import bp, page, public_org, summarize
 
 PER_PAGE = 20
 SORT_LABELS = {"relevance": "Liên quan nhất", "updated": "Mới cập nhật nhất", "title": "Tên (A–Z)",
-               "created": "Mới tạo nhất"}
+               "created": "Mới tạo nhất", "quality": "Chất lượng cao nhất"}
 
 
 def search_filters(args: Mapping[str, Any]) -> dict[str, list[str]]:

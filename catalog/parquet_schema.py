@@ -61,6 +61,16 @@ def arrow_schema(schema: pa.Schema, table_schema: dict | None) -> pa.Schema:
     return pa.schema(fields, metadata=kept)
 
 
+def dictionary_columns(source: pq.ParquetFile) -> list[str]:
+    """The columns DuckDB chose to dictionary-encode: keeping its choice keeps the file as small (pyarrow's
+    default, a dictionary for every column, makes files of random measurements about 45% larger)."""
+    if source.num_row_groups == 0:
+        return []
+    group = source.metadata.row_group(0)
+    return [group.column(i).path_in_schema for i in range(group.num_columns)
+            if any("DICTIONARY" in encoding for encoding in group.column(i).encodings)]
+
+
 def annotate(path: Path, table_schema: dict | None) -> None:
     """Rewrite ``path`` in place with :func:`arrow_schema`, row group by row group (memory stays bounded)."""
     if not table_schema:
@@ -70,7 +80,7 @@ def annotate(path: Path, table_schema: dict | None) -> None:
     source = pq.ParquetFile(path, arrow_extensions_enabled=True)
     try:
         target = arrow_schema(source.schema_arrow, table_schema)
-        with pq.ParquetWriter(tmp, target, **COMPRESSION) as writer:
+        with pq.ParquetWriter(tmp, target, use_dictionary=dictionary_columns(source), **COMPRESSION) as writer:
             for index in range(source.num_row_groups):
                 writer.write_table(source.read_row_group(index))
             if source.num_row_groups == 0:

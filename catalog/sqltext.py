@@ -25,3 +25,12 @@ def sql_string(text: str | Path) -> str:
 def sql_list(items: Iterable[str | Path]) -> str:
     """A DuckDB list literal of strings, e.g. the Parquet parts of a version: ['a.parquet', 'b.parquet']."""
     return "[" + ", ".join(sql_string(item) for item in items) + "]"
+
+
+def fold_sql(expr: str) -> str:
+    """DuckDB's spelling of ``catalog.text.fold`` for an SQL expression: lower case, no accents, đ as d.
+
+    Filters, the CKAN datastore and the SQL sandbox's ``bo_dau`` macro all fold with this one expression, so
+    "dong da" finds "Đống Đa" by the same rule as site search (DuckDB's ``strip_accents`` leaves đ alone).
+    """
+    return f"replace(strip_accents(lower(CAST({expr} AS VARCHAR))), 'đ', 'd')"

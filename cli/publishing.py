@@ -26,7 +26,7 @@ from cli.common import (
     remote_options,
 )
 
-FORMATS = click.Choice(["csv", "tsv", "xlsx", "json", "parquet"])
+FORMATS = click.Choice(["csv", "tsv", "xlsx", "json", "parquet", "geojson"])
 READING_OPTIONS = (
     click.option("--dialect", help="Frictionless dialect: JSON file or inline JSON."),
     click.option("--encoding", help="Text encoding, e.g. utf-8, utf-16, cp1258 (Windows-1258)."),

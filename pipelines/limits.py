@@ -38,6 +38,8 @@ class Limits:
     max_json_depth: int = 64  # nesting of arrays and objects in a JSON file
     xlsx_max_bytes: int = 200 * 1024 * 1024  # an XLSX unzipped
     max_descriptor_bytes: int = 16 * 1024 * 1024  # a .json read whole to tell a data package from a data file
+    geojson_max_bytes: int = 128 * 1024 * 1024  # a GeoJSON file (parsed whole: its geometry is one document)
+    max_coordinates: int = 2_000_000  # positions ([lon, lat]) in a GeoJSON file, counted before parsing
 
     @classmethod
     def from_mapping(cls, mapping: Mapping[str, Any], base: Limits | None = None) -> Limits:
@@ -62,7 +64,8 @@ SETTINGS = {
     "max_columns": "MAX_UPLOAD_COLUMNS", "max_rows": "MAX_UPLOAD_ROWS", "max_cells": "MAX_UPLOAD_CELLS",
     "max_header_bytes": "MAX_HEADER_BYTES", "max_line_bytes": "MAX_LINE_BYTES",
     "max_json_depth": "MAX_JSON_DEPTH", "xlsx_max_bytes": "XLSX_MAX_BYTES",
-    "max_descriptor_bytes": "MAX_DESCRIPTOR_BYTES",
+    "max_descriptor_bytes": "MAX_DESCRIPTOR_BYTES", "geojson_max_bytes": "GEOJSON_MAX_BYTES",
+    "max_coordinates": "MAX_COORDINATES",
 }
 assert set(SETTINGS) == {f.name for f in fields(Limits)}
 
@@ -140,6 +143,16 @@ def check_depth(what: str, depth: int, *, at_least: bool = False) -> None:
         levels = f"more than {depth - 1:,}" if at_least else f"{depth:,}"
         raise _refuse(f"{what} nests arrays and objects {levels} levels deep", "max_json_depth",
                       "flatten the nested values")
+
+
+def check_geojson(what: str, size: int, coordinates: int) -> None:
+    """A GeoJSON file's bytes and positions: it is parsed whole, and each position costs a Python list."""
+    if size > current().geojson_max_bytes:
+        raise _refuse(f"{what} is {size:,} bytes", "geojson_max_bytes",
+                      "simplify the geometry (fewer vertices) or split the features into several files")
+    if coordinates > current().max_coordinates:
+        raise _refuse(f"{what} has {coordinates:,} coordinate positions", "max_coordinates",
+                      "simplify the geometry (fewer vertices) or split the features into several files")
 
 
 def line_limit() -> int:

@@ -19,9 +19,10 @@ from catalog.errors import InvalidInput, InvalidSchema, NotFound, TooLarge
 from catalog.text import human_bytes
 from pipelines import limits
 
-FORMATS = ("csv", "tsv", "xlsx", "json", "parquet")
+FORMATS = ("csv", "tsv", "xlsx", "json", "parquet", "geojson")
 EXTENSIONS = {".csv": "csv", ".txt": "csv", ".tsv": "tsv", ".tab": "tsv", ".xlsx": "xlsx", ".xlsm": "xlsx",
-              ".json": "json", ".parquet": "parquet", ".pq": "parquet"}
+              ".json": "json", ".parquet": "parquet", ".pq": "parquet",
+              ".geojson": "geojson"}
 PREFIX_BYTES = 64 * 1024
 SAMPLE_LINES = 100  # frictionless sniffs the CSV dialect and reads the header from the first 100 lines
 
@@ -180,7 +181,7 @@ def open_source(path, *, format: str | None = None, encoding: str | None = None)
         raise InvalidInput(f"{path.name} is not a {fmt.upper()} file: it looks like {magic}",
                            hint="check the file, or give the right extension / --format")
     codec, declared = None, encoding is not None
-    if fmt in ("csv", "tsv", "json"):
+    if fmt in ("csv", "tsv", "json", "geojson"):
         codec = _settle_encoding(path, head, encoding)
     return Source(path=path, format=fmt, encoding=codec, declared=declared, size=size, name=path.stem)
 

@@ -80,4 +80,5 @@ def test_api_conforms_to_its_openapi_document(live, tmp_path):
     selected = re.search(r"Selected: (\d+)/(\d+)\s+Tested: (\d+)", output)
     assert selected and len(set(selected.groups())) == 1, output[-3000:]  # every loaded operation was tested
     assert int(selected.group(1)) >= documented - 1 >= 30, output[-3000:]
-    assert "No issues found" in output, output[-3000:]
+    # every generated case passed every check (warnings about data the server rightly refuses may remain)
+    assert re.search(r"(\d+) generated, \1 passed", output) and "failed" not in output.lower(), output[-3000:]

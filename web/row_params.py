@@ -4,6 +4,10 @@ Why here and not in ``catalog/``: parameter names (``lang``, ``page``, ``format`
 ``column__operator`` spelling are how the web writes a view in a URL. This module turns them into the typed
 ``Filter`` objects of ``catalog/rows/filters.py``; the catalogue never sees a request. The explorer, the REST
 API and "download this view" read their filters here, so one URL means the same rows on each of them.
+
+Text filters ignore accents and case (``district=dong da`` finds "Đống Đa"); ``_exact=1`` in the same query
+string makes every text filter of the view compare accents and case as written. ``_version=N`` names the
+version a view reads (``pinned_version``); it is never a filter.
 """
 
 from __future__ import annotations
@@ -30,8 +34,10 @@ from web.context import bounded_int
 # Query parameters that steer a page or a download and are never filters.
 RESERVED = frozenset({
     "_sort", "_limit", "_cursor", "_fields", "_col", "sort", "limit", "cursor", "fields", "format", "lang", "q",
-    "bom", "excel", "offset", "page",
+    "bom", "excel", "offset", "page", "_exact", "_version",
 })
+EXACT_PARAM = "_exact"
+VERSION_PARAM = "_version"
 
 Params = Mapping[str, str] | Sequence[tuple[str, str]]
 
@@ -54,11 +60,13 @@ def parse_filters(params: Params, schema: dict) -> list[Filter]:
     """
     fields = schema_fields(schema)
     filters: list[Filter] = []
-    for key, raw in _param_items(params):
+    items = _param_items(params)
+    exact = exact_flag(items)
+    for key, raw in items:
         key, raw = nfc(str(key)), nfc(str(raw))
         if not key or key in RESERVED or (key.startswith("_") and key not in fields):
             continue
-        found = _parse_one(key, raw, schema, fields)
+        found = _parse_one(key, raw, schema, fields, exact)
         if found is not None:
             filters.append(found)
     return filters
@@ -75,7 +83,32 @@ def _split_key(key: str, fields: Mapping[str, dict]) -> tuple[str, str]:
     return column, op
 
 
-def _parse_one(key: str, raw: str, schema: dict, fields: Mapping[str, dict]) -> Filter | None:
+def exact_flag(params: Params) -> bool:
+    """``_exact=1``: text filters compare accents and case as written (the default folds both away)."""
+    for key, raw in _param_items(params):
+        if key == EXACT_PARAM:
+            text = str(raw).strip().lower()
+            if text in TRUE_WORDS:
+                return True
+            if text and text not in FALSE_WORDS:
+                raise InvalidInput(f"{EXACT_PARAM} must be 1 or 0, got {raw!r}",
+                                   hint=f"{EXACT_PARAM}=1 matches accents and case exactly")
+    return False
+
+
+def pinned_version(params: Params) -> int | None:
+    """``_version=N``: the version number a view asks for (None when absent); a clear error when not a number."""
+    for key, raw in _param_items(params):
+        if key == VERSION_PARAM and str(raw).strip():
+            text = str(raw).strip()
+            if not text.isdigit() or int(text) < 1:
+                raise InvalidInput(f"{VERSION_PARAM} must be a version number such as 2, got {raw!r}",
+                                   hint="the dataset page lists its versions")
+            return int(text)
+    return None
+
+
+def _parse_one(key: str, raw: str, schema: dict, fields: Mapping[str, dict], exact: bool) -> Filter | None:
     column, op = _split_key(key, fields)
     where = f"filter {key!r}"
     if column not in fields:
@@ -91,8 +124,8 @@ def _parse_one(key: str, raw: str, schema: dict, fields: Mapping[str, dict]) -> 
         return None
     if op == "in":
         items = split_list(raw)
-        return typed_filter(schema, column, op, items, where=where) if items else None
-    return typed_filter(schema, column, op, raw, where=where)
+        return typed_filter(schema, column, op, items, where=where, exact=exact) if items else None
+    return typed_filter(schema, column, op, raw, where=where, exact=exact)
 
 
 def split_list(raw: str) -> list[str]:

@@ -12,15 +12,19 @@ and column names, whole numbers); reading them from a query string is the web's 
 
 from catalog.rows.cursor import decode_cursor, encode_cursor
 from catalog.rows.engine import connect, duckdb_types, run, source
-from catalog.rows.facets import value_counts
+from catalog.rows.facets import RANGE_TYPES, value_counts, value_range
 from catalog.rows.filters import (
                                   FALSE_WORDS,
                                   MAX_IN_VALUES,
                                   OPS,
+                                  TEXT_OPS,
+                                  TEXT_TYPES,
                                   TRUE_WORDS,
                                   VALUELESS_OPS,
                                   Filter,
                                   coerce,
+                                  is_folded,
+                                  number_text,
                                   schema_fields,
                                   typed_filter,
                                   unknown_column,
@@ -30,8 +34,9 @@ from catalog.rows.sql import order_sql, parse_fields, parse_sort, select_sql, so
 from catalog.rows.values import json_rows, jsonable
 
 __all__ = [
-    "FALSE_WORDS", "MAX_IN_VALUES", "MAX_LIMIT", "OPS", "TRUE_WORDS", "VALUELESS_OPS", "Filter", "check_limit",
+    "FALSE_WORDS", "MAX_IN_VALUES", "MAX_LIMIT", "OPS", "RANGE_TYPES", "TEXT_OPS", "TEXT_TYPES", "TRUE_WORDS", "VALUELESS_OPS", "Filter", "check_limit",
     "coerce", "columns_of", "connect", "count_rows", "decode_cursor", "duckdb_types", "encode_cursor",
     "json_rows", "jsonable", "order_sql", "parse_fields", "parse_sort", "query_rows", "run", "schema_fields",
-    "select_sql", "sort_text", "source", "typed_filter", "unknown_column", "value_counts", "where_sql",
+    "select_sql", "sort_text", "source", "typed_filter", "unknown_column", "value_counts", "value_range", "where_sql",
+    "is_folded", "number_text",
 ]

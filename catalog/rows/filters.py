@@ -4,6 +4,11 @@ Why a module of its own: the explorer, the REST API, the downloads of a view and
 rows, and each reads its conditions from a different syntax (query-string parameters, JSON). They all build these
 objects, so a filter means the same thing everywhere; how a filter becomes SQL is ``catalog/rows/sql.py``. This
 module knows Table Schema types and how a value is written for each of them, never the web's parameter names.
+
+Text comparisons (``eq``, ``ne``, ``in``, ``contains``, ``starts``) ignore accents and case by default, as site
+search does: "dong da" finds "Đống Đa". The value is folded here (``catalog.text.fold``) and the column in SQL
+(``catalog.sqltext.fold_sql``); ``exact=True`` keeps accents and case. Numbers accept a decimal comma
+(``50,5``) as well as a decimal point; see ``_parse_number``.
 """
 
 from __future__ import annotations
@@ -15,9 +20,12 @@ from datetime import date, datetime, time
 from typing import Any
 
 from catalog.errors import InvalidInput
-from catalog.text import nfc
+from catalog.text import fold, nfc
 
-OPS = ("eq", "ne", "lt", "le", "gt", "ge", "contains", "in", "blank", "notblank")
+OPS = ("eq", "ne", "lt", "le", "gt", "ge", "contains", "starts", "in", "blank", "notblank")
+# Operators that compare text and so fold accents and case on text columns (unless the filter is exact).
+TEXT_OPS = frozenset({"eq", "ne", "in", "contains", "starts"})
+TEXT_TYPES = frozenset({"string", "any"})
 VALUELESS_OPS = frozenset({"blank", "notblank"})
 MAX_IN_VALUES = 1000
 TRUE_WORDS = frozenset({"1", "true", "yes", "y", "t", "on", "có", "co", "đúng", "dung"})
@@ -31,6 +39,7 @@ class Filter:
     column: str
     op: str
     value: Any = None
+    exact: bool = False  # text compared as written (accents and case) rather than folded
 
 
 def schema_fields(schema: dict) -> dict[str, dict]:
@@ -95,15 +104,35 @@ def _parse_time(raw: str, field: dict) -> time:
 
 def _parse_int(raw: str, field: dict) -> int:
     text = raw.strip()
+    if re.fullmatch(r"[+-]?\d{1,3}(\.\d{3})+", text):  # 1.234.567: Vietnamese thousands
+        text = text.replace(".", "")
     if not re.fullmatch(r"[+-]?\d+", text):
-        raise ValueError("expected a whole number such as 42")
+        raise ValueError("expected a whole number such as 42 (or 1.234)")
     return int(text)
 
 
+def number_text(raw: str) -> str:
+    """A number as people write it in Vietnam or elsewhere, in Python's spelling.
+
+    The rule: when both ``.`` and ``,`` appear, the last one is the decimal mark and the other groups thousands
+    (``1.234,5`` and ``1,234.5`` are 1234.5); a single comma alone is a decimal comma (``50,5`` is 50.5; the
+    Vietnamese reading of ``1,234`` is 1.234); several of the same mark group thousands (``1.234.567``).
+    Spaces inside are dropped. The result is checked by the caller.
+    """
+    text = raw.strip().replace(" ", "").replace("\u00a0", "")
+    if "," in text and "." in text:
+        decimal, group = (",", ".") if text.rfind(",") > text.rfind(".") else (".", ",")
+        return text.replace(group, "").replace(decimal, ".")
+    for mark in (",", "."):
+        if text.count(mark) > 1:
+            return text.replace(mark, "") if re.fullmatch(rf"[+-]?\d{{1,3}}(\{mark}\d{{3}})+", text) else text
+    return text.replace(",", ".")
+
+
 def _parse_number(raw: str, field: dict) -> float:
-    text = raw.strip()
+    text = number_text(raw)
     if not re.fullmatch(r"[+-]?(\d+\.?\d*|\.\d+)([eE][+-]?\d+)?", text):
-        raise ValueError("expected a number with '.' as the decimal point, such as 50.5")
+        raise ValueError("expected a number such as 50.5 or 50,5 (decimal comma)")
     return float(text)
 
 
@@ -135,11 +164,12 @@ def coerce(field: dict, raw: str, where: str) -> Any:
 
 # -- building filters -----------------------------------------------------------------------------------------
 def typed_filter(schema: dict, column: str, op: str, raw: str | Sequence[str] | None = None, *,
-                 where: str = "filter") -> Filter:
+                 where: str = "filter", exact: bool = False) -> Filter:
     """A filter from text values: the column checked against the schema, the value coerced to its type.
 
     ``raw`` is one text for a comparison or ``contains``, a list of texts for ``in`` and nothing for ``blank``
     and ``notblank``. ``where`` names the condition in error messages (the caller knows how it was written).
+    On a text column, a text comparison is folded (accents and case ignored) unless ``exact``.
     """
     fields = schema_fields(schema)
     if op not in OPS:
@@ -148,11 +178,24 @@ def typed_filter(schema: dict, column: str, op: str, raw: str | Sequence[str] | 
         raise unknown_column(column, fields, where)
     if op in VALUELESS_OPS:
         return Filter(column, op)
-    if op == "contains":
-        return Filter(column, op, nfc(str(raw)))
+    field = fields[column]
+    if op in ("contains", "starts"):
+        text = nfc(str(raw))
+        return Filter(column, op, text if exact else fold(text), exact=exact)
+    folds = is_folded(op, field, exact)
     if op == "in":
         items = [raw] if isinstance(raw, str) else list(raw or ())
         if len(items) > MAX_IN_VALUES:
             raise InvalidInput(f"{where} lists {len(items)} values", hint=f"at most {MAX_IN_VALUES}")
-        return Filter(column, op, [coerce(fields[column], str(item), where) for item in items])
-    return Filter(column, op, coerce(fields[column], str(raw), where))
+        values = [coerce(field, str(item), where) for item in items]
+        return Filter(column, op, [fold(v) for v in values] if folds else values, exact=exact)
+    value = coerce(field, str(raw), where)
+    return Filter(column, op, fold(value) if folds else value, exact=exact)
+
+
+def is_folded(op: str, field: dict, exact: bool) -> bool:
+    """Does this condition compare folded text (accents and case ignored)? ``contains`` and ``starts`` always
+    compare text; ``=``, ``≠`` and ``in`` do on text columns; ``exact`` turns folding off."""
+    if exact or op not in TEXT_OPS:
+        return False
+    return op in ("contains", "starts") or field.get("type", "string") in TEXT_TYPES

@@ -12,8 +12,8 @@ from pathlib import Path
 
 from catalog.errors import InvalidInput
 from catalog.rows.engine import source
-from catalog.rows.filters import OPS, Filter, schema_fields, unknown_column
-from catalog.sqltext import quote_ident
+from catalog.rows.filters import OPS, TEXT_TYPES, Filter, is_folded, schema_fields, unknown_column
+from catalog.sqltext import fold_sql, quote_ident
 from catalog.text import nfc
 
 COMPARISONS = {"eq": "=", "ne": "<>", "lt": "<", "le": "<=", "gt": ">", "ge": ">="}
@@ -64,15 +64,19 @@ def parse_fields(fields: str | Sequence[str] | None, schema: dict) -> list[str]:
     return chosen or list(known)
 
 
-def _condition(f: Filter, is_text: bool) -> tuple[str, list]:
+def _condition(f: Filter, field: dict) -> tuple[str, list]:
     col = quote_ident(f.column)
+    is_text = field.get("type", "string") in TEXT_TYPES
+    # folded: both sides without accents and case (the value was folded when the filter was built)
+    target = fold_sql(col) if is_folded(f.op, field, f.exact) else col
     if f.op in COMPARISONS:
-        return f"{col} {COMPARISONS[f.op]} ?", [f.value]
+        return f"{target} {COMPARISONS[f.op]} ?", [f.value]
     if f.op == "in":
         values = list(f.value)
-        return f"{col} IN ({', '.join('?' * len(values))})", values
-    if f.op == "contains":
-        return f"contains(lower(CAST({col} AS VARCHAR)), lower(?))", [str(f.value)]
+        return f"{target} IN ({', '.join('?' * len(values))})", values
+    if f.op in ("contains", "starts"):
+        text = target if target != col else f"CAST({col} AS VARCHAR)"
+        return f"{'contains' if f.op == 'contains' else 'starts_with'}({text}, ?)", [str(f.value)]
     if f.op == "blank":
         return (f"({col} IS NULL OR CAST({col} AS VARCHAR) = '')" if is_text else f"{col} IS NULL"), []
     if f.op == "notblank":
@@ -88,7 +92,7 @@ def where_sql(filters: Sequence[Filter], schema: dict) -> tuple[str, list]:
     for f in filters:
         if f.column not in fields:
             raise unknown_column(f.column, fields, "filter")
-        sql, values = _condition(f, fields[f.column].get("type", "string") in ("string", "any"))
+        sql, values = _condition(f, fields[f.column])
         parts.append(sql)
         params.extend(values)
     return (" AND ".join(parts) or "TRUE"), params

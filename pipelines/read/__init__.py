@@ -8,6 +8,7 @@ XLSX merged cells are read opens ``xlsx.py`` and nothing else. Every reader fill
 - ``xlsx.py``: a sheet through openpyxl, streaming, merged ranges filled row by row;
 - ``json.py``: an array of row objects through DuckDB's ``read_json``;
 - ``parquet.py``: a typed file, bounded by its footer;
+- ``geojson.py``: a FeatureCollection, one row per feature, its geometry in the ``geometry`` column;
 - ``staging.py``: the staging table (``Staged``), the kinds of native cells, the Arrow batcher.
 
 Every reader counts what a file costs once its format and dialect are known (columns, header bytes, cells,
@@ -42,6 +43,7 @@ from pipelines.read.csv import (
     stage_csv_python,
     verify_csv_stage,
 )
+from pipelines.read.geojson import GEOMETRY_FIELD, stage_geojson
 from pipelines.read.json import DUCKDB_JSON_DEPTH, check_json_depth, json_depth, stage_json
 from pipelines.read.parquet import PARQUET_MAX_FOOTER, check_parquet_size, stage_parquet
 from pipelines.read.staging import (
@@ -66,13 +68,13 @@ from pipelines.read.xlsx import check_sheet_size, fill_merged, merged_ranges, na
 from pipelines.source import Dialect, Source
 
 __all__ = [
-    "BATCH_CELLS", "BATCH_ROWS", "DUCKDB_JSON_DEPTH", "KIND_BOOL", "KIND_DATE", "KIND_DATETIME", "KIND_DECIMAL",
+    "BATCH_CELLS", "BATCH_ROWS", "DUCKDB_JSON_DEPTH", "GEOMETRY_FIELD", "KIND_BOOL", "KIND_DATE", "KIND_DATETIME", "KIND_DECIMAL",
     "KIND_DICT", "KIND_FLOAT", "KIND_INT", "KIND_LIST", "KIND_OTHER", "KIND_TIME", "PARQUET_MAX_FOOTER",
     "SCAN_CHUNK", "Batcher", "ByteScan", "CsvLayout", "RecordBound", "Staged", "check_json_depth",
     "check_parquet_size", "check_sheet_size", "csv_layout", "csv_relation", "delimiter_count_sql",
     "delimiters_match", "duckdb_csv", "fill_merged", "header_rows", "json_depth", "merged_ranges",
     "native_cell", "progress_bar", "read_csv_layout", "records_match", "scan_bytes", "stage",
-    "stage_csv_duckdb", "stage_csv_python", "stage_json", "stage_parquet", "stage_xlsx", "verify_csv_stage",
+    "stage_csv_duckdb", "stage_csv_python", "stage_geojson", "stage_json", "stage_parquet", "stage_xlsx", "verify_csv_stage",
 ]
 
 
@@ -92,4 +94,6 @@ def stage(con: duckdb.DuckDBPyConnection, source: Source, dialect: Dialect, tabl
         return stage_xlsx(con, source, dialect, len(field_names), table)
     if source.format == "json":
         return stage_json(con, source, field_names, table)
+    if source.format == "geojson":
+        return stage_geojson(con, source, field_names, table)
     return stage_parquet(con, source, table)

@@ -21,7 +21,7 @@ import pyarrow.parquet as pq
 from catalog import jsonlimits
 from catalog.errors import InvalidInput
 from catalog.rows import jsonable
-from catalog.sqltext import quote_ident
+from catalog.sqltext import fold_sql, quote_ident
 from catalog.text import fold
 from web.ckan.api import int_param
 from web.ckan.errors import ActionError, validation
@@ -207,7 +207,7 @@ class Table:
 
     @staticmethod
     def _folded(name: str) -> str:
-        return f"replace(strip_accents(lower(CAST({quote_ident(name)} AS VARCHAR))), 'đ', 'd')"
+        return fold_sql(quote_ident(name))
 
     def search(self, resource_id: str, params: dict) -> dict:
         unknown = sorted(set(params) - ALLOWED)

@@ -37,8 +37,9 @@ MAX_FIELD_BYTES = 1 << 20  # metadata fields (a long Markdown description fits)
 DEFAULT_MAX_UPLOAD = 512 * 1024 * 1024
 DEFAULT_MAX_ANON_VALIDATE = 50 * 1024 * 1024
 FILE_FIELDS = ("file", "upload")  # ours, and the name CKAN clients use
-SUFFIXES = {".csv", ".tsv", ".txt", ".xlsx", ".json", ".jsonl", ".parquet"}
+SUFFIXES = {".csv", ".tsv", ".txt", ".xlsx", ".json", ".jsonl", ".parquet", ".geojson"}
 MIME_SUFFIX = {"text/csv": ".csv", "text/tab-separated-values": ".tsv", "application/json": ".json",
+               "application/geo+json": ".geojson",
                "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet": ".xlsx",
                "application/vnd.apache.parquet": ".parquet", "application/x-parquet": ".parquet"}
 META_FIELDS = {"title": "title", "description": "description", "license": "license", "frequency": "frequency",

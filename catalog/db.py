@@ -232,6 +232,16 @@ search_facets = sa.Table(
     sa.Index("ix_search_facets_key", "facet", "key"),
 )
 
+# The distinct values of a dataset's low-cardinality text columns in its latest version (catalog/search/values.py):
+# what its rows are about (districts, categories), searchable and, for place columns, the "area" facet.
+search_values = sa.Table(
+    "search_values", metadata,
+    sa.Column("dataset_id", sa.String(36), sa.ForeignKey("datasets.id"), nullable=False, index=True),
+    sa.Column("field", sa.Text, nullable=False),
+    sa.Column("value", sa.Text, nullable=False),
+    sa.Column("place", sa.Boolean, nullable=False, default=False),  # the column holds place names
+)
+
 _FTS_COLUMNS = ", ".join([f"f_{f}" for f in SEARCH_FIELDS] + [f"x_{f}" for f in SEARCH_FIELDS])
 SEARCH_DDL = {
     "sqlite": [f"CREATE VIRTUAL TABLE IF NOT EXISTS search_fts USING fts5({_FTS_COLUMNS}, "
@@ -252,6 +262,7 @@ def _search_index(conn: Connection) -> None:
         conn.exec_driver_sql(statement)
 
 
+SEARCH_VALUES_MIGRATION = 48  # values arrive with each dataset's next publish (its Parquet is read then)
 SOURCE_DESCRIPTION_MIGRATION = 45  # its data step (split every stored schema) is catalog.published_schema
 
 
@@ -287,6 +298,7 @@ MIGRATIONS: list[tuple[int, str, Callable[[Connection], None]]] = [
     (30, "jobs queue, webhooks and their deliveries", _create(jobs, webhooks, webhook_deliveries)),
     (SEARCH_MIGRATION, "search index: documents, full-text table, facet values", _search_index),
     (SOURCE_DESCRIPTION_MIGRATION, "versions: published schema and source description", _source_description),
+    (SEARCH_VALUES_MIGRATION, "search index: the values of low-cardinality text columns", _create(search_values)),
 ]
 
 

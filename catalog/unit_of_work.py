@@ -21,6 +21,7 @@ from sqlalchemy.engine import Connection
 from catalog import db, published_schema, webhooks
 from catalog.errors import Conflict, InvalidInput
 from catalog.metadata import Catalog
+from catalog.search import values as search_values
 
 UNCHECKED = -1  # ``expect_latest``: do not compare the latest version number
 
@@ -63,10 +64,12 @@ def commit_version(catalog: Catalog, new: NewVersion) -> int:
     fails, the transaction rolls back and a file this call stored is removed, so nothing of the version remains.
     """
     created = False
+    found = search_values.column_values(new.staged)  # read before the lock: what the rows are about, for search
     try:
         with catalog.writer.begin() as conn:
             known = _check_latest_and_race(catalog, conn, new)
             _dataset_metadata(catalog, conn, new, known)
+            search_values.record(conn, new.dataset, found, append=len(new.record.get("parts") or []) > 1)
             number = catalog.add_version(conn, new.dataset, published_at=db.utcnow(), **version_row(new.record))
             _audit(catalog, conn, new, number)
             webhooks.record_event(conn, "dataset.version_published", new.dataset, number)  # the outbox

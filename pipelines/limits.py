@@ -38,8 +38,8 @@ class Limits:
     max_json_depth: int = 64  # nesting of arrays and objects in a JSON file
     xlsx_max_bytes: int = 200 * 1024 * 1024  # an XLSX unzipped
     max_descriptor_bytes: int = 16 * 1024 * 1024  # a .json read whole to tell a data package from a data file
-    geojson_max_bytes: int = 128 * 1024 * 1024  # a GeoJSON file (parsed whole: its geometry is one document)
-    max_coordinates: int = 2_000_000  # positions ([lon, lat]) in a GeoJSON file, counted before parsing
+    geojson_max_bytes: int = 64 * 1024 * 1024  # a GeoJSON file (parsed whole: its geometry is one document)
+    max_coordinates: int = 1_000_000  # positions ([lon, lat]) in a GeoJSON file, counted before parsing
 
     @classmethod
     def from_mapping(cls, mapping: Mapping[str, Any], base: Limits | None = None) -> Limits:

@@ -69,6 +69,24 @@ def metadata_database(request: pytest.FixtureRequest, module_database) -> Iterat
 
 
 @pytest.fixture
+def own_database(request: pytest.FixtureRequest) -> Iterator:
+    """For a test's second catalogue (a portal and a harvester): ``own_database()`` is a URL of its own in
+    PostgreSQL mode (dropped afterwards), None (the home's SQLite file) otherwise. Pass it as ``Catalog(url=...)``."""
+    made: list[str] = []
+
+    def new() -> str | None:
+        if not postgres_mode():
+            return None
+        cluster: Cluster = request.getfixturevalue("postgres")
+        made.append(cluster.create())
+        return cluster.url(made[-1])
+
+    yield new
+    for name in made:
+        request.getfixturevalue("postgres").drop(name)
+
+
+@pytest.fixture
 def catalog(tmp_path: Path) -> Iterator[Catalog]:
     """An empty, initialised catalogue in a temp folder, with one organisation."""
     cat = Catalog(tmp_path / "home")

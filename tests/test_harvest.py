@@ -26,10 +26,10 @@ MORE_STOPS = STOPS + "3,Cầu Giấy,Cầu Giấy,21.036,105.790\n"
 UPLOADED = "ma,ten,so_luong\n1,Chợ Đồng Xuân,120\n2,Chợ Hôm,80\n"
 
 
-def start_portal(tmp_path: Path):
+def start_portal(tmp_path: Path, database: str | None = None):
     """A source portal: one published dataset, one with only a PDF link, one created and uploaded via the API."""
     home = tmp_path / "portal"
-    cat = Catalog(home)
+    cat = Catalog(home, url=database)
     cat.init()
     cat.add_org("so-gtvt", "Sở Giao thông Vận tải", "Giao thông")
     cat.add_org("so-ct", "Sở Công Thương")
@@ -59,9 +59,9 @@ def private_urls_allowed(monkeypatch):
 
 
 @pytest.fixture
-def portal(tmp_path):
+def portal(tmp_path, own_database):
     """A portal of one's own, for tests that change it."""
-    started = start_portal(tmp_path)
+    started = start_portal(tmp_path, own_database())
     yield started
     started[0].stop()
 

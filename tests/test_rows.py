@@ -20,6 +20,7 @@ from hypothesis import strategies as st
 
 from catalog import rows
 from catalog.errors import InvalidInput
+from catalog.text import fold
 from web import row_params
 
 DISTRICTS = ["Ba Đình", "Hoàn Kiếm", "Đống Đa", "Hai Bà Trưng", "Cầu Giấy", "Sóc Sơn"]
@@ -95,6 +96,8 @@ def read_back(files: list[Path]) -> list[dict]:
 def matches(row: dict, f: rows.Filter) -> bool:
     value = row[f.column]
     text_like = f.column in ("district", "note")
+    if text_like and value is not None and not f.exact and f.op in ("eq", "ne", "in", "contains"):
+        value = fold(value)  # text filters ignore accents and case (issue 14); the filter's value is folded
     if f.op == "blank":
         return value is None or (text_like and value == "")
     if f.op == "notblank":
@@ -102,7 +105,7 @@ def matches(row: dict, f: rows.Filter) -> bool:
     if value is None:
         return False
     if f.op == "contains":
-        return f.value.lower() in str(value).lower()
+        return f.value in (str(value) if f.exact else fold(str(value)))
     if f.op == "in":
         return value in f.value
     return {"eq": value == f.value, "ne": value != f.value, "lt": value < f.value, "le": value <= f.value,
@@ -144,9 +147,9 @@ def test_parse_filters_ops_and_types():
         ("_fc", "district"),
     ], SCHEMA)
     assert filters == [
-        rows.Filter("district", "eq", "Đống Đa"), rows.Filter("pm25", "gt", 50.0), rows.Filter("id", "in", [1, 2, 3]),
+        rows.Filter("district", "eq", "dong da"), rows.Filter("pm25", "gt", 50.0), rows.Filter("id", "in", [1, 2, 3]),
         rows.Filter("observed_at", "ge", datetime(2024, 1, 2)), rows.Filter("day", "le", date(2024, 1, 5)),
-        rows.Filter("ok", "eq", True), rows.Filter("note", "contains", "hồ"), rows.Filter("pm25", "blank"),
+        rows.Filter("ok", "eq", True), rows.Filter("note", "contains", "ho"), rows.Filter("pm25", "blank"),
         rows.Filter("district", "notblank"),
     ]
 
@@ -154,12 +157,13 @@ def test_parse_filters_ops_and_types():
 def test_parse_filters_normalises_vietnamese_to_nfc():
     nfd = unicodedata.normalize("NFD", "Đống Đa")
     assert nfd != "Đống Đa"
-    assert row_params.parse_filters({"district": nfd}, SCHEMA) == [rows.Filter("district", "eq", "Đống Đa")]
+    assert row_params.parse_filters({"district": nfd, "_exact": "1"}, SCHEMA) == [
+        rows.Filter("district", "eq", "Đống Đa", exact=True)]
 
 
 def test_parse_filters_in_accepts_a_json_array_for_values_with_commas():
-    assert row_params.parse_filters({"note__in": '["a, b", "Hồ Tây"]'}, SCHEMA) == [
-        rows.Filter("note", "in", ["a, b", "Hồ Tây"])]
+    assert row_params.parse_filters({"note__in": '["a, b", "Hồ Tây"]', "_exact": "1"}, SCHEMA) == [
+        rows.Filter("note", "in", ["a, b", "Hồ Tây"], exact=True)]
 
 
 def test_empty_form_values_are_not_filters():
@@ -170,7 +174,7 @@ def test_empty_form_values_are_not_filters():
     ({"station": "x"}, "unknown column 'station'"),
     ({"pm25__between": "1"}, "unknown filter operator 'between'"),
     ({"pm25__gt": "năm mươi"}, "not a valid number for column 'pm25'"),
-    ({"pm25": "7,5"}, "'.' as the decimal point"),
+    ({"pm25": "7,5,5"}, "decimal comma"),  # issue 14: "7,5" is now 7.5
     ({"id": "1.5"}, "not a valid integer"),
     ({"day": "2024-13-45"}, "not a valid date"),
     ({"observed_at__lt": "yesterday"}, "not a valid datetime"),
@@ -238,11 +242,15 @@ def test_filters_match_the_reference(params, single):
     assert page["rows"] == [as_json(r) for r in expected]
 
 
-def test_vietnamese_equality_is_exact_and_contains_is_case_insensitive(single, data):
+def test_vietnamese_equality_ignores_accents_unless_exact_and_contains_is_case_insensitive(single, data):
+    # issue 14 changed this on purpose: "Dong Da" finds "Đống Đa"; _exact=1 keeps the old exact comparison
     dong_da = rows.query_rows(single, SCHEMA, filters=row_params.parse_filters({"district": "Đống Đa"}, SCHEMA))
     assert dong_da["total"] == sum(1 for r in data if r["district"] == "Đống Đa") > 0
     folded = rows.query_rows(single, SCHEMA, filters=row_params.parse_filters({"district": "Dong Da"}, SCHEMA))
-    assert folded["total"] == 0
+    assert folded["total"] == dong_da["total"]
+    exact = rows.query_rows(single, SCHEMA, filters=row_params.parse_filters(
+        {"district": "Dong Da", "_exact": "1"}, SCHEMA))
+    assert exact["total"] == 0
     ho = rows.query_rows(single, SCHEMA, filters=row_params.parse_filters({"note__contains": "hồ"}, SCHEMA))
     assert ho["total"] == sum(1 for r in data if r["note"] in ("Hồ Tây", "hồ gươm"))
 

@@ -20,6 +20,7 @@ from web.ckan import views as ckan
 from web.views import (
     activity,
     api,
+    charts,
     datapackage,
     dcat,
     diff,
@@ -55,7 +56,9 @@ def create_app(home: Home | str | Path | None = None, config: dict[str, Any] | N
     i18n.init_app(app)
     templating.init_app(app)
     for blueprint in (pages.bp, downloads.bp, api.bp, sql.bp, publish_api.bp, ckan.bp, diff.bp, feeds.bp,
-                      activity.bp, webhooks.bp, dcat.bp, datapackage.bp, dumps.bp, quality.bp):
+                      activity.bp, webhooks.bp, dcat.bp, datapackage.bp, dumps.bp, quality.bp,
+                      charts.bp):
         app.register_blueprint(blueprint)
     sql.init_app(app)  # the SQL engine and its interface strings
+    charts.init_app(app)  # the chart builder for the dataset and explorer templates
     return app

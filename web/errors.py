@@ -29,7 +29,7 @@ SERVER_ERROR_MESSAGE = "internal server error"
 
 def wants_json() -> bool:
     """Does this request want JSON: an API path, ``?format=json``, or an Accept header preferring JSON?"""
-    if request.path.startswith("/api/"):
+    if request.path.startswith("/api/") or request.path.endswith(".geojson"):  # GeoJSON readers parse errors too
         return True
     if request.args.get("format", "").lower() == "json":
         return True

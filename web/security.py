@@ -33,6 +33,18 @@ bp = Blueprint("security", __name__)
 
 CSP = ("default-src 'self'; script-src 'self'; style-src 'self'; img-src 'self' data:; object-src 'none'; "
        "frame-ancestors 'none'; base-uri 'self'; form-action 'self'")
+
+
+def csp_with_images(origin: str) -> str:
+    """The CSP with one more image origin (a map page's configured tile server; nothing else ever loads)."""
+    if not re.fullmatch(r"https?://(\*\.)?[A-Za-z0-9.-]+(:\d+)?", origin):
+        raise ValueError(f"not an origin: {origin!r}")
+    return CSP.replace("img-src 'self' data:", f"img-src 'self' data: {origin}")
+
+
+# /embed/ pages (web/views/charts.py) may be framed by any site; everything else stays unframable.
+EMBED_PREFIX = "/embed/"
+EMBED_CSP = CSP.replace("frame-ancestors 'none'", "frame-ancestors *")
 HEADERS = {
     "Content-Security-Policy": CSP,
     "X-Content-Type-Options": "nosniff",
@@ -101,6 +113,9 @@ def _add_headers(response: Response) -> Response:
         response.headers.update(ATTACHMENT_HEADERS)
     for name, value in HEADERS.items():
         response.headers.setdefault(name, value)
+    if request.path.startswith(EMBED_PREFIX) and response.headers.get("Content-Security-Policy") == CSP:
+        response.headers["Content-Security-Policy"] = EMBED_CSP  # embeddable charts: the only framable pages
+        response.headers.pop("X-Frame-Options", None)
     decision = g.get("ratelimit")
     if decision is not None:
         for name, value in decision.headers().items():

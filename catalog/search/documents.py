@@ -13,17 +13,26 @@ from collections.abc import Iterable, Mapping
 from dataclasses import dataclass
 from typing import Any
 
+from catalog.search.synonyms import Vocabulary, phrase, vocabulary
+from catalog.search.tokens import words
 from catalog.text import fold
 
 # Download formats every tabular version is served in (see web/views/downloads.py).
 TABULAR_FORMATS = ("CSV", "JSON", "Parquet", "XLSX")
-FACETS = ("organization", "tag", "format", "license", "frequency")
-WORD_RE = re.compile(r"[^\W_]+")
+FACETS = ("organization", "tag", "format", "license", "frequency", "area")
+SENTENCE_END = re.compile(r"(?<=[.!?;:])\s+|\n+")
 
 
-def words(text: str) -> list[str]:
-    """Lowercase NFC words; snake_case and slugs split into their parts."""
-    return WORD_RE.findall(unicodedata.normalize("NFC", text).lower())
+def without_boilerplate(text: str, vocab: Vocabulary) -> str:
+    """The text without its sentences that contain a boilerplate phrase (disclaimers repeated everywhere)."""
+    if not vocab.boilerplate:
+        return text
+    kept = []
+    for sentence in SENTENCE_END.split(text):
+        folded = " " + " ".join(phrase(sentence)) + " "
+        if not any(f" {' '.join(p)} " in folded for p in vocab.boilerplate):
+            kept.append(sentence)
+    return " ".join(kept)
 
 
 def formats_of(dataset: Mapping[str, Any]) -> list[str]:
@@ -44,7 +53,7 @@ def document_fields(dataset: Mapping[str, Any]) -> Iterable[tuple[str, str]]:
     """The searchable text of a dataset, by field (``catalog.db.SEARCH_FIELDS``; each field has a weight)."""
     yield "title", dataset.get("title") or ""
     yield "name", dataset.get("name") or ""
-    yield "description", dataset.get("description") or ""
+    yield "description", without_boilerplate(dataset.get("description") or "", vocabulary())
     for tag in dataset.get("tags") or []:
         yield "tags", str(tag)
     yield "org", dataset.get("org_title") or ""
@@ -62,6 +71,8 @@ def document_fields(dataset: Mapping[str, Any]) -> Iterable[tuple[str, str]]:
             for value in enum if isinstance(enum, list) else []:
                 if isinstance(value, str):
                     yield "vals", value
+    for _field, value, _place in dataset.get("values") or []:  # what the rows hold (catalog/search/values.py)
+        yield "vals", value
 
 
 def facet_values(dataset: Mapping[str, Any]) -> dict[str, list[tuple[str, str]]]:
@@ -72,6 +83,7 @@ def facet_values(dataset: Mapping[str, Any]) -> dict[str, list[tuple[str, str]]]
         "format": [(f, f) for f in formats_of(dataset)],
         "license": [(dataset["license"], dataset["license"])] if dataset.get("license") else [],
         "frequency": [(dataset["frequency"], dataset["frequency"])] if dataset.get("frequency") else [],
+        "area": [(v, v) for v in dict.fromkeys(value for _f, value, place in dataset.get("values") or [] if place)],
     }
 
 

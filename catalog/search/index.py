@@ -17,8 +17,10 @@ import sqlalchemy as sa
 from sqlalchemy.engine import Connection
 
 from catalog import db
-from catalog.search import postgres_fts, sqlite_fts
+from catalog.search import postgres_fts, sqlite_fts, values
 from catalog.search.documents import Document, facet_key
+
+CHUNK = 500  # datasets re-indexed per query (a rebuild must not bind 100,000 ids at once)
 
 
 def backend(conn: Connection) -> ModuleType:
@@ -37,6 +39,9 @@ def _dataset_rows(conn: Connection, where: sa.ColumnElement[bool]) -> list[dict]
         data = dict(row._mapping)
         data["latest_version"] = 1 if data.pop("has_version") else None  # formats only ask "any version?"
         rows.append(data)
+    found = values.of_datasets(conn, [data["id"] for data in rows if data["latest_version"]])
+    for data in rows:
+        data["values"] = found.get(data["id"], [])
     return rows
 
 
@@ -67,15 +72,17 @@ def refresh(conn: Connection, where: sa.ColumnElement[bool]) -> int:
     """Re-index the datasets ``where`` selects (on ``db.datasets``), inside the caller's transaction: an active
     dataset gets its current document, a deleted one leaves the index. Returns how many were touched."""
     s = db.search_documents
-    datasets = _dataset_rows(conn, where)
-    ids = [dataset["id"] for dataset in datasets]
-    docs = {row.dataset_id: row.id for row in conn.execute(
-        sa.select(s.c.dataset_id, s.c.id).where(s.c.dataset_id.in_(ids)))} if ids else {}
-    for dataset in datasets:
-        _remove(conn, dataset["id"], docs.get(dataset["id"]) if dataset["state"] != "active" else None)
-        if dataset["state"] == "active":
-            _write(conn, dataset, docs.get(dataset["id"]))
-    return len(datasets)
+    selected = [row.id for row in conn.execute(sa.select(db.datasets.c.id).where(where))]
+    for start in range(0, len(selected), CHUNK):
+        datasets = _dataset_rows(conn, db.datasets.c.id.in_(selected[start:start + CHUNK]))
+        ids = [dataset["id"] for dataset in datasets]
+        docs = {row.dataset_id: row.id for row in conn.execute(
+            sa.select(s.c.dataset_id, s.c.id).where(s.c.dataset_id.in_(ids)))} if ids else {}
+        for dataset in datasets:
+            _remove(conn, dataset["id"], docs.get(dataset["id"]) if dataset["state"] != "active" else None)
+            if dataset["state"] == "active":
+                _write(conn, dataset, docs.get(dataset["id"]))
+    return len(selected)
 
 
 def refresh_dataset(conn: Connection, name: str) -> None:

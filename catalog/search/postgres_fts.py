@@ -16,6 +16,7 @@ from sqlalchemy.engine import Connection
 from catalog import db
 from catalog.db import SEARCH_FIELDS
 from catalog.search.documents import MIN_PREFIX, Document
+from catalog.search.synonyms import Slot
 from catalog.text import fold
 
 WEIGHT = {"title": "A", "name": "B", "tags": "B", "org": "C", "columns": "C", "description": "D",
@@ -60,16 +61,42 @@ def _term(folded: str) -> str:
     return f"({_lexeme(folded)} | {_lexeme(folded)}:*)" if len(folded) >= MIN_PREFIX else _lexeme(folded)
 
 
-def matching(pairs: list[tuple[str, str]]) -> sa.Subquery:
-    """(doc, score) of every document matching all words; a higher score is a better match."""
+def _phrase(words: list[str] | tuple[str, ...]) -> str:
+    return "(" + " <-> ".join(_lexeme(w) for w in words) + ")"
+
+
+def _slot(slot: Slot) -> str:
+    """One slot: its word (or its prefix), its typed phrase, or any of its synonym phrases."""
+    typed = [f for _, f in slot.typed]
+    alternatives = [_term(typed[0]) if len(typed) == 1 else _phrase(typed)]
+    alternatives += [_term(p[0]) if len(p) == 1 else _phrase(p) for p in slot.alternatives]
+    return "(" + " | ".join(alternatives) + ")"
+
+
+def _query(slots: list[Slot], every: bool) -> sa.ColumnElement:
+    return sa.cast((" & " if every else " | ").join(_slot(slot) for slot in slots), TSQUERY)
+
+
+def matching(slots: list[Slot], *, every: bool = True, scored: bool = True) -> sa.Subquery:
+    """(doc, score) of every document matching the slots (``every=False``: any of them); a higher score is a
+    better match (``scored=False``: score 0, for counting)."""
     s = db.search_documents
-    every = sa.cast(" & ".join(_term(f) for _, f in pairs), TSQUERY)
-    exact = sa.cast(" | ".join(_lexeme(e) for e, _ in pairs), TSQUERY)
-    phrase = sa.cast(" <-> ".join(_lexeme(f) for _, f in pairs), TSQUERY)
-    weights = sa.literal(RANK_WEIGHTS, ARRAY(REAL))
-    rank = lambda column, query: sa.func.ts_rank(weights, column, query, type_=sa.Float)  # noqa: E731
-    score = rank(s.c.folded, every) + EXACT_FACTOR * rank(s.c.exact, exact)
-    if len(pairs) > 1:
-        score = score + rank(s.c.folded, phrase)
-    return (sa.select(s.c.id.label("doc"), score.label("score"))
-            .where(s.c.folded.op("@@")(every)).subquery("matching"))
+    query = _query(slots, every)
+    typed = [pair for slot in slots for pair in slot.typed]
+    if scored:
+        exact = sa.cast(" | ".join(_lexeme(e) for e, _ in typed), TSQUERY)
+        weights = sa.literal(RANK_WEIGHTS, ARRAY(REAL))
+        rank = lambda column, q: sa.func.ts_rank(weights, column, q, type_=sa.Float)  # noqa: E731
+        score = rank(s.c.folded, query) + EXACT_FACTOR * rank(s.c.exact, exact)
+    else:
+        score = sa.literal(0.0, sa.Float)
+    return sa.select(s.c.id.label("doc"), score.label("score")).where(s.c.folded.op("@@")(query)).subquery("matching")
+
+
+def phrase_match(slots: list[Slot], doc: sa.ColumnElement) -> sa.ColumnElement[bool] | None:
+    """Whether document ``doc`` has the typed words next to each other, in order (None: a one-word query)."""
+    typed = [f for slot in slots for _, f in slot.typed]
+    if len(typed) < 2:
+        return None
+    s = db.search_documents
+    return doc.in_(sa.select(s.c.id).where(s.c.folded.op("@@")(sa.cast(_phrase(typed), TSQUERY))))

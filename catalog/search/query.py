@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import unicodedata
 from collections.abc import Iterable, Mapping
+from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Any
 
 import sqlalchemy as sa
@@ -18,6 +19,7 @@ from catalog import db
 from catalog.errors import InvalidInput
 from catalog.search.documents import FACETS, facet_key, formats_of, query_words
 from catalog.search.index import backend
+from catalog.search.synonyms import Slot, expand
 from catalog.text import fold
 from catalog.visibility import ANONYMOUS, OPERATOR, Viewer, sql_filter
 
@@ -30,6 +32,7 @@ FACET_ALIASES = {
 }
 SORTS = ("relevance", "updated", "title", "name", "created", "quality")
 MAX_LIMIT = 1000
+FACET_EXACT = 2000  # facets are counted exactly up to this many matches; beyond, over the best this many (≥ n)
 MIN_SCORE = 0.001  # a match shows a positive score even when its words are in most datasets (bm25's idf ~ 0)
 
 
@@ -60,19 +63,24 @@ def _check_int(value: Any, name: str, low: int, high: int | None = None) -> int:
     return number
 
 
-def hits(conn: Connection, pairs: list[tuple[str, str]], wanted: dict[str, list[str]], viewer: Viewer) -> sa.Select:
-    """The visible active datasets matching every word and every filter: (id, score, and what sorts need)."""
+def hits(conn: Connection, slots: list[Slot], wanted: dict[str, list[str]], viewer: Viewer, *,
+         every: bool = True, scored: bool = True) -> sa.Select:
+    """The visible active datasets matching the slots (all of them; ``every=False``: any) and every filter:
+    (id, score, phrase, and what sorts need). ``scored=False`` skips the ranking (for counting)."""
     d, s, f = db.datasets, db.search_documents, db.search_facets
-    if pairs:
-        matching = backend(conn).matching(pairs)
+    phrase = None
+    if slots:
+        matching = backend(conn).matching(slots, every=every, scored=scored)
         source = matching.join(s, s.c.id == matching.c.doc).join(d, d.c.id == s.c.dataset_id)
         score = matching.c.score
+        phrase = backend(conn).phrase_match(slots, s.c.id) if scored else None
     else:
         source, score = d.join(s, s.c.dataset_id == d.c.id), sa.literal(0.0, sa.Float)
+    phrase_flag = sa.case((phrase, 1), else_=0) if phrase is not None else sa.literal(0, sa.Integer)
     filters = [d.c.id.in_(sa.select(f.c.dataset_id).where(f.c.facet == facet, f.c.key == facet_key(facet, value)))
                for facet, values in wanted.items() for value in values]
-    return (sa.select(d.c.id, score.label("score"), d.c.name, d.c.title, d.c.updated_at, d.c.created_at,
-                      s.c.sort_title)
+    return (sa.select(d.c.id, score.label("score"), phrase_flag.label("phrase"), d.c.name, d.c.title,
+                      d.c.updated_at, d.c.created_at, s.c.sort_title)
             .select_from(source).where(d.c.state == "active", sql_filter(viewer), *filters))
 
 
@@ -83,17 +91,21 @@ def _order(found: sa.Subquery, sort: str) -> list:
     if sort == "name":
         return [c.name]
     stamp = c.created_at if sort == "created" else c.updated_at
-    return ([c.score.desc()] if sort == "relevance" else []) + [stamp.desc(), c.name]
+    # relevance: the typed words side by side ("không khí") before the same words apart ("không phải ... khí")
+    return ([c.phrase.desc(), c.score.desc()] if sort == "relevance" else []) + [stamp.desc(), c.name]
 
 
-def facet_counts(conn: Connection, found: sa.Subquery) -> dict[str, list[dict]]:
-    """Counts of each facet value over the datasets ``found``, most frequent first."""
+def facet_counts(conn: Connection, ids: sa.Select, *, at_least: bool = False) -> dict[str, list[dict]]:
+    """Counts of each facet value over the datasets ``ids`` selects, most frequent first (``at_least``: the
+    datasets are the best part of the matches, so each count is a lower bound, shown as "≥ n")."""
     f = db.search_facets
     query = (sa.select(f.c.facet, f.c.value, sa.func.max(f.c.label), sa.func.count())
-             .where(f.c.dataset_id.in_(sa.select(found.c.id))).group_by(f.c.facet, f.c.value))
+             .where(f.c.dataset_id.in_(ids)).group_by(f.c.facet, f.c.value))
     facets: dict[str, list[dict]] = {facet: [] for facet in FACETS}
     for facet, value, label, count in conn.execute(query):
-        facets[facet].append({"value": value, "label": label, "count": count})
+        if facet in facets:
+            item = {"value": value, "label": label, "count": count}
+            facets[facet].append({**item, "at_least": True} if at_least else item)
     for items in facets.values():
         items.sort(key=lambda item: (-item["count"], fold(item["value"])))
     return facets
@@ -113,8 +125,59 @@ def match_scores(catalog: Catalog, q: str) -> dict[str, float]:
     if not pairs:
         return {}
     with catalog.reader.connect() as conn:
-        found = hits(conn, pairs, {}, OPERATOR)
-        return {row.id: row.score for row in conn.execute(found)}
+        found = hits(conn, expand(pairs), {}, OPERATOR)
+        return {row.id: row.score + row.phrase for row in conn.execute(found)}
+
+
+@dataclass
+class Answer:
+    """One search's count, facets and page rows (id, score), from one read transaction."""
+
+    count: int = 0
+    facets: dict[str, list[dict]] = field(default_factory=lambda: {facet: [] for facet in FACETS})
+    page: list = field(default_factory=list)
+
+
+def _answer(conn: Connection, slots: list[Slot], wanted: dict[str, list[str]], viewer: Viewer, sort: str,
+            limit: int, offset: int, *, every: bool = True, catalog: Catalog | None = None) -> Answer:
+    """Count the matches without ranking them, count facets (exactly up to ``FACET_EXACT`` matches, else over
+    the best ``FACET_EXACT``), and rank only for the page: ``ORDER BY ... LIMIT`` in the database."""
+    counted = hits(conn, slots, wanted, viewer, every=every, scored=False).subquery("counted")
+    count = conn.execute(sa.select(sa.func.count()).select_from(counted)).scalar_one()
+    if count == 0:
+        return Answer()
+    found = hits(conn, slots, wanted, viewer, every=every, scored=bool(slots)).subquery("found")
+    if count <= FACET_EXACT:
+        facets = facet_counts(conn, sa.select(counted.c.id))
+    else:
+        best = sa.select(found.c.id).order_by(*_order(found, "relevance" if slots else "updated")).limit(FACET_EXACT)
+        facets = facet_counts(conn, best, at_least=True)
+    if sort == "quality" and catalog is not None:  # computed, not stored: rank every match, then take the page
+        page = _by_quality(catalog, conn.execute(sa.select(found.c.id, found.c.score)).all())[offset:offset + limit]
+    else:
+        page = conn.execute(sa.select(found.c.id, (found.c.score + found.c.phrase).label("score"))
+                            .order_by(*_order(found, sort)).limit(limit).offset(offset)).all()
+    return Answer(count, facets, page)
+
+
+def _matched(conn: Connection, slots: list[Slot], wanted: dict[str, list[str]], viewer: Viewer) -> list[Slot]:
+    """The slots that some visible dataset matches on its own."""
+    return [slot for slot in slots if conn.execute(
+        hits(conn, [slot], wanted, viewer, scored=False).limit(1)).first() is not None]
+
+
+def _partial(conn: Connection, slots: list[Slot], wanted: dict[str, list[str]], viewer: Viewer, sort: str,
+             limit: int, offset: int, catalog: Catalog) -> tuple[Answer, list[Slot]]:
+    """When no dataset has every word: those with all the words that are found somewhere, else with any."""
+    matched = _matched(conn, slots, wanted, viewer)
+    if not matched:
+        return Answer(), []
+    answer = Answer()
+    if len(matched) < len(slots):
+        answer = _answer(conn, matched, wanted, viewer, sort, limit, offset, catalog=catalog)
+    if answer.count == 0 and len(matched) > 1:
+        answer = _answer(conn, matched, wanted, viewer, sort, limit, offset, every=False, catalog=catalog)
+    return answer, matched
 
 
 def search(catalog: Catalog, q: str = "", filters: Mapping[str, Iterable[str] | str] | None = None,
@@ -129,18 +192,24 @@ def search(catalog: Catalog, q: str = "", filters: Mapping[str, Iterable[str] | 
         raise InvalidInput(f"unknown sort {sort!r}", hint=f"use one of: {', '.join(SORTS)}")
     wanted = normalize_filters(filters)
     pairs = query_words(q)
+    slots = expand(pairs) if pairs else []
+    viewer = OPERATOR if include_private else viewer
+    matched, partial = slots, False
     if q and not pairs:  # only punctuation: no word to match
-        return {"count": 0, "results": [], "facets": {facet: [] for facet in FACETS}}
-    with catalog.reader.connect() as conn:  # one read transaction: count, facets and page agree
-        found = hits(conn, pairs, wanted, OPERATOR if include_private else viewer).subquery("found")
-        facets = facet_counts(conn, found)
-        # every dataset has exactly one organisation: its facet's counts add up to the count (one match, not two)
-        count = sum(item["count"] for item in facets["organization"])
-        if sort == "quality":  # computed, not stored: rank every match, then take the page
-            page = _by_quality(catalog, conn.execute(sa.select(found.c.id, found.c.score)).all())[offset:offset + limit]
-        else:
-            page = conn.execute(sa.select(found.c.id, found.c.score).order_by(*_order(found, sort))
-                                .limit(limit).offset(offset)).all()
+        answer = Answer()
+    else:
+        with catalog.reader.connect() as conn:  # one read transaction: count, facets and page agree
+            answer = _answer(conn, slots, wanted, viewer, sort, limit, offset, catalog=catalog)
+            if answer.count == 0 and len(slots) > 1:
+                answer, matched = _partial(conn, slots, wanted, viewer, sort, limit, offset, catalog)
+                partial = answer.count > 0
+    return {"count": answer.count, "results": _results(catalog, answer.page, bool(pairs)), "facets": answer.facets,
+            "partial": partial, "matched_words": [slot.label for slot in matched] if answer.count else [],
+            "unmatched_words": [slot.label for slot in slots if slot not in matched] if partial else []}
+
+
+def _results(catalog: Catalog, page: list, scored: bool) -> list[dict]:
+    """The page's dataset dicts, in order, with their formats and scores."""
     datasets = catalog.datasets_by_id([row.id for row in page])
     results = []
     for row in page:
@@ -148,6 +217,6 @@ def search(catalog: Catalog, q: str = "", filters: Mapping[str, Iterable[str] | 
             continue
         dataset = dict(datasets[row.id])
         dataset["formats"] = formats_of(dataset)
-        dataset["score"] = max(round(row.score, 3), MIN_SCORE) if pairs else 0.0
+        dataset["score"] = max(round(row.score, 3), MIN_SCORE) if scored else 0.0
         results.append(dataset)
-    return {"count": count, "results": results, "facets": facets}
+    return results

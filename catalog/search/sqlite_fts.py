@@ -13,10 +13,11 @@ from sqlalchemy.engine import Connection
 
 from catalog.db import SEARCH_FIELDS
 from catalog.search.documents import MIN_PREFIX, Document
+from catalog.search.synonyms import Slot
 
 # Field weights: a word in the title says more about a dataset than one in a column description.
 WEIGHTS = {"title": 5.0, "name": 3.0, "tags": 3.0, "org": 2.0, "columns": 1.5, "description": 1.0,
-           "coverage": 1.0, "vals": 1.0}
+           "coverage": 1.0, "vals": 0.5}
 EXACT_FACTOR = 2.0  # the word matches with its tones
 FOLDED = "{" + " ".join(f"f_{f}" for f in SEARCH_FIELDS) + "}"
 EXACT = "{" + " ".join(f"x_{f}" for f in SEARCH_FIELDS) + "}"
@@ -40,24 +41,49 @@ def delete(conn: Connection, doc_id: int) -> None:
 
 
 def _term(exact: str, folded: str) -> str:
-    # words are letters and digits only (documents.WORD_RE), so quoting them is all the escaping FTS5 needs
+    # words are letters and digits only (tokens.WORD_RE), so quoting them is all the escaping FTS5 needs
     alternatives = [f'{FOLDED} : "{folded}"', f'{EXACT} : "{exact}"']
     if len(folded) >= MIN_PREFIX:
         alternatives.append(f'{FOLDED} : "{folded}" *')
     return "(" + " OR ".join(alternatives) + ")"
 
 
-def match_expression(pairs: list[tuple[str, str]]) -> str:
-    """Every word must match (AND); the words together, in order, add a phrase hit (it matches nothing more)."""
-    expression = " AND ".join(_term(exact, folded) for exact, folded in pairs)
-    if len(pairs) > 1:
-        expression = (f'({expression}) OR {FOLDED} : "{" ".join(f for _, f in pairs)}"'
-                      f' OR {EXACT} : "{" ".join(e for e, _ in pairs)}"')
+def _slot(slot: Slot) -> str:
+    """One slot: its word (exact, folded or as a prefix), its typed phrase, or any of its synonym phrases."""
+    if len(slot.typed) == 1:
+        alternatives = [_term(*slot.typed[0])]
+    else:
+        alternatives = [f'{FOLDED} : "{" ".join(f for _, f in slot.typed)}"',
+                        f'{EXACT} : "{" ".join(e for e, _ in slot.typed)}"']
+    alternatives += [f'{FOLDED} : "{" ".join(p)}"' for p in slot.alternatives]
+    return "(" + " OR ".join(alternatives) + ")"
+
+
+def match_expression(slots: list[Slot], *, every: bool = True) -> str:
+    """Every slot must match (AND; ``every=False``: any slot, OR); the typed words together, in order, add a
+    phrase hit to the score (it matches nothing more)."""
+    expression = (" AND " if every else " OR ").join(_slot(slot) for slot in slots)
+    typed = [pair for slot in slots for pair in slot.typed]
+    if len(typed) > 1:
+        expression = (f'({expression}) OR {FOLDED} : "{" ".join(f for _, f in typed)}"'
+                      f' OR {EXACT} : "{" ".join(e for e, _ in typed)}"')
     return expression
 
 
-def matching(pairs: list[tuple[str, str]]) -> sa.Subquery:
-    """(doc, score) of every document matching all words; a higher score is a better match."""
-    query = sa.text(f"SELECT rowid AS doc, -bm25(search_fts, {BM25_WEIGHTS}) AS score FROM search_fts "
-                    "WHERE search_fts MATCH :expression").bindparams(expression=match_expression(pairs))
+def matching(slots: list[Slot], *, every: bool = True, scored: bool = True) -> sa.Subquery:
+    """(doc, score) of every document matching the slots; a higher score is a better match (``scored=False``:
+    score 0, for counting, which spares bm25 on every match)."""
+    score = f"-bm25(search_fts, {BM25_WEIGHTS})" if scored else "0.0"
+    query = sa.text(f"SELECT rowid AS doc, {score} AS score FROM search_fts "
+                    "WHERE search_fts MATCH :expression").bindparams(expression=match_expression(slots, every=every))
     return query.columns(sa.column("doc", sa.Integer), sa.column("score", sa.Float)).subquery("matching")
+
+
+def phrase_match(slots: list[Slot], doc: sa.ColumnElement) -> sa.ColumnElement[bool] | None:
+    """Whether document ``doc`` has the typed words next to each other, in order (None: a one-word query)."""
+    typed = [f for slot in slots for _, f in slot.typed]
+    if len(typed) < 2:
+        return None
+    phrase = sa.text("SELECT rowid FROM search_fts WHERE search_fts MATCH :phrase").bindparams(
+        phrase=f'{FOLDED} : "{" ".join(typed)}"')
+    return doc.in_(phrase.columns(sa.column("rowid", sa.Integer)))

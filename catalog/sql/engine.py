@@ -64,7 +64,7 @@ def _raise_for(header: dict) -> None:
         return
     if header.get("code") not in ERROR_CODES:  # the sandbox itself failed: a server fault (HTTP 500)
         raise RuntimeError(f"SQL worker failed: {header.get('message')}")
-    raise QueryError(header["code"], header["message"])
+    raise QueryError(header["code"], header["message"], raw=header.get("raw"))
 
 
 class QueryEngine:

@@ -19,18 +19,19 @@ TIMEOUT_MESSAGE = "The query took longer than allowed and was stopped. Filter or
 class QueryError(Exception):
     """A query that was refused or failed; ``code`` is one of ``ERROR_CODES``, ``message`` plain words."""
 
-    def __init__(self, code: str, message: str, *, retry_after: int | None = None) -> None:
+    def __init__(self, code: str, message: str, *, retry_after: int | None = None, raw: str | None = None) -> None:
         super().__init__(message)
         self.code = code
         self.message = message
         self.retry_after = retry_after
+        self.raw = raw  # DuckDB's own (cleaned) message when ``message`` explains it in Vietnamese
 
     @property
     def status(self) -> int:
         return 429 if self.code == "busy" else 400
 
     def to_dict(self) -> dict:
-        return {"code": self.code, "message": self.message}
+        return {"code": self.code, "message": self.message, **({"raw": self.raw} if self.raw else {})}
 
 
 class Refused(Exception):

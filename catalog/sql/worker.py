@@ -114,12 +114,12 @@ def run_request(request: dict, connections: Connections | None = None) -> tuple[
             payload, rows, truncated = fetch_rows(relation, request["max_rows"], request["max_bytes"])
             header = {"ok": True, "columns": columns, "rows": rows, "truncated": truncated}
     except Refused as refused:
-        header, payload = {"ok": False, "code": refused.code, "message": public_message(refused.message, scrub)}, None
+        header, payload = failure(refused.code, public_message(refused.message, scrub), con, request), None
     except (duckdb.Error, MemoryError, OSError, ValueError, TypeError, OverflowError) as error:
         code, message = classify(error)
         if isinstance(error, OSError) and not isinstance(error, duckdb.Error):
             code, message = "too_large", "The result could not be written: it is larger than allowed."
-        header, payload = {"ok": False, "code": code, "message": public_message(message, scrub)}, None
+        header, payload = failure(code, public_message(message, scrub), con, request), None
     finally:
         if timer is not None:
             timer.cancel()
@@ -129,6 +129,22 @@ def run_request(request: dict, connections: Connections | None = None) -> tuple[
             connections.tidy()
     header["worker_ms"] = round((time.monotonic() - started) * 1000, 1)
     return header, payload
+
+
+def failure(code: str, message: str, con: duckdb.DuckDBPyConnection | None, request: dict) -> dict:
+    """The error header: a DuckDB error (``sql_error``) explained in Vietnamese, DuckDB's words kept as ``raw``."""
+    if code != "sql_error" or con is None:
+        return {"ok": False, "code": code, "message": message}
+    tables = [v["name"] for v in request["views"]]
+    text = request["sql"].lower()
+    columns: list[str] = []
+    for name in tables:
+        if name.lower() in text:
+            try:
+                columns += [row[0] for row in con.execute(f"DESCRIBE {quote_ident(name)}").fetchall()]
+            except duckdb.Error:
+                continue
+    return {"ok": False, "code": code, "message": explain(message, tables=tables, columns=columns), "raw": message}
 
 
 def main_from_argv() -> None:

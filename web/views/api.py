@@ -337,10 +337,18 @@ def _rows_args() -> tuple[str | None, str | None, int, str | None]:
     return pick("sort", "_sort"), pick("fields", "_fields"), limit, pick("cursor", "_cursor")
 
 
+def rows_version(name: str) -> dict:
+    """The version a rows request reads: ``_version=N`` or the latest."""
+    dataset = published_dataset(name)
+    number = row_params.pinned_version(request.args)
+    return latest_of(dataset) if number is None else get_catalog().get_version(name, number)
+
+
 @bp.get("/api/v1/datasets/<name>/rows")
 def dataset_rows(name: str) -> Response:
-    """The latest version's rows: filters as ``column__op=value``, ``fields``, ``sort``, ``limit``, ``cursor``."""
-    latest = latest_of(published_dataset(name))
+    """The latest version's rows (``_version=N``: version N's): filters as ``column__op=value`` (text without
+    accents and case unless ``_exact=1``), ``fields``, ``sort``, ``limit``, ``cursor``."""
+    latest = rows_version(name)
     schema = latest["schema"]
     sort, fields, limit, cursor = _rows_args()
     filters = row_params.parse_filters(request.args, schema)
@@ -352,12 +360,13 @@ def dataset_rows(name: str) -> Response:
 
 @bp.get("/api/v1/datasets/<name>/columns/<column>/counts")
 def column_counts(name: str, column: str) -> Response:
-    """The most frequent values of one column among the filtered rows."""
-    latest = latest_of(published_dataset(name))
+    """The most frequent values of one column among the filtered rows (``q``: a prefix, accents ignored)."""
+    latest = rows_version(name)
     schema = latest["schema"]
     limit = int_arg("limit", 50, 1, 1000)
     filters = row_params.parse_filters(request.args, schema)
-    values = rows.value_counts(get_catalog().version_files(latest), schema, column, filters=filters, limit=limit)
+    values = rows.value_counts(get_catalog().version_files(latest), schema, column, filters=filters, limit=limit,
+                               prefix=request.args.get("q"))
     return json_response({"dataset": name, "version": latest["number"], "column": column, "values": values})
 
 

@@ -318,9 +318,23 @@ def dataset_zip(name: str) -> Response:
 
 @bp.get(f"/datasets/<name>/explore.<{FORMAT_RULE}:fmt>")
 def explore_data(name: str, fmt: str) -> Response:
-    """"Download this view": the latest version's rows that the explorer's filters select, in its sort order."""
+    """"Download this view": the latest version's rows that the explorer's filters select, in its sort order
+    (``?_version=N``: version N's, as the pinned URL below)."""
+    number = row_params.pinned_version(request.args)
+    if number is not None:
+        return explore_data_pinned(name, number, fmt)
+    return _view_download(name, latest_of(published_dataset(name)), fmt, pinned=False)
+
+
+@bp.get(f"/datasets/<name>/versions/<int:number>/explore.<{FORMAT_RULE}:fmt>")
+def explore_data_pinned(name: str, number: int, fmt: str) -> Response:
+    """"Download this view" of the explorer pinned to version ``number`` (the file name carries the version)."""
+    published_dataset(name)
+    return _view_download(name, get_catalog().get_version(name, number), fmt, pinned=True)
+
+
+def _view_download(name: str, version: dict, fmt: str, *, pinned: bool) -> Response:
     catalog = get_catalog()
-    version = latest_of(published_dataset(name))
     schema = version["schema"]
     filters = row_params.parse_filters(request.args, schema)
     sort = request.args.get("_sort") or request.args.get("sort") or None
@@ -329,7 +343,8 @@ def explore_data(name: str, fmt: str) -> Response:
         # The whole version: its cached file, with its ETag. Not "immutable" here, though: this URL follows
         # the latest version, so clients must revalidate (a 304 while nothing new is published).
         response = _send_version(version, fmt)
-        response.headers["Cache-Control"] = "no-cache"
+        if not pinned:
+            response.headers["Cache-Control"] = "no-cache"
         return response
     files = catalog.version_files(version)
     work = WorkDir(catalog.home)

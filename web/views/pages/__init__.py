@@ -7,9 +7,10 @@ work without JavaScript; forms that only read use GET. The stable program interf
 ``bp``, whose endpoints keep the names ``pages.<view>``.
 """
 
-from web.views.pages import dataset, explore, home, search
+from web.views.pages import citebox, dataset, explore, home, maps, search, values, versions
 from web.views.pages.common import bp
 from web.views.pages.explore import OPERATORS
 from web.views.pages.search import SORT_LABELS
 
-__all__ = ["OPERATORS", "SORT_LABELS", "bp", "dataset", "explore", "home", "search"]
+__all__ = ["OPERATORS", "SORT_LABELS", "bp", "citebox", "dataset", "explore", "home", "maps", "search", "values",
+           "versions"]

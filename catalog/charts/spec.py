@@ -1,0 +1,127 @@
+"""What a chart asks for (``ChartSpec``) and the check of that request against a version's Table Schema.
+
+Why apart from the aggregation and the drawing: every way of asking for a chart (a chart URL, the builder form,
+the embed page, the SQL page) builds the same typed request, and the same check says in one place which column
+kinds each chart type, aggregation and time bucket accepts, with a message that tells how to fix the request.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+from dataclasses import dataclass, field, replace
+
+from catalog.errors import InvalidInput
+from catalog.rows.filters import Filter, schema_fields, unknown_column
+
+CHART_TYPES = ("bar", "line", "area", "scatter", "histogram")
+AGGREGATIONS = ("count", "sum", "mean", "median", "min", "max")
+NO_AGGREGATION = "none"  # scatter only: each row is a point (a sample when there are too many)
+TIME_BUCKETS = ("day", "week", "month", "quarter", "year")
+AUTO_BUCKET = "auto"
+
+NUMERIC = frozenset({"integer", "number", "year"})
+TEMPORAL = frozenset({"date", "datetime"})
+CATEGORICAL = frozenset({"string", "boolean", "any", "yearmonth", "time"})
+MAX_BINS = 100
+DEFAULT_BINS = 20
+
+
+@dataclass(frozen=True)
+class ChartSpec:
+    """One chart: its type, the x and y columns, how y is aggregated per x (and colour), the rows it covers.
+
+    ``y`` may be empty for ``count`` and ``histogram``; ``bucket`` groups a date or datetime x (``auto`` picks
+    the finest bucket that keeps the chart within its point budget); ``bins`` is the histogram's bin count.
+    """
+
+    type: str
+    x: str
+    y: str | None = None
+    agg: str = "count"
+    color: str | None = None
+    bucket: str | None = None
+    bins: int = DEFAULT_BINS
+    filters: tuple[Filter, ...] = field(default_factory=tuple)
+
+
+def kind_of(fields: Mapping[str, dict], name: str | None) -> str | None:
+    """The Table Schema type of a column (None for no column)."""
+    return None if name is None else fields[name].get("type", "string")
+
+
+def _choice(value: str, allowed: tuple[str, ...], what: str) -> str:
+    if value not in allowed:
+        raise InvalidInput(f"unknown {what} {value!r}", hint="use one of: " + ", ".join(allowed))
+    return value
+
+
+def _column(name: str | None, fields: Mapping[str, dict], what: str) -> str | None:
+    if name is None:
+        return None
+    if name not in fields:
+        raise unknown_column(name, fields, what)
+    return name
+
+
+def _numeric_columns(fields: Mapping[str, dict]) -> str:
+    return ", ".join(n for n, f in fields.items() if f.get("type", "string") in NUMERIC) or "(none)"
+
+
+def check_spec(spec: ChartSpec, schema: dict) -> ChartSpec:
+    """``spec`` checked against the schema, with its defaults filled in; ``InvalidInput`` says what to change."""
+    fields = schema_fields(schema)
+    _choice(spec.type, CHART_TYPES, "chart type")
+    _column(spec.x, fields, "x")
+    _column(spec.y, fields, "y")
+    _column(spec.color, fields, "color")
+    if spec.type == "histogram":
+        return _check_histogram(spec, fields)
+    if spec.type == "scatter":
+        return _check_scatter(spec, fields)
+    return _check_grouped(spec, fields)
+
+
+def _check_histogram(spec: ChartSpec, fields: Mapping[str, dict]) -> ChartSpec:
+    if kind_of(fields, spec.x) not in NUMERIC:
+        raise InvalidInput(f"a histogram needs a numeric x; {spec.x!r} is {kind_of(fields, spec.x)}",
+                           hint=f"numeric columns: {_numeric_columns(fields)}")
+    if spec.y or spec.color or spec.agg not in ("count", ""):
+        raise InvalidInput("a histogram counts rows per bin of x: leave out y, agg and color",
+                           hint="or use type=bar to aggregate y by x")
+    if not 2 <= spec.bins <= MAX_BINS:
+        raise InvalidInput(f"bins must be between 2 and {MAX_BINS}, not {spec.bins}")
+    return replace(spec, agg="count", bucket=None)
+
+
+def _check_scatter(spec: ChartSpec, fields: Mapping[str, dict]) -> ChartSpec:
+    if not spec.y:
+        raise InvalidInput("a scatter chart needs y", hint=f"numeric columns: {_numeric_columns(fields)}")
+    for axis, name in (("x", spec.x), ("y", spec.y)):
+        if kind_of(fields, name) not in NUMERIC | TEMPORAL:
+            raise InvalidInput(f"a scatter chart needs a numeric {axis}; {name!r} is {kind_of(fields, name)}",
+                               hint=f"numeric columns: {_numeric_columns(fields)}")
+    agg = spec.agg or NO_AGGREGATION
+    if agg != NO_AGGREGATION:
+        raise InvalidInput(f"a scatter chart draws rows as they are, not {agg!r}",
+                           hint="leave out agg (or agg=none); use type=bar or line to aggregate")
+    return replace(spec, agg=NO_AGGREGATION, bucket=None)
+
+
+def _check_grouped(spec: ChartSpec, fields: Mapping[str, dict]) -> ChartSpec:
+    agg = spec.agg or ("mean" if spec.y else "count")
+    _choice(agg, AGGREGATIONS, "aggregation (agg)")
+    if agg != "count" and not spec.y:
+        raise InvalidInput(f"agg={agg} needs a y column", hint=f"numeric columns: {_numeric_columns(fields)}")
+    if agg != "count" and kind_of(fields, spec.y) not in NUMERIC:
+        raise InvalidInput(f"agg={agg} needs a numeric y; {spec.y!r} is {kind_of(fields, spec.y)}",
+                           hint=f"numeric columns: {_numeric_columns(fields)}, or agg=count")
+    x_kind = kind_of(fields, spec.x)
+    if x_kind in ("object", "array", "geojson", "geopoint"):
+        raise InvalidInput(f"column {spec.x!r} of type {x_kind} cannot be an axis")
+    bucket = spec.bucket or None
+    if x_kind in TEMPORAL:
+        bucket = _choice(bucket or AUTO_BUCKET, (AUTO_BUCKET, *TIME_BUCKETS), "time bucket")
+    elif bucket:
+        raise InvalidInput(f"bucket={bucket} groups dates, and {spec.x!r} is {x_kind}",
+                           hint="leave out bucket, or choose a date or datetime x")
+    return replace(spec, agg=agg, bucket=bucket)

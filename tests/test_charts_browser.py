@@ -1,0 +1,115 @@
+"""Charts in a real browser (Debian's Chromium through Playwright, against ``opendata serve``): the builder draws
+an interactive SVG with JavaScript and an <img> without it; the embed page loads; and every request these pages
+make goes to the catalogue's own origin (nothing leaves the site), with no console errors or CSP violations."""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+from pathlib import Path
+from urllib.parse import urlsplit
+
+import pytest
+from test_browser import CHROMIUM, CHROMIUM_ARGS
+from test_pages import build_catalogue
+
+from conftest import ServerProcess
+
+pytestmark = pytest.mark.browser
+
+AIR = "khong-khi-dong-da"
+BUILDER = f"/datasets/{AIR}/explore?district__ne=Ba+Đình&_type=bar&_x=station&_y=pm25&_agg=mean&_color=district"
+
+
+@pytest.fixture(scope="module")
+def server(tmp_path_factory: pytest.TempPathFactory) -> Iterator[ServerProcess]:
+    root = tmp_path_factory.mktemp("charts-browser")
+    build_catalogue(root / "home", root / "sources").dispose()
+    process = ServerProcess(root / "home", workers=2)
+    yield process
+    process.stop()
+
+
+@pytest.fixture(scope="module")
+def browser():
+    from playwright.sync_api import sync_playwright
+
+    assert Path(CHROMIUM).exists(), "Debian's chromium is needed: apt-get install -y chromium"
+    with sync_playwright() as playwright:
+        instance = playwright.chromium.launch(executable_path=CHROMIUM, args=CHROMIUM_ARGS)
+        yield instance
+        instance.close()
+
+
+def open_page(browser, javascript: bool = True):
+    context = browser.new_context(java_script_enabled=javascript, viewport={"width": 1280, "height": 900})
+    tab = context.new_page()
+    tab.requests, tab.errors = [], []
+    tab.on("request", lambda req: tab.requests.append(req.url))
+    tab.on("pageerror", lambda error: tab.errors.append(str(error)))
+    tab.on("console", lambda message: tab.errors.append(message.text) if message.type == "error" else None)
+    return context, tab
+
+
+def assert_only_own_origin(server: ServerProcess, urls: list[str]) -> None:
+    own = urlsplit(server.url)
+    others = [u for u in urls if not u.startswith("data:") and
+              (urlsplit(u).scheme, urlsplit(u).netloc) != (own.scheme, own.netloc)]
+    assert urls and not others, others
+
+
+def test_the_explorer_builder_draws_an_interactive_chart_from_this_site_only(server, browser, tmp_path) -> None:
+    context, tab = open_page(browser)
+    tab.goto(server.url + BUILDER)
+    figure = tab.locator("[data-chart]")
+    figure.wait_for()
+    tab.wait_for_selector("[data-chart][data-chart-rendered='interactive'] .chart-interactive svg", timeout=20000)
+    assert tab.locator("[data-chart-img]").is_hidden()  # the server's picture gave way to the live one
+    marks = tab.locator(".chart-interactive svg .mark-rect path")
+    assert marks.count() >= 3 * 5  # three districts (Ba Đình filtered out) by five stations
+    label = tab.locator(".chart-interactive").get_attribute("aria-label")
+    assert label.startswith("Biểu đồ cột: trung bình PM2.5 (µg/m³) theo Trạm quan trắc")
+    assert "Ba Đình" not in tab.locator(".chart-interactive svg").inner_text()
+    tab.screenshot(path=tmp_path / "explorer-chart.png", full_page=True)
+    assert_only_own_origin(server, tab.requests)
+    assert any("/static/vendor/vega/vega-embed-7.3.0.min.js" in u for u in tab.requests)
+    assert tab.errors == []
+    context.close()
+
+
+def test_without_javascript_the_builder_shows_the_server_rendered_svg(server, browser, tmp_path) -> None:
+    context, tab = open_page(browser, javascript=False)
+    tab.goto(server.url + f"/datasets/{AIR}")
+    tab.select_option("select[name=_type]", "line")
+    tab.select_option("select[name=_x]", "measured_on")
+    tab.select_option("select[name=_y]", "pm25")
+    tab.select_option("select[name=_bucket]", "week")
+    tab.click(".chart-form button[type=submit]")
+    img = tab.locator("img[data-chart-img]")
+    img.wait_for()
+    assert img.get_attribute("alt").startswith("Biểu đồ đường: trung bình PM2.5 (µg/m³) theo Ngày đo (theo tuần)")
+    assert tab.evaluate("document.querySelector('img[data-chart-img]').naturalWidth") > 300
+    tab.click(".chart-table summary")
+    assert tab.locator(".chart-table tbody tr").count() == 4  # four weeks of January 2024
+    tab.screenshot(path=tmp_path / "dataset-chart-nojs.png", full_page=True)
+    assert_only_own_origin(server, tab.requests)
+    assert tab.errors == []
+    context.close()
+
+
+def test_the_embed_page_loads_in_a_frame_and_asks_nothing_of_other_sites(server, browser, tmp_path) -> None:
+    context, tab = open_page(browser)
+    url = f"/embed/datasets/{AIR}/versions/2/chart?type=line&x=measured_on&y=pm25&agg=max&bucket=day"
+    tab.goto(server.url + url)
+    tab.wait_for_selector("[data-chart-rendered='interactive'] svg", timeout=20000)
+    assert tab.locator(".embed-source a").get_attribute("href") == f"/datasets/{AIR}/versions/2"
+    tab.screenshot(path=tmp_path / "embed.png", full_page=True)
+    # framed by another page (about:blank with an iframe): allowed, because /embed/ is the framable route
+    frame_host, framed = open_page(browser)
+    framed.set_content(f'<iframe src="{server.url}{url}" width="800" height="600"></iframe>')
+    frame = framed.frame_locator("iframe")
+    frame.locator("[data-chart-rendered='interactive'] svg").wait_for(timeout=20000)
+    assert_only_own_origin(server, tab.requests)
+    assert_only_own_origin(server, [u for u in framed.requests if u != "about:blank"])
+    assert tab.errors == [] and framed.errors == []
+    frame_host.close()
+    context.close()

@@ -3,13 +3,20 @@
 Every request gets a fresh in-memory DuckDB instance: views are created over the exact Parquet files, then
 ``allowed_paths`` (exactly those files), then external access is switched off and the configuration locked.
 Nothing a query does (a macro, a view, an ATTACH) can outlive it.
+
+Every sandbox also has ``bo_dau(text)``: the text in lower case without accents, đ as d (the catalogue's
+``fold``), so ``WHERE bo_dau(district) = 'dong da'`` finds "Đống Đa" however it was typed.
 """
 
 from __future__ import annotations
 
 import duckdb
 
-from catalog.sqltext import quote_ident, sql_list
+from catalog.sqltext import fold_sql, quote_ident, sql_list
+
+# Macros every sandbox has, listed on the SQL page: (name, definition, what it does).
+HELPERS = [("bo_dau", f"CREATE MACRO bo_dau(x) AS {fold_sql('x')}",
+            "bo_dau(text): chữ thường, bỏ dấu, đ → d. WHERE bo_dau(district) = 'dong da' tìm thấy «Đống Đa».")]
 
 
 def new_connection(threads: int, memory_mb: int) -> duckdb.DuckDBPyConnection:
@@ -78,6 +85,8 @@ def open_sandbox(views: list[dict], *, threads: int, memory_mb: int, timeout: fl
             except duckdb.Error:  # a missing or unreadable file must not break every other table
                 continue
             files.extend(view.get("files", []))
+        for _name, definition, _doc in HELPERS:
+            con.execute(definition)
         con.execute("SET http_proxy = ''")
         con.execute("SET http_proxy_username = ''")
         con.execute("SET http_proxy_password = ''")

@@ -22,10 +22,12 @@ import duckdb
 from catalog import writers
 from catalog.errors import UserError
 from catalog.jsonvalues import json_default, jsonable
+from catalog.sql.explain import explain
 from catalog.sql.guard import check_statement
 from catalog.sql.limits import limit_process, worker_environment
 from catalog.sql.messages import Refused, classify, public_message
 from catalog.sql.sandbox import Connections, new_connection, open_sandbox
+from catalog.sqltext import quote_ident
 
 
 def encode_row(row: tuple) -> bytes:

@@ -217,6 +217,14 @@ search_documents = sa.Table(
     sa.Column("id", sa.Integer, primary_key=True, autoincrement=True),  # the FTS5 rowid on SQLite
     sa.Column("dataset_id", sa.String(36), sa.ForeignKey("datasets.id"), nullable=False, unique=True),
     sa.Column("sort_title", sa.Text, nullable=False, default=""),  # the folded title: what "sort by title" orders
+    # copies of the dataset's columns that visibility and sorting read, so a search never reads the datasets table
+    # for every match (migration SEARCH_VALUES_MIGRATION added them)
+    sa.Column("private", sa.Boolean, nullable=False, default=False),
+    sa.Column("org_id", sa.String(36), nullable=True),
+    sa.Column("name", sa.Text, nullable=True),
+    sa.Column("title", sa.Text, nullable=True),
+    sa.Column("updated_at", sa.String(32), nullable=True, index=True),
+    sa.Column("created_at", sa.String(32), nullable=True),
     # PostgreSQL only (NULL on SQLite, where the FTS5 table holds the text): folded and exact weighted vectors
     sa.Column("folded", sa.Text().with_variant(TSVECTOR(), "postgresql"), nullable=True),
     sa.Column("exact", sa.Text().with_variant(TSVECTOR(), "postgresql"), nullable=True),
@@ -240,6 +248,14 @@ search_values = sa.Table(
     sa.Column("field", sa.Text, nullable=False),
     sa.Column("value", sa.Text, nullable=False),
     sa.Column("place", sa.Boolean, nullable=False, default=False),  # the column holds place names
+)
+
+# A number that every change of the search index increases (in the changing transaction): cached answers are
+# valid while it stays the same, on every node (catalog/search/query.py).
+search_state = sa.Table(
+    "search_state", metadata,
+    sa.Column("id", sa.Integer, primary_key=True),
+    sa.Column("serial", sa.Integer, nullable=False, default=0),
 )
 
 _FTS_COLUMNS = ", ".join([f"f_{f}" for f in SEARCH_FIELDS] + [f"x_{f}" for f in SEARCH_FIELDS])
@@ -272,6 +288,17 @@ def _source_description(conn: Connection) -> None:
         conn.exec_driver_sql(f"ALTER TABLE versions ADD COLUMN source_description {kind}")
 
 
+def _search_values(conn: Connection) -> None:
+    _create(search_values, search_state)(conn)
+    present = {c["name"] for c in sa.inspect(conn).get_columns("search_documents")}
+    for column in search_documents.columns:
+        if column.name not in present:
+            kind = column.type.compile(dialect=conn.dialect)
+            default = " NOT NULL DEFAULT false" if column.name == "private" else ""
+            conn.exec_driver_sql(f"ALTER TABLE search_documents ADD COLUMN {column.name} {kind}{default}")
+    conn.exec_driver_sql("CREATE INDEX IF NOT EXISTS ix_search_documents_updated_at ON search_documents (updated_at)")
+
+
 def utcnow() -> str:
     """Timestamps are ISO 8601 UTC with a 'Z', to the microsecond, so they sort as text."""
     return datetime.now(UTC).strftime("%Y-%m-%dT%H:%M:%S.%fZ")
@@ -298,7 +325,7 @@ MIGRATIONS: list[tuple[int, str, Callable[[Connection], None]]] = [
     (30, "jobs queue, webhooks and their deliveries", _create(jobs, webhooks, webhook_deliveries)),
     (SEARCH_MIGRATION, "search index: documents, full-text table, facet values", _search_index),
     (SOURCE_DESCRIPTION_MIGRATION, "versions: published schema and source description", _source_description),
-    (SEARCH_VALUES_MIGRATION, "search index: the values of low-cardinality text columns", _create(search_values)),
+    (SEARCH_VALUES_MIGRATION, "search index: row values, visibility and sort columns, change serial", _search_values),
 ]
 
 

@@ -33,7 +33,7 @@ DATASET_FIELDS = (
 
 
 # Python steps of migrations that fill new tables from existing rows (catalog/db.py runs them in the migration).
-MIGRATION_DATA = {db.SEARCH_MIGRATION: search_index.rebuild,
+MIGRATION_DATA = {db.SEARCH_MIGRATION: search_index.rebuild, db.SEARCH_VALUES_MIGRATION: search_index.rebuild,
                   db.SOURCE_DESCRIPTION_MIGRATION: published_schema.migrate_versions}
 
 

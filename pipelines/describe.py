@@ -52,6 +52,8 @@ def describe_file(path, *, encoding: str | None = None, dialect: dict | None = N
     for index, name in enumerate(names):
         column = [row[index] if index < len(row) else (None, None) for row in rows]
         field, missing = _infer(name, column)
+        if source.format == "geojson" and name == readers.GEOMETRY_FIELD:
+            field["type"] = "geojson"  # the features' geometry (pipelines/read/geojson.py)
         if labels and labels[index] and labels[index] != name:
             field["title"] = labels[index]
         fields.append(field)
@@ -102,6 +104,8 @@ def _sample(source, dialect) -> tuple[list[str], list[list[tuple[str | None, int
                 staged = readers.stage_xlsx(con, source, dialect, 0, "sample")
             elif source.format == "parquet":
                 staged = readers.stage_parquet(con, source, "sample")
+            elif source.format == "geojson":
+                staged = readers.stage_geojson(con, source, readers.geojson_field_names(source), "sample")
             else:
                 staged = _json_sample(con, source)
             cols = ", ".join(f"c{j + 1}, k{j + 1}" for j in range(staged.width))

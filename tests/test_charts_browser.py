@@ -68,7 +68,7 @@ def test_the_explorer_builder_draws_an_interactive_chart_from_this_site_only(ser
     assert marks.count() >= 3 * 5  # three districts (Ba Đình filtered out) by five stations
     label = tab.locator(".chart-interactive").get_attribute("aria-label")
     assert label.startswith("Biểu đồ cột: trung bình PM2.5 (µg/m³) theo Trạm quan trắc")
-    assert "Ba Đình" not in tab.locator(".chart-interactive svg").inner_text()
+    assert "Ba Đình" not in tab.locator(".chart-interactive svg").text_content()
     tab.screenshot(path=tmp_path / "explorer-chart.png", full_page=True)
     assert_only_own_origin(server, tab.requests)
     assert any("/static/vendor/vega/vega-embed-7.3.0.min.js" in u for u in tab.requests)

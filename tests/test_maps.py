@@ -222,7 +222,15 @@ def test_the_map_form_redirects_to_the_canonical_filter_url(client) -> None:
 def test_datasets_with_coordinates_link_their_map_from_the_dataset_page_and_explorer(client) -> None:
     for url in ("/datasets/diem-ngap", "/datasets/diem-ngap/explore"):
         assert 'href="/datasets/diem-ngap/map' in client.get(url).get_data(as_text=True), url
-    assert "data-map-link" not in client.get("/datasets/khong-toa-do").get_data(as_text=True)
+    plain = client.get("/datasets/khong-toa-do").get_data(as_text=True)  # no coordinates, a district column
+    assert 'href="/datasets/khong-toa-do/map?join=district"' in plain and 'href="/datasets/khong-toa-do/map"' not in plain
+
+
+def test_a_dataset_with_neither_coordinates_nor_districts_has_no_map_link() -> None:
+    from web.views.pages.maps import map_url
+
+    assert map_url("x", {"fields": [{"name": "school", "type": "string"}]}) is None
+    assert map_url("x", FLOOD_SCHEMA, 2) == "/datasets/x/versions/2/map"
 
 
 def test_without_a_tile_url_the_page_keeps_the_strict_policy_and_names_no_tile_server(client) -> None:
@@ -263,6 +271,14 @@ def test_a_published_feature_collection_comes_back_with_the_same_features(tmp_pa
     assert [f["properties"] for f in back["features"]] == [f["properties"] for f in source["features"]]
     assert [f["geometry"] for f in back["features"]] == [f["geometry"] for f in source["features"]]
     assert client.get("/datasets/ranh-gioi/versions/1/data.csv").status_code == 200  # the usual formats too
+
+
+def test_describe_drafts_a_schema_with_the_geometry_typed_geojson(tmp_path: Path) -> None:
+    from pipelines.describe import describe_file
+
+    schema = describe_file(write_json(tmp_path / "b.geojson", boundaries_collection()))
+    assert [(f["name"], f["type"]) for f in schema["fields"]] == [
+        ("name", "string"), ("population", "integer"), ("geometry", "geojson")]
 
 
 @pytest.mark.parametrize(("change", "message"), [
@@ -364,6 +380,13 @@ def test_without_licensed_boundaries_the_schematic_tile_grid_is_drawn_and_labell
     data = client.get("/datasets/diem-ngap/map?join=district&value=sau_cm&format=json").get_json()
     assert {v["unit"]: v["value"] for v in data["choropleth"]["values"]}["Đống Đa"] == pytest.approx(
         mean_depth("Đống Đa"))
+
+
+def test_a_dataset_with_a_district_column_offers_its_schematic(client) -> None:
+    html = client.get("/datasets/diem-ngap/map").get_data(as_text=True)
+    assert 'href="/datasets/diem-ngap/map?join=district&amp;value=sau_cm" data-schematic-link' in html
+    counted = client.get("/datasets/khong-toa-do/map?join=district&format=json").get_json()["choropleth"]
+    assert counted["agg"] == "count" and {v["unit"]: v["value"] for v in counted["values"]}["Đống Đa"] == 2
 
 
 # -- visibility ----------------------------------------------------------------------------------------------------

@@ -8,7 +8,15 @@ import os
 from pathlib import Path
 
 import pytest
-from test_maps import BOUNDARY_SCHEMA, FLOOD_SCHEMA, boundaries_collection, flood_rows, published, write_csv, write_json
+from test_maps import (
+    BOUNDARY_SCHEMA,
+    FLOOD_SCHEMA,
+    boundaries_collection,
+    flood_rows,
+    published,
+    write_csv,
+    write_json,
+)
 
 from catalog.metadata import Catalog
 from conftest import ServerProcess

@@ -48,11 +48,12 @@ def _dataset_rows(conn: Connection, where: sa.ColumnElement[bool]) -> list[dict]
 def _write(conn: Connection, dataset: dict, doc_id: int | None) -> None:
     s, f = db.search_documents, db.search_facets
     document = Document.of(dataset)
+    columns = {"sort_title": document.sort_title, "private": bool(dataset.get("private")),
+               **{key: dataset.get(key) for key in ("org_id", "name", "title", "updated_at", "created_at")}}
     if doc_id is None:
-        doc_id = conn.execute(s.insert().values(dataset_id=dataset["id"], sort_title=document.sort_title)
-                              .returning(s.c.id)).scalar_one()
+        doc_id = conn.execute(s.insert().values(dataset_id=dataset["id"], **columns).returning(s.c.id)).scalar_one()
     else:
-        conn.execute(s.update().where(s.c.id == doc_id).values(sort_title=document.sort_title))
+        conn.execute(s.update().where(s.c.id == doc_id).values(**columns))
     backend(conn).write(conn, doc_id, document)
     rows = [{"dataset_id": dataset["id"], "facet": facet, "value": value, "key": facet_key(facet, value),
              "label": label} for facet, pairs in document.facets.items() for value, label in pairs]
@@ -82,7 +83,22 @@ def refresh(conn: Connection, where: sa.ColumnElement[bool]) -> int:
             _remove(conn, dataset["id"], docs.get(dataset["id"]) if dataset["state"] != "active" else None)
             if dataset["state"] == "active":
                 _write(conn, dataset, docs.get(dataset["id"]))
+    if selected:
+        bump(conn)
     return len(selected)
+
+
+def bump(conn: Connection) -> None:
+    """Increase the index's change serial (in the caller's transaction): cached answers older than it go."""
+    t = db.search_state
+    if not conn.execute(t.update().where(t.c.id == 1).values(serial=t.c.serial + 1)).rowcount:
+        conn.execute(t.insert().values(id=1, serial=1))
+
+
+def serial(conn: Connection) -> int:
+    """The index's change serial as this connection sees it."""
+    t = db.search_state
+    return conn.execute(sa.select(t.c.serial).where(t.c.id == 1)).scalar() or 0
 
 
 def refresh_dataset(conn: Connection, name: str) -> None:

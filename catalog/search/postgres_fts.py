@@ -66,9 +66,8 @@ def _phrase(words: list[str] | tuple[str, ...]) -> str:
 
 
 def _slot(slot: Slot) -> str:
-    """One slot: its word (or its prefix), its typed phrase, or any of its synonym phrases."""
-    typed = [f for _, f in slot.typed]
-    alternatives = [_term(typed[0]) if len(typed) == 1 else _phrase(typed)]
+    """One slot: its typed words (each, or as a prefix), or any of its synonym phrases."""
+    alternatives = ["(" + " & ".join(_term(f) for _, f in slot.typed) + ")"]
     alternatives += [_term(p[0]) if len(p) == 1 else _phrase(p) for p in slot.alternatives]
     return "(" + " | ".join(alternatives) + ")"
 
@@ -77,9 +76,9 @@ def _query(slots: list[Slot], every: bool) -> sa.ColumnElement:
     return sa.cast((" & " if every else " | ").join(_slot(slot) for slot in slots), TSQUERY)
 
 
-def matching(slots: list[Slot], *, every: bool = True, scored: bool = True) -> sa.Subquery:
+def matching(slots: list[Slot], *, every: bool = True, scored: bool = True, floor: int | None = None) -> sa.Subquery:
     """(doc, score) of every document matching the slots (``every=False``: any of them); a higher score is a
-    better match (``scored=False``: score 0, for counting)."""
+    better match (``scored=False``: score 0, for counting; ``floor``: only documents from this id on)."""
     s = db.search_documents
     query = _query(slots, every)
     typed = [pair for slot in slots for pair in slot.typed]
@@ -90,7 +89,9 @@ def matching(slots: list[Slot], *, every: bool = True, scored: bool = True) -> s
         score = rank(s.c.folded, query) + EXACT_FACTOR * rank(s.c.exact, exact)
     else:
         score = sa.literal(0.0, sa.Float)
-    return sa.select(s.c.id.label("doc"), score.label("score")).where(s.c.folded.op("@@")(query)).subquery("matching")
+    since = [s.c.id >= floor] if floor is not None else []
+    return (sa.select(s.c.id.label("doc"), score.label("score")).where(s.c.folded.op("@@")(query), *since)
+            .subquery("matching"))
 
 
 def phrase_match(slots: list[Slot], doc: sa.ColumnElement) -> sa.ColumnElement[bool] | None:

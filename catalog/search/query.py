@@ -9,19 +9,15 @@ from __future__ import annotations
 
 import unicodedata
 from collections.abc import Iterable, Mapping
-from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Any
 
-import sqlalchemy as sa
 from sqlalchemy.engine import Connection
 
-from catalog import db
 from catalog.errors import InvalidInput
-from catalog.search.documents import FACETS, facet_key, formats_of, query_words
-from catalog.search.index import backend
+from catalog.search.answer import Answer, answer, hits
+from catalog.search.documents import FACETS, formats_of, query_words
 from catalog.search.synonyms import Slot, expand
-from catalog.text import fold
-from catalog.visibility import ANONYMOUS, OPERATOR, Viewer, sql_filter
+from catalog.visibility import ANONYMOUS, OPERATOR, Viewer
 
 if TYPE_CHECKING:  # a type only: the metadata module itself calls the index on every write
     from catalog.metadata import Catalog
@@ -32,7 +28,6 @@ FACET_ALIASES = {
 }
 SORTS = ("relevance", "updated", "title", "name", "created", "quality")
 MAX_LIMIT = 1000
-FACET_EXACT = 2000  # facets are counted exactly up to this many matches; beyond, over the best this many (≥ n)
 MIN_SCORE = 0.001  # a match shows a positive score even when its words are in most datasets (bm25's idf ~ 0)
 
 
@@ -63,54 +58,6 @@ def _check_int(value: Any, name: str, low: int, high: int | None = None) -> int:
     return number
 
 
-def hits(conn: Connection, slots: list[Slot], wanted: dict[str, list[str]], viewer: Viewer, *,
-         every: bool = True, scored: bool = True) -> sa.Select:
-    """The visible active datasets matching the slots (all of them; ``every=False``: any) and every filter:
-    (id, score, phrase, and what sorts need). ``scored=False`` skips the ranking (for counting)."""
-    d, s, f = db.datasets, db.search_documents, db.search_facets
-    phrase = None
-    if slots:
-        matching = backend(conn).matching(slots, every=every, scored=scored)
-        source = matching.join(s, s.c.id == matching.c.doc).join(d, d.c.id == s.c.dataset_id)
-        score = matching.c.score
-        phrase = backend(conn).phrase_match(slots, s.c.id) if scored else None
-    else:
-        source, score = d.join(s, s.c.dataset_id == d.c.id), sa.literal(0.0, sa.Float)
-    phrase_flag = sa.case((phrase, 1), else_=0) if phrase is not None else sa.literal(0, sa.Integer)
-    filters = [d.c.id.in_(sa.select(f.c.dataset_id).where(f.c.facet == facet, f.c.key == facet_key(facet, value)))
-               for facet, values in wanted.items() for value in values]
-    return (sa.select(d.c.id, score.label("score"), phrase_flag.label("phrase"), d.c.name, d.c.title,
-                      d.c.updated_at, d.c.created_at, s.c.sort_title)
-            .select_from(source).where(d.c.state == "active", sql_filter(viewer), *filters))
-
-
-def _order(found: sa.Subquery, sort: str) -> list:
-    c = found.c
-    if sort == "title":
-        return [c.sort_title, c.title, c.name]
-    if sort == "name":
-        return [c.name]
-    stamp = c.created_at if sort == "created" else c.updated_at
-    # relevance: the typed words side by side ("không khí") before the same words apart ("không phải ... khí")
-    return ([c.phrase.desc(), c.score.desc()] if sort == "relevance" else []) + [stamp.desc(), c.name]
-
-
-def facet_counts(conn: Connection, ids: sa.Select, *, at_least: bool = False) -> dict[str, list[dict]]:
-    """Counts of each facet value over the datasets ``ids`` selects, most frequent first (``at_least``: the
-    datasets are the best part of the matches, so each count is a lower bound, shown as "≥ n")."""
-    f = db.search_facets
-    query = (sa.select(f.c.facet, f.c.value, sa.func.max(f.c.label), sa.func.count())
-             .where(f.c.dataset_id.in_(ids)).group_by(f.c.facet, f.c.value))
-    facets: dict[str, list[dict]] = {facet: [] for facet in FACETS}
-    for facet, value, label, count in conn.execute(query):
-        if facet in facets:
-            item = {"value": value, "label": label, "count": count}
-            facets[facet].append({**item, "at_least": True} if at_least else item)
-    for items in facets.values():
-        items.sort(key=lambda item: (-item["count"], fold(item["value"])))
-    return facets
-
-
 def _by_quality(catalog: Catalog, rows: list) -> list:
     """The matches best first by ``catalog.quality`` (udata score, then MQA points, then name)."""
     from catalog import quality  # here: catalog.quality reads the metadata module, which imports this package
@@ -129,35 +76,12 @@ def match_scores(catalog: Catalog, q: str) -> dict[str, float]:
         return {row.id: row.score + row.phrase for row in conn.execute(found)}
 
 
-@dataclass
-class Answer:
-    """One search's count, facets and page rows (id, score), from one read transaction."""
-
-    count: int = 0
-    facets: dict[str, list[dict]] = field(default_factory=lambda: {facet: [] for facet in FACETS})
-    page: list = field(default_factory=list)
-
-
 def _answer(conn: Connection, slots: list[Slot], wanted: dict[str, list[str]], viewer: Viewer, sort: str,
-            limit: int, offset: int, *, every: bool = True, catalog: Catalog | None = None) -> Answer:
-    """Count the matches without ranking them, count facets (exactly up to ``FACET_EXACT`` matches, else over
-    the best ``FACET_EXACT``), and rank only for the page: ``ORDER BY ... LIMIT`` in the database."""
-    counted = hits(conn, slots, wanted, viewer, every=every, scored=False).subquery("counted")
-    count = conn.execute(sa.select(sa.func.count()).select_from(counted)).scalar_one()
-    if count == 0:
-        return Answer()
-    found = hits(conn, slots, wanted, viewer, every=every, scored=bool(slots)).subquery("found")
-    if count <= FACET_EXACT:
-        facets = facet_counts(conn, sa.select(counted.c.id))
-    else:
-        best = sa.select(found.c.id).order_by(*_order(found, "relevance" if slots else "updated")).limit(FACET_EXACT)
-        facets = facet_counts(conn, best, at_least=True)
-    if sort == "quality" and catalog is not None:  # computed, not stored: rank every match, then take the page
-        page = _by_quality(catalog, conn.execute(sa.select(found.c.id, found.c.score)).all())[offset:offset + limit]
-    else:
-        page = conn.execute(sa.select(found.c.id, (found.c.score + found.c.phrase).label("score"))
-                            .order_by(*_order(found, sort)).limit(limit).offset(offset)).all()
-    return Answer(count, facets, page)
+            limit: int, offset: int, catalog: Catalog, *, every: bool = True) -> Answer:
+    found = answer(conn, slots, wanted, viewer, sort, limit, offset, every=every)
+    if sort == "quality":  # computed, not stored: rank every match, then take the page
+        found.page = _by_quality(catalog, found.page)[offset:offset + limit]
+    return found
 
 
 def _matched(conn: Connection, slots: list[Slot], wanted: dict[str, list[str]], viewer: Viewer) -> list[Slot]:
@@ -174,9 +98,9 @@ def _partial(conn: Connection, slots: list[Slot], wanted: dict[str, list[str]], 
         return Answer(), []
     answer = Answer()
     if len(matched) < len(slots):
-        answer = _answer(conn, matched, wanted, viewer, sort, limit, offset, catalog=catalog)
+        answer = _answer(conn, matched, wanted, viewer, sort, limit, offset, catalog)
     if answer.count == 0 and len(matched) > 1:
-        answer = _answer(conn, matched, wanted, viewer, sort, limit, offset, every=False, catalog=catalog)
+        answer = _answer(conn, matched, wanted, viewer, sort, limit, offset, catalog, every=False)
     return answer, matched
 
 
@@ -199,7 +123,7 @@ def search(catalog: Catalog, q: str = "", filters: Mapping[str, Iterable[str] | 
         answer = Answer()
     else:
         with catalog.reader.connect() as conn:  # one read transaction: count, facets and page agree
-            answer = _answer(conn, slots, wanted, viewer, sort, limit, offset, catalog=catalog)
+            answer = _answer(conn, slots, wanted, viewer, sort, limit, offset, catalog)
             if answer.count == 0 and len(slots) > 1:
                 answer, matched = _partial(conn, slots, wanted, viewer, sort, limit, offset, catalog)
                 partial = answer.count > 0

@@ -49,12 +49,8 @@ def _term(exact: str, folded: str) -> str:
 
 
 def _slot(slot: Slot) -> str:
-    """One slot: its word (exact, folded or as a prefix), its typed phrase, or any of its synonym phrases."""
-    if len(slot.typed) == 1:
-        alternatives = [_term(*slot.typed[0])]
-    else:
-        alternatives = [f'{FOLDED} : "{" ".join(f for _, f in slot.typed)}"',
-                        f'{EXACT} : "{" ".join(e for e, _ in slot.typed)}"']
+    """One slot: its typed words (each exact, folded or as a prefix), or any of its synonym phrases."""
+    alternatives = ["(" + " AND ".join(_term(exact, folded) for exact, folded in slot.typed) + ")"]
     alternatives += [f'{FOLDED} : "{" ".join(p)}"' for p in slot.alternatives]
     return "(" + " OR ".join(alternatives) + ")"
 
@@ -70,12 +66,15 @@ def match_expression(slots: list[Slot], *, every: bool = True) -> str:
     return expression
 
 
-def matching(slots: list[Slot], *, every: bool = True, scored: bool = True) -> sa.Subquery:
+def matching(slots: list[Slot], *, every: bool = True, scored: bool = True, floor: int | None = None) -> sa.Subquery:
     """(doc, score) of every document matching the slots; a higher score is a better match (``scored=False``:
-    score 0, for counting, which spares bm25 on every match)."""
+    score 0, for counting, which spares bm25 on every match; ``floor``: only documents from this id on)."""
     score = f"-bm25(search_fts, {BM25_WEIGHTS})" if scored else "0.0"
-    query = sa.text(f"SELECT rowid AS doc, {score} AS score FROM search_fts "
-                    "WHERE search_fts MATCH :expression").bindparams(expression=match_expression(slots, every=every))
+    since = " AND rowid >= :floor" if floor is not None else ""
+    query = sa.text(f"SELECT rowid AS doc, {score} AS score FROM search_fts WHERE search_fts MATCH :expression"
+                    + since).bindparams(expression=match_expression(slots, every=every))
+    if floor is not None:
+        query = query.bindparams(floor=floor)
     return query.columns(sa.column("doc", sa.Integer), sa.column("score", sa.Float)).subquery("matching")
 
 

@@ -53,8 +53,12 @@ def _distinct(parquet: pq.ParquetFile, column: str) -> list[str] | None:
 
 
 def column_values(path: Path | str) -> dict[str, list[str]]:
-    """{column: distinct values} of the Parquet file's low-cardinality text columns."""
-    parquet = pq.ParquetFile(str(path))
+    """{column: distinct values} of the Parquet file's low-cardinality text columns (none when the file cannot
+    be read as Parquet: the values help search, they never decide whether a version is published)."""
+    try:
+        parquet = pq.ParquetFile(str(path))
+    except (pa.ArrowException, OSError):
+        return {}
     found = {}
     for field in parquet.schema_arrow:
         if _is_text(field.type):

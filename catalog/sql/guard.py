@@ -4,6 +4,9 @@ Why a parser-based guard on top of the locked settings: the settings already blo
 access, but some functions reveal configuration (``allowed_paths`` holds absolute server paths) or run SQL hidden
 in a string, which no setting stops. DuckDB's own parser reads the statement, so the guard sees what DuckDB runs.
 The ETL ``sql`` step and CKAN's ``datastore_search_sql`` use the same guard.
+
+Comments and trailing semicolons are part of one statement (``SELECT …; -- hết`` is one SELECT); a caller that
+wraps the user's statement in more SQL takes it through ``statement_text`` first, which drops them.
 """
 
 from __future__ import annotations
@@ -42,6 +45,24 @@ def _names(node: Any, functions: set[str], tables: set[str]) -> None:
     elif isinstance(node, list):
         for value in node:
             _names(value, functions, tables)
+
+
+def statement_text(sql: str) -> str:
+    """``sql`` without what may follow its last statement: semicolons, comments and spaces (DuckDB's tokenizer
+    decides what a comment is, so ``';'`` in a string or ``--`` in a string stays)."""
+    data = sql.encode()
+    end = len(data)
+    try:
+        tokens = duckdb.tokenize(sql)
+    except duckdb.Error:
+        return sql.strip()
+    for offset, kind in reversed(tokens):
+        text = data[offset:end].strip()
+        if kind == duckdb.token_type.comment or (kind == duckdb.token_type.operator and text and not text.strip(b";")):
+            end = offset
+            continue
+        break
+    return data[:end].decode(errors="replace").strip()
 
 
 def check_statement(con: duckdb.DuckDBPyConnection, sql: str) -> Any:

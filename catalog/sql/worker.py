@@ -23,7 +23,7 @@ from catalog import writers
 from catalog.errors import UserError
 from catalog.jsonvalues import json_default, jsonable
 from catalog.sql.explain import explain
-from catalog.sql.guard import check_statement
+from catalog.sql.guard import check_statement, statement_text
 from catalog.sql.limits import limit_process, worker_environment
 from catalog.sql.messages import Refused, classify, public_message
 from catalog.sql.sandbox import Connections, new_connection, open_sandbox
@@ -105,7 +105,8 @@ def run_request(request: dict, connections: Connections | None = None) -> tuple[
         timer = threading.Timer(request["timeout"], interrupt)
         timer.daemon = True
         timer.start()
-        relation = con.sql(statement)
+        # the relation's text without trailing ";" and comments: limits and downloads wrap it in more SQL
+        relation = con.sql(statement_text(statement.query))
         columns = [{"name": n, "type": str(t)} for n, t in zip(relation.columns, relation.types, strict=True)]
         if request["mode"] == "file":
             rows = write_download(relation, request["format"], Path(request["out"]), request["max_bytes"],

@@ -43,7 +43,7 @@ from pipelines.read.csv import (
     stage_csv_python,
     verify_csv_stage,
 )
-from pipelines.read.geojson import GEOMETRY_FIELD, stage_geojson
+from pipelines.read.geojson import GEOMETRY_FIELD, geojson_field_names, stage_geojson
 from pipelines.read.json import DUCKDB_JSON_DEPTH, check_json_depth, json_depth, stage_json
 from pipelines.read.parquet import PARQUET_MAX_FOOTER, check_parquet_size, stage_parquet
 from pipelines.read.staging import (
@@ -72,7 +72,8 @@ __all__ = [
     "KIND_DICT", "KIND_FLOAT", "KIND_INT", "KIND_LIST", "KIND_OTHER", "KIND_TIME", "PARQUET_MAX_FOOTER",
     "SCAN_CHUNK", "Batcher", "ByteScan", "CsvLayout", "RecordBound", "Staged", "check_json_depth",
     "check_parquet_size", "check_sheet_size", "csv_layout", "csv_relation", "delimiter_count_sql",
-    "delimiters_match", "duckdb_csv", "fill_merged", "header_rows", "json_depth", "merged_ranges",
+    "delimiters_match", "duckdb_csv", "fill_merged", "geojson_field_names", "header_rows", "json_depth",
+    "merged_ranges",
     "native_cell", "progress_bar", "read_csv_layout", "records_match", "scan_bytes", "stage",
     "stage_csv_duckdb", "stage_csv_python", "stage_geojson", "stage_json", "stage_parquet", "stage_xlsx", "verify_csv_stage",
 ]

@@ -57,6 +57,15 @@ def stage_geojson(con: duckdb.DuckDBPyConnection, source: Source, field_names: l
                   rows=batcher.count, rn="__rn", n="__n", extra="__extra")
 
 
+def geojson_field_names(source: Source) -> list[str]:
+    """The features' property names in first-seen order, then ``geometry`` (for ``describe``)."""
+    names: dict[str, None] = {}
+    for feature in _features(source.path.name, _parse_bounded(source)):
+        if isinstance(feature, dict) and isinstance(feature.get("properties"), dict):
+            names.update(dict.fromkeys(str(k) for k in feature["properties"] if k != GEOMETRY_FIELD))
+    return [*names, GEOMETRY_FIELD]
+
+
 def native_cell(value: Any) -> tuple[str | None, int | None]:
     """A property's value as staged text and the kind of its native JSON type (as the JSON reader stages it)."""
     if value is None:

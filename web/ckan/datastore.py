@@ -20,9 +20,9 @@ import pyarrow.parquet as pq
 
 from catalog import jsonlimits
 from catalog.errors import InvalidInput
-from catalog.rows import jsonable
+from catalog.rows import jsonable, number_text
 from catalog.sqltext import fold_sql, quote_ident
-from catalog.text import fold
+from catalog.text import fold, nfc
 from web.ckan.api import int_param
 from web.ckan.errors import ActionError, validation
 
@@ -30,7 +30,9 @@ LIMIT_DEFAULT = 100  # ckan.datastore.search.rows_default
 LIMIT_MAX = 32000  # ckan.datastore.search.rows_max: larger limits are capped silently
 ALLOWED = {"resource_id", "id", "filters", "q", "full_text", "plain", "language", "distinct", "limit", "offset",
            "fields", "sort", "include_total", "total_estimation_threshold", "records_format",
-           "include_next_page"}
+           "include_next_page", "exact"}  # exact (ours, issue 14): text filters keep accents and case
+NUMERIC_TYPES = frozenset({"DOUBLE", "FLOAT", "REAL", "DECIMAL", "BIGINT", "INTEGER", "SMALLINT", "TINYINT",
+                           "HUGEINT", "UBIGINT", "UINTEGER", "USMALLINT", "UTINYINT"})
 RECORD_FORMATS = ("objects", "lists", "csv", "tsv")
 FILE_COLUMN = "__ckan_file"
 SORT_RE = re.compile(r'\s*(?:"((?:[^"]|"")+)"|([^\s,"]+))(?:\s+(asc|desc))?\s*(?:,|$)', re.IGNORECASE)
@@ -165,7 +167,16 @@ class Table:
             field["info"] = info
         return field
 
-    def where(self, filters: Any, q: Any) -> tuple[list[str], list[Any]]:
+    def value(self, name: str, item: Any) -> Any:
+        """A filter value for ``CAST(? AS type)``: numbers may be written with a decimal comma (``50,5``)."""
+        if isinstance(item, dict | list):
+            return json.dumps(item)
+        if isinstance(item, str) and self.columns[name] in NUMERIC_TYPES:
+            return number_text(item)
+        return item
+
+    def where(self, filters: Any, q: Any, exact: bool = False) -> tuple[list[str], list[Any]]:
+        """``filters`` (text without accents and case unless ``exact``) and ``q`` (always folded)."""
         clauses: list[str] = []
         params: list[Any] = []
         filters = as_json(filters, "filters")
@@ -185,9 +196,12 @@ class Table:
                 for item in values:
                     if item is None:
                         parts.append(f"{column} IS NULL")
+                    elif isinstance(item, str) and self.columns[name] == "VARCHAR" and not exact:
+                        parts.append(f"{fold_sql(column)} = ?")  # accents and case ignored, as in q
+                        params.append(fold(nfc(item)))
                     else:
                         parts.append(f"{column} = {cast}")
-                        params.append(item if not isinstance(item, dict | list) else json.dumps(item))
+                        params.append(self.value(name, item))
                 clauses.append("(" + " OR ".join(parts) + ")")
         q = as_json(q, "q")
         if isinstance(q, dict):
@@ -224,7 +238,8 @@ class Table:
         if fields is None:
             fields = [c for c in self.columns if not (distinct and c == "_id")]
         sort = parse_sort(params.get("sort"), self.columns)
-        clauses, where_params = self.where(params.get("filters"), params.get("q") or params.get("full_text"))
+        clauses, where_params = self.where(params.get("filters"), params.get("q") or params.get("full_text"),
+                                           exact=as_bool(params.get("exact"), False))
         source, source_params = self.source()
         where = (" WHERE " + " AND ".join(clauses)) if clauses else ""
         selected = ", ".join(quote_ident(f) for f in fields)

@@ -208,6 +208,7 @@ def datastore_search(data: dict) -> dict:
 def datastore_search_sql(data: dict) -> dict:
     """One read-only SELECT over resources named ``"<resource id>"`` (public datasets' latest versions), run in
     the catalogue's SQL sandbox."""
+    from catalog.sql.guard import statement_text
     from catalog.sql.messages import QueryError
     from catalog.sqltext import sql_list
 
@@ -226,7 +227,7 @@ def datastore_search_sql(data: dict) -> dict:
         number = f"(CASE file_index {' '.join(offsets)} END) + " if offsets else ""
         tables.append(f"{quote_ident(resource_id)} AS (SELECT {number}file_row_number + 1 AS \"_id\", * "
                       f"FROM read_parquet({sql_list(files)}))")
-    body = sql.strip().rstrip(";").strip()
+    body = statement_text(sql)  # "SELECT …; -- hết" is one statement: the wrapper must not see ";" or "--"
     wrapped = f"WITH {', '.join(tables)} SELECT * FROM (\n{body}\n)" if tables else body
     try:
         result = query_engine().query(wrapped)

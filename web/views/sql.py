@@ -21,6 +21,7 @@ from werkzeug.wsgi import wrap_file
 from catalog.sql.engine import FORMATS, MEDIA_TYPES, QueryEngine, QueryResult
 from catalog.sql.limits import QueryLimits, describe_limits
 from catalog.sql.messages import QueryError
+from catalog.sql.sandbox import HELPERS
 from catalog.sql.tables import Table, column_types
 from web import errors, i18n
 from web.context import get_catalog
@@ -312,13 +313,15 @@ def sql_page() -> Response:
             error, status = failure, failure.status
     if errors.wants_json():  # the page's JSON twin is the API answer
         response = error_json(error) if error else (result_response(result) if result else
-                                                    jsonify({"tables": [t.name for t in engine.tables.latest()]}))
+                                                    jsonify({"tables": [t.name for t in engine.tables.latest()],
+                                                             "helpers": [{"name": n, "doc": d} for n, _s, d in HELPERS]}))
         return response
     tables = [table_entry(t, engine.tables.versions_of(t.dataset)) for t in engine.tables.latest()]
     rows = result.rows if result else []
     data = {
         "sql": sql, "tables": tables, "result": result, "rows": rows, "error": error,
         "limits": describe_limits(engine.limits),
+        "helpers": HELPERS,
         "downloads": [{"format": f + ("-excel" if "excel" in extra else ""), "label": label,
                        "url": "/api/v1/sql?" + urlencode({"sql": sql, "format": f} | extra)}
                       for f, label, extra in DOWNLOAD_LABELS] if result else [],

@@ -39,6 +39,7 @@ MAP_PARAMS = ("join", "boundaries", "key", "value", "agg")
 TABLE_LIMIT = 500  # points listed in the page's table (the GeoJSON has up to geo.MAX_FEATURES)
 DATA_GEOJSON_MAX = 100_000  # features of a whole-version data.geojson
 GEOJSON_TYPE = "application/geo+json"
+DISTRICT_COLUMN = "district"  # the standard schemas' district-level unit (joins to the schematic tile grid)
 EN = {
     "Bản đồ": "Map", "Bản đồ / Map": "Map", "Điểm trên bản đồ": "Points on the map",
     "Tải GeoJSON": "Download GeoJSON", "Lọc theo cột": "Filter by column", "Áp dụng": "Apply",
@@ -48,7 +49,7 @@ EN = {
     "Hiển thị": "Showing", "trên": "of", "điểm": "points", "Giá trị": "Value", "Kết nối cột": "Join column",
     "Chưa có dữ liệu": "No data", "Không khớp đơn vị nào": "Matched no unit",
     "Bảng giá trị theo đơn vị": "Values by unit", "Tô màu theo": "Coloured by",
-    "Kết quả bị cắt bớt": "The result is truncated", "Ranh giới": "Boundaries", "Đơn vị": "Unit",
+    "Kết quả bị cắt bớt": "The result is truncated", "Sơ đồ theo quận/huyện": "Schematic by district", "Ranh giới": "Boundaries", "Đơn vị": "Unit",
 }
 i18n.EN.update({k: v for k, v in EN.items() if k not in i18n.EN})
 
@@ -208,7 +209,7 @@ def map_page(name: str, number: int | None = None) -> Response:
         "version": version["number"], "pinned": number is not None,
         "coordinates": {"kind": coords.kind, "columns": list(coords.columns)} if coords else None,
         "filters": [f for f, _p in pairs], "geojson_url": geojson_url,
-        "points": points, "choropleth": choropleth,
+        "points": points, "choropleth": choropleth, "schematic_url": _schematic_url(base, fields, coords),
     }
     tiles = tile_settings()
     response = page("map.html", data, fields=fields, operators=OPERATORS, error=error, base=base,
@@ -222,8 +223,22 @@ def map_page(name: str, number: int | None = None) -> Response:
     return response
 
 
+def _schematic_url(base: str, fields: list[dict], coords: geo.Coordinates | None) -> str | None:
+    """The schematic of this dataset's ``district`` column, coloured by the mean of its first measure."""
+    names = [f["name"] for f in fields]
+    if DISTRICT_COLUMN not in names:
+        return None
+    measures = [f["name"] for f in fields if f.get("type") in geo.NUMERIC
+                and (coords is None or f["name"] not in coords.columns)]
+    return f"{base}/map" + query_string([("join", DISTRICT_COLUMN)] + ([("value", measures[0])] if measures else []))
+
+
 @bp.app_template_global()
 def map_url(name: str, schema: dict | list | None, version: int | None = None) -> str | None:
-    """The map page of a dataset whose schema (or list of fields) has coordinates; None when it has none."""
-    found = geo.detect({"fields": schema} if isinstance(schema, list) else schema)
-    return f"{_base(name, version)}/map" if found else None
+    """The map page of a dataset whose schema (or list of fields) has coordinates, or the schematic of its
+    ``district`` column (rows per unit; the page lets people pick a value); None when it has neither."""
+    schema = {"fields": schema} if isinstance(schema, list) else (schema or {})
+    if geo.detect(schema):
+        return f"{_base(name, version)}/map"
+    names = {f.get("name") for f in schema.get("fields") or [] if isinstance(f, dict)}
+    return f"{_base(name, version)}/map?join={DISTRICT_COLUMN}" if DISTRICT_COLUMN in names else None

@@ -103,13 +103,21 @@ def test_the_embed_page_loads_in_a_frame_and_asks_nothing_of_other_sites(server,
     tab.wait_for_selector("[data-chart-rendered='interactive'] svg", timeout=20000)
     assert tab.locator(".embed-source a").get_attribute("href") == f"/datasets/{AIR}/versions/2"
     tab.screenshot(path=tmp_path / "embed.png", full_page=True)
-    # framed by another page (about:blank with an iframe): allowed, because /embed/ is the framable route
+    # framed by a page of another site (served by the browser itself: no network): allowed on /embed/ only
     frame_host, framed = open_page(browser)
-    framed.set_content(f'<iframe src="{server.url}{url}" width="800" height="600"></iframe>')
-    frame = framed.frame_locator("iframe")
+    other = "http://journal.example/"
+    framed.route(other, lambda route: route.fulfill(
+        content_type="text/html", body=f'<!doctype html><meta charset="utf-8"><iframe src="{server.url}{url}" '
+                                        f'width="800" height="600"></iframe><iframe src="{server.url}/datasets/{AIR}">'
+                                        '</iframe>'))
+    framed.goto(other)
+    frame = framed.frame_locator("iframe").first
     frame.locator("[data-chart-rendered='interactive'] svg").wait_for(timeout=20000)
     assert_only_own_origin(server, tab.requests)
-    assert_only_own_origin(server, [u for u in framed.requests if u != "about:blank"])
+    assert_only_own_origin(server, [u for u in framed.requests if u != other])
+    refused = [e for e in framed.errors if "frame-ancestors" in e]
+    assert len(refused) == 1 and f"/datasets/{AIR}" in refused[0]  # the dataset page itself stays unframable
+    framed.errors = [e for e in framed.errors if e not in refused]
     assert tab.errors == [] and framed.errors == []
     frame_host.close()
     context.close()

@@ -106,6 +106,8 @@ def matches(row: dict, f: rows.Filter) -> bool:
         return False
     if f.op == "contains":
         return f.value in (str(value) if f.exact else fold(str(value)))
+    if f.op == "starts":
+        return (str(value) if f.exact else fold(str(value))).startswith(f.value)
     if f.op == "in":
         return value in f.value
     return {"eq": value == f.value, "ne": value != f.value, "lt": value < f.value, "le": value <= f.value,

@@ -11,6 +11,7 @@ full-text search; the table definitions and their migration are in ``catalog/db.
 
 from __future__ import annotations
 
+import secrets
 from types import ModuleType
 
 import sqlalchemy as sa
@@ -92,7 +93,8 @@ def bump(conn: Connection) -> None:
     """Increase the index's change serial (in the caller's transaction): cached answers older than it go."""
     t = db.search_state
     if not conn.execute(t.update().where(t.c.id == 1).values(serial=t.c.serial + 1)).rowcount:
-        conn.execute(t.insert().values(id=1, serial=1))
+        # a random start: a database dropped and made again under the same URL never reuses a cached serial
+        conn.execute(t.insert().values(id=1, serial=secrets.randbelow(2**30) + 1))
 
 
 def serial(conn: Connection) -> int:

@@ -15,8 +15,10 @@ from sqlalchemy.engine import Connection
 
 from catalog.errors import InvalidInput
 from catalog.search.answer import Answer, answer, hits
+from catalog.search.cache import ANSWERS
 from catalog.search.documents import FACETS, formats_of, query_words
-from catalog.search.synonyms import Slot, expand
+from catalog.search.index import serial
+from catalog.search.synonyms import Slot, expand, vocabulary
 from catalog.visibility import ANONYMOUS, OPERATOR, Viewer
 
 if TYPE_CHECKING:  # a type only: the metadata module itself calls the index on every write
@@ -104,6 +106,16 @@ def _partial(conn: Connection, slots: list[Slot], wanted: dict[str, list[str]], 
     return answer, matched
 
 
+def _fresh(conn: Connection, slots: list[Slot], wanted: dict[str, list[str]], viewer: Viewer, sort: str,
+           limit: int, offset: int, catalog: Catalog) -> tuple[Answer, list[Slot], bool]:
+    """(answer, the slots it matched, whether it is partial) computed from the index."""
+    answer = _answer(conn, slots, wanted, viewer, sort, limit, offset, catalog)
+    if answer.count == 0 and len(slots) > 1:
+        answer, matched = _partial(conn, slots, wanted, viewer, sort, limit, offset, catalog)
+        return answer, matched, answer.count > 0
+    return answer, slots, False
+
+
 def search(catalog: Catalog, q: str = "", filters: Mapping[str, Iterable[str] | str] | None = None,
            limit: int = 20, offset: int = 0, sort: str | None = None, *,
            viewer: Viewer = ANONYMOUS, include_private: bool = False) -> dict:
@@ -118,15 +130,17 @@ def search(catalog: Catalog, q: str = "", filters: Mapping[str, Iterable[str] | 
     pairs = query_words(q)
     slots = expand(pairs) if pairs else []
     viewer = OPERATOR if include_private else viewer
-    matched, partial = slots, False
     if q and not pairs:  # only punctuation: no word to match
-        answer = Answer()
+        answer, matched, partial = Answer(), slots, False
     else:
         with catalog.reader.connect() as conn:  # one read transaction: count, facets and page agree
-            answer = _answer(conn, slots, wanted, viewer, sort, limit, offset, catalog)
-            if answer.count == 0 and len(slots) > 1:
-                answer, matched = _partial(conn, slots, wanted, viewer, sort, limit, offset, catalog)
-                partial = answer.count > 0
+            key = (catalog.url, serial(conn), id(vocabulary()), tuple(slots),
+                   tuple(sorted((k, tuple(v)) for k, v in wanted.items())), viewer, sort, limit, offset)
+            cached = ANSWERS.get(key) if sort != "quality" else None
+            if cached is None:
+                cached = _fresh(conn, slots, wanted, viewer, sort, limit, offset, catalog)
+                ANSWERS.put(key, cached)
+            answer, matched, partial = cached
     return {"count": answer.count, "results": _results(catalog, answer.page, bool(pairs)), "facets": answer.facets,
             "partial": partial, "matched_words": [slot.label for slot in matched] if answer.count else [],
             "unmatched_words": [slot.label for slot in slots if slot not in matched] if partial else []}

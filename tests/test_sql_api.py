@@ -187,7 +187,7 @@ def test_page_runs_the_query_in_the_url(server: ServerProcess) -> None:
     assert response.status_code == 200
     assert "<table" in html and "Hoàn Kiếm" in html and 'data-row-count="2"' in html
     assert "/api/v1/sql?sql=SELECT" in html and "format=csv" in html and "format=xlsx" in html
-    assert "<svg" in html  # a chart of n or pm25 by district
+    assert "data-chart-img" in html and "data-chart-inline='{" in html  # a chart of n or pm25 by district
     assert_no_inline_code(html)
     truncated = requests.get(server.url + "/sql", params={"sql": "SELECT * FROM air_quality"}, timeout=10).text
     assert "data-sql-truncated" in truncated and 'data-row-count="1000"' in truncated
@@ -237,21 +237,21 @@ def test_busy_gets_429_and_pages_are_not_starved(home: Path) -> None:
 
 
 # -- page helpers (no server) -------------------------------------------------------------------------------------------
-def test_chart_geometry() -> None:
-    from web.views.sql import axis_label, chart
+def test_the_chart_of_a_result_is_drawn_by_the_dataset_pages_chart_builder() -> None:
+    from web.views.sql import chart
 
     columns = [{"name": "district", "type": "VARCHAR"}, {"name": "n", "type": "BIGINT"},
                {"name": "avg", "type": "DECIMAL(10,2)"}]
     rows = [["Ba Đình", 10, 2.5], ["Đống Đa", 20, -1.0], ["Hoàn Kiếm", None, 3.0]]
     bars = chart(columns, rows, None, None, None)
     assert (bars["kind"], bars["x"], bars["y"]) == ("bar", "district", "n")
-    heights = [m["h"] for m in bars["marks"]]
-    assert heights[1] == pytest.approx(2 * heights[0]) and heights[2] == 0
-    assert bars["marks"][1]["y"] == bars["top"]  # the tallest bar reaches the top of the plot
-    line = chart(columns, rows, "line", "district", "avg")
-    assert line["kind"] == "line" and line["low"] == -1.0 and len(line["line"].split()) == 3
+    assert [p["y"] for p in bars["spec"]["data"]["values"]] == [10, 20]  # a row without y is not drawn
+    assert bars["figure"].summary == "Biểu đồ cột: n theo district; cao nhất: Đống Đa 20; thấp nhất: Ba Đình 10; 2 điểm."
+    assert bars["img"].startswith("data:image/svg+xml;base64,")
+    assert bars["spec"]["encoding"]["y"]["title"] == "n" and bars["spec"]["encoding"]["x"]["title"] == "district"
+    line = chart(columns, rows, "line", "district", "avg", lang="en")
+    assert line["kind"] == "line" and "lowest: Đống Đa -1" in line["figure"].summary
     assert chart([{"name": "a", "type": "VARCHAR"}], [["x"]], None, None, None) is None
-    assert (axis_label("2022-01-01T00:00:00"), axis_label("2022-01-01T07:30:00")) == ("2022-01-01", "2022-01-01 07:30")
     assert chart(columns[:1] + [{"name": "s", "type": "VARCHAR"}], [["x", "y"]], None, None, None) is None
 
 

@@ -88,10 +88,12 @@ def facet_counts(conn: Connection, ids: sa.Select, *, at_least: bool = False) ->
     return facets
 
 
-def _floor(conn: Connection, slots: list[Slot], wanted: dict[str, list[str]], viewer: Viewer, size: int) -> int:
-    """The smallest document id among the ``size`` newest matches (document ids grow as datasets are created)."""
+def _floor(conn: Connection, slots: list[Slot], wanted: dict[str, list[str]], viewer: Viewer,
+           size: int) -> int | None:
+    """The smallest document id among the ``size`` newest matches (document ids grow as datasets are created);
+    None when there are fewer."""
     counted = hits(conn, slots, wanted, viewer, scored=False).subquery("newest")
-    return conn.execute(sa.select(counted.c.doc).order_by(counted.c.doc.desc()).limit(1).offset(size - 1)).scalar_one()
+    return conn.execute(sa.select(counted.c.doc).order_by(counted.c.doc.desc()).limit(1).offset(size - 1)).scalar()
 
 
 def answer(conn: Connection, slots: list[Slot], wanted: dict[str, list[str]], viewer: Viewer, sort: str,

@@ -134,7 +134,7 @@ def search(catalog: Catalog, q: str = "", filters: Mapping[str, Iterable[str] | 
         answer, matched, partial = Answer(), slots, False
     else:
         with catalog.reader.connect() as conn:  # one read transaction: count, facets and page agree
-            key = (catalog.url, serial(conn), id(vocabulary()), tuple(slots),
+            key = (catalog.url, serial(conn), vocabulary(), tuple(slots),
                    tuple(sorted((k, tuple(v)) for k, v in wanted.items())), viewer, sort, limit, offset)
             cached = ANSWERS.get(key) if sort != "quality" else None
             if cached is None:

@@ -48,19 +48,26 @@ def _term(exact: str, folded: str) -> str:
     return "(" + " OR ".join(alternatives) + ")"
 
 
-def _slot(slot: Slot) -> str:
+def _folded_term(_exact: str, folded: str) -> str:
+    """What ``_term`` matches, as one term: the folded word, or any folded word it begins."""
+    return f'{FOLDED} : "{folded}"' + (" *" if len(folded) >= MIN_PREFIX else "")
+
+
+def _slot(slot: Slot, scored: bool = True) -> str:
     """One slot: its typed words (each exact, folded or as a prefix), or any of its synonym phrases."""
-    alternatives = ["(" + " AND ".join(_term(exact, folded) for exact, folded in slot.typed) + ")"]
+    term = _term if scored else _folded_term
+    alternatives = ["(" + " AND ".join(term(exact, folded) for exact, folded in slot.typed) + ")"]
     alternatives += [f'{FOLDED} : "{" ".join(p)}"' for p in slot.alternatives]
     return "(" + " OR ".join(alternatives) + ")"
 
 
-def match_expression(slots: list[Slot], *, every: bool = True) -> str:
+def match_expression(slots: list[Slot], *, every: bool = True, scored: bool = True) -> str:
     """Every slot must match (AND; ``every=False``: any slot, OR); the typed words together, in order, add a
-    phrase hit to the score (it matches nothing more)."""
-    expression = (" AND " if every else " OR ").join(_slot(slot) for slot in slots)
+    phrase hit to the score (it matches nothing more). ``scored=False``: the same documents by the cheapest
+    expression (folded words only: an exact word is also in the folded columns), for counting."""
+    expression = (" AND " if every else " OR ").join(_slot(slot, scored) for slot in slots)
     typed = [pair for slot in slots for pair in slot.typed]
-    if len(typed) > 1:
+    if len(typed) > 1 and scored:
         expression = (f'({expression}) OR {FOLDED} : "{" ".join(f for _, f in typed)}"'
                       f' OR {EXACT} : "{" ".join(e for e, _ in typed)}"')
     return expression
@@ -72,7 +79,7 @@ def matching(slots: list[Slot], *, every: bool = True, scored: bool = True, floo
     score = f"-bm25(search_fts, {BM25_WEIGHTS})" if scored else "0.0"
     since = " AND rowid >= :floor" if floor is not None else ""
     query = sa.text(f"SELECT rowid AS doc, {score} AS score FROM search_fts WHERE search_fts MATCH :expression"
-                    + since).bindparams(expression=match_expression(slots, every=every))
+                    + since).bindparams(expression=match_expression(slots, every=every, scored=scored))
     if floor is not None:
         query = query.bindparams(floor=floor)
     return query.columns(sa.column("doc", sa.Integer), sa.column("score", sa.Float)).subquery("matching")

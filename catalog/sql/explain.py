@@ -33,6 +33,8 @@ PATTERNS: list[tuple[re.Pattern[str], str, str]] = [
      "Hàm {name} không nhận kiểu dữ liệu này: thử đổi kiểu bằng CAST(… AS DOUBLE) hoặc CAST(… AS VARCHAR)."),
     (re.compile(r'column "?([^"]+?)"? must appear in the GROUP BY clause', re.I), "",
      "Cột «{name}» phải có trong GROUP BY hoặc nằm trong một hàm gộp như sum(), avg(), count()."),
+    (re.compile(r"(nested too deeply|exceeds a size limit)", re.I), "",
+     "Truy vấn quá phức tạp (lồng nhau quá sâu hoặc quá lớn): hãy viết đơn giản hơn, tách thành nhiều bước WITH."),
     (re.compile(r"Could not convert string '([^']*)'", re.I), "",
      "Không đổi được «{name}» sang kiểu số hay ngày: so sánh với giá trị cùng kiểu với cột."),
 ]

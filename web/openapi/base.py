@@ -65,10 +65,12 @@ FORMAT = {"name": "format", "in": "path", "required": True, "description": "File
 FILTERS_DOC = (
     "\n\n**Filters** are more query parameters, one per condition, on the columns of the dataset's schema: "
     "`column=value` (equals), `column__ne`, `__lt`, `__le`, `__gt`, `__ge`, `column__contains=text` "
-    "(case-insensitive), `column__in=a,b,c` (or a JSON array), `column__blank=1` / `column__notblank=1`. "
-    "Values are read as the column's type (numbers with '.', dates as 2024-01-31 or 31/01/2024, date-times in "
-    "ISO 8601); an unknown column or a value of the wrong type is a 400 naming the parameter. Filters combine "
-    "with AND. Example: `district=Đống Đa&pm25__gt=50`.")
+    "`column__starts=text`, `column__in=a,b,c` (or a JSON array), `column__blank=1` / `column__notblank=1`. "
+    "Text comparisons ignore accents and case (`district=dong da` finds Đống Đa) unless `_exact=1`. "
+    "Values are read as the column's type (numbers with '.' or a decimal comma such as 50,5; dates as 2024-01-31 "
+    "or 31/01/2024, date-times in ISO 8601); an unknown column or a value of the wrong type is a 400 naming the "
+    "parameter. Filters combine with AND; `_version=N` reads version N instead of the latest. "
+    "Example: `district=Đống Đa&pm25__gt=50`.")
 LIMIT_ROWS = {"name": "limit", "in": "query", "description": "Rows per page (1-1000, default 100).",
               "schema": {"type": "integer", "minimum": 1, "maximum": 1000, "default": 100}}
 FLAG_VALUES = ["0", "1", "true", "false"]
@@ -127,14 +129,23 @@ SCHEMAS: dict[str, Any] = {
         "formats": {"type": "array", "items": {"type": "string"}},
         "score": {"type": "number", "description": "Relevance (0 without a query)."},
     })]},
-    "FacetValue": _obj({"value": _str(), "label": _str(), "count": _int(minimum=0)}),
+    "FacetValue": _obj({"value": _str(), "label": _str(), "count": _int(minimum=0),
+                        "at_least": {"type": "boolean", "description": (
+                            "True when the count is a lower bound (a broad search counts facets over its "
+                            "newest 2,000 matches): show it as “≥ count”.")}}),
     "SearchResult": _obj({
         "count": _int("Datasets matching the query and every filter.", minimum=0),
         "limit": _int(minimum=0), "offset": _int(minimum=0),
         "results": {"type": "array", "items": _ref("SearchHit")},
         **NEXT,
         "facets": _obj({facet: {"type": "array", "items": _ref("FacetValue")}
-                        for facet in ("organization", "tag", "format", "license", "frequency")}),
+                        for facet in ("organization", "tag", "format", "license", "frequency", "area")}),
+        "partial": {"type": "boolean", "description": (
+            "True when no dataset has every word: the results are the nearest ones (those with the words in "
+            "matched_words).")},
+        "matched_words": {"type": "array", "items": {"type": "string"}},
+        "unmatched_words": {"type": "array", "items": {"type": "string"},
+                            "description": "The words no result has (only when partial)."},
     }),
     "Field": {"type": "object", "required": ["name"], "description": "A Table Schema field.",
               "properties": {"name": _str(), "type": _str(), "title": _str(), "description": _str(),

@@ -76,9 +76,12 @@ PATHS: dict[str, Any] = {
         "description": (
             "Full-text search over titles, descriptions, tags, organisations and column names. Accent-"
             "insensitive and tone-aware: `q=dong da` finds “Đống Đa”, and exact tones rank first. Facet filters "
-            "combine with AND; repeat a parameter for several values. Facet counts are over the filtered result."),
+            "combine with AND; repeat a parameter for several values. Facet counts are over the filtered result. "
+            "Also finds the values in a dataset's rows (districts, categories; the `area` facet holds its place "
+            "names) and Vietnamese synonyms (tầm soát = sàng lọc). When no dataset has every word, the nearest "
+            "ones are returned with `partial: true`."),
         "parameters": [
-            {"name": "q", "in": "query", "description": "Search words (all must match).",
+            {"name": "q", "in": "query", "description": "Search words (all must match, else see `partial`).",
              "schema": {"type": "string"}, "example": "không khí"},
             {"name": "limit", "in": "query", "description": "Results per page (0-1000, default 20).",
              "schema": {"type": "integer", "minimum": 0, "maximum": 1000, "default": 20}},
@@ -90,7 +93,7 @@ PATHS: dict[str, Any] = {
                                                    "quality"]}},
             *({"name": facet, "in": "query", "description": f"Only datasets with this {facet} (repeatable).",
                "style": "form", "explode": True, "schema": {"type": "array", "items": {"type": "string"}}}
-              for facet in ("organization", "tag", "license", "frequency", "format")),
+              for facet in ("organization", "tag", "license", "frequency", "format", "area")),
         ],
         "responses": {"200": _json(_ref("SearchResult"), "Matching datasets and facet counts."),
                       "400": _error("A bad parameter (limit, offset, sort).")},
@@ -227,6 +230,28 @@ PATHS: dict[str, Any] = {
             "304": {"description": "Not modified (a view without filters is the immutable version file)."},
             "400": _error("A bad filter or sort, or too many rows for XLSX.", html=True),
             "404": _error("No such dataset, or nothing published yet.", html=True),
+            "416": {"description": "No requested range is inside the file."},
+        },
+    }},
+    "/datasets/{name}/versions/{number}/explore.{format}": {"get": {
+        "tags": ["Downloads"], "operationId": "downloadPinnedView",
+        "summary": "Download this view of one version (the explorer pinned to a version)",
+        "x-example-query": [["district", "dong da"]],
+        "description": "As downloadView, on version `number`; the file name carries the version." + FILTERS_DOC,
+        "parameters": [
+            NAME, NUMBER, FORMAT,
+            {"name": "_sort", "in": "query", "description": "As `sort` of the rows API.", "schema": {"type": "string"}},
+            {"name": "_fields", "in": "query", "description": "As `fields` of the rows API.",
+             "schema": {"type": "string"}},
+            BOM, EXCEL,
+        ],
+        "responses": {
+            "200": {"description": "The selected rows.", "content": _file_content()},
+            "206": {"description": "Part of the whole-version file (a view without filters is that file).",
+                    "content": _file_content(parsed=False)},
+            "304": {"description": "Not modified (a view without filters is the immutable version file)."},
+            "400": _error("A bad filter or sort, or too many rows for XLSX.", html=True),
+            "404": _error("No such dataset or version.", html=True),
             "416": {"description": "No requested range is inside the file."},
         },
     }},

@@ -1,7 +1,7 @@
 /* Charts, progressively enhanced: every [data-chart] figure already shows a server-rendered SVG <img>, its
  * summary and its data table. This script loads the vendored Vega, Vega-Lite and vega-embed from this site
  * (static/vendor/vega/, see its README) and draws the same Vega-Lite spec interactively (tooltips, the page's
- * width). The spec comes from the URL in data-chart-spec, or from the JSON block named by data-chart-inline.
+ * width). The spec comes from the URL in data-chart-spec, or is the JSON in data-chart-inline (SQL results).
  * The site's CSP allows no eval and no inline style: Vega runs with its expression interpreter
  * (vega-interpreter) and vega-embed without its injected stylesheet (charts.css styles it).
  */
@@ -32,10 +32,7 @@
 
   function specOf(figure) {
     var inline = figure.getAttribute("data-chart-inline");
-    if (inline) {
-      var block = document.getElementById(inline);
-      return Promise.resolve(JSON.parse(block.textContent));
-    }
+    if (inline) { return Promise.resolve(JSON.parse(inline)); }
     return fetch(figure.getAttribute("data-chart-spec"), {headers: {"Accept": "application/json"},
                                                           credentials: "same-origin"})
       .then(function (response) {

@@ -291,7 +291,9 @@ def datasets() -> Response:
         results.append(summary)
     more = limit > 0 and offset + limit < found["count"]
     return json_response({"count": found["count"], "limit": limit, "offset": offset, "results": results,
-                          "facets": found["facets"], **next_link(str(offset + limit) if more else None)})
+                          "facets": found["facets"], "partial": found["partial"],
+                          "matched_words": found["matched_words"], "unmatched_words": found["unmatched_words"],
+                          **next_link(str(offset + limit) if more else None)})
 
 
 @bp.get("/api/v1/datasets/<name>")

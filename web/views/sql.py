@@ -9,7 +9,6 @@ scripts only add highlighting and shortcuts.
 from __future__ import annotations
 
 import functools
-import math
 import os
 from typing import Any
 from urllib.parse import urlencode
@@ -18,6 +17,7 @@ import duckdb
 from flask import Blueprint, Flask, Response, current_app, jsonify, render_template, request
 from werkzeug.wsgi import wrap_file
 
+from catalog import charts
 from catalog.sql.engine import FORMATS, MEDIA_TYPES, QueryEngine, QueryResult
 from catalog.sql.limits import QueryLimits, describe_limits
 from catalog.sql.messages import QueryError
@@ -25,6 +25,7 @@ from catalog.sql.sandbox import HELPERS
 from catalog.sql.tables import Table, column_types
 from web import errors, i18n
 from web.context import get_catalog
+from web.views.charts import svg_data_uri
 
 bp = Blueprint("sql", __name__)
 
@@ -32,8 +33,7 @@ TRUE_FLAGS = ("1", "true", "yes", "on")
 CHUNK = 256 * 1024
 DOWNLOAD_LABELS = [("csv", "CSV", {}), ("csv", "CSV (Excel)", {"excel": "1"}), ("json", "JSON", {"download": "1"}),
                    ("parquet", "Parquet", {}), ("xlsx", "Excel (XLSX)", {})]
-CHART_KINDS = ("bar", "line")
-CHART_MAX_POINTS = 200
+CHART_KINDS = ("bar", "line", "area", "scatter")
 NUMERIC_TYPES = ("TINYINT", "SMALLINT", "INTEGER", "BIGINT", "HUGEINT", "UTINYINT", "USMALLINT", "UINTEGER",
                  "UBIGINT", "UHUGEINT", "FLOAT", "DOUBLE", "DECIMAL", "REAL")
 
@@ -67,6 +67,8 @@ EN = {
     "Kiểu biểu đồ": "Chart type",
     "Cột đứng": "Bars",
     "Đường": "Line",
+    "Vùng": "Area",
+    "Phân tán": "Scatter",
     "Vẽ biểu đồ": "Draw chart",
     "Biểu đồ {y} theo {x}": "Chart of {y} by {x}",
     "Chỉ vẽ {n} dòng đầu.": "Only the first {n} rows are drawn.",
@@ -252,18 +254,20 @@ def is_numeric(type_name: str) -> bool:
     return type_name.upper().split("(")[0].strip() in NUMERIC_TYPES
 
 
-def axis_label(value: Any) -> str:
-    """Short labels: midnight timestamps as dates, other timestamps without the 'T'."""
-    if value is None:
-        return ""
-    text = str(value)
-    if len(text) >= 19 and text[10:11] == "T":
-        text = text[:10] if text[11:19] == "00:00:00" else text[:16].replace("T", " ")
-    return text[:24]
+def schema_type(type_name: str) -> str:
+    """A DuckDB result column's type as the Table Schema type the chart builder reads."""
+    name = type_name.upper().split("(")[0].strip()
+    if is_numeric(name):
+        return "number"
+    if name == "DATE":
+        return "date"
+    return "datetime" if name.startswith("TIMESTAMP") else "string"
 
 
-def chart(columns: list[dict], rows: list[list], kind: str | None, x: str | None, y: str | None) -> dict | None:
-    """Geometry of a simple SVG bar or line chart of column ``y`` against column ``x`` (server-drawn)."""
+def chart(columns: list[dict], rows: list[list], kind: str | None, x: str | None, y: str | None,
+          lang: str = "vi") -> dict | None:
+    """A chart of the result's rows (``catalog/charts``, as on the dataset pages): column ``y`` against ``x``,
+    one point per row (the query does the aggregating), drawn on the server and enhanced by charts.js."""
     names = [c["name"] for c in columns]
     numeric = [c["name"] for c in columns if is_numeric(c["type"])]
     if len(columns) < 2 or not numeric or not rows:
@@ -271,34 +275,15 @@ def chart(columns: list[dict], rows: list[list], kind: str | None, x: str | None
     x = x if x in names else names[0]
     y = y if y in numeric else next((n for n in numeric if n != x), numeric[0])
     kind = kind if kind in CHART_KINDS else "bar"
-    xi, yi = names.index(x), names.index(y)
-    points = [(row[xi], row[yi]) for row in rows[:CHART_MAX_POINTS]]
-    values = [v for _, v in points if isinstance(v, (int, float)) and math.isfinite(v)]
-    if not values:
+    kinds = [schema_type(c["type"]) for c in columns]
+    spec = charts.ChartSpec(kind, x, y, agg=charts.NO_AGGREGATION)
+    data = charts.from_rows(names, kinds, rows, x, y, kind)
+    if not data.points:
         return None
-    width, height, left, bottom, top = 760, 300, 64, 70, 16
-    plot_w, plot_h = width - left - 16, height - bottom - top
-    low, high = min(0.0, min(values)), max(0.0, max(values))
-    span = (high - low) or 1.0
-
-    def ypos(value: float) -> float:
-        return round(top + (high - value) / span * plot_h, 2)
-
-    step = plot_w / len(points)
-    label_every = max(1, math.ceil(len(points) / 20))
-    marks = []
-    for i, (label, value) in enumerate(points):
-        cx = left + step * i + step / 2
-        ok = isinstance(value, (int, float)) and math.isfinite(value)
-        y0, y1 = ypos(0.0), ypos(value) if ok else ypos(0.0)
-        marks.append({"x": round(left + step * i + step * 0.1, 2), "cx": round(cx, 2), "w": round(step * 0.8, 2),
-                      "y": min(y0, y1), "h": round(abs(y0 - y1), 2), "cy": y1, "value": value,
-                      "label": axis_label(label), "show_label": i % label_every == 0})
-    line = " ".join(f"{m['cx']},{m['cy']}" for m in marks if isinstance(m["value"], (int, float)))
-    return {"kind": kind, "x": x, "y": y, "names": names, "numeric": numeric, "marks": marks, "line": line,
-            "width": width, "height": height, "left": left, "top": top, "plot_w": plot_w, "plot_h": plot_h,
-            "zero": ypos(0.0), "high": high, "low": low, "clipped": len(rows) > CHART_MAX_POINTS,
-            "max_points": CHART_MAX_POINTS, "axis_y": height - bottom}
+    built = charts.chart_of(spec, data, charts.Titles(x, y), lang)
+    return {"kind": kind, "x": x, "y": y, "names": names, "numeric": numeric, "figure": built,
+            "img": svg_data_uri(charts.to_svg(built.vega_lite)), "spec": built.vega_lite,
+            "clipped": len(rows) > charts.MAX_POINTS, "max_points": charts.MAX_POINTS}
 
 
 @bp.get("/sql")
@@ -326,7 +311,7 @@ def sql_page() -> Response:
                        "url": "/api/v1/sql?" + urlencode({"sql": sql, "format": f} | extra)}
                       for f, label, extra in DOWNLOAD_LABELS] if result else [],
         "chart": chart(result.columns, rows, request.args.get("chart"), request.args.get("x"),
-                       request.args.get("y")) if result else None,
+                       request.args.get("y"), i18n.current_lang()) if result else None,
     }
     response = Response(render_template("sql.html", **data), status=status, mimetype="text/html")
     if error and error.retry_after:

@@ -93,7 +93,9 @@ def datasets() -> Response:
     result, paging = search_page(q, filters, sort)
     data = {"q": q, "filters": filters, "sort": sort or ("relevance" if q else "updated"),
             "count": result["count"], "results": [summarize(d) for d in result["results"]],
-            "facets": result["facets"], "page": paging["page"], "pages": paging["pages"]}
+            "facets": result["facets"], "page": paging["page"], "pages": paging["pages"],
+            "partial": result["partial"], "matched_words": result["matched_words"],
+            "unmatched_words": result["unmatched_words"]}
     sorts = [(key, label) for key, label in SORT_LABELS.items() if key != "relevance" or q]
     return page("search.html", data, paging=paging, facet_links=facet_links(filters, result["facets"]),
                 chips=active_filters(filters, result["facets"]), sorts=sorts)

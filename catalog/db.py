@@ -258,7 +258,9 @@ search_state = sa.Table(
     sa.Column("serial", sa.Integer, nullable=False, default=0),
 )
 
-_FTS_COLUMNS = ", ".join([f"f_{f}" for f in SEARCH_FIELDS] + [f"x_{f}" for f in SEARCH_FIELDS])
+# SQLite's "keys" column holds one token per facet value and one for who may see the dataset, so that filters and
+# visibility are part of the full-text match (catalog/search/keys.py), not a join per match.
+_FTS_COLUMNS = ", ".join([f"f_{f}" for f in SEARCH_FIELDS] + [f"x_{f}" for f in SEARCH_FIELDS] + ["keys"])
 SEARCH_DDL = {
     "sqlite": [f"CREATE VIRTUAL TABLE IF NOT EXISTS search_fts USING fts5({_FTS_COLUMNS}, "
                "tokenize = 'unicode61 remove_diacritics 0')"],
@@ -297,6 +299,12 @@ def _search_values(conn: Connection) -> None:
             default = " NOT NULL DEFAULT false" if column.name == "private" else ""
             conn.exec_driver_sql(f"ALTER TABLE search_documents ADD COLUMN {column.name} {kind}{default}")
     conn.exec_driver_sql("CREATE INDEX IF NOT EXISTS ix_search_documents_updated_at ON search_documents (updated_at)")
+    if conn.dialect.name == "sqlite":  # the full-text table gains its "keys" column: made again, then refilled
+        fts_columns = {row[1] for row in conn.exec_driver_sql("PRAGMA table_info(search_fts)")}
+        if "keys" not in fts_columns:
+            conn.exec_driver_sql("DROP TABLE IF EXISTS search_fts")
+            for statement in SEARCH_DDL["sqlite"]:
+                conn.exec_driver_sql(statement)
 
 
 def utcnow() -> str:

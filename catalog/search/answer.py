@@ -19,6 +19,7 @@ import sqlalchemy as sa
 from sqlalchemy.engine import Connection
 
 from catalog import db
+from catalog.search import keys
 from catalog.search.documents import FACETS, facet_key
 from catalog.search.index import backend
 from catalog.search.synonyms import Slot
@@ -38,27 +39,34 @@ class Answer:
 
 
 def hits(conn: Connection, slots: list[Slot], wanted: dict[str, list[str]], viewer: Viewer, *,
-         every: bool = True, scored: bool = True, floor: int | None = None) -> sa.Select:
+         every: bool = True, scored: bool = True, floor: int | None = None, index: bool = True) -> sa.Select:
     """The visible active datasets matching the slots (all; ``every=False``: any) and every filter: (id, doc,
-    score, phrase, and what sorts need). ``scored=False`` skips ranking; ``floor``: documents from this id on."""
+    score, phrase, and what sorts need). ``scored=False`` skips ranking; ``floor``: documents from this id on;
+    ``index=False`` without words: read the documents table (its date index serves "newest first" pages)."""
     s, f = db.search_documents, db.search_facets
+    engine = backend(conn)
+    conditions: list = [s.c.id >= floor] if floor is not None else []
     phrase = None
-    if slots:
-        matching = backend(conn).matching(slots, every=every, scored=scored, floor=floor)
+    if engine.FILTERS_IN_INDEX and (slots or index):  # filters and visibility are terms of the full-text match
+        matching = engine.matching(slots, every=every, scored=scored, floor=floor, required=keys.of_filters(wanted),
+                                   any_of=keys.of_viewer(conn, viewer))
         source, score = matching.join(s, s.c.id == matching.c.doc), matching.c.score
-        phrase = backend(conn).phrase_match(slots, s.c.id) if scored else None
     else:
-        source, score = s, sa.literal(0.0, sa.Float)
+        conditions += [sql_filter(viewer, s), *(
+            s.c.dataset_id.in_(sa.select(f.c.dataset_id).where(f.c.facet == facet, f.c.key == facet_key(facet, value)))
+            for facet, values in wanted.items() for value in values)]
+        if slots:
+            matching = engine.matching(slots, every=every, scored=scored, floor=floor)
+            source, score = matching.join(s, s.c.id == matching.c.doc), matching.c.score
+        else:
+            source, score = s, sa.literal(0.0, sa.Float)
+    if slots and scored:
+        phrase = engine.phrase_match(slots, s.c.id)
     phrase_flag = sa.case((phrase, 1), else_=0) if phrase is not None else sa.literal(0, sa.Integer)
-    filters = [s.c.dataset_id.in_(sa.select(f.c.dataset_id).where(f.c.facet == facet,
-                                                                   f.c.key == facet_key(facet, value)))
-               for facet, values in wanted.items() for value in values]
-    if floor is not None:
-        filters.append(s.c.id >= floor)
     return (sa.select(s.c.dataset_id.label("id"), s.c.id.label("doc"), score.label("score"),
                       phrase_flag.label("phrase"), s.c.name, s.c.title, s.c.updated_at, s.c.created_at,
                       s.c.sort_title)
-            .select_from(source).where(sql_filter(viewer, s), *filters))
+            .select_from(source).where(*conditions))
 
 
 def order(found: sa.Subquery, sort: str) -> list:
@@ -114,8 +122,8 @@ def answer(conn: Connection, slots: list[Slot], wanted: dict[str, list[str]], vi
     else:
         newest = sa.select(counted.c.id).order_by(counted.c.doc.desc()).limit(WINDOW)
         facets = facet_counts(conn, newest, at_least=True)
-    found = hits(conn, slots, wanted, viewer, every=every, scored=ranked,
-                 floor=floor if ranked else None).subquery("found")
+    found = hits(conn, slots, wanted, viewer, every=every, scored=ranked, floor=floor if ranked else None,
+                 index=False).subquery("found")
     if sort == "quality":
         return Answer(count, facets, conn.execute(sa.select(found.c.id, found.c.score)).all())
     page = conn.execute(sa.select(found.c.id, (found.c.score + found.c.phrase).label("score"))

@@ -18,6 +18,7 @@ import sqlalchemy as sa
 from sqlalchemy.engine import Connection
 
 from catalog import db
+from catalog.search import keys as search_keys
 from catalog.search import postgres_fts, sqlite_fts, values
 from catalog.search.documents import Document, facet_key
 
@@ -55,7 +56,7 @@ def _write(conn: Connection, dataset: dict, doc_id: int | None) -> None:
         doc_id = conn.execute(s.insert().values(dataset_id=dataset["id"], **columns).returning(s.c.id)).scalar_one()
     else:
         conn.execute(s.update().where(s.c.id == doc_id).values(**columns))
-    backend(conn).write(conn, doc_id, document)
+    backend(conn).write(conn, doc_id, document, search_keys.of_dataset(dataset, document.facets))
     rows = [{"dataset_id": dataset["id"], "facet": facet, "value": value, "key": facet_key(facet, value),
              "label": label} for facet, pairs in document.facets.items() for value, label in pairs]
     if rows:

@@ -21,6 +21,7 @@ from catalog.text import fold
 
 WEIGHT = {"title": "A", "name": "B", "tags": "B", "org": "C", "columns": "C", "description": "D",
           "coverage": "D", "vals": "D"}
+FILTERS_IN_INDEX = False  # facet filters and visibility are conditions on the document rows (GIN and b-tree)
 RANK_WEIGHTS = [0.1, 0.2, 0.4, 1.0]  # D, C, B, A (PostgreSQL's defaults, said out loud)
 EXACT_FACTOR = 2.0  # the word matches with its tones
 GAP = 10  # positions between two values of a field, so a phrase never spans two tags
@@ -45,8 +46,8 @@ def vector(document: Document, *, folded: bool) -> str:
     return " ".join(f"{_lexeme(word)}:{','.join(places[:256])}" for word, places in positions.items())
 
 
-def write(conn: Connection, doc_id: int, document: Document) -> None:
-    """Replace the indexed text of document ``doc_id``."""
+def write(conn: Connection, doc_id: int, document: Document, keys: list[str]) -> None:
+    """Replace the indexed text of document ``doc_id`` (``keys``: unused, filters read the document rows)."""
     s = db.search_documents
     conn.execute(s.update().where(s.c.id == doc_id).values(
         folded=sa.cast(vector(document, folded=True), s.c.folded.type),

@@ -21,18 +21,21 @@ WEIGHTS = {"title": 5.0, "name": 3.0, "tags": 3.0, "org": 2.0, "columns": 1.5, "
 EXACT_FACTOR = 2.0  # the word matches with its tones
 FOLDED = "{" + " ".join(f"f_{f}" for f in SEARCH_FIELDS) + "}"
 EXACT = "{" + " ".join(f"x_{f}" for f in SEARCH_FIELDS) + "}"
-BM25_WEIGHTS = ", ".join([str(WEIGHTS[f]) for f in SEARCH_FIELDS] + [str(WEIGHTS[f] * EXACT_FACTOR) for f in SEARCH_FIELDS])
-_COLUMNS = [f"f_{f}" for f in SEARCH_FIELDS] + [f"x_{f}" for f in SEARCH_FIELDS]
+BM25_WEIGHTS = ", ".join([str(WEIGHTS[f]) for f in SEARCH_FIELDS] + [str(WEIGHTS[f] * EXACT_FACTOR) for f in SEARCH_FIELDS]
+                         + ["0.0"])  # the keys column: filters, never relevance
+_COLUMNS = [f"f_{f}" for f in SEARCH_FIELDS] + [f"x_{f}" for f in SEARCH_FIELDS] + ["keys"]
+FILTERS_IN_INDEX = True  # facet filters and visibility are terms of the match (catalog/search/keys.py)
 _INSERT = sa.text(f"INSERT INTO search_fts (rowid, {', '.join(_COLUMNS)}) "
                   f"VALUES (:rowid, {', '.join(':' + c for c in _COLUMNS)})")
 _DELETE = sa.text("DELETE FROM search_fts WHERE rowid = :rowid")
 
 
-def write(conn: Connection, doc_id: int, document: Document) -> None:
-    """Replace the indexed text of document ``doc_id``."""
+def write(conn: Connection, doc_id: int, document: Document, keys: list[str]) -> None:
+    """Replace the indexed text (and the filter and visibility ``keys``) of document ``doc_id``."""
     conn.execute(_DELETE, {"rowid": doc_id})
     values = {f"f_{f}": document.text(f, folded=True) for f in SEARCH_FIELDS}
     values.update({f"x_{f}": document.text(f, folded=False) for f in SEARCH_FIELDS})
+    values["keys"] = " ".join(keys)
     conn.execute(_INSERT, {"rowid": doc_id, **values})
 
 
@@ -73,13 +76,29 @@ def match_expression(slots: list[Slot], *, every: bool = True, scored: bool = Tr
     return expression
 
 
-def matching(slots: list[Slot], *, every: bool = True, scored: bool = True, floor: int | None = None) -> sa.Subquery:
-    """(doc, score) of every document matching the slots; a higher score is a better match (``scored=False``:
-    score 0, for counting, which spares bm25 on every match; ``floor``: only documents from this id on)."""
-    score = f"-bm25(search_fts, {BM25_WEIGHTS})" if scored else "0.0"
-    since = " AND rowid >= :floor" if floor is not None else ""
-    query = sa.text(f"SELECT rowid AS doc, {score} AS score FROM search_fts WHERE search_fts MATCH :expression"
-                    + since).bindparams(expression=match_expression(slots, every=every, scored=scored))
+def _keys(required: list[str], any_of: list[str] | None) -> str:
+    terms = [f'keys : "{t}"' for t in required]
+    if any_of is not None:
+        terms.append("(" + " OR ".join(f'keys : "{t}"' for t in any_of) + ")")
+    return " AND ".join(terms)
+
+
+def matching(slots: list[Slot], *, every: bool = True, scored: bool = True, floor: int | None = None,
+             required: list[str] = (), any_of: list[str] | None = None) -> sa.Subquery:
+    """(doc, score) of every document matching the slots (none: every document) that has every ``required`` key
+    and one of ``any_of`` (None: no such condition); a higher score is a better match. ``scored=False``: score
+    0, for counting, which spares bm25 on every match; ``floor``: only documents from this id on."""
+    words = match_expression(slots, every=every, scored=scored) if slots else ""
+    keys = _keys(list(required), any_of)
+    expression = " AND ".join(part if part == keys else f"({part})" for part in (words, keys) if part)
+    score = f"-bm25(search_fts, {BM25_WEIGHTS})" if scored and slots else "0.0"
+    where = ["search_fts MATCH :expression"] if expression else []
+    if floor is not None:
+        where.append("rowid >= :floor")
+    query = sa.text(f"SELECT rowid AS doc, {score} AS score FROM search_fts"
+                    + (" WHERE " + " AND ".join(where) if where else ""))
+    if expression:
+        query = query.bindparams(expression=expression)
     if floor is not None:
         query = query.bindparams(floor=floor)
     return query.columns(sa.column("doc", sa.Integer), sa.column("score", sa.Float)).subquery("matching")

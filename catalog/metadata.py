@@ -8,6 +8,7 @@ transaction.
 from __future__ import annotations
 
 import dataclasses
+import functools
 import re
 import unicodedata
 import uuid
@@ -134,14 +135,17 @@ class Catalog:
                            hint="'opendata org list' shows the organisations")
         return org
 
-    def find_org(self, name_or_id: str, viewer: Viewer = ANONYMOUS) -> dict | None:
-        """The organisation with ``dataset_count``: its active datasets that ``viewer`` may see."""
+    def find_org(self, name_or_id: str, viewer: Viewer = ANONYMOUS, *, count: bool = True) -> dict | None:
+        """The organisation with ``dataset_count``: its active datasets that ``viewer`` may see (``count=False``:
+        without it, for writes that only need the organisation: counting reads all of its datasets)."""
         t, d = db.organizations, db.datasets
         with self.reader.connect() as conn:
             row = conn.execute(sa.select(t).where((t.c.name == name_or_id) | (t.c.id == name_or_id))).first()
             if row is None:
                 return None
             org = dict(row._mapping)
+            if not count:
+                return org
             org["dataset_count"] = conn.execute(
                 sa.select(sa.func.count()).select_from(d).where(
                     (d.c.org_id == org["id"]) & (d.c.state == "active") & sql_filter(viewer))).scalar()
@@ -167,17 +171,18 @@ class Catalog:
         return self.get_org(name)
 
     # -- datasets ----------------------------------------------------------------------------------------
-    def _dataset_select(self) -> sa.Select:
+    @staticmethod
+    @functools.cache  # built once: building this select cost more than running it (selects are immutable)
+    def _dataset_select() -> sa.Select:
         d, o, v = db.datasets, db.organizations, db.versions
-        newest = (sa.select(v.c.dataset_id, sa.func.max(v.c.number).label("number"))
-                  .group_by(v.c.dataset_id).subquery())
+        # the newest version per dataset, looked up per dataset (a GROUP BY over every version read them all)
+        newest = sa.select(sa.func.max(v.c.number)).where(v.c.dataset_id == d.c.id).scalar_subquery()
         latest = v.alias("latest")
         return (sa.select(d, o.c.name.label("org"), o.c.title.label("org_title"),
                           latest.c.number.label("latest_version"), latest.c.rows.label("rows"),
                           latest.c.bytes.label("bytes"), latest.c.published_at.label("last_published_at"))
                 .join(o, o.c.id == d.c.org_id)
-                .outerjoin(newest, newest.c.dataset_id == d.c.id)
-                .outerjoin(latest, (latest.c.dataset_id == d.c.id) & (latest.c.number == newest.c.number)))
+                .outerjoin(latest, (latest.c.dataset_id == d.c.id) & (latest.c.number == newest)))
 
     def _dataset_dict(self, conn: Connection, row: Any) -> dict:
         data = dict(row._mapping)

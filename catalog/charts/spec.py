@@ -119,6 +119,8 @@ def _check_grouped(spec: ChartSpec, fields: Mapping[str, dict]) -> ChartSpec:
     if x_kind in ("object", "array", "geojson", "geopoint"):
         raise InvalidInput(f"column {spec.x!r} of type {x_kind} cannot be an axis")
     bucket = spec.bucket or None
+    if bucket == AUTO_BUCKET and x_kind not in TEMPORAL:
+        bucket = None  # "automatic" (the builder form's default) has nothing to group on a non-date x
     if x_kind in TEMPORAL:
         bucket = _choice(bucket or AUTO_BUCKET, (AUTO_BUCKET, *TIME_BUCKETS), "time bucket")
     elif bucket:

@@ -9,7 +9,7 @@ from typing import Any
 
 from catalog.ckan.shapes import as_bool, package_dict, resource_dicts
 from catalog.metadata import Catalog
-from catalog.search import get_index
+from catalog.search import get_index, listing
 from catalog.visibility import ANONYMOUS, Viewer, visible
 from web.auth import client_origin, current_user, get_accounts
 from web.ckan.errors import not_authorized, not_found, validation
@@ -120,17 +120,20 @@ def find_package(ident: str, *, for_edit: bool = False) -> dict:
     return dataset
 
 
+def list_viewer(include_private: bool) -> Viewer:
+    """Who a list is for: anyone, or (when asked) the token's user, who may also read some private datasets."""
+    return Viewer.of(current_user()) if include_private else ANONYMOUS
+
+
 def visible_datasets(include_private: bool) -> list[dict]:
     """Active datasets in the search index: public, plus (when asked) the private ones the user may read."""
-    viewer = Viewer.of(current_user()) if include_private else ANONYMOUS
+    viewer = list_viewer(include_private)
     return [d for d in get_index(catalog()).datasets if visible(d, viewer)]
 
 
 def package_counts(include_private: bool = False) -> dict[str, int]:
-    counts: dict[str, int] = {}
-    for dataset in visible_datasets(include_private):
-        counts[dataset["org"]] = counts.get(dataset["org"], 0) + 1
-    return counts
+    """{organisation name: its datasets the caller may see}: one grouped query (catalog/search/listing.py)."""
+    return listing.org_counts(catalog(), list_viewer(include_private))
 
 
 def find_resource(resource_id: str) -> tuple[dict, dict]:

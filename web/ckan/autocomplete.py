@@ -6,12 +6,10 @@ Only datasets the caller may see are offered.
 
 from __future__ import annotations
 
-from collections import Counter
-
-from catalog.ckan.shapes import resource_dicts
+from catalog.search import listing
 from catalog.text import fold
-from web.ckan.api import action, int_param, required, visible_datasets
-from web.urls import base_url
+from catalog.visibility import ANONYMOUS
+from web.ckan.api import action, catalog, int_param, list_viewer, required
 
 LIMIT_MAX = 100
 
@@ -28,26 +26,16 @@ def limit_of(data: dict, default: int) -> int:
 def package_autocomplete(data: dict) -> list[dict]:
     """Datasets whose name or title starts with ``q`` (or a word of the title does): name matches first."""
     q, limit = typed(data), limit_of(data, 10)
-    found = []
-    for dataset in sorted(visible_datasets(True), key=lambda d: d["name"]):
-        title = dataset.get("title") or dataset["name"]
-        words = fold(title).split()
-        if fold(dataset["name"]).startswith(q):
-            found.append((0, dataset["name"], "name", dataset["name"], title))
-        elif fold(title).startswith(q) or any(" ".join(words[i:]).startswith(q) for i in range(len(words))):
-            found.append((1, dataset["name"], "title", title, title))
-    found.sort()
-    return [{"name": name, "title": title, "match_field": field, "match_displayed": shown}
-            for _, name, field, shown, title in found[:limit]]
+    return [{"name": name, "title": title, "match_field": "name" if kind == 0 else "title",
+             "match_displayed": name if kind == 0 else title}
+            for kind, name, title in listing.autocomplete(catalog(), list_viewer(True), q, limit)]
 
 
 @action("format_autocomplete")
 def format_autocomplete(data: dict) -> list[str]:
     """Resource formats containing ``q``, the most used first."""
     q, limit = typed(data), limit_of(data, 5)
-    counts: Counter[str] = Counter()
-    for dataset in visible_datasets(False):
-        counts.update(r["format"] for r in resource_dicts(dataset, base_url()) if r.get("format"))
+    counts = listing.facet_values(catalog(), ANONYMOUS, "format")
     matching = [(-n, fmt) for fmt, n in counts.items() if q in fold(fmt)]
     return [fmt for _, fmt in sorted(matching)[:limit]]
 
@@ -56,6 +44,6 @@ def format_autocomplete(data: dict) -> list[str]:
 def tag_autocomplete(data: dict) -> list[str]:
     """Tags of the public datasets containing ``q``, those starting with it first."""
     q, limit = typed(data), limit_of(data, 10)
-    names = {t for d in visible_datasets(False) for t in d.get("tags") or []}
+    names = listing.facet_values(catalog(), ANONYMOUS, "tag")
     matching = sorted((not fold(n).startswith(q), n) for n in names if q in fold(n))
     return [n for _, n in matching[:limit]]

@@ -12,6 +12,7 @@ from catalog.ckan.shapes import (
     parse_json_value,
     tag_dict,
 )
+from catalog.search import listing
 from catalog.sqltext import quote_ident
 from catalog.visibility import ANONYMOUS, visible
 from web.auth import current_user, current_viewer
@@ -25,11 +26,11 @@ from web.ckan.api import (
     find_package,
     find_resource,
     int_param,
+    list_viewer,
     org_cache,
     package_counts,
     required,
     show,
-    visible_datasets,
 )
 from web.ckan.datastore import ckan_type, part_offsets
 from web.ckan.datastore import datastore_search as run_datastore_search
@@ -67,8 +68,7 @@ def package_list(data: dict) -> list[str]:
     """Names of the active public datasets, sorted."""
     limit = int_param(data, "limit", None)
     offset = int_param(data, "offset", 0) or 0
-    names = sorted(d["name"] for d in visible_datasets(False))
-    return names[offset:offset + limit] if limit is not None else names[offset:]
+    return listing.names(catalog(), ANONYMOUS, limit, offset)
 
 
 @action("current_package_list_with_resources")
@@ -76,9 +76,8 @@ def current_package_list_with_resources(data: dict) -> list[dict]:
     """Public datasets with their resources, most recently modified first."""
     limit = int_param(data, "limit", 10) or 0
     offset = int_param(data, "offset", 0) or 0
-    found = sorted(visible_datasets(False), key=lambda d: (d.get("updated_at") or "", d["name"]), reverse=True)
     orgs = org_cache()
-    return [show(d, orgs) for d in found[offset:offset + limit]]
+    return [show(d, orgs) for d in listing.newest(catalog(), ANONYMOUS, limit, offset)]
 
 
 @action("package_show")
@@ -151,11 +150,12 @@ def organization_show(data: dict) -> dict:
     org = catalog().find_org(required(data, "id"))
     if org is None:
         raise not_found("Organization")
-    mine = [d for d in visible_datasets(True) if d["org"] == org["name"]]
-    result = organization_dict(org, package_count=len(mine))
+    count = package_counts(True).get(org["name"], 0)
+    result = organization_dict(org, package_count=count)
     result.update(extras=[], users=[], groups=[], tags=[], num_followers=0)
     if bool_param(data, "include_datasets"):
         orgs = {org["id"]: org}
+        mine = listing.newest(catalog(), list_viewer(True), count, org_id=org["id"])
         result["packages"] = [show(d, orgs) for d in sorted(mine, key=lambda d: d["name"])]
     return result
 
@@ -180,7 +180,7 @@ def organization_list_for_user(data: dict) -> list[dict]:
 @action("tag_list")
 def tag_list(data: dict) -> list:
     """Tags of the public datasets (``query`` filters by substring; ``all_fields`` gives dicts)."""
-    names = sorted({t for d in visible_datasets(False) for t in d.get("tags") or []})
+    names = sorted(listing.facet_values(catalog(), ANONYMOUS, "tag"))
     query = str(data.get("query") or data.get("q") or "").strip().lower()
     if query:
         names = [n for n in names if query in n.lower()]

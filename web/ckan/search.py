@@ -18,7 +18,7 @@ from catalog import jsonlimits
 from catalog.ckan.shapes import ckan_time, license_info, resource_dicts
 from catalog.errors import InvalidInput
 from catalog.metadata import Catalog
-from catalog.search import get_index
+from catalog.search import get_index, listing, match_scores
 from catalog.text import fold
 from web.ckan.api import int_param
 from web.ckan.errors import search_query, validation
@@ -220,16 +220,15 @@ def search(catalog: Catalog, params: dict, visible: Callable[[dict], bool]) -> d
     fqs += as_list(fq_list) if fq_list not in (None, "") else []
     filters = [parse_filter(fq, "fq") for fq in fqs if fq.strip()]
 
-    index = get_index(catalog)
-    candidates = [(i, d) for i, d in enumerate(index.datasets) if visible(d)]
     scores: dict[int, float] = {}
-    if q in ("", "*:*", "*"):
-        pass
-    elif has_field_syntax(q) or q.startswith(("-", "(")):
-        filters.append(parse_filter(q, "q"))
-    else:
-        scores = index.score(q)
-        candidates = [(i, d) for i, d in candidates if i in scores]
+    if q in ("", "*:*", "*") or has_field_syntax(q) or q.startswith(("-", "(")):
+        candidates = [(i, d) for i, d in enumerate(get_index(catalog).datasets) if visible(d)]
+        if q not in ("", "*:*", "*"):
+            filters.append(parse_filter(q, "q"))
+    else:  # free text: only its matches are read (the index ranks them), not the whole catalogue
+        by_id = match_scores(catalog, q)
+        candidates = [(i, d) for i, d in enumerate(listing.datasets(catalog, list(by_id))) if visible(d)]
+        scores = {i: by_id[d["id"]] for i, d in candidates}
     if sum(clauses(node) for node in filters) > MAX_CLAUSES:
         raise search_query(f"too many clauses in q and fq: the limit is {MAX_CLAUSES}")
 

@@ -192,7 +192,7 @@ def package_create(data: dict) -> dict:
     resources (links); ``schema`` (a standard schema name or a Table Schema) for later uploads."""
     name = required(data, "name")
     owner = required(data, "owner_org")
-    org = catalog().find_org(owner)
+    org = catalog().find_org(owner, count=False)  # its dataset count would read all of its datasets
     if org is None:
         raise validation(owner_org="Organization does not exist")
     user = require_write(org["name"])
@@ -213,11 +213,11 @@ def package_create(data: dict) -> dict:
     extras = meta.pop("extras", {})
     extras[INTERNAL] = {**{k: v for k, v in ckan_only.items() if v}, "resources": resources}
     try:
-        catalog().create_dataset(name, org["id"], actor=user["name"], origin=origin(), extras=extras,
-                                 **{k: v for k, v in meta.items() if v is not None})
+        created = catalog().create_dataset(name, org["id"], actor=user["name"], origin=origin(), extras=extras,
+                                           **{k: v for k, v in meta.items() if v is not None})
     except Conflict:
         raise validation(name="That URL is already in use.") from None
-    return show(catalog().get_dataset(name), {org["id"]: org})
+    return show(created, {org["id"]: org})  # create_dataset read it back after its commit
 
 
 def update_package(data: dict, *, replace: bool) -> dict:

@@ -1,0 +1,89 @@
+"""Lists over the active datasets a viewer may see, answered by the search index's tables with SQL and LIMIT.
+
+Why: CKAN's read actions (``package_list``, ``tag_list``, the autocompletes, organisation counts) used to read
+every active dataset into each request and filter in Python: time and memory linear in the catalogue, per
+request. ``search_documents`` holds one row per active dataset with its visibility and the columns these lists
+sort on, and ``search_facets`` its tags and formats, so each list is one indexed query that returns only what is
+asked for.
+"""
+
+from __future__ import annotations
+
+from typing import TYPE_CHECKING
+
+import sqlalchemy as sa
+
+from catalog import db
+from catalog.text import fold
+from catalog.visibility import Viewer, sql_filter
+
+if TYPE_CHECKING:
+    from catalog.metadata import Catalog
+
+
+CHUNK = 500  # ids per query (SQLite binds at most 32,766 values in one statement)
+
+
+def datasets(catalog: Catalog, ids: list[str]) -> list[dict]:
+    """The datasets with these ids, in this order (those that no longer exist left out)."""
+    found: dict[str, dict] = {}
+    for start in range(0, len(ids), CHUNK):
+        found.update(catalog.datasets_by_id(ids[start:start + CHUNK]))
+    return [found[i] for i in ids if i in found]
+
+
+def names(catalog: Catalog, viewer: Viewer, limit: int | None = None, offset: int = 0) -> list[str]:
+    """Names of the visible active datasets, sorted."""
+    s = db.search_documents
+    query = sa.select(s.c.name).where(sql_filter(viewer, s)).order_by(s.c.name).offset(offset)
+    with catalog.reader.connect() as conn:
+        return list(conn.execute(query.limit(limit) if limit is not None else query).scalars())
+
+
+def newest(catalog: Catalog, viewer: Viewer, limit: int, offset: int = 0, org_id: str | None = None) -> list[dict]:
+    """The visible active datasets, most recently modified first (of one organisation when ``org_id``)."""
+    s = db.search_documents
+    query = sa.select(s.c.dataset_id).where(sql_filter(viewer, s))
+    if org_id is not None:
+        query = query.where(s.c.org_id == org_id)
+    query = query.order_by(s.c.updated_at.desc(), s.c.name.desc()).limit(limit).offset(offset)
+    with catalog.reader.connect() as conn:
+        ids = list(conn.execute(query).scalars())
+    found = catalog.datasets_by_id(ids)
+    return [found[i] for i in ids if i in found]
+
+
+def org_counts(catalog: Catalog, viewer: Viewer) -> dict[str, int]:
+    """{organisation name: its visible active datasets}."""
+    s, o = db.search_documents, db.organizations
+    query = (sa.select(o.c.name, sa.func.count()).select_from(s.join(o, o.c.id == s.c.org_id))
+             .where(sql_filter(viewer, s)).group_by(o.c.name))
+    with catalog.reader.connect() as conn:
+        return {name: count for name, count in conn.execute(query)}
+
+
+def facet_values(catalog: Catalog, viewer: Viewer, facet: str) -> dict[str, int]:
+    """{value: visible datasets with it} of one facet (``tag``, ``format``, ...)."""
+    s, f = db.search_documents, db.search_facets
+    query = (sa.select(f.c.value, sa.func.count()).select_from(f.join(s, s.c.dataset_id == f.c.dataset_id))
+             .where(f.c.facet == facet, sql_filter(viewer, s)).group_by(f.c.value))
+    with catalog.reader.connect() as conn:
+        return {value: count for value, count in conn.execute(query)}
+
+
+def autocomplete(catalog: Catalog, viewer: Viewer, typed: str, limit: int) -> list[tuple[int, str, str]]:
+    """(0 name match | 1 title match, name, title) of the visible datasets whose name starts with ``typed`` or
+    whose title (folded) or one of its words does; name matches first, then by name."""
+    s = db.search_documents
+    typed = fold(typed).strip()
+    if not typed:
+        return []
+    pattern = typed.replace("\\", "\\\\").replace("%", "\\%").replace("_", "\\_")
+    title_match = (s.c.sort_title.like(pattern + "%", escape="\\")
+                   | s.c.sort_title.like("% " + pattern + "%", escape="\\"))
+    name_match = s.c.name.like(pattern + "%", escape="\\")
+    kind = sa.case((name_match, 0), else_=1)
+    query = (sa.select(kind, s.c.name, s.c.title).where(sql_filter(viewer, s), name_match | title_match)
+             .order_by(kind, s.c.name).limit(limit))
+    with catalog.reader.connect() as conn:
+        return [(k, name, title or name) for k, name, title in conn.execute(query)]

@@ -19,6 +19,8 @@ from sqlalchemy.dialects.postgresql import TSVECTOR
 from sqlalchemy.engine import Connection, Engine
 from sqlalchemy.ext.compiler import compiles
 
+from catalog.errors import InvalidInput
+
 metadata = sa.MetaData()
 
 organizations = sa.Table(
@@ -361,10 +363,41 @@ def make_engine(url: str, *, immediate: bool) -> Engine:
         event.listen(engine, "connect", _sqlite_pragmas)
         begin_sql = "BEGIN IMMEDIATE" if immediate else "BEGIN"
         event.listen(engine, "begin", lambda conn: conn.exec_driver_sql(begin_sql))
-    elif engine.dialect.name == "postgresql" and immediate:
-        event.listen(engine, "begin", lambda conn: conn.execute(
-            sa.select(sa.func.pg_advisory_xact_lock(WRITE_LOCK_KEY))))
+    elif engine.dialect.name == "postgresql":
+        event.listen(engine, "handle_error", _refused_value)
+        if immediate:
+            event.listen(engine, "begin", lambda conn: conn.execute(
+                sa.select(sa.func.pg_advisory_xact_lock(WRITE_LOCK_KEY))))
     return engine
+
+
+# What PostgreSQL refuses that SQLite stores: text with a NUL character (psycopg refuses it before sending) and a
+# value longer than its column's VARCHAR. Values that reach the database are checked where they come in (names,
+# metadata: catalog/metadata.py); this turns whatever still gets here into the user's error, never a server error.
+_REFUSALS = {
+    "cannot contain NUL": "a value contains a NUL character (\\x00), which the metadata database does not accept: "
+                          "remove it",
+    "value too long for type": "a value is longer than the metadata database allows ({detail}): shorten it",
+}
+
+
+def _refused_value(context) -> None:
+    error = context.original_exception
+    text = str(error).splitlines()[0] if str(error) else ""
+    for marker, message in _REFUSALS.items():
+        if marker in text:
+            raise InvalidInput(message.format(detail=text.removeprefix("value too long for type ")))
+
+
+def check_lengths(table: sa.Table, values: Mapping[str, object]) -> None:
+    """Refuse, naming the field, a text longer than its column holds: PostgreSQL enforces VARCHAR lengths (SQLite
+    does not), so both backends keep the same rule and neither answers with a server error."""
+    for key, value in values.items():
+        column = table.c.get(key)
+        length = getattr(column.type, "length", None) if column is not None else None
+        if isinstance(value, str) and length and len(value) > length:
+            raise InvalidInput(f"{key} is {len(value):,} characters long; the limit is {length}",
+                               hint=f"shorten the {key}")
 
 
 def insert_for(conn: Connection, table: sa.Table):

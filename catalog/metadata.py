@@ -49,9 +49,10 @@ def check_name(name: str, kind: str = "dataset") -> str:
 
 
 def nfc(value: Any) -> Any:
-    """Unicode NFC for every string in a JSON-like value (keys included): one spelling per Vietnamese word."""
+    """Unicode NFC for every string in a JSON-like value (keys included): one spelling per Vietnamese word; NUL
+    characters dropped (they mean nothing in metadata, and PostgreSQL cannot store them)."""
     if isinstance(value, str):
-        return unicodedata.normalize("NFC", value)
+        return unicodedata.normalize("NFC", value).replace("\x00", "")
     if isinstance(value, list):
         return [nfc(v) for v in value]
     if isinstance(value, dict):
@@ -256,6 +257,7 @@ class Catalog:
             raise Conflict(f"dataset {name!r} already exists")
         now = db.utcnow()
         values = {k: nfc(v) for k, v in meta.items() if k in DATASET_FIELDS and v is not None}
+        db.check_lengths(d, values)
         values.setdefault("title", name)
         values.setdefault("tags", [])
         values.setdefault("extras", {})
@@ -291,6 +293,7 @@ class Catalog:
             raise NotFound(f"dataset {name!r} not found")
         if not values:
             return
+        db.check_lengths(d, values)
         values["updated_at"] = db.utcnow()
         conn.execute(d.update().where(d.c.name == name).values(**values))
         search_index.refresh_dataset(conn, name)  # a deleted dataset leaves the index

@@ -26,6 +26,7 @@ def purge_dataset(catalog: Catalog, name_or_id: str, *, actor: str, origin: str 
         if dataset.get("state") != "deleted":  # leaves the search index in the same transaction
             catalog.update_dataset(dataset["name"], actor=actor, origin=origin, conn=conn, state="deleted")
         conn.execute(db.search_facets.delete().where(db.search_facets.c.dataset_id == dataset["id"]))
+        conn.execute(db.search_values.delete().where(db.search_values.c.dataset_id == dataset["id"]))
         conn.execute(v.delete().where(v.c.dataset_id == dataset["id"]))
         conn.execute(d.delete().where(d.c.id == dataset["id"]))
         detail = {"id": dataset["id"], "versions": len(versions), "files": len(keys)}

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import time
+
 import pytest
 import sqlalchemy as sa
 
@@ -19,6 +21,19 @@ def test_init_is_idempotent_and_records_migrations(tmp_path):
         assert db.current_version(conn) == db.MIGRATIONS[-1][0]
         if conn.dialect.name == "sqlite":  # readers never wait on a publish (PostgreSQL: MVCC always)
             assert conn.exec_driver_sql("PRAGMA journal_mode").scalar() == "wal"
+
+
+def test_readers_never_wait_on_a_publish_in_progress(tmp_path):
+    cat = Catalog(tmp_path / "h")
+    cat.init()
+    with cat.writer.begin() as conn:  # holds the write lock (BEGIN IMMEDIATE / the advisory lock) until the end
+        conn.execute(db.organizations.insert().values(id="o1", name="so-moi", title="Sở mới", description="",
+                                                      created_at=db.utcnow()))
+        started = time.monotonic()
+        assert cat.list_orgs() == []  # the reader sees the last commit, at once
+        assert time.monotonic() - started < 3
+    assert [o["name"] for o in cat.list_orgs()] == ["so-moi"]
+    cat.dispose()
 
 
 def test_missing_home_is_a_clear_error(tmp_path):

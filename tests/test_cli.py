@@ -12,7 +12,10 @@ import zipfile
 from pathlib import Path
 
 import pytest
+import sqlalchemy as sa
 
+from catalog.metadata import Catalog
+from catalog.sqltext import quote_ident
 from conftest import REPO
 
 SCHEMA = {"fields": [{"name": "district", "type": "string"}, {"name": "visitors", "type": "integer"}]}
@@ -26,13 +29,16 @@ def opendata(home: Path, *args: str, cwd: Path | None = None) -> subprocess.Comp
 
 
 def fingerprint(home: Path) -> dict:
-    """What a failed command must not change: every file's bytes (the database included, after a checkpoint)."""
-    import sqlite3
-
-    with sqlite3.connect(home / "metadata.sqlite") as conn:
-        conn.execute("PRAGMA wal_checkpoint(TRUNCATE)")
-        tables = {name: conn.execute(f'SELECT * FROM "{name}"').fetchall()
-                  for (name,) in conn.execute("SELECT name FROM sqlite_master WHERE type='table'")}
+    """What a failed command must not change: every table's rows (in the home's database, SQLite or PostgreSQL) and
+    every file's bytes."""
+    catalog = Catalog(home)
+    try:
+        with catalog.reader.connect() as conn:
+            tables = {name: sorted(map(repr, conn.execute(sa.text(f"SELECT * FROM {quote_ident(name)}"))))
+                      for name in sorted(sa.inspect(conn).get_table_names())}
+    finally:
+        catalog.dispose()
+    assert tables.get("datasets"), "the fingerprint must see the catalogue's rows"
     files = {str(p.relative_to(home)): hashlib.sha256(p.read_bytes()).hexdigest()
              for p in home.rglob("*") if p.is_file() and not p.name.startswith("metadata.sqlite")}
     return {"tables": repr(tables), "files": files}

@@ -145,11 +145,12 @@ def test_home_page(client) -> None:
 
 
 def test_search_page_finds_without_accents_and_shows_facets(client) -> None:
-    page = html(client.get("/datasets?q=dong+da"))
+    page = html(client.get("/datasets?q=khong+khi+dong+da"))
     assert "Chất lượng không khí quận Đống Đa" in page and "Danh sách trường học" not in page
-    data = get_json(client, "/datasets?q=dong+da")
-    assert [d["name"] for d in data["results"]] == ["khong-khi-dong-da"]
-    assert data["count"] == 1 and "schema" not in data["results"][0]
+    data = get_json(client, "/datasets?q=dong+da")  # the title's Đống Đa first, then a school in Đống Đa (rows)
+    assert [d["name"] for d in data["results"]] == ["khong-khi-dong-da", "truong-hoc"]
+    assert data["count"] == 2 and "schema" not in data["results"][0]
+    assert "Khu vực" in html(client.get("/datasets?q=dong+da"))  # the area facet (the rows' districts)
     everything = get_json(client, "/datasets")
     assert everything["count"] == 2
     formats = {f["value"]: f["count"] for f in everything["facets"]["format"]}

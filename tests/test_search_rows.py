@@ -143,3 +143,12 @@ def test_the_api_and_the_page_say_when_the_answer_is_partial(rows_catalog, serve
     english = requests.get(server.url + "/datasets", params={"q": "giuong benh khongcotunay", "lang": "en"},
                            timeout=30).text
     assert "No result has all the words; these are the nearest" in english
+
+
+def test_purging_a_dataset_removes_its_values_and_its_area(rows_catalog) -> None:
+    from catalog.purge import purge_dataset
+
+    purge_dataset(rows_catalog, "benh-vien", actor="cli")
+    assert "benh-vien" not in names(search(rows_catalog, "bach mai"))
+    area = {item["value"]: item["count"] for item in search(rows_catalog)["facets"]["area"]}
+    assert area["Đống Đa"] == 1 and "Hà Đông" not in area

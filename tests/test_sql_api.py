@@ -236,6 +236,17 @@ def test_busy_gets_429_and_pages_are_not_starved(home: Path) -> None:
         srv.stop()
 
 
+@pytest.mark.parametrize("chart_type", ["bar", "line", "scatter"])
+def test_a_result_beyond_64_bit_integers_is_charted_not_a_server_error(server: ServerProcess, chart_type) -> None:
+    sql = ("SELECT district, sum(pm25::HUGEINT) * 170141183460469231731687303715 AS big FROM air_quality "
+           "GROUP BY 1 ORDER BY 1")
+    response = requests.get(server.url + "/sql", params={"sql": sql, "chart": chart_type}, timeout=30)
+    assert response.status_code == 200, response.text[-500:]
+    assert "data-chart-img" in response.text and "Hoàn Kiếm" in response.text
+    alt = re.search(r'<img class="chart-img" src="data:image/svg\+xml;base64,[^"]+" alt="([^"]+)"', response.text)
+    assert alt and alt.group(1).startswith("Biểu đồ") and "big" in alt.group(1)
+
+
 # -- page helpers (no server) -------------------------------------------------------------------------------------------
 def test_the_chart_of_a_result_is_drawn_by_the_dataset_pages_chart_builder() -> None:
     from web.views.sql import chart

@@ -3,8 +3,11 @@ air-quality data, see the table, download the CSV."""
 
 from __future__ import annotations
 
+import base64
 import os
+import re
 from pathlib import Path
+from urllib.parse import urlencode
 
 import pytest
 from test_query_support import air_csv, publish_cli
@@ -106,4 +109,29 @@ def test_page_works_without_javascript(server: ServerProcess, chromium_browser) 
     page.get_by_role("button", name="Chạy truy vấn").click()
     page.locator("table[data-sql-result]").wait_for()
     assert "Hà Nội" in page.locator("table[data-sql-result]").inner_text()
+    context.close()
+
+
+def test_without_javascript_the_chart_form_redraws_the_result_as_a_server_svg(server: ServerProcess,
+                                                                               chromium_browser) -> None:
+    context = chromium_browser.new_context(java_script_enabled=False)
+    page = context.new_page()
+    page.goto(server.url + "/sql?" + urlencode({"sql": AGGREGATE}))
+    districts = page.locator("table[data-sql-result] tbody tr td:first-child").all_inner_texts()
+    chart = page.locator("details.sql-chart")
+    chart.locator("> summary").click()
+    chart.locator("select[name='chart']").select_option("line")
+    chart.locator("select[name='y']").select_option("so_dong")
+    with page.expect_navigation() as navigation:
+        chart.get_by_role("button", name="Vẽ biểu đồ").click()
+    assert navigation.value.status == 200  # the chart step never answers a server error
+    figure = page.locator("details.sql-chart[open] figure[data-chart]")
+    img = figure.locator("img[data-chart-img]")
+    assert img.is_visible() and img.evaluate("i => i.complete && i.naturalWidth > 0")
+    assert img.get_attribute("alt").startswith("Biểu đồ đường: so_dong theo district")
+    assert figure.locator("[data-chart-summary]").inner_text() == img.get_attribute("alt")
+    svg = base64.b64decode(img.get_attribute("src").removeprefix("data:image/svg+xml;base64,")).decode("utf-8")
+    labels = re.findall(r"<text[^>]*>([^<]*)</text>", svg)
+    assert "district" in labels and "so_dong" in labels  # both axis titles
+    assert set(districts) <= set(labels) and len(districts) > 10  # no district label is dropped
     context.close()

@@ -68,7 +68,6 @@ EN: dict[str, str] = {
     "Không tìm thấy bộ dữ liệu nào phù hợp.": "No dataset matches.",
     "Khu vực": "Area",
     "Không có kết quả chứa tất cả các từ; đây là các kết quả gần nhất": "No result has all the words; these are the nearest",
-    "Không tìm thấy": "Not found",
     "ít nhất": "at least",
     "Thử bỏ bớt bộ lọc hoặc dùng từ khoá khác.": "Try removing a filter or using other words.",
     "Xoá tất cả bộ lọc": "Clear all filters",

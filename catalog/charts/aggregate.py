@@ -26,6 +26,7 @@ MAX_POINTS = 3000
 MAX_CATEGORIES = 40
 MAX_SERIES = 10
 SAMPLE_SEED = 14
+MAX_EXACT_INT = 2**53  # the largest integer a JavaScript number holds exactly
 BUCKET_DAYS = {"day": 1, "week": 7, "month": 30.44, "quarter": 91.31, "year": 365.25}
 AGG_SQL = {"sum": "sum({y})", "mean": "avg({y})", "median": "median({y})", "min": "min({y})", "max": "max({y})"}
 WORDS = {"vi": {"other": "Khác", "blank": "(trống)"}, "en": {"other": "Other", "blank": "(blank)"}}
@@ -146,11 +147,16 @@ def _plain(value: object) -> object:
 
 
 def _number(value: object) -> float | int | None:
+    """A value as a JSON number Vega can read: an integer beyond 64 bits (DuckDB's HUGEINT, a sum of BIGINTs)
+    becomes a float, since the SVG renderer refuses such integers and JavaScript reads every number as one."""
     if value is None:
         return None
-    if isinstance(value, int):
+    if isinstance(value, int) and abs(value) <= MAX_EXACT_INT:
         return value
-    number = float(value)
+    try:
+        number = float(value)
+    except OverflowError:
+        return None
     return number if math.isfinite(number) else None
 
 

@@ -6,9 +6,10 @@ The contract (the HTML pages and ``GET /api/v1/datasets`` both call it; keep it 
         "count": int,                  # datasets matching q and every filter
         "results": [dataset, ...],     # Catalog dataset dicts (a copy), plus "formats" (list) and "score" (float)
         "facets": {                    # counts over the filtered result set, most frequent first
-            "organization" | "tag" | "format" | "license" | "frequency":
-                [{"value": str, "label": str, "count": int}, ...],
+            "organization" | "tag" | "format" | "license" | "frequency" | "area":
+                [{"value": str, "label": str, "count": int (, "at_least": True)}, ...],
         },
+        "partial": bool, "matched_words": [str, ...], "unmatched_words": [str, ...],
     }
 
 - ``q``: free text matched against title, name, description, tags, organisation, coverage, source, and the
@@ -16,8 +17,16 @@ The contract (the HTML pages and ``GET /api/v1/datasets`` both call it; keep it 
   accent-insensitive and tone-aware: ``dong da`` and ``Đống Đa`` both find "Đống Đa" (``đ`` folds to ``d``), and
   a word that matches with its exact tones weighs twice a folded match, so "Đống Đa" ranks above "Đông Đa" for
   the query ``Đống Đa``. Fields weigh title > name, tags > organisation > columns > description, coverage, values.
-  The words found together, in order, add to the score. A word of 3+ letters also matches the beginning of a
-  longer word (``truon`` finds "trường học"), with a lower score; shorter words match whole words only.
+  The words found together, in order, rank first (``không khí`` before "không phải ... khí"). The query's last
+  word (the one being typed), of 3+ letters, also matches the beginning of a longer word (``truon`` finds
+  "trường học"), with a lower score; other words match whole words only.
+  Also searched: the distinct values of a dataset's low-cardinality text columns (``catalog/search/values.py``),
+  and synonyms from the staff's data file (``catalog/search/synonyms.yaml``: ``tầm soát`` finds "sàng lọc").
+  Descriptions' boilerplate sentences (listed in that file) are not indexed.
+  When no dataset has every word, the answer holds the nearest ones: ``partial`` is true, ``matched_words`` and
+  ``unmatched_words`` say which words were found.
+- Broad queries (more than ``answer.WINDOW`` matches) rank and count facets over their newest ``WINDOW`` matches;
+  such facet counts are lower bounds (``"at_least": true``). ``count`` is always exact.
 - ``filters``: ``{facet: [value, ...]}`` with the facet names above (aliases: ``org``/``organisation``,
   ``tags``, ``formats``/``res_format``, ``license_id``). Facets combine with AND, and so do several values of
   one facet (tags: datasets with all of them), so a facet count is exactly what clicking it would return.

@@ -26,7 +26,7 @@ from catalog.search.synonyms import Slot
 from catalog.text import fold
 from catalog.visibility import Viewer, sql_filter
 
-WINDOW = 2000  # matches beyond this many: rank and count facets over the newest this many
+WINDOW = 1000  # matches beyond this many: rank and count facets over the newest this many
 
 
 @dataclass
@@ -61,7 +61,7 @@ def hits(conn: Connection, slots: list[Slot], wanted: dict[str, list[str]], view
         else:
             source, score = s, sa.literal(0.0, sa.Float)
     if slots and scored:
-        phrase = engine.phrase_match(slots, s.c.id)
+        phrase = engine.phrase_match(slots, s.c.id, floor)
     phrase_flag = sa.case((phrase, 1), else_=0) if phrase is not None else sa.literal(0, sa.Integer)
     return (sa.select(s.c.dataset_id.label("id"), s.c.id.label("doc"), score.label("score"),
                       phrase_flag.label("phrase"), s.c.name, s.c.title, s.c.updated_at, s.c.created_at,
@@ -96,24 +96,34 @@ def facet_counts(conn: Connection, ids: sa.Select, *, at_least: bool = False) ->
     return facets
 
 
-def _floor(conn: Connection, slots: list[Slot], wanted: dict[str, list[str]], viewer: Viewer,
-           size: int) -> int | None:
+def _bare(conn: Connection, slots: list[Slot], wanted: dict[str, list[str]], viewer: Viewer,
+          every: bool) -> sa.Subquery:
+    """The matching document ids, from the full-text index alone where it holds the filters and visibility
+    (nothing joined), else from ``hits``."""
+    engine = backend(conn)
+    if engine.FILTERS_IN_INDEX:
+        return engine.matching(slots, every=every, scored=False, required=keys.of_filters(wanted),
+                               any_of=keys.of_viewer(conn, viewer))
+    return hits(conn, slots, wanted, viewer, every=every, scored=False).subquery("bare")
+
+
+def _floor(conn: Connection, bare: sa.Subquery, size: int) -> int | None:
     """The smallest document id among the ``size`` newest matches (document ids grow as datasets are created);
     None when there are fewer."""
-    counted = hits(conn, slots, wanted, viewer, scored=False).subquery("newest")
-    return conn.execute(sa.select(counted.c.doc).order_by(counted.c.doc.desc()).limit(1).offset(size - 1)).scalar()
+    return conn.execute(sa.select(bare.c.doc).order_by(bare.c.doc.desc()).limit(1).offset(size - 1)).scalar()
 
 
 def answer(conn: Connection, slots: list[Slot], wanted: dict[str, list[str]], viewer: Viewer, sort: str,
            limit: int, offset: int, *, every: bool = True) -> Answer:
     """Count, facets and the page (``sort`` "quality": every match, unordered, for the caller to rank)."""
-    counted = hits(conn, slots, wanted, viewer, every=every, scored=False).subquery("counted")
-    count = conn.execute(sa.select(sa.func.count()).select_from(counted)).scalar_one()
+    bare = _bare(conn, slots, wanted, viewer, every)
+    count = conn.execute(sa.select(sa.func.count()).select_from(bare)).scalar_one()
     if count == 0:
         return Answer()
     window = max(WINDOW, offset + limit)
     ranked = bool(slots) and sort == "relevance"
-    floor = _floor(conn, slots, wanted, viewer, window) if count > window and (ranked or not slots) else None
+    floor = _floor(conn, bare, window) if count > window and (ranked or not slots) else None
+    counted = hits(conn, slots, wanted, viewer, every=every, scored=False).subquery("counted")
     if count <= WINDOW:
         facets = facet_counts(conn, sa.select(counted.c.id))
     elif floor is not None:

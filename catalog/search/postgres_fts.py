@@ -58,8 +58,8 @@ def delete(conn: Connection, doc_id: int) -> None:
     """Nothing to do: the vectors go with the document row."""
 
 
-def _term(folded: str) -> str:
-    return f"({_lexeme(folded)} | {_lexeme(folded)}:*)" if len(folded) >= MIN_PREFIX else _lexeme(folded)
+def _term(folded: str, prefix: bool = False) -> str:
+    return f"({_lexeme(folded)} | {_lexeme(folded)}:*)" if prefix and len(folded) >= MIN_PREFIX else _lexeme(folded)
 
 
 def _phrase(words: list[str] | tuple[str, ...]) -> str:
@@ -67,8 +67,9 @@ def _phrase(words: list[str] | tuple[str, ...]) -> str:
 
 
 def _slot(slot: Slot) -> str:
-    """One slot: its typed words (each, or as a prefix), or any of its synonym phrases."""
-    alternatives = ["(" + " & ".join(_term(f) for _, f in slot.typed) + ")"]
+    """One slot: its typed words (the query's last one also as a prefix), or any of its synonym phrases."""
+    last = len(slot.typed) - 1
+    alternatives = ["(" + " & ".join(_term(f, slot.last and i == last) for i, (_, f) in enumerate(slot.typed)) + ")"]
     alternatives += [_term(p[0]) if len(p) == 1 else _phrase(p) for p in slot.alternatives]
     return "(" + " | ".join(alternatives) + ")"
 
@@ -95,8 +96,9 @@ def matching(slots: list[Slot], *, every: bool = True, scored: bool = True, floo
             .subquery("matching"))
 
 
-def phrase_match(slots: list[Slot], doc: sa.ColumnElement) -> sa.ColumnElement[bool] | None:
-    """Whether document ``doc`` has the typed words next to each other, in order (None: a one-word query)."""
+def phrase_match(slots: list[Slot], doc: sa.ColumnElement, floor: int | None = None) -> sa.ColumnElement[bool] | None:
+    """Whether document ``doc`` has the typed words next to each other, in order (None: a one-word query;
+    ``floor``: the caller's rows are already from this id on)."""
     typed = [f for slot in slots for _, f in slot.typed]
     if len(typed) < 2:
         return None

@@ -3,7 +3,8 @@
 Why FTS5: the index lives in the catalogue's own database file, is updated by the write that changes a dataset
 (one row), is shared by every process through the file, and ranks with ``bm25()`` and per-column weights, so no
 process keeps a copy of the catalogue in memory. An exact match counts twice a folded one (its columns weigh
-double), and a word of 3+ letters also matches the start of longer words (``"truon" *``), with one hit less.
+double), and the query's last word (the one being typed), of 3+ letters, also matches the start of longer words
+(``"truon" *``), with one hit less.
 """
 
 from __future__ import annotations
@@ -43,23 +44,25 @@ def delete(conn: Connection, doc_id: int) -> None:
     conn.execute(_DELETE, {"rowid": doc_id})
 
 
-def _term(exact: str, folded: str) -> str:
+def _term(exact: str, folded: str, prefix: bool) -> str:
     # words are letters and digits only (tokens.WORD_RE), so quoting them is all the escaping FTS5 needs
     alternatives = [f'{FOLDED} : "{folded}"', f'{EXACT} : "{exact}"']
-    if len(folded) >= MIN_PREFIX:
+    if prefix and len(folded) >= MIN_PREFIX:
         alternatives.append(f'{FOLDED} : "{folded}" *')
     return "(" + " OR ".join(alternatives) + ")"
 
 
-def _folded_term(_exact: str, folded: str) -> str:
+def _folded_term(_exact: str, folded: str, prefix: bool) -> str:
     """What ``_term`` matches, as one term: the folded word, or any folded word it begins."""
-    return f'{FOLDED} : "{folded}"' + (" *" if len(folded) >= MIN_PREFIX else "")
+    return f'{FOLDED} : "{folded}"' + (" *" if prefix and len(folded) >= MIN_PREFIX else "")
 
 
 def _slot(slot: Slot, scored: bool = True) -> str:
     """One slot: its typed words (each exact, folded or as a prefix), or any of its synonym phrases."""
     term = _term if scored else _folded_term
-    alternatives = ["(" + " AND ".join(term(exact, folded) for exact, folded in slot.typed) + ")"]
+    last = len(slot.typed) - 1
+    alternatives = ["(" + " AND ".join(term(exact, folded, slot.last and i == last)
+                                       for i, (exact, folded) in enumerate(slot.typed)) + ")"]
     alternatives += [f'{FOLDED} : "{" ".join(p)}"' for p in slot.alternatives]
     return "(" + " OR ".join(alternatives) + ")"
 
@@ -104,11 +107,15 @@ def matching(slots: list[Slot], *, every: bool = True, scored: bool = True, floo
     return query.columns(sa.column("doc", sa.Integer), sa.column("score", sa.Float)).subquery("matching")
 
 
-def phrase_match(slots: list[Slot], doc: sa.ColumnElement) -> sa.ColumnElement[bool] | None:
-    """Whether document ``doc`` has the typed words next to each other, in order (None: a one-word query)."""
+def phrase_match(slots: list[Slot], doc: sa.ColumnElement, floor: int | None = None) -> sa.ColumnElement[bool] | None:
+    """Whether document ``doc`` has the typed words next to each other, in order (None: a one-word query;
+    ``floor``: documents before this id are not asked about)."""
     typed = [f for slot in slots for _, f in slot.typed]
     if len(typed) < 2:
         return None
-    phrase = sa.text("SELECT rowid FROM search_fts WHERE search_fts MATCH :phrase").bindparams(
+    since = " AND rowid >= :phrase_floor" if floor is not None else ""
+    phrase = sa.text("SELECT rowid FROM search_fts WHERE search_fts MATCH :phrase" + since).bindparams(
         phrase=f'{FOLDED} : "{" ".join(typed)}"')
+    if floor is not None:
+        phrase = phrase.bindparams(phrase_floor=floor)
     return doc.in_(phrase.columns(sa.column("rowid", sa.Integer)))

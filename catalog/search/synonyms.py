@@ -108,6 +108,7 @@ class Slot:
 
     typed: tuple[tuple[str, str], ...]  # (exact, folded) words as the user typed them
     alternatives: tuple[Phrase, ...] = ()  # folded synonym phrases (the typed phrase excluded)
+    last: bool = False  # holds the query's last word: the one being typed, which may be a prefix
 
     @property
     def label(self) -> str:
@@ -129,4 +130,6 @@ def expand(pairs: list[tuple[str, str]], vocab: Vocabulary | None = None) -> lis
         typed = tuple(folded[i:i + n])
         slots.append(Slot(tuple(pairs[i:i + n]), tuple(p for p in group if p != typed)))
         i += n
+    if slots:
+        slots[-1] = Slot(slots[-1].typed, slots[-1].alternatives, last=True)
     return slots

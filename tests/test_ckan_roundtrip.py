@@ -22,8 +22,8 @@ ENV = {**os.environ, "PATH": f"{Path(sys.executable).parent}{os.pathsep}{os.envi
        "CKANAPI_REQUEST_TIMEOUT": "60"}
 
 
-def catalogue(home: Path, fill: bool) -> tuple[ServerProcess, str]:
-    cat = Catalog(home)
+def catalogue(home: Path, fill: bool, url: str | None = None) -> tuple[ServerProcess, str]:
+    cat = Catalog(home, url=url)
     cat.init()
     if fill:
         cat.add_org("so-tnmt", "Sở Tài nguyên và Môi trường", "Môi trường, đất đai")
@@ -41,11 +41,11 @@ def catalogue(home: Path, fill: bool) -> tuple[ServerProcess, str]:
     return ServerProcess(home), token
 
 
-@pytest.fixture(scope="module")
-def two_sites(tmp_path_factory):
+@pytest.fixture
+def two_sites(tmp_path_factory, own_database):
     root = tmp_path_factory.mktemp("roundtrip")
     source, source_token = catalogue(root / "source", fill=True)
-    target, target_token = catalogue(root / "target", fill=False)
+    target, target_token = catalogue(root / "target", fill=False, url=own_database())
     yield source, source_token, target, target_token
     source.stop()
     target.stop()

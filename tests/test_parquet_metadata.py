@@ -45,10 +45,10 @@ def test_the_embedded_schema_is_the_published_one_not_the_source_format(catalog:
     assert duckdb.sql(f"SELECT count(*) FROM '{catalog.version_file(version)}'").fetchall()[0][0] == 4
 
 
-def test_identical_data_and_schema_give_the_same_sha256(tmp_path):
+def test_identical_data_and_schema_give_the_same_sha256(tmp_path, own_database):
     hashes = []
     for run in ("a", "b"):
-        cat = Catalog(tmp_path / run)
+        cat = Catalog(tmp_path / run, url=own_database())
         cat.init()
         cat.add_org("so-tnmt", "Sở Tài nguyên và Môi trường")
         version = publish(cat, write(tmp_path, name=f"{run}.csv"), dataset="bui-min", org="so-tnmt",

@@ -43,10 +43,10 @@ def local(tmp_path):
 
 
 @pytest.fixture
-def portal(tmp_path):
+def portal(tmp_path, own_database):
     """The target portal knows so-tnmt but not so-xd; the token may edit so-tnmt."""
     home = tmp_path / "portal"
-    cat = Catalog(home)
+    cat = Catalog(home, url=own_database())
     cat.init()
     cat.add_org("so-tnmt", "TNMT trên cổng quốc gia")
     accounts = Accounts(cat)

@@ -133,3 +133,19 @@ def test_the_migration_indexes_a_catalogue_made_before_the_index(catalog: Catalo
     Catalog(catalog.home).ensure_ready()
     assert names(search(catalog, "tu truoc")) == ["truoc-do"]
     assert documents(catalog) == 1
+
+
+def test_a_broad_search_counts_exactly_ranks_its_newest_matches_and_marks_sampled_facets(catalog: Catalog,
+                                                                                       monkeypatch) -> None:
+    from catalog.search import answer
+
+    monkeypatch.setattr(answer, "WINDOW", 3)  # a broad search: more matches than the window
+    for i in range(5):
+        catalog.create_dataset(f"ngap-{i}", "so-tnmt", title=f"Điểm ngập số {i}", tags=["ngập"])
+    found = search(catalog, "ngập", limit=2)
+    assert found["count"] == 5                                   # the count is exact
+    assert names(found) and set(names(found)) <= {"ngap-2", "ngap-3", "ngap-4"}  # ranked among the newest 3
+    tags = found["facets"]["tag"]
+    assert tags == [{"value": "ngập", "label": "ngập", "count": 3, "at_least": True}]  # a lower bound: "≥ 3"
+    assert search(catalog, "ngập", limit=2, offset=4)["count"] == 5 and names(
+        search(catalog, "ngập", limit=2, offset=4))  # a page past the window is still served

@@ -3,7 +3,7 @@
 Why: a journalist searching ``dong da`` wants every dataset that has Đống Đa in its rows, not only those that say
 so in their description. Columns of few, short text values (districts, wards, categories) say what the rows are
 about; free text, codes and identifiers do not (too many values, or too long). The values are read once, when a
-version is published (from the staged Parquet file, column by column and row group by row group, so memory stays
+version is published (from the staged Parquet file, column by column and batch by batch, so memory stays
 bounded), kept in ``search_values`` and indexed with the dataset's document in the publish transaction.
 
 A column holds places when its name says so (``place_fields`` of the vocabulary file) or when most of its values
@@ -27,6 +27,7 @@ from catalog.text import fold
 
 MAX_DISTINCT = 200  # more values than this: an identifier or free text, not a category
 MAX_LENGTH = 80  # a longer value is a sentence, not a name
+BATCH = 65_536  # rows read at a time: a column of identifiers is given up after its first batch
 PLACE_SHARE = 0.5  # at least this share of a column's values are known place names
 
 
@@ -39,9 +40,8 @@ def _is_text(kind: pa.DataType) -> bool:
 def _distinct(parquet: pq.ParquetFile, column: str) -> list[str] | None:
     """The column's distinct non-empty values (NFC), or None when there are too many or they are too long."""
     seen: dict[str, None] = {}
-    for group in range(parquet.num_row_groups):
-        chunk = parquet.read_row_group(group, columns=[column]).column(0)
-        for value in pc.unique(chunk.cast(pa.large_string())).to_pylist():
+    for batch in parquet.iter_batches(batch_size=BATCH, columns=[column]):  # stops at the first batch too varied
+        for value in pc.unique(batch.column(0).cast(pa.large_string())).to_pylist():
             if value is None or not value.strip():
                 continue
             if len(value) > MAX_LENGTH:

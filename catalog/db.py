@@ -460,16 +460,30 @@ def current_version(conn: Connection) -> int:
     return conn.execute(sa.select(sa.func.max(schema_migrations.c.version))).scalar() or 0
 
 
+def applied_versions(conn: Connection) -> set[int]:
+    if not sa.inspect(conn).has_table("schema_migrations"):
+        return set()
+    return set(conn.execute(sa.select(schema_migrations.c.version)).scalars())
+
+
+def pending(conn: Connection) -> bool:
+    """Is any migration not yet applied to this database?"""
+    return bool({version for version, _, _ in MIGRATIONS} - applied_versions(conn))
+
+
 def migrate(engine: Engine, data_steps: Mapping[int, Callable[[Connection], None]] | None = None) -> list[str]:
-    """Apply pending migrations in one transaction each; returns the names applied. ``data_steps[version]`` runs
-    right after migration ``version``, in its transaction: Python that fills a new table from existing rows (the
-    search index), which this module cannot import (it sits below every module that knows such rules)."""
+    """Apply every migration not yet recorded, in order, one transaction each; returns the names applied.
+
+    "Not yet recorded" rather than "above the highest recorded": migrations written on parallel branches land
+    out of numeric order, and a catalogue must still get each of them once. ``data_steps[version]`` runs right
+    after migration ``version``, in its transaction: Python that fills a new table from existing rows (the search
+    index), which this module cannot import (it sits below every module that knows such rules)."""
     applied = []
     with engine.begin() as conn:
         schema_migrations.create(conn, checkfirst=True)
     for version, name, apply in MIGRATIONS:
         with engine.begin() as conn:
-            if version <= current_version(conn):
+            if version in applied_versions(conn):
                 continue
             apply(conn)
             if version in (data_steps or {}):

@@ -104,7 +104,7 @@ class Catalog:
         """Fail clearly when there is no catalogue; apply pending migrations when there is."""
         self._require_home()
         with self.reader.connect() as conn:
-            behind = db.current_version(conn) < db.MIGRATIONS[-1][0]
+            behind = db.pending(conn)
         if behind:
             db.migrate(self.writer, MIGRATION_DATA)
 

@@ -64,7 +64,9 @@ def test_search_open_filter_and_download_the_filtered_csv(server: ServerProcess,
     page.fill("#home-q", "dong da")
     page.press("#home-q", "Enter")
     page.wait_for_url(re.compile(r".*/datasets\?q=dong\+da$"))
-    assert page.locator(".results-count strong").inner_text() == "1"
+    # The dataset named for Đống Đa ranks first; others that cover Đống Đa in their rows follow (issue 14).
+    assert int(page.locator(".results-count strong").inner_text()) >= 1
+    assert page.locator(".dataset-card-title").first.inner_text() == "Chất lượng không khí quận Đống Đa và nội thành"
     page.screenshot(path=tmp_path / "search.png", full_page=True)
 
     page.click("text=Chất lượng không khí quận Đống Đa và nội thành")

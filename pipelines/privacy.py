@@ -195,8 +195,25 @@ def _numeric_aggregates(column: str) -> list[str]:
     return out
 
 
+def _candidate_columns(con: duckdb.DuckDBPyConnection, relation: str, columns: list[str]) -> list[str]:
+    """The number columns where identifiers are possible at all: enough whole numbers with as many digits as the
+    shortest kind keeps. One cheap pass without text or regular expressions, so measurements (the normal case)
+    cost one scan and never the per-kind pass."""
+    fewest = min(kind[1] for kind in NUMERIC_KINDS.values())
+    exprs = []
+    for column in columns:
+        x = f"TRY_CAST({_quote(column)} AS DOUBLE)"
+        exprs += [f"count({_quote(column)})",
+                  f"count(*) FILTER (WHERE {x} >= 1e{fewest - 1} AND {x} < 1e12 AND {x} = trunc({x}))"]
+    counts = con.execute(f"SELECT {', '.join(exprs)} FROM {relation}").fetchone()
+    return [c for i, c in enumerate(columns)
+            if counts[2 * i] >= MIN_ID_VALUES and counts[2 * i + 1] >= ID_SHARE * counts[2 * i]]
+
+
 def _scan_numbers(con: duckdb.DuckDBPyConnection, relation: str, columns: list[str]) -> list[Finding]:
-    """Number columns judged as a whole, in one pass: identifiers whose leading zeros were dropped."""
+    """Number columns judged as a whole: identifiers whose leading zeros were dropped (the per-kind pass only
+    over the columns that can hold them)."""
+    columns = _candidate_columns(con, relation, columns) if columns else []
     if not columns:
         return []
     exprs = [e for column in columns for e in _numeric_aggregates(column)]

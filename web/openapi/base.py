@@ -132,7 +132,8 @@ SCHEMAS: dict[str, Any] = {
     "FacetValue": _obj({"value": _str(), "label": _str(), "count": _int(minimum=0),
                         "at_least": {"type": "boolean", "description": (
                             "True when the count is a lower bound (a broad search counts facets over its "
-                            "newest 1,000 matches): show it as “≥ count”.")}}),
+                            "newest 1,000 matches): show it as “≥ count”. Absent when the count is exact.")}},
+                       required=["value", "label", "count"]),
     "SearchResult": _obj({
         "count": _int("Datasets matching the query and every filter.", minimum=0),
         "limit": _int(minimum=0), "offset": _int(minimum=0),

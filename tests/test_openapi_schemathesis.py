@@ -28,8 +28,8 @@ max-examples = 6
 # Column names, sort keys, field lists, cursors and ages ("7d") depend on the data: a well-formed string that
 # names no column or is no cursor this API gave is rightly a 400, which the schema cannot express.
 [[operations]]
-include-operation-id = ["getRows", "getValueCounts", "downloadView", "searchDatasets", "listOrganizations",
-                        "listActivity"]
+include-operation-id = ["getRows", "getValueCounts", "downloadView", "downloadPinnedView", "searchDatasets",
+                        "listOrganizations", "listActivity"]
 checks.positive_data_acceptance.expected-statuses = ["2xx", "400", "404"]
 
 # A well-formed file, SQL text or URL can still be a bad one (not a table, not a SELECT, a private address): the

@@ -228,7 +228,8 @@ PATHS: dict[str, Any] = {
             "206": {"description": "Part of the whole-version file (a view without filters is that file).",
                     "content": _file_content(parsed=False)},
             "304": {"description": "Not modified (a view without filters is the immutable version file)."},
-            "400": _error("A bad filter or sort, or too many rows for XLSX.", html=True),
+            "400": _error("A bad filter, an unknown column in `_sort` or `_fields` (the message names it and "
+                          "lists the columns), or too many rows for XLSX.", html=True),
             "404": _error("No such dataset, or nothing published yet.", html=True),
             "416": {"description": "No requested range is inside the file."},
         },
@@ -250,7 +251,8 @@ PATHS: dict[str, Any] = {
             "206": {"description": "Part of the whole-version file (a view without filters is that file).",
                     "content": _file_content(parsed=False)},
             "304": {"description": "Not modified (a view without filters is the immutable version file)."},
-            "400": _error("A bad filter or sort, or too many rows for XLSX.", html=True),
+            "400": _error("A bad filter, an unknown column in `_sort` or `_fields` (the message names it and "
+                          "lists the columns), or too many rows for XLSX.", html=True),
             "404": _error("No such dataset or version.", html=True),
             "416": {"description": "No requested range is inside the file."},
         },
@@ -270,6 +272,7 @@ SUMMARIES_VI = {
     "downloadLatest": "Chuyển tới tệp của phiên bản mới nhất",
     "downloadZip": "Phiên bản mới nhất gồm CSV + Parquet + datapackage.json, nén ZIP",
     "downloadView": "Tải khung nhìn này: các dòng đã lọc, sắp xếp của phiên bản mới nhất",
+    "downloadPinnedView": "Tải khung nhìn này của một phiên bản (trình khám phá gắn với phiên bản)",
 }
 for _item in PATHS.values():
     for _operation in _item.values():

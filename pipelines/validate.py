@@ -23,8 +23,10 @@ from collections.abc import Callable
 from dataclasses import dataclass, field
 from pathlib import Path
 
+import duckdb
+
 from catalog import parquet_schema
-from catalog.errors import InvalidInput
+from catalog.errors import InvalidInput, TooLarge
 from pipelines.report import make_report
 from pipelines.source import open_source, parse_dialect
 from pipelines.validation.checklist import choose_policy, parse_checklist
@@ -89,6 +91,10 @@ def validate_file(path, *, schema: dict, dialect: dict | None = None, encoding: 
                     progress=progress, references=references, lookups=_lookups or {})
     try:
         task = engine.run(name=name or source.name, place=str(path))
+    except duckdb.OutOfMemoryException as exc:  # DuckDB could not get memory: a refusal, never a crash
+        engine.close()
+        raise TooLarge(f"{source.path.name}: reading it needs more memory than this process may use ({exc})"
+                       .split("\n")[0], hint="split the file into smaller ones, or try again later") from exc
     except BaseException:
         engine.close()
         raise

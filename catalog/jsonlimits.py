@@ -31,6 +31,14 @@ def loads(text: str | bytes, what: str = "the JSON") -> Any:
     return value
 
 
+def loads_object(text: str | bytes, what: str = "the JSON") -> dict:
+    """``loads`` for a value that must be a JSON object (a schema, a dialect, a checklist descriptor)."""
+    value = loads(text, what)
+    if not isinstance(value, dict):
+        raise InvalidInput(f"{what} must be a JSON object")
+    return value
+
+
 def is_text(value: str) -> bool:
     """Is ``value`` Unicode text that can be stored and sent (no lone surrogates, which JSON's ``\\ud800`` can
     smuggle in and no encoder accepts)?"""

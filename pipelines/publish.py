@@ -11,14 +11,13 @@ unreferenced file, both removed by ``opendata fsck``.
 
 from __future__ import annotations
 
-import json
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
 import duckdb
 
-from catalog import diff, published_schema
+from catalog import diff, jsonlimits, published_schema
 from catalog.errors import InvalidInput, NotFound
 from catalog.metadata import Catalog, check_name
 from catalog.storage import WorkDir, sha256_file, version_relpath
@@ -222,10 +221,4 @@ def load_json_option(value: str | None, what: str) -> dict | None:
         if not file.is_file():
             raise NotFound(f"{what} file not found: {value}")
         text = file.read_text(encoding="utf-8-sig")
-    try:
-        data = json.loads(text)
-    except json.JSONDecodeError as exc:
-        raise InvalidInput(f"{what} is not valid JSON: {exc.msg} at line {exc.lineno}, column {exc.colno}") from exc
-    if not isinstance(data, dict):
-        raise InvalidInput(f"{what} must be a JSON object")
-    return data
+    return jsonlimits.loads_object(text, what)

@@ -7,7 +7,7 @@ from __future__ import annotations
 from collections.abc import Callable
 from typing import Any
 
-from catalog.ckan.shapes import as_bool, package_dict, resource_dicts
+from catalog.ckan.shapes import as_bool, package_dict, parse_json_value, resource_dicts
 from catalog.metadata import Catalog
 from catalog.search import get_index, listing
 from catalog.visibility import ANONYMOUS, Viewer, visible
@@ -64,6 +64,15 @@ def origin() -> str:
 
 
 # -- parameters ---------------------------------------------------------------------------------------------------
+def json_param(data: dict, name: str, default: Any) -> Any:
+    """A parameter that CKAN clients send as JSON text or as a JSON value; ``default`` when absent or empty."""
+    try:
+        value = parse_json_value(data.get(name), name)
+    except ValueError as error:
+        raise validation(**{name: str(error)}) from None
+    return default if value in (None, "") else value
+
+
 def int_param(data: dict, name: str, default: int | None, *, minimum: int = 0) -> int | None:
     value = data.get(name)
     if value is None or value == "":

@@ -18,7 +18,7 @@ from typing import Any
 
 import duckdb
 
-from catalog.ckan.shapes import INTERNAL, internal, parse_json_value
+from catalog.ckan.shapes import INTERNAL, internal
 from catalog.ckan.state import save_state
 from catalog.errors import InvalidInput, InvalidSchema
 from catalog.rows import jsonable
@@ -27,7 +27,7 @@ from catalog.storage import WorkDir
 from pipelines import bounded
 from pipelines.report import for_client
 from web.auth import current_user, current_viewer
-from web.ckan.api import action, catalog, find_package, find_resource, origin, require_write
+from web.ckan.api import action, catalog, find_package, find_resource, json_param, origin, require_write
 from web.ckan.errors import not_found, validation
 from web.ckan.write import bound_error, new_resource_id, now, upload_limits
 
@@ -43,14 +43,6 @@ CKAN_TYPES = {"integer": "int", "number": "numeric", "string": "text", "boolean"
 
 
 # -- the table's schema -------------------------------------------------------------------------------------------
-def json_param(data: dict, name: str, default: Any) -> Any:
-    try:
-        value = parse_json_value(data.get(name), name)
-    except ValueError as error:
-        raise validation(**{name: str(error)}) from None
-    return default if value in (None, "") else value
-
-
 def key_list(value: Any) -> list[str]:
     if value in (None, "", []):
         return []

@@ -19,19 +19,10 @@ from __future__ import annotations
 import copy
 from typing import Any
 
-from catalog.ckan.shapes import parse_json_value
 from catalog.purge import purge_dataset
-from web.ckan.api import action, catalog, find_package, origin, require_sysadmin, required, show
+from web.ckan.api import action, catalog, find_package, json_param, origin, require_sysadmin, required, show
 from web.ckan.errors import validation
 from web.ckan.write import update_package
-
-
-def json_param(data: dict, name: str, default: Any) -> Any:
-    try:
-        value = parse_json_value(data.get(name), name)
-    except ValueError as error:
-        raise validation(**{name: str(error)}) from None
-    return default if value in (None, "") else value
 
 
 def segment_matches(segment: str, key: Any, value: Any, size: int | None = None) -> bool:

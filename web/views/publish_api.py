@@ -8,7 +8,6 @@ through ``pipelines.publish.publish`` with the token's user as publisher and the
 
 from __future__ import annotations
 
-import json
 import re
 import shutil
 from pathlib import Path
@@ -20,6 +19,7 @@ from werkzeug.exceptions import HTTPException, RequestEntityTooLarge
 from werkzeug.formparser import FormDataParser
 from werkzeug.wsgi import LimitedStream
 
+from catalog import jsonlimits
 from catalog.accounts import WRITE_ROLES
 from catalog.errors import Forbidden, InvalidInput, InvalidSchema, TooLarge, UserError
 from catalog.metadata import check_name
@@ -126,15 +126,7 @@ def check_upload_limits(path: Path) -> None:
 # -- reading the fields -----------------------------------------------------------------------------------------
 def _json_field(fields: MultiDict, name: str) -> dict | None:
     text = (fields.get(name) or "").strip()
-    if not text:
-        return None
-    try:
-        value = json.loads(text)
-    except json.JSONDecodeError as exc:
-        raise InvalidInput(f"field {name!r} is not valid JSON: {exc.msg} at column {exc.colno}") from None
-    if not isinstance(value, dict):
-        raise InvalidInput(f"field {name!r} must be a JSON object")
-    return value
+    return jsonlimits.loads_object(text, f"field {name!r}") if text else None
 
 
 def schema_field(fields: MultiDict) -> dict | str | None:

@@ -289,7 +289,10 @@ def _peak_rss_validating(tmp_path, copies: int) -> dict:
         "  'rss': resource.getrusage(resource.RUSAGE_SELF).ru_maxrss // 1024}))\n"
     )
     schema = SHARED / "tools" / "air_quality.schema.json"
-    env = {**os.environ, "OPENDATA_DUCKDB_MEMORY": "48MB"}
+    # A fresh process as a user starts it: the test runner's own environment (which other tests' fixtures and
+    # servers add to) is not passed on.
+    env = {"PATH": os.environ.get("PATH", "/usr/bin:/bin"), "HOME": os.environ.get("HOME", "/tmp"),
+           "LANG": "C.UTF-8", "OPENDATA_DUCKDB_MEMORY": "48MB"}
     out = subprocess.run([sys.executable, "-c", script, str(path), str(schema)], capture_output=True, text=True,
                          env=env, cwd=Path(__file__).resolve().parents[1], timeout=300)
     assert out.returncode == 0, out.stderr

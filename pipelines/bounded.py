@@ -307,19 +307,21 @@ def child_main() -> None:
     limit_process(limits.memory_mb, limits.file_size_mb, limits.nice)
     resource.setrlimit(resource.RLIMIT_CPU, (limits.cpu_seconds, limits.cpu_seconds + 5))  # SIGXCPU, then KILL
     answer = _answer(request)
-    answer["peak_rss_mb"] = round(resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024)
-    answer["peak_address_space_mb"] = _peak_address_space_mb()
+    # VmHWM, not getrusage's ru_maxrss: the latter carries the web process's high-water mark across fork+exec.
+    answer["peak_rss_mb"] = _status_mb("VmHWM")
+    answer["peak_address_space_mb"] = _status_mb("VmPeak")
     usage = resource.getrusage(resource.RUSAGE_SELF)
     answer["cpu_seconds"] = round(usage.ru_utime + usage.ru_stime, 1)
     conn.send_bytes(json.dumps(answer, default=str).encode())
     conn.close()
 
 
-def _peak_address_space_mb() -> int | None:
-    """VmPeak: the figure RLIMIT_AS bounds (logged, to tune ``memory_mb``)."""
+def _status_mb(key: str) -> int | None:
+    """A figure of this process from /proc/self/status in MB (logged, to tune ``memory_mb``): ``VmHWM`` is its own
+    peak RSS, ``VmPeak`` its peak address space, the figure RLIMIT_AS bounds."""
     try:
         with open("/proc/self/status") as status:
-            line = next((x for x in status if x.startswith("VmPeak:")), "")
+            line = next((x for x in status if x.startswith(f"{key}:")), "")
         return round(int(line.split()[1]) / 1024) if line else None
     except (OSError, ValueError, IndexError):
         return None

@@ -4,11 +4,15 @@ Why: several web nodes, or a city's object store, need the immutable Parquet fil
 of one machine's folder. Objects are written with pyarrow's S3 filesystem (the AWS SDK bundled with pyarrow);
 DuckDB's httpfs extension cannot be installed here, so DuckDB never reads S3 itself.
 
-Publishing stays atomic although S3 has no rename: the file is uploaded under ``<prefix>/_tmp/<uuid>``, hashed
+Publishing stays atomic although S3 has no rename: the file is uploaded under ``<prefix>/_tmp/<time>-<uuid>``, hashed
 while it streams (the staged bytes must hash to the version's sha256) and checked by size once stored, then
 copied server-side to its final key ``<prefix>/<dataset>/<sha256>.parquet`` and the temporary object deleted.
 Final keys are content addresses, so they are never overwritten. A crash leaves a temporary object, which
-``fsck`` removes once it is older than an hour (so it never deletes an upload that is still running).
+``fsck`` removes once it is older than an hour (so it never deletes an upload that is still running). The age
+comes from the creation time written into the key: object stores report modification times unreliably (rclone's
+server answers the epoch for an object whose upload has just finished), and a wrong old time would delete a
+running upload. Objects under ``_tmp/`` without a time in their name fall back to the store's time, and an
+implausible one (before 2000) counts as unknown, so the object is kept.
 
 Readers (DuckDB in the rows engine, the SQL sandbox, exports, diffs, pipelines) get a *local* path from
 ``location``: a read-through cache of whole files in ``<home>/cache/_objects`` whose layout mirrors the keys. Keys
@@ -38,6 +42,7 @@ from catalog.storage import CHUNK, HashMismatch, Storage, read_range, safe_join
 
 TEMP = "_tmp"  # not a possible dataset name (names are a-z, 0-9 and '-'), so never a version key
 TEMP_MAX_AGE = 3600.0  # seconds after which fsck treats a temporary object as abandoned
+PLAUSIBLE_SINCE = 946684800.0  # 2000-01-01: an object store's mtime before this means "unknown"
 EVICT_GRACE = 600.0  # seconds a cached file stays after its last use, whatever the bound
 DEFAULT_CACHE_MB = 2048
 DOWNLOAD_MODES = ("proxy", "redirect")
@@ -137,7 +142,7 @@ class S3Storage(Storage):
     # -- writes ----------------------------------------------------------------------------------------------
     def put(self, staged: Path, key: str, *, sha256: str) -> bool:
         final = self.object(key)
-        temp = f"{self.base}/{TEMP}/{uuid.uuid4().hex}"
+        temp = f"{self.base}/{TEMP}/{int(time.time())}-{uuid.uuid4().hex}"
         try:
             digest, size = self._upload(staged, temp)
             if digest != sha256:
@@ -221,8 +226,8 @@ class S3Storage(Storage):
         max_age = TEMP_MAX_AGE if max_age is None else max_age
         now = time.time()
         return sorted(key for key, info in self._objects()
-                      if key.startswith(f"{TEMP}/") and info.mtime is not None
-                      and now - info.mtime.timestamp() > max_age)
+                      if key.startswith(f"{TEMP}/") and (created := _created(key, info)) is not None
+                      and now - created > max_age)
 
     def _objects(self) -> Iterator[tuple[str, pafs.FileInfo]]:
         selector = pafs.FileSelector(self.base, recursive=True, allow_not_found=True)
@@ -285,3 +290,11 @@ class S3Storage(Storage):
             params["ResponseContentDisposition"] = f'attachment; filename="{filename}"'
         return self.client.generate_presigned_url("get_object", Params=params, ExpiresIn=expires)
 
+
+def _created(key: str, info: pafs.FileInfo) -> float | None:
+    """When a temporary object was made: from its key (``_tmp/<time>-<uuid>``), else the store's plausible mtime."""
+    stamp, dash, _ = key[len(TEMP) + 1:].partition("-")
+    if dash and stamp.isdigit():
+        return float(stamp)
+    mtime = info.mtime.timestamp() if info.mtime is not None else None
+    return mtime if mtime is not None and mtime > PLAUSIBLE_SINCE else None

@@ -5,7 +5,9 @@ tests/test_storage.py, atomic publishing and fsck, then a whole catalogue on S3 
 
 from __future__ import annotations
 
+import datetime
 import hashlib
+import time
 import uuid
 
 import pyarrow.parquet as pq
@@ -101,11 +103,12 @@ def test_fsck_removes_orphan_objects_and_abandoned_uploads_and_reports_missing_o
     orphan = tmp_path / "orphan.bin"
     orphan.write_bytes(b"nobody references me")
     storage.put(orphan, "t/orphan.bin", sha256=hashlib.sha256(b"nobody references me").hexdigest())
-    with storage.fs.open_output_stream(f"{storage.base}/_tmp/interrupted") as out:
+    interrupted = f"_tmp/{int(time.time()) - 1}-{uuid.uuid4().hex}"
+    with storage.fs.open_output_stream(f"{storage.base}/{interrupted}") as out:
         out.write(b"half an upload")
     assert fsck(catalog).removed == ["data/t/orphan.bin"], "a fresh upload may still be running: kept"
     monkeypatch.setattr(s3storage, "TEMP_MAX_AGE", 0.0)
-    assert fsck(catalog).removed == ["data/_tmp/interrupted"]
+    assert fsck(catalog).removed == [f"data/{interrupted}"]
     assert storage.list() == [new.key] and fsck(catalog).ok
 
     storage._delete(storage.object(new.key))
@@ -223,3 +226,15 @@ def test_objects_survive_a_restart_of_the_s3_server(on_s3, s3_server, tmp_path):
     version = cat.get_version("air-quality", 1)
     assert fresh.sha256(version["path"]) == version["sha256"]
     assert fresh.list() == sorted({key for v in cat.all_versions() for key in cat.version_keys(v)})
+
+
+@pytest.mark.parametrize(("key", "mtime", "created"), [
+    ("_tmp/1700000000-abc", 0.0, 1700000000.0),  # the key's own time wins over the store's
+    ("_tmp/interrupted", 1700000000.0, 1700000000.0),  # no time in the key: the store's time
+    ("_tmp/interrupted", 0.0, None),  # the epoch (rclone, just after an upload) is unknown: never abandoned
+])
+def test_the_age_of_a_temporary_object_never_trusts_an_implausible_store_time(key, mtime, created):
+    import pyarrow.fs as pafs
+    info = pafs.FileInfo(key, pafs.FileType.File,
+                         mtime=datetime.datetime.fromtimestamp(mtime, tz=datetime.UTC))
+    assert s3storage._created(key, info) == created

@@ -22,7 +22,7 @@ from web import row_params
 from web.auth import current_viewer, personal_cache
 from web.context import get_catalog, int_arg
 from web.errors import public_message
-from web.i18n import current_lang, gettext
+from web.i18n import current_lang
 from web.openapi import openapi_spec
 from web.urls import base_url
 from web.views.downloads import latest_of, published_dataset
@@ -174,27 +174,6 @@ def openapi_document() -> Response:
     return json_response(openapi_spec(base_url()))
 
 
-# The reference page's own words in English (the rest of the interface comes from web/i18n.py).
-PAGE_EN = {
-    "Tài liệu API": "API reference",
-    "API của cổng: JSON cho chương trình; đọc không cần khoá. Tài liệu OpenAPI 3:":
-        "The portal's API: JSON for programs; reading needs no key. OpenAPI 3 document:",
-    "Thao tác": "Operations", "Tham số": "Parameters", "Kết quả": "Responses", "Ví dụ": "Example",
-    "Kiểu dữ liệu": "Data types", "Tên": "Name", "Vị trí": "In", "Kiểu": "Type", "Bắt buộc": "Required",
-    "Mô tả": "Description", "Mã": "Status", "Thuộc tính": "Property", "có": "yes",
-    "Lỗi": "Errors", "Phân trang": "Paging", "Cần khoá API": "Needs an API token",
-    "Mọi lỗi trả về JSON dạng": "Every error is JSON shaped as",
-    "với mã trạng thái 4xx.": "with a 4xx status.",
-    "Trang tiếp theo: dùng giá trị": "Next page: pass the value of",
-    "làm tham số": "as the parameter",
-    "cho đến khi nó là null.": "until it is null.",
-}
-
-
-def page_gettext(text: str, **values: Any) -> str:
-    if current_lang() == "en" and text in PAGE_EN:
-        return PAGE_EN[text].format(**values) if values else PAGE_EN[text]
-    return gettext(text, **values)
 
 
 def _type_of(schema: dict) -> str:
@@ -264,7 +243,7 @@ def reference_model(spec: dict, base: str) -> dict:
 @bp.get("/api")
 def reference() -> Response:
     """The API reference page, rendered from the same OpenAPI document programs read."""
-    html = render_template("api.html", api=reference_model(openapi_spec(base_url()), base_url()), _=page_gettext)
+    html = render_template("api.html", api=reference_model(openapi_spec(base_url()), base_url()))
     return Response(html, mimetype="text/html")
 
 

@@ -42,18 +42,6 @@ CHART_PARAMS = ("type", "x", "y", "agg", "color", "bucket", "bins")
 BUILDER_PREFIX = "_"  # the builder form's names: _type, _x, ... (the explorer ignores "_" parameters)
 PINNED_CACHE = "public, max-age=86400"
 LATEST_CACHE = "public, max-age=300"
-EN = {
-    "Biểu đồ": "Chart", "Kiểu biểu đồ": "Chart type", "Trục ngang (x)": "Horizontal axis (x)",
-    "Giá trị (y)": "Value (y)", "Phép tổng hợp": "Aggregation", "Màu theo": "Colour by", "(không)": "(none)",
-    "Gom theo thời gian": "Time bucket", "Tự động": "Automatic", "Vẽ biểu đồ": "Draw chart",
-    "Bảng số liệu của biểu đồ": "The chart's data table", "Tải biểu đồ": "Download the chart",
-    "Nhúng": "Embed", "Mã nhúng": "Embed code", "Nguồn": "Source", "phiên bản": "version",
-    "Cột": "Bars", "Đường": "Line", "Vùng": "Area", "Phân tán": "Scatter", "Tần suất": "Histogram",
-    "Số dòng": "Row count", "Tổng": "Sum", "Trung bình": "Mean", "Trung vị": "Median", "Nhỏ nhất": "Minimum",
-    "Lớn nhất": "Maximum", "Ngày": "Day", "Tuần": "Week", "Tháng": "Month", "Quý": "Quarter", "Năm": "Year",
-    "Biểu đồ không vẽ được": "The chart could not be drawn",
-    "Biểu đồ được tổng hợp trên máy chủ, từ phiên bản {n}.": "Aggregated on the server, from version {n}.",
-}
 TYPE_LABELS = [("bar", "Cột"), ("line", "Đường"), ("area", "Vùng"), ("scatter", "Phân tán"),
                ("histogram", "Tần suất")]
 AGG_LABELS = [("count", "Số dòng"), ("sum", "Tổng"), ("mean", "Trung bình"), ("median", "Trung vị"),
@@ -66,8 +54,6 @@ assert [b for b, _ in BUCKET_LABELS[1:]] == list(TIME_BUCKETS)
 
 def init_app(app: Flask) -> None:
     """English strings, and the builder for the dataset and explorer templates."""
-    for vietnamese, english in EN.items():
-        i18n.EN.setdefault(vietnamese, english)
     app.jinja_env.globals["chart_builder"] = chart_builder
 
 

@@ -22,7 +22,7 @@ from catalog.errors import NotFound
 from catalog.feeds import published_versions
 from catalog.visibility import ANONYMOUS
 from web.context import bounded_int, get_catalog
-from web.i18n import format_number
+from web.i18n import format_number, use_language
 from web.i18n import gettext as _
 from web.urls import base_url
 
@@ -39,7 +39,7 @@ MEDIA_TYPE = "application/atom+xml"
 @bp.before_request
 def feed_language() -> None:
     """Feeds are shared documents: the language is in the URL (``?lang=en``), never taken from a cookie."""
-    g.lang = "en" if request.args.get("lang") == "en" else "vi"
+    use_language("en" if request.args.get("lang") == "en" else "vi")
 
 
 def _el(parent: ET.Element, tag: str, text: str | None = None, **attrs: str) -> ET.Element:

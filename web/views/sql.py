@@ -37,58 +37,11 @@ CHART_KINDS = ("bar", "line", "area", "scatter")
 NUMERIC_TYPES = ("TINYINT", "SMALLINT", "INTEGER", "BIGINT", "HUGEINT", "UTINYINT", "USMALLINT", "UINTEGER",
                  "UBIGINT", "UHUGEINT", "FLOAT", "DOUBLE", "DECIMAL", "REAL")
 
-# English for this page's strings (the interface is Vietnamese first; web/i18n.py looks them up).
-EN = {
-    "Truy vấn SQL": "SQL query",
-    "Viết SQL (DuckDB) trên mọi bộ dữ liệu đã công bố, xem kết quả và tải về. Chỉ đọc: không thể thay đổi dữ liệu.":
-        "Write SQL (DuckDB) over every published dataset, see the result and download it. Read-only: nothing "
-        "can be changed.",
-    "Câu truy vấn": "Query",
-    "Chạy truy vấn": "Run query",
-    "Ctrl+Enter để chạy": "Ctrl+Enter runs it",
-    "Bảng dữ liệu": "Tables",
-    "Chưa có bộ dữ liệu nào được công bố.": "No dataset has been published yet.",
-    "Tên không cần dấu ngoặc kép": "Name without quotes",
-    "dòng": "rows",
-    "Cột": "Column",
-    "Kiểu": "Type",
-    "Mô tả": "Description",
-    "Phiên bản cố định": "Fixed versions",
-    "Truy vấn mẫu": "Example queries",
-    "Kết quả": "Result",
-    "Thời gian": "Time",
-    "Kết quả bị cắt bớt: chỉ hiện {n} dòng đầu. Tải về để có toàn bộ kết quả.":
-        "The result was truncated: only the first {n} rows are shown. Download it to get every row.",
-    "Tải toàn bộ kết quả:": "Download the full result:",
-    "Không có dòng nào.": "No rows.",
-    "Biểu đồ": "Chart",
-    "Cột ngang (trục X)": "Horizontal axis (X)",
-    "Giá trị (trục Y)": "Value (Y)",
-    "Kiểu biểu đồ": "Chart type",
-    "Cột đứng": "Bars",
-    "Đường": "Line",
-    "Vùng": "Area",
-    "Phân tán": "Scatter",
-    "Vẽ biểu đồ": "Draw chart",
-    "Biểu đồ {y} theo {x}": "Chart of {y} by {x}",
-    "Chỉ vẽ {n} dòng đầu.": "Only the first {n} rows are drawn.",
-    "Truy vấn không chạy được": "The query could not be run",
-    "Giới hạn: {seconds} giây mỗi truy vấn, {rows} dòng hiển thị, tải về tối đa {mb} MB.":
-        "Limits: {seconds} seconds per query, {rows} rows shown, downloads up to {mb} MB.",
-    "Chèn vào câu truy vấn": "Insert into the query",
-    "10 dòng đầu": "First 10 rows",
-    "Tóm tắt các cột": "Summary of the columns",
-    "Số dòng theo {col}": "Rows per {col}",
-    "Trung bình {num} theo {col}": "Average {num} per {col}",
-    "Số dòng theo tháng ({col})": "Rows per month ({col})",
-}
 
 
 def init_app(app: Flask) -> None:
     """One engine per web process (its worker pool starts with the first query)."""
     app.extensions["sql_engine"] = QueryEngine(app.extensions["catalog"], QueryLimits.from_config(app.config))
-    for vietnamese, english in EN.items():
-        i18n.EN.setdefault(vietnamese, english)
 
 
 def get_engine() -> QueryEngine:

@@ -24,7 +24,7 @@ from werkzeug.datastructures import MultiDict
 
 from catalog import geo
 from catalog.errors import InvalidInput, NotFound, TooLarge, UserError
-from web import errors, i18n, row_params, schematic, security
+from web import errors, row_params, schematic, security
 from web.context import get_catalog
 from web.views.pages.common import bp, page, visible_dataset
 from web.views.pages.explore import (
@@ -40,18 +40,6 @@ TABLE_LIMIT = 500  # points listed in the page's table (the GeoJSON has up to ge
 DATA_GEOJSON_MAX = 100_000  # features of a whole-version data.geojson
 GEOJSON_TYPE = "application/geo+json"
 DISTRICT_COLUMN = "district"  # the standard schemas' district-level unit (joins to the schematic tile grid)
-EN = {
-    "Bản đồ": "Map", "Bản đồ / Map": "Map", "Điểm trên bản đồ": "Points on the map",
-    "Tải GeoJSON": "Download GeoJSON", "Lọc theo cột": "Filter by column", "Áp dụng": "Apply",
-    "Xoá bộ lọc": "Clear filters", "Không có nền bản đồ": "No basemap",
-    "Bản đồ cần JavaScript; bảng dưới đây liệt kê các điểm.":
-        "The map needs JavaScript; the table below lists the points.",
-    "Hiển thị": "Showing", "trên": "of", "điểm": "points", "Giá trị": "Value", "Kết nối cột": "Join column",
-    "Chưa có dữ liệu": "No data", "Không khớp đơn vị nào": "Matched no unit",
-    "Bảng giá trị theo đơn vị": "Values by unit", "Tô màu theo": "Coloured by",
-    "Kết quả bị cắt bớt": "The result is truncated", "Sơ đồ theo quận/huyện": "Schematic by district", "Ranh giới": "Boundaries", "Đơn vị": "Unit",
-}
-i18n.EN.update({k: v for k, v in EN.items() if k not in i18n.EN})
 
 
 # -- what the request asks for -----------------------------------------------------------------------------------

@@ -20,6 +20,7 @@ from sqlalchemy.engine import Connection
 
 from catalog import db
 from catalog.errors import Conflict, Forbidden, InvalidInput, NotFound, Unauthorized
+from catalog.i18n import gettext as _
 from catalog.metadata import Catalog, check_name, nfc
 
 # ``member`` reads the organisation's private datasets (catalog/visibility.py: any membership) but writes nothing.
@@ -57,9 +58,11 @@ def parse_expires(value: str | int | None) -> int | None:
         return None
     duration = timedelta(days=value) if isinstance(value, int) else parse_duration(value)
     if duration is None:
-        raise InvalidInput(f"cannot read expiry {value!r}", hint="use e.g. 90d, 12w, 6m, 1y or 'never'")
+        raise InvalidInput(_("không đọc được thời hạn {value!r}", value=value),
+                           hint=_("dùng ví dụ 90d, 12w, 6m, 1y hoặc 'never'"))
     if duration.days <= 0:
-        raise InvalidInput(f"a token must live at least one day, got {value!r}", hint="use e.g. 90d or 'never'")
+        raise InvalidInput(_("token phải có hạn ít nhất một ngày, không phải {value!r}", value=value),
+                           hint=_("dùng ví dụ 90d hoặc 'never'"))
     return duration.days
 
 
@@ -73,7 +76,8 @@ def parse_since(value: str | None) -> str | None:
     try:
         moment = datetime.fromisoformat(value.strip().replace("Z", "+00:00"))
     except ValueError:
-        raise InvalidInput(f"cannot read date {value!r}", hint="use 2025-01-31, 2025-01-31T08:00 or an age like 7d") from None
+        raise InvalidInput(_("không đọc được ngày {value!r}", value=value),
+                           hint=_("dùng 2025-01-31, 2025-01-31T08:00 hoặc một khoảng như 7d")) from None
     return _iso(moment if moment.tzinfo else moment.replace(tzinfo=UTC))
 
 
@@ -89,7 +93,7 @@ class Accounts:
         check_name(name, "user")
         with self.catalog.writer.begin() as conn:
             if conn.execute(sa.select(users.c.id).where(users.c.name == name)).first():
-                raise Conflict(f"user {name!r} already exists", hint="'opendata user list' shows the users")
+                raise Conflict(_("người dùng {name!r} đã có", name=name), hint=_("'opendata user list' liệt kê người dùng"))
             row = {"id": str(uuid.uuid4()), "name": name, "fullname": nfc(fullname or ""),
                    "email": (email or "").strip(), "sysadmin": bool(sysadmin), "state": "active",
                    "created_at": db.utcnow()}
@@ -116,7 +120,8 @@ class Accounts:
     def get_user(self, name: str) -> dict:
         user = self.find_user(name)
         if user is None:
-            raise NotFound(f"user {name!r} not found", hint="'opendata user list' shows the users")
+            raise NotFound(_("không tìm thấy người dùng {name!r}", name=name),
+                           hint=_("'opendata user list' liệt kê người dùng"))
         return user
 
     def list_users(self) -> list[dict]:
@@ -129,16 +134,17 @@ class Accounts:
         o = db.organizations
         org_id = conn.execute(sa.select(o.c.id).where((o.c.name == org) | (o.c.id == org))).scalar()
         if org_id is None:
-            raise NotFound(f"organisation {org!r} not found", hint="'opendata org list' shows the organisations")
+            raise NotFound(_("không tìm thấy tổ chức {org!r}", org=org), hint=_("'opendata org list' liệt kê các tổ chức"))
         user_id = conn.execute(sa.select(users.c.id).where((users.c.name == user) | (users.c.id == user))).scalar()
         if user_id is None:
-            raise NotFound(f"user {user!r} not found", hint=f"create it with 'opendata user add {user}'")
+            raise NotFound(_("không tìm thấy người dùng {name!r}", name=user),
+                           hint=_("tạo bằng 'opendata user add {name}'", name=user))
         return org_id, user_id
 
     def add_member(self, org: str, user: str, role: str, *, actor: str, origin: str = "") -> None:
         """Give ``user`` a ``role`` in ``org`` (changing the role when already a member)."""
         if role not in ROLES:
-            raise InvalidInput(f"unknown role {role!r}", hint=f"use one of: {', '.join(ROLES)}")
+            raise InvalidInput(_("không có vai trò {role!r}", role=role), hint=_("dùng một trong: {ops}", ops=", ".join(ROLES)))
         m = memberships
         with self.catalog.writer.begin() as conn:
             org_id, user_id = self._ids(conn, org, user)
@@ -161,7 +167,7 @@ class Accounts:
             where = (m.c.org_id == org_id) & (m.c.user_id == user_id)
             previous = conn.execute(sa.select(m.c.role).where(where)).scalar()
             if previous is None:
-                raise NotFound(f"user {user!r} is not a member of {org!r}")
+                raise NotFound(_("người dùng {user!r} không phải thành viên của {org!r}", user=user, org=org))
             conn.execute(m.delete().where(where))
             self.catalog.audit(actor, "member.remove", target=f"{org}/{user}",
                                detail={"org": org, "user": user, "role": previous}, origin=origin, conn=conn)
@@ -171,14 +177,15 @@ class Accounts:
                      origin: str = "") -> tuple[str, dict]:
         """A new token for ``user``: returns the plaintext (shown once, never stored) and its listing."""
         if expires_days is not None and expires_days <= 0:
-            raise InvalidInput("token expiry must be a positive number of days")
+            raise InvalidInput(_("thời hạn token phải là một số ngày dương"))
         plaintext = TOKEN_PREFIX + secrets.token_urlsafe(32)
         now = datetime.now(UTC)
         with self.catalog.writer.begin() as conn:
             user_row = conn.execute(sa.select(users.c.id, users.c.name).where(
                 (users.c.name == user) | (users.c.id == user))).first()
             if user_row is None:
-                raise NotFound(f"user {user!r} not found", hint=f"create it with 'opendata user add {user}'")
+                raise NotFound(_("không tìm thấy người dùng {name!r}", name=user),
+                               hint=_("tạo bằng 'opendata user add {name}'", name=user))
             row = {"id": secrets.token_hex(6), "user_id": user_row.id, "name": nfc(name or ""),
                    "prefix": plaintext[:PREFIX_LEN], "token_hash": hash_token(plaintext), "created_at": _iso(now),
                    "expires_at": _iso(now + timedelta(days=expires_days)) if expires_days else None,
@@ -216,7 +223,7 @@ class Accounts:
         t = api_tokens
         key = (token_id_or_prefix or "").strip()
         if not key:
-            raise InvalidInput("which token? pass its id or prefix", hint="'opendata token list' shows them")
+            raise InvalidInput(_("token nào? hãy cho id hoặc tiền tố của nó"), hint=_("'opendata token list' liệt kê các token"))
         with self.catalog.writer.begin() as conn:
             match = t.c.id == key
             if len(key) > PREFIX_LEN:  # the whole token
@@ -226,9 +233,10 @@ class Accounts:
             query = sa.select(t, users.c.name.label("user")).join(users, users.c.id == t.c.user_id).where(match)
             rows = conn.execute(query).all()
             if not rows:
-                raise NotFound(f"no token with id or prefix {key!r}", hint="'opendata token list' shows them")
+                raise NotFound(_("không có token nào có id hoặc tiền tố {key!r}", key=key),
+                               hint=_("'opendata token list' liệt kê các token"))
             if len(rows) > 1:
-                raise Conflict(f"{len(rows)} tokens match {key!r}", hint="pass the token id instead")
+                raise Conflict(_("{count} token khớp với {key!r}", count=len(rows), key=key), hint=_("hãy cho id của token"))
             row = dict(rows[0]._mapping)
             if row["revoked_at"] is None:
                 row["revoked_at"] = db.utcnow()
@@ -265,9 +273,12 @@ class Accounts:
             with self.catalog.reader.connect() as conn:
                 expires = conn.execute(sa.select(api_tokens.c.expires_at)
                                        .where(api_tokens.c.token_hash == hash_token(token or ""))).scalar()
-            return f"token expired on {(expires or '')[:10]}"
-        return {"missing": "no API token given", "disabled": "the token's user is disabled"}.get(
-            reason, "unknown or revoked token")
+            return _("token đã hết hạn ngày {date}", date=(expires or "")[:10])
+        if reason == "missing":
+            return _("chưa gửi token API")
+        if reason == "disabled":
+            return _("người dùng của token đã bị khoá")
+        return _("token không đúng hoặc đã bị thu hồi")
 
     def authenticate(self, token: str | None) -> dict | None:
         """The token's user (with memberships), or None when the token is missing, unknown, revoked or expired."""
@@ -290,9 +301,9 @@ class Accounts:
 
     def require_write(self, user: dict | None, org: str) -> None:
         if user is None:
-            raise Unauthorized("this needs an API token",
-                               hint="send 'Authorization: <token>'; 'opendata token create USER' makes one")
+            raise Unauthorized(_("việc này cần một token API"),
+                               hint=_("gửi 'Authorization: <token>'; lệnh 'opendata token create USER' tạo token"))
         if not self.can_write(user, org):
-            raise Forbidden(f"user {user['name']!r} may not publish for organisation {org!r}",
-                            hint=f"an admin of {org!r} can run 'opendata member add {org} {user['name']} "
-                                 "--role editor'")
+            raise Forbidden(_("người dùng {user!r} không được công bố cho tổ chức {org!r}", user=user["name"], org=org),
+                            hint=_("quản trị viên của {org!r} có thể chạy 'opendata member add {org} {user} "
+                                   "--role editor'", org=org, user=user["name"]))

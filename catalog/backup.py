@@ -24,6 +24,7 @@ import sqlalchemy as sa
 
 from catalog import db
 from catalog.errors import Conflict, InvalidInput, NotFound
+from catalog.i18n import gettext as _
 from catalog.home import Home
 from catalog.metadata import Catalog
 from catalog.storage import fsync_dir, read_range, safe_join, sha256_file
@@ -124,7 +125,7 @@ def _files_of(versions: list[dict]) -> dict[str, dict]:
 def _fresh_dir(final: Path) -> Path:
     """A work folder beside ``final`` (same filesystem, so the finished result is renamed into place)."""
     if final.exists() and (not final.is_dir() or any(final.iterdir())):
-        raise Conflict(f"{final} already exists and is not empty", hint="choose a new folder")
+        raise Conflict(_("{path} đã có và không trống", path=final), hint=_("hãy chọn một thư mục mới"))
     final.parent.mkdir(parents=True, exist_ok=True)
     work = final.parent / f".{final.name}.partial-{uuid.uuid4().hex[:8]}"
     work.mkdir()
@@ -155,10 +156,10 @@ def _copy_extra_folders(source_root: Path, target_root: Path, *, copy: bool) -> 
 def _require_sqlite(home: Home) -> None:
     """These backups snapshot the home's SQLite file; a PostgreSQL catalogue is backed up with PostgreSQL's tools."""
     if not home.database_url.startswith("sqlite"):
-        raise InvalidInput("'opendata backup' and 'restore' work on a catalogue whose metadata is in the home's "
-                           "SQLite file; this one keeps it in PostgreSQL",
-                           hint="back up the database with pg_dump (restore with pg_restore) and copy the data "
-                                "folder or bucket beside it; or unset OPENDATA_DATABASE_URL for a SQLite home")
+        raise InvalidInput(_("'opendata backup' và 'restore' làm việc với danh mục có siêu dữ liệu trong tệp SQLite "
+                             "của thư mục gốc; danh mục này giữ nó trong PostgreSQL"),
+                           hint=_("hãy sao lưu cơ sở dữ liệu bằng pg_dump (khôi phục bằng pg_restore) và chép thư "
+                                  "mục dữ liệu hoặc bucket kèm theo; hoặc bỏ OPENDATA_DATABASE_URL để dùng SQLite"))
 
 
 def backup(catalog: Catalog, dest: str | Path, *, copy: bool = False, progress=None) -> BackupReport:
@@ -168,7 +169,8 @@ def backup(catalog: Catalog, dest: str | Path, *, copy: bool = False, progress=N
     final = Path(dest).expanduser().resolve()
     home = catalog.home
     if final == home.root or home.root in final.parents:
-        raise InvalidInput(f"cannot back up {home.root} into itself ({final})", hint="choose a folder outside it")
+        raise InvalidInput(_("không sao lưu được {root} vào chính nó ({path})", root=home.root, path=final),
+                           hint=_("hãy chọn một thư mục ở ngoài"))
     work = _fresh_dir(final)
     report = BackupReport(final)
     try:
@@ -193,7 +195,8 @@ def backup(catalog: Catalog, dest: str | Path, *, copy: bool = False, progress=N
                     "versions": versions, "files": files}
         (work / MANIFEST).write_text(json.dumps(manifest, ensure_ascii=False, indent=1), encoding="utf-8")
         if report.problems:
-            raise InvalidInput(f"backup aborted: {report.problems[0]}", hint="run 'opendata fsck' on the catalogue")
+            raise InvalidInput(_("đã dừng sao lưu: {problem}", problem=report.problems[0]),
+                               hint=_("hãy chạy 'opendata fsck' trên danh mục"))
         for folder in [*(p for p in (work / "data").glob("*") if p.is_dir()), work / "data", work]:
             if folder.exists():
                 fsync_dir(folder)
@@ -214,8 +217,9 @@ def restore(src: str | Path, home: Home, *, copy: bool = False, progress=None) -
     source = Path(src).expanduser().resolve()
     manifest_path = source / MANIFEST
     if not manifest_path.is_file() or not (source / home.db_path.name).is_file():
-        raise NotFound(f"no backup at {source}", hint=f"expected {MANIFEST} and {home.db_path.name} there "
-                                                      "(made by 'opendata backup DEST')")
+        raise NotFound(_("không có bản sao lưu nào ở {path}", path=source),
+                       hint=_("cần có {manifest} và {database} ở đó (do 'opendata backup DEST' tạo)",
+                              manifest=MANIFEST, database=home.db_path.name))
     manifest = json.loads(manifest_path.read_text(encoding="utf-8"))
     final = home.root
     work = _fresh_dir(final)
@@ -244,9 +248,10 @@ def restore(src: str | Path, home: Home, *, copy: bool = False, progress=None) -
             if expected.get("sha256") and (digest or sha256_file(origin)) != expected["sha256"]:
                 report.problems.append(f"{relative}: sha256 differs from the recorded one")
         if report.problems:
-            raise InvalidInput(f"the backup at {source} is damaged: {report.problems[0]}"
-                               + (f" (and {len(report.problems) - 1} more)" if len(report.problems) > 1 else ""),
-                               hint="nothing was restored; use another backup")
+            more = len(report.problems) - 1
+            raise InvalidInput(_("bản sao lưu ở {path} bị hỏng: {problem}", path=source, problem=report.problems[0])
+                               + (_(" (và {count} lỗi khác)", count=more) if more else ""),
+                               hint=_("chưa khôi phục gì; hãy dùng một bản sao lưu khác"))
         if (source / home.config_path.name).is_file():
             shutil.copy2(source / home.config_path.name, work / home.config_path.name)
         _copy_extra_folders(source, work, copy=copy)

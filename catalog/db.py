@@ -20,6 +20,8 @@ from sqlalchemy.engine import Connection, Engine
 from sqlalchemy.ext.compiler import compiles
 
 from catalog.errors import InvalidInput
+from catalog.i18n import N_, format_number
+from catalog.i18n import gettext as _
 
 metadata = sa.MetaData()
 
@@ -30,6 +32,8 @@ organizations = sa.Table(
     sa.Column("title", sa.Text, nullable=False),
     sa.Column("description", sa.Text, nullable=False, default=""),
     sa.Column("created_at", sa.String(32), nullable=False),
+    sa.Column("title_en", sa.Text, nullable=False, default=""),  # English (optional): BILINGUAL_MIGRATION
+    sa.Column("description_en", sa.Text, nullable=False, default=""),
 )
 
 datasets = sa.Table(
@@ -53,7 +57,15 @@ datasets = sa.Table(
     sa.Column("state", sa.String(20), nullable=False, default="active"),
     sa.Column("created_at", sa.String(32), nullable=False),
     sa.Column("updated_at", sa.String(32), nullable=False),
+    sa.Column("title_en", sa.Text, nullable=False, default=""),  # English (optional): BILINGUAL_MIGRATION
+    sa.Column("description_en", sa.Text, nullable=False, default=""),
 )
+
+# Datasets keep tag slugs ("moi-truong", what URLs and APIs use); each slug's labels are here (catalog/tags.py).
+tags = sa.Table("tags", metadata, sa.Column("name", sa.Text, primary_key=True),
+                sa.Column("title", sa.Text, nullable=False, default=""),  # "Môi trường"
+                sa.Column("title_en", sa.Text, nullable=False, default=""),  # "Environment"
+                sa.Column("updated_at", sa.String(32), nullable=False))
 
 versions = sa.Table(
     "versions", metadata,
@@ -212,7 +224,8 @@ webhook_deliveries = sa.Table(
 # -- the search index (catalog/search/): one document per active dataset, kept current by each write ------------
 # The fields a document has, in this order: the SQLite FTS5 table has a folded column ("f_") and an exact column
 # ("x_", lowercase with tones) for each; PostgreSQL keeps the same text as two weighted tsvectors.
-SEARCH_FIELDS = ("title", "name", "tags", "org", "columns", "description", "coverage", "vals")
+SEARCH_FIELDS = ("title", "name", "tags", "org", "columns", "description", "coverage", "vals", "title_en",
+                 "description_en")
 
 search_documents = sa.Table(
     "search_documents", metadata,
@@ -284,6 +297,7 @@ def _search_index(conn: Connection) -> None:
 
 SEARCH_VALUES_MIGRATION = 48  # values arrive with each dataset's next publish (its Parquet is read then)
 SOURCE_DESCRIPTION_MIGRATION = 45  # its data step (split every stored schema) is catalog.published_schema
+BILINGUAL_MIGRATION = 50  # its data step (re-index every dataset with its English text) is catalog.search.index
 
 
 def _source_description(conn: Connection) -> None:
@@ -301,22 +315,29 @@ def _search_values(conn: Connection) -> None:
             default = " NOT NULL DEFAULT false" if column.name == "private" else ""
             conn.exec_driver_sql(f"ALTER TABLE search_documents ADD COLUMN {column.name} {kind}{default}")
     conn.exec_driver_sql("CREATE INDEX IF NOT EXISTS ix_search_documents_updated_at ON search_documents (updated_at)")
-    if conn.dialect.name == "sqlite":  # the full-text table gains its "keys" column: made again, then refilled
-        fts_columns = {row[1] for row in conn.exec_driver_sql("PRAGMA table_info(search_fts)")}
-        if "keys" not in fts_columns:
-            conn.exec_driver_sql("DROP TABLE IF EXISTS search_fts")
-            for statement in SEARCH_DDL["sqlite"]:
-                conn.exec_driver_sql(statement)
+    _remake_fts(conn, "keys")  # the full-text table gains its "keys" column
+
+
+def _remake_fts(conn: Connection, column: str) -> None:
+    """SQLite: the full-text table without ``column`` is made again with every column (then refilled)."""
+    fts = conn.exec_driver_sql("PRAGMA table_info(search_fts)") if conn.dialect.name == "sqlite" else None
+    if fts is not None and column not in {row[1] for row in fts}:
+        conn.exec_driver_sql("DROP TABLE IF EXISTS search_fts")
+        conn.exec_driver_sql(SEARCH_DDL["sqlite"][0])
+
+
+def _bilingual(conn: Connection) -> None:
+    for table in (organizations, datasets):
+        present = {c["name"] for c in sa.inspect(conn).get_columns(table.name)}
+        for name in {"title_en", "description_en"} - present:
+            conn.exec_driver_sql(f"ALTER TABLE {table.name} ADD COLUMN {name} TEXT NOT NULL DEFAULT ''")
+    tags.create(conn, checkfirst=True)
+    _remake_fts(conn, "f_title_en")
 
 
 def utcnow() -> str:
     """Timestamps are ISO 8601 UTC with a 'Z', to the microsecond, so they sort as text."""
     return datetime.now(UTC).strftime("%Y-%m-%dT%H:%M:%S.%fZ")
-
-
-def _initial(conn: Connection) -> None:
-    for table in INITIAL_TABLES:
-        table.create(conn, checkfirst=True)
 
 
 def _create(*tables: sa.Table) -> Callable[[Connection], None]:
@@ -329,13 +350,14 @@ def _create(*tables: sa.Table) -> Callable[[Connection], None]:
 # (version, name, function). Append only: a migration that has shipped is never edited. Every table and every
 # migration is here, in one place, so a second metadata backend reads one module to know the whole schema.
 MIGRATIONS: list[tuple[int, str, Callable[[Connection], None]]] = [
-    (1, "initial: organizations, datasets, versions, audit log", _initial),
+    (1, "initial: organizations, datasets, versions, audit log", _create(*INITIAL_TABLES)),
     (10, "accounts: users, memberships, api tokens", _create(users, memberships, api_tokens)),
     (20, "pipeline runs: history of ETL pipeline runs", _create(pipeline_runs)),
     (30, "jobs queue, webhooks and their deliveries", _create(jobs, webhooks, webhook_deliveries)),
     (SEARCH_MIGRATION, "search index: documents, full-text table, facet values", _search_index),
     (SOURCE_DESCRIPTION_MIGRATION, "versions: published schema and source description", _source_description),
     (SEARCH_VALUES_MIGRATION, "search index: row values, visibility and sort columns, change serial", _search_values),
+    (BILINGUAL_MIGRATION, "bilingual metadata: English titles and descriptions, tag labels", _bilingual),
 ]
 
 
@@ -375,9 +397,8 @@ def make_engine(url: str, *, immediate: bool) -> Engine:
 # value longer than its column's VARCHAR. Values that reach the database are checked where they come in (names,
 # metadata: catalog/metadata.py); this turns whatever still gets here into the user's error, never a server error.
 _REFUSALS = {
-    "cannot contain NUL": "a value contains a NUL character (\\x00), which the metadata database does not accept: "
-                          "remove it",
-    "value too long for type": "a value is longer than the metadata database allows ({detail}): shorten it",
+    "cannot contain NUL": N_("một giá trị chứa ký tự NUL (\\x00), cơ sở dữ liệu siêu dữ liệu không nhận: hãy bỏ nó"),
+    "value too long for type": N_("một giá trị dài hơn cơ sở dữ liệu siêu dữ liệu cho phép ({detail}): hãy rút ngắn"),
 }
 
 
@@ -386,7 +407,7 @@ def _refused_value(context) -> None:
     text = str(error).splitlines()[0] if str(error) else ""
     for marker, message in _REFUSALS.items():
         if marker in text:
-            raise InvalidInput(message.format(detail=text.removeprefix("value too long for type ")))
+            raise InvalidInput(_(message, detail=text.removeprefix("value too long for type ")))
 
 
 def check_lengths(table: sa.Table, values: Mapping[str, object]) -> None:
@@ -396,8 +417,9 @@ def check_lengths(table: sa.Table, values: Mapping[str, object]) -> None:
         column = table.c.get(key)
         length = getattr(column.type, "length", None) if column is not None else None
         if isinstance(value, str) and length and len(value) > length:
-            raise InvalidInput(f"{key} is {len(value):,} characters long; the limit is {length}",
-                               hint=f"shorten the {key}")
+            raise InvalidInput(_("{key} dài {size} ký tự; giới hạn là {limit}", key=key,
+                                 size=format_number(len(value)), limit=format_number(length)),
+                               hint=_("hãy rút ngắn {key}", key=key))
 
 
 def insert_for(conn: Connection, table: sa.Table):
@@ -438,20 +460,6 @@ def ensure_tables(engine: Engine, *tables: sa.Table) -> None:
             conn.execute(sa.select(sa.func.pg_advisory_xact_lock(WRITE_LOCK_KEY + 1)))
         for table in tables:
             conn.execute(sa.schema.CreateTable(table, if_not_exists=True))
-
-
-# -- per-client request counters (catalog/ratelimit.py) -------------------------------------------------------
-# Not metadata, so not in the migrations: on SQLite they live in their own file next to the metadata (counting
-# never waits on a publish), on PostgreSQL in the shared database so every node counts together. RateLimiter
-# creates the table when it first connects.
-counters = sa.MetaData()
-rate_limit_hits = sa.Table(
-    "rate_limit_hits", counters,
-    sa.Column("bucket", sa.String(50), primary_key=True),
-    sa.Column("client", sa.Text, primary_key=True),
-    sa.Column("window", sa.BigInteger, primary_key=True, autoincrement=False),
-    sa.Column("count", sa.BigInteger, nullable=False),
-)
 
 
 def current_version(conn: Connection) -> int:

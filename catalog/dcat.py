@@ -221,18 +221,22 @@ def add_dataset(g: Graph, links: Links, dataset: dict, versions: list[dict], cat
     """One ``dcat:Dataset`` with its publisher, contact, coverage, licence and a distribution per download."""
     name = dataset["name"]
     node = URIRef(links.dataset_node(name))
-    extras = dataset.get("extras") or {}
     g.add((node, RDF.type, DCAT.Dataset))
     g.add((node, DCTERMS.identifier, Literal(links.dataset(name))))
-    texts(g, node, DCTERMS.title, {"vi": dataset.get("title") or name, "en": extras.get("title_en") or ""})
+    # the Vietnamese @vi, and the English @en where the publisher gave it
+    texts(g, node, DCTERMS.title, {"vi": dataset.get("title") or name, "en": dataset.get("title_en") or ""})
     texts(g, node, DCTERMS.description, {"vi": dataset.get("description") or dataset.get("title") or name,
-                                         "en": extras.get("description_en") or ""})
+                                         "en": dataset.get("description_en") or ""})
     g.add((node, DCAT.landingPage, concept(g, links.dataset(name), FOAF.Document, {})))
     g.add((node, DCTERMS.publisher, agent(g, links.organization(dataset["org"]),
-                                          {"vi": dataset.get("org_title") or dataset["org"]})))
+                                          {"vi": dataset.get("org_title") or dataset["org"],
+                                           "en": dataset.get("org_title_en") or ""})))
     g.add((node, DCAT.contactPoint, contact_point(g, links, dataset)))
-    for tag in dataset.get("tags") or []:
+    labels = dataset.get("tag_labels") or {}
+    for tag in dataset.get("tags") or []:  # the slug, and its labels in each language
         g.add((node, DCAT.keyword, Literal(str(tag), lang="vi")))
+        texts(g, node, DCAT.keyword, {"vi": (labels.get(tag) or {}).get("title") or "",
+                                      "en": (labels.get(tag) or {}).get("title_en") or ""})
     for code in dcat_vocab.themes_for(dataset):
         vi, en = dcat_vocab.THEMES[code]
         g.add((node, DCAT.theme, concept(g, f"{dcat_vocab.THEME_SCHEME}/{code}", SKOS.Concept,

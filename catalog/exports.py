@@ -25,6 +25,8 @@ import duckdb
 from catalog import published_schema, rows, writers
 from catalog.ckan.shapes import license_info
 from catalog.errors import InvalidInput
+from catalog.i18n import format_number
+from catalog.i18n import gettext as _
 from catalog.metadata import Catalog
 from catalog.spreadsheet import EXCEL_MAX_ROWS
 from catalog.storage import WorkDir, fsync_dir, fsync_file, sha256_file
@@ -38,7 +40,8 @@ __all__ = ["EXCEL_MAX_ROWS", "FORMATS", "MEDIA_TYPES", "TooManyRows", "check_for
 
 def check_format(fmt: str) -> str:
     if fmt not in FORMATS:
-        raise InvalidInput(f"unknown download format {fmt!r}", hint="use one of: " + ", ".join(FORMATS))
+        raise InvalidInput(_("không có định dạng tải về {fmt!r}", fmt=fmt),
+                           hint=_("dùng một trong: {ops}", ops=", ".join(FORMATS)))
     return fmt
 
 
@@ -63,17 +66,18 @@ def write_export(files: Sequence[Path | str], schema: dict, fmt: str, out: Path,
     if fmt == "xlsx":
         total = rows.count_rows(files, schema, filters)
         if total > EXCEL_MAX_ROWS:
-            raise TooManyRows(f"{total:,} rows is more than Excel can open ({EXCEL_MAX_ROWS:,} data rows per sheet)",
-                              hint="download CSV or Parquet instead, or add filters to select fewer rows")
+            raise TooManyRows(_("{total} dòng là nhiều hơn Excel mở được ({limit} dòng dữ liệu mỗi trang tính)",
+                                total=format_number(total), limit=format_number(EXCEL_MAX_ROWS)),
+                              hint=_("hãy tải CSV hoặc Parquet, hoặc thêm bộ lọc để chọn ít dòng hơn"))
     projection = schema_text(rows.duckdb_types(files)) if fmt == "csv" else {}
-    sql, params, _ = rows.select_sql(files, schema, filters=filters, sort=sort, fields=fields,
+    sql, params, _columns = rows.select_sql(files, schema, filters=filters, sort=sort, fields=fields,
                                      projection=projection)
     with rows.connect(heavy=True) as con:
         try:
             writers.write(con.sql(sql, params=params), fmt, out, bom=bom, excel=excel,
                           table_schema=published_schema.published(schema) if fmt == "parquet" else None)
         except duckdb.ConversionException as exc:
-            raise InvalidInput("a filter or cursor value does not fit its column's type",
+            raise InvalidInput(_("một giá trị lọc hoặc con trỏ trang không hợp với kiểu của cột"),
                                hint=str(exc).splitlines()[0]) from None
     return out
 
@@ -101,8 +105,10 @@ def version_export(catalog: Catalog, version: dict, fmt: str, *, bom: bool = Fal
         return catalog.version_file(version)  # an appended version (no single file) is consolidated below
     if fmt == "xlsx" and version.get("rows", 0) > EXCEL_MAX_ROWS:
         raise TooManyRows(
-            f"version {version['number']} of {version['dataset']} has {version['rows']:,} rows, more than Excel "
-            f"can open ({EXCEL_MAX_ROWS:,} data rows per sheet)", hint="download CSV or Parquet instead")
+            _("phiên bản {number} của {dataset} có {rows} dòng, nhiều hơn Excel mở được ({limit} dòng dữ liệu mỗi "
+              "trang tính)", number=version["number"], dataset=version["dataset"],
+              rows=format_number(version["rows"]), limit=format_number(EXCEL_MAX_ROWS)),
+            hint=_("hãy tải CSV hoặc Parquet"))
     final = cache_path(catalog, version, variant_name(fmt, bom=bom, excel=excel))
     if final.exists():
         return final
@@ -216,6 +222,9 @@ def datapackage(dataset: dict, version: dict, files: dict[str, FileFacts], base_
         "sources": [{"title": dataset["source"]}] if dataset.get("source") else [],
         "resources": resources,
     }
+    for key in ("title_en", "description_en"):  # custom properties: "title"/"description" stay Vietnamese
+        if dataset.get(key):
+            package[key] = dataset[key]
     if base_url:
         package["id"] = version_url(base_url, name, number, "datapackage.json")
         package["homepage"] = f"{base_url}/datasets/{name}"

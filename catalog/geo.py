@@ -22,6 +22,7 @@ from typing import Any
 
 from catalog import rows
 from catalog.errors import InvalidInput
+from catalog.i18n import gettext as _
 from catalog.sqltext import quote_ident
 from catalog.text import fold
 
@@ -98,8 +99,8 @@ def detect(schema: dict | None) -> Coordinates | None:
 def require(schema: dict | None, what: str) -> Coordinates:
     found = detect(schema)
     if found is None:
-        raise InvalidInput(f"{what} has no coordinates: no geopoint field, no latitude/longitude pair, no geojson "
-                           "field", hint="a map needs columns such as vi_do/kinh_do (latitude/longitude)")
+        raise InvalidInput(_("{what} không có toạ độ: không có trường geopoint, cặp vĩ độ/kinh độ hay trường geojson",
+                             what=what), hint=_("bản đồ cần các cột như vi_do/kinh_do (vĩ độ/kinh độ)"))
     return found
 
 
@@ -135,14 +136,16 @@ def aggregate_by(files: Sequence[Path | str], schema: dict, join: str, value: st
     """``agg`` of ``value`` per distinct ``join`` value (``count`` needs no value column), for a choropleth."""
     fields = rows.schema_fields(schema)
     if join not in fields:
-        raise rows.unknown_column(join, fields, "join")
+        raise rows.unknown_column(join, fields, _("tham số join"))
     if agg not in AGGREGATIONS:
-        raise InvalidInput(f"unknown aggregation {agg!r}", hint="use one of: " + ", ".join(AGGREGATIONS))
+        raise InvalidInput(_("không có phép gộp {agg!r}", agg=agg),
+                           hint=_("dùng một trong: {ops}", ops=", ".join(AGGREGATIONS)))
     if agg != "count":
         if not value or value not in fields:
-            raise rows.unknown_column(value or "", fields, "value")
+            raise rows.unknown_column(value or "", fields, _("tham số value"))
         if fields[value].get("type") not in NUMERIC:
-            raise InvalidInput(f"value column {value!r} is not numeric", hint="pick a number column, or agg=count")
+            raise InvalidInput(_("cột giá trị {value!r} không phải cột số", value=value),
+                               hint=_("chọn một cột số, hoặc agg=count"))
     measure = "count(*)" if agg == "count" else f"{AGGREGATIONS[agg]}({quote_ident(value)})"
     src, src_params = rows.source(files)
     where, params = rows.where_sql(filters, schema)

@@ -13,6 +13,7 @@ import json
 from typing import Any
 
 from catalog.errors import InvalidInput
+from catalog.i18n import gettext as _
 
 MAX_JSON_DEPTH = 64  # arrays and objects inside one another; CKAN and Table Schema bodies use fewer than 8
 
@@ -24,9 +25,10 @@ def loads(text: str | bytes, what: str = "the JSON") -> Any:
     except RecursionError:
         raise too_deep(what) from None
     except json.JSONDecodeError as exc:
-        raise InvalidInput(f"{what} is not valid JSON: {exc.msg} at line {exc.lineno}, column {exc.colno}") from None
+        raise InvalidInput(_("{what} không phải JSON hợp lệ: {error} ở dòng {line}, cột {column}", what=what,
+                             error=exc.msg, line=exc.lineno, column=exc.colno)) from None
     except ValueError as exc:  # bytes that are not UTF-8, integers of more than 4300 digits
-        raise InvalidInput(f"{what} is not valid JSON: {exc}") from None
+        raise InvalidInput(_("{what} không phải JSON hợp lệ: {error}", what=what, error=exc)) from None
     check_depth(value, what)
     return value
 
@@ -35,7 +37,7 @@ def loads_object(text: str | bytes, what: str = "the JSON") -> dict:
     """``loads`` for a value that must be a JSON object (a schema, a dialect, a checklist descriptor)."""
     value = loads(text, what)
     if not isinstance(value, dict):
-        raise InvalidInput(f"{what} must be a JSON object")
+        raise InvalidInput(_("{what} phải là một đối tượng JSON ({{…}})", what=what))
     return value
 
 
@@ -50,8 +52,8 @@ def is_text(value: str) -> bool:
 
 
 def too_deep(what: str) -> InvalidInput:
-    return InvalidInput(f"{what} nests arrays or objects more than {MAX_JSON_DEPTH} levels deep",
-                        hint="flatten the structure")
+    return InvalidInput(_("{what} lồng mảng hoặc đối tượng sâu hơn {limit} cấp", what=what, limit=MAX_JSON_DEPTH),
+                        hint=_("hãy làm phẳng cấu trúc"))
 
 
 def check_depth(value: Any, what: str = "the JSON") -> None:
@@ -61,8 +63,8 @@ def check_depth(value: Any, what: str = "the JSON") -> None:
         item, level = stack.pop()
         if isinstance(item, str):
             if not is_text(item):
-                raise InvalidInput(f"{what} holds a string that is not valid Unicode (a lone surrogate such as "
-                                   "\\ud800)", hint="send text encoded as UTF-8")
+                raise InvalidInput(_("{what} chứa một chuỗi không phải Unicode hợp lệ (một surrogate đứng riêng như "
+                                     "\\ud800)", what=what), hint=_("gửi văn bản mã hoá UTF-8"))
             continue
         children = [*item, *item.values()] if isinstance(item, dict) else item if isinstance(item, list) else None
         if children is not None:

@@ -13,6 +13,8 @@ import re
 from urllib.parse import urlsplit
 
 from catalog.errors import InvalidInput
+from catalog.i18n import format_number
+from catalog.i18n import gettext as _
 
 SCHEMES = ("http", "https", "ftp")
 MAX_LENGTH = 2000
@@ -24,22 +26,23 @@ def check_link(url: str, field: str = "url") -> str:
     """``url`` as it is stored (``http://`` added when it has no scheme), or ``InvalidInput`` saying why not."""
     text = str(url).strip()
     if _CONTROL.search(text):
-        raise InvalidInput(f"{field}: a URL cannot contain spaces or control characters",
-                           hint="encode spaces as %20")
+        raise InvalidInput(_("{field}: địa chỉ URL không được chứa dấu cách hay ký tự điều khiển", field=field),
+                           hint=_("viết dấu cách thành %20"))
     if len(text) > MAX_LENGTH:
-        raise InvalidInput(f"{field}: the URL is longer than {MAX_LENGTH} characters")
+        raise InvalidInput(_("{field}: địa chỉ URL dài hơn {limit} ký tự", field=field, limit=format_number(MAX_LENGTH)))
     scheme = _SCHEME.match(text)
     if scheme is None:
         text = "http://" + text
     elif scheme[1].lower() not in SCHEMES:
-        raise InvalidInput(f"{field}: {scheme[1]}: URLs are not accepted; links must start with "
-                           f"{', '.join(s + '://' for s in SCHEMES)}")
+        raise InvalidInput(_("{field}: không nhận địa chỉ {scheme}:; liên kết phải bắt đầu bằng {schemes}", field=field,
+                             scheme=scheme[1], schemes=", ".join(s + "://" for s in SCHEMES)))
     try:
         host = urlsplit(text).hostname
     except ValueError:
         host = None
     if not host:
-        raise InvalidInput(f"{field}: {text!r} has no host name", hint="give a full address such as https://example.org/file.csv")
+        raise InvalidInput(_("{field}: {url!r} không có tên máy chủ", field=field, url=text),
+                           hint=_("ghi đầy đủ địa chỉ như https://example.org/file.csv"))
     return text
 
 

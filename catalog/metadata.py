@@ -20,7 +20,10 @@ from sqlalchemy.engine import Connection
 
 import catalog.search.index as search_index
 from catalog import db, published_schema, webhooks
+from catalog import tags as tag_labels
 from catalog.errors import Conflict, InvalidInput, NotFound
+from catalog.i18n import N_
+from catalog.i18n import gettext as _
 from catalog.home import Home
 from catalog.storage import Storage
 from catalog.storage_url import storage_for
@@ -28,22 +31,45 @@ from catalog.visibility import ANONYMOUS, Viewer, sql_filter, visible
 
 NAME_RE = re.compile(r"^[a-z0-9][a-z0-9-]{0,98}[a-z0-9]$|^[a-z0-9]$")
 DATASET_FIELDS = (
-    "title", "description", "license", "tags", "frequency", "source", "contact", "temporal_coverage",
+    "title", "description", "title_en", "description_en", "license", "tags", "frequency", "source", "contact", "temporal_coverage",
     "spatial_coverage", "schema_name", "schema", "extras", "private", "state",
 )
 
 
+def adopt_english_extras(conn: Connection) -> int:
+    """Migration step: English that datasets kept in ``extras`` (``title_en``, ``description_en``) fills the new
+    columns; then every dataset is re-indexed with its English. Returns how many datasets had some."""
+    d = db.datasets
+    adopted = 0
+    for row in conn.execute(sa.select(d.c.id, d.c.extras)).all():
+        extras = row.extras if isinstance(row.extras, dict) else {}
+        english = {k: nfc(extras[k]) for k in ("title_en", "description_en") if isinstance(extras.get(k), str)}
+        if english:
+            conn.execute(d.update().where(d.c.id == row.id).values(**english))
+            adopted += 1
+    search_index.rebuild(conn)
+    return adopted
+
+
 # Python steps of migrations that fill new tables from existing rows (catalog/db.py runs them in the migration).
 MIGRATION_DATA = {db.SEARCH_MIGRATION: search_index.rebuild, db.SEARCH_VALUES_MIGRATION: search_index.rebuild,
-                  db.SOURCE_DESCRIPTION_MIGRATION: published_schema.migrate_versions}
+                  db.SOURCE_DESCRIPTION_MIGRATION: published_schema.migrate_versions,
+                  db.BILINGUAL_MIGRATION: adopt_english_extras}
+ORG_FIELDS = ("title", "description", "title_en", "description_en")
+
+
+# What a name names, in messages about it.
+NAME_MESSAGES = {"dataset": N_("tên bộ dữ liệu {name!r} không hợp lệ"),
+                 "organisation": N_("tên tổ chức {name!r} không hợp lệ"),
+                 "user": N_("tên người dùng {name!r} không hợp lệ")}
 
 
 def check_name(name: str, kind: str = "dataset") -> str:
     """Names are URL slugs: lowercase a-z, 0-9 and '-'; nothing that can climb out of a folder."""
     if not isinstance(name, str) or not NAME_RE.match(name):
         raise InvalidInput(
-            f"invalid {kind} name {name!r}",
-            hint="use lowercase letters a-z, digits and '-', e.g. 'air-quality' (at most 100 characters)",
+            _(NAME_MESSAGES.get(kind, NAME_MESSAGES["dataset"]), name=name),
+            hint=_("dùng chữ thường a-z không dấu, chữ số và '-', ví dụ 'chat-luong-khong-khi' (tối đa 100 ký tự)"),
         )
     return name
 
@@ -89,8 +115,8 @@ class Catalog:
     def _require_home(self) -> None:
         if not self.home.exists():
             raise NotFound(
-                f"no catalogue at {self.home.root}",
-                hint="run 'opendata init' first, or set OPENDATA_HOME / --home to an existing catalogue",
+                _("không có danh mục dữ liệu nào ở {path}", path=self.home.root),
+                hint=_("hãy chạy 'opendata init' trước, hoặc đặt OPENDATA_HOME / --home tới một danh mục đã có"),
             )
 
     def init(self) -> list[str]:
@@ -115,16 +141,17 @@ class Catalog:
 
     # -- organisations -----------------------------------------------------------------------------------
     def add_org(self, name: str, title: str, description: str = "", *, actor: str = "cli",
-                origin: str = "", org_id: str | None = None) -> dict:
+                origin: str = "", org_id: str | None = None, title_en: str = "", description_en: str = "") -> dict:
         """A new organisation; ``org_id`` keeps the id it has in another catalogue (a copy keeps references)."""
         check_name(name, "organisation")
         with self.writer.begin() as conn:
             if conn.execute(sa.select(db.organizations.c.id).where(db.organizations.c.name == name)).first():
-                raise Conflict(f"organisation {name!r} already exists")
+                raise Conflict(_("tổ chức {org!r} đã có", org=name))
             if org_id and conn.execute(sa.select(db.organizations.c.id).where(db.organizations.c.id == org_id)).first():
-                raise Conflict(f"organisation id {org_id!r} is already in use")
+                raise Conflict(_("mã tổ chức {org_id!r} đã được dùng", org_id=org_id))
             row = {"id": org_id or str(uuid.uuid4()), "name": name, "title": nfc(title) or name,
-                   "description": nfc(description or ""), "created_at": db.utcnow()}
+                   "description": nfc(description or ""), "created_at": db.utcnow(),
+                   "title_en": nfc(title_en or "").strip(), "description_en": nfc(description_en or "")}
             conn.execute(db.organizations.insert().values(**row))
             self._audit(conn, actor, "org.create", target=name, detail={"title": row["title"]}, origin=origin)
         return row
@@ -132,8 +159,8 @@ class Catalog:
     def get_org(self, name_or_id: str) -> dict:
         org = self.find_org(name_or_id)
         if org is None:
-            raise NotFound(f"organisation {name_or_id!r} not found",
-                           hint="'opendata org list' shows the organisations")
+            raise NotFound(_("không tìm thấy tổ chức {org!r}", org=name_or_id),
+                           hint=_("'opendata org list' liệt kê các tổ chức"))
         return org
 
     def find_org(self, name_or_id: str, viewer: Viewer = ANONYMOUS, *, count: bool = True) -> dict | None:
@@ -163,7 +190,7 @@ class Catalog:
 
     def update_org(self, name: str, *, actor: str = "cli", origin: str = "", **fields: Any) -> dict:
         org = self.get_org(name)
-        changes = {k: nfc(v) for k, v in fields.items() if k in ("title", "description") and v is not None}
+        changes = {k: nfc(v) for k, v in fields.items() if k in ORG_FIELDS and v is not None}
         if changes:
             with self.writer.begin() as conn:
                 conn.execute(db.organizations.update().where(db.organizations.c.id == org["id"]).values(**changes))
@@ -179,17 +206,22 @@ class Catalog:
         # the newest version per dataset, looked up per dataset (a GROUP BY over every version read them all)
         newest = sa.select(sa.func.max(v.c.number)).where(v.c.dataset_id == d.c.id).scalar_subquery()
         latest = v.alias("latest")
-        return (sa.select(d, o.c.name.label("org"), o.c.title.label("org_title"),
+        return (sa.select(d, o.c.name.label("org"), o.c.title.label("org_title"), o.c.title_en.label("org_title_en"),
                           latest.c.number.label("latest_version"), latest.c.rows.label("rows"),
                           latest.c.bytes.label("bytes"), latest.c.published_at.label("last_published_at"))
                 .join(o, o.c.id == d.c.org_id)
                 .outerjoin(latest, (latest.c.dataset_id == d.c.id) & (latest.c.number == newest)))
 
-    def _dataset_dict(self, conn: Connection, row: Any) -> dict:
+    def _dataset_dict(self, conn: Connection, row: Any, labels: dict | None = None) -> dict:
+        """The dataset as a dict, with ``tag_labels`` (``labels``: every tag's, read once by list callers)."""
         data = dict(row._mapping)
         data["tags"] = list(data.get("tags") or [])
         data["extras"] = dict(data.get("extras") or {})
         data["private"] = bool(data.get("private"))
+        for key in ("title_en", "description_en"):  # English kept in extras before it had columns still counts
+            data[key] = data.get(key) or str(data["extras"].get(key) or "")
+        labels = tag_labels.labels(conn, data["tags"]) if labels is None else labels
+        data["tag_labels"] = {tag: labels[tag] for tag in data["tags"] if tag in labels}
         return data
 
     def find_dataset(self, name_or_id: str, *, include_deleted: bool = False,
@@ -207,7 +239,8 @@ class Catalog:
     def get_dataset(self, name_or_id: str, *, include_deleted: bool = False, viewer: Viewer | None = None) -> dict:
         dataset = self.find_dataset(name_or_id, include_deleted=include_deleted, viewer=viewer)
         if dataset is None:
-            raise NotFound(f"dataset {name_or_id!r} not found", hint="'opendata datasets' lists the datasets")
+            raise NotFound(_("không tìm thấy bộ dữ liệu {name!r}", name=name_or_id),
+                           hint=_("'opendata datasets' liệt kê các bộ dữ liệu; trang /datasets cũng vậy"))
         return dataset
 
     def datasets_by_id(self, ids: list[str]) -> dict[str, dict]:
@@ -215,8 +248,9 @@ class Catalog:
         if not ids:
             return {}
         with self.reader.connect() as conn:
-            rows = conn.execute(self._dataset_select().where(db.datasets.c.id.in_(ids)))
-            return {row.id: self._dataset_dict(conn, row) for row in rows}
+            rows = conn.execute(self._dataset_select().where(db.datasets.c.id.in_(ids))).all()
+            labels = tag_labels.labels(conn, [tag for row in rows for tag in row.tags or []])
+            return {row.id: self._dataset_dict(conn, row, labels) for row in rows}
 
     def list_datasets(self, org: str | None = None, *, include_private: bool = True,
                       include_deleted: bool = False, viewer: Viewer | None = None) -> list[dict]:
@@ -233,7 +267,8 @@ class Catalog:
         if not include_deleted:
             query = query.where(d.c.state == "active")
         with self.reader.connect() as conn:
-            return [self._dataset_dict(conn, r) for r in conn.execute(query)]
+            labels = tag_labels.labels(conn)
+            return [self._dataset_dict(conn, r, labels) for r in conn.execute(query)]
 
     def create_dataset(self, name: str, org: str, *, actor: str = "cli", origin: str = "",
                        conn: Connection | None = None, **meta: Any) -> dict:
@@ -250,13 +285,13 @@ class Catalog:
         d, o = db.datasets, db.organizations
         org_row = conn.execute(sa.select(o.c.id).where((o.c.name == org) | (o.c.id == org))).first()
         if org_row is None:
-            raise NotFound(f"organisation {org!r} not found",
-                           hint=f"create it with 'opendata org add {org} --title ...'")
+            raise NotFound(_("không tìm thấy tổ chức {org!r}", org=org),
+                           hint=_("tạo bằng 'opendata org add {org} --title ...'", org=org))
         existing = conn.execute(sa.select(d.c.state).where(d.c.name == name)).first()
         if existing is not None:
-            raise Conflict(f"dataset {name!r} already exists")
+            raise Conflict(_("bộ dữ liệu {name!r} đã có", name=name))
         now = db.utcnow()
-        values = {k: nfc(v) for k, v in meta.items() if k in DATASET_FIELDS and v is not None}
+        values = self._with_tag_labels(conn, {k: nfc(v) for k, v in meta.items() if k in DATASET_FIELDS and v is not None})
         db.check_lengths(d, values)
         values.setdefault("title", name)
         values.setdefault("tags", [])
@@ -287,12 +322,13 @@ class Catalog:
         if org is not None:
             org_row = conn.execute(sa.select(o.c.id).where((o.c.name == org) | (o.c.id == org))).first()
             if org_row is None:
-                raise NotFound(f"organisation {org!r} not found")
+                raise NotFound(_("không tìm thấy tổ chức {org!r}", org=org))
             values["org_id"] = org_row.id
         if not conn.execute(sa.select(d.c.id).where(d.c.name == name)).first():
-            raise NotFound(f"dataset {name!r} not found")
+            raise NotFound(_("không tìm thấy bộ dữ liệu {name!r}", name=name))
         if not values:
             return
+        values = self._with_tag_labels(conn, values)
         db.check_lengths(d, values)
         values["updated_at"] = db.utcnow()
         conn.execute(d.update().where(d.c.name == name).values(**values))
@@ -302,6 +338,22 @@ class Catalog:
         if notify:  # the webhook outbox, in this same transaction
             webhooks.record_event(conn, "dataset.deleted" if values.get("state") == "deleted" else "dataset.updated",
                                   name)
+
+    @staticmethod
+    def _with_tag_labels(conn: Connection, values: dict) -> dict:
+        """``values`` with its tags as slugs; labels given with them (``slug=Nhãn|Label``) are stored, and the
+        datasets whose tags got new labels are re-indexed (labels are searchable)."""
+        if "tags" not in values:
+            return values
+        slugs, labelled = tag_labels.split(values["tags"] if isinstance(values["tags"], list) else [values["tags"]])
+        for slug in tag_labels.record(conn, labelled):
+            search_index.refresh(conn, db.json_array_has(db.datasets.c.tags, slug))
+        return {**values, "tags": slugs}
+
+    def tag_labels(self, names: list[str] | None = None) -> dict[str, dict[str, str]]:
+        """``{slug: {"title", "title_en"}}`` of the tags that have labels (``names``: only these)."""
+        with self.reader.connect() as conn:
+            return tag_labels.labels(conn, names)
 
     def delete_dataset(self, name: str, *, actor: str = "cli", origin: str = "") -> None:
         """Soft delete: the dataset disappears from listings; its immutable files stay for existing links."""
@@ -329,8 +381,8 @@ class Catalog:
             row = conn.execute(sa.select(v).where(
                 (v.c.dataset_id == dataset["id"]) & (v.c.number == int(number)))).first()
         if row is None:
-            raise NotFound(f"dataset {name!r} has no version {number}",
-                           hint=f"'opendata versions {name}' lists its versions")
+            raise NotFound(_("bộ dữ liệu {name!r} không có phiên bản {number}", name=name, number=number),
+                           hint=_("'opendata versions {name}' liệt kê các phiên bản của nó", name=name))
         return self._version_dict(row, dataset["name"])
 
     def latest_version(self, name: str) -> dict | None:

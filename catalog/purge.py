@@ -13,6 +13,7 @@ import sqlalchemy as sa
 
 from catalog import db
 from catalog.errors import Conflict, NotFound
+from catalog.i18n import gettext as _
 from catalog.metadata import Catalog
 
 
@@ -41,13 +42,14 @@ def delete_org(catalog: Catalog, name_or_id: str, *, actor: str, origin: str = "
     """Delete an organisation that has no datasets left (purged ones do not count; deleted ones do)."""
     org = catalog.find_org(name_or_id)
     if org is None:
-        raise NotFound(f"organisation {name_or_id!r} not found", hint="'opendata org list' shows the organisations")
+        raise NotFound(_("không tìm thấy tổ chức {org!r}", org=name_or_id),
+                       hint=_("'opendata org list' liệt kê các tổ chức"))
     o, d = db.organizations, db.datasets
     with catalog.writer.begin() as conn:
         held = conn.execute(sa.select(sa.func.count()).select_from(d).where(d.c.org_id == org["id"])).scalar()
         if held:
-            raise Conflict(f"organisation {org['name']!r} still has {held} dataset(s)",
-                           hint="purge or move its datasets first")
+            raise Conflict(_("tổ chức {org!r} vẫn còn {count} bộ dữ liệu", org=org["name"], count=held),
+                           hint=_("hãy xoá hẳn hoặc chuyển các bộ dữ liệu của nó trước"))
         conn.execute(db.memberships.delete().where(db.memberships.c.org_id == org["id"]))
         hooks = sa.select(db.webhooks.c.id).where(db.webhooks.c.org_id == org["id"])
         conn.execute(db.webhook_deliveries.delete().where(db.webhook_deliveries.c.webhook_id.in_(hooks)))

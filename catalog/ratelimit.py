@@ -23,7 +23,22 @@ from sqlalchemy import event
 
 from catalog import db
 from catalog.errors import InvalidInput
+from catalog.i18n import gettext as _
 from catalog.home import Home
+
+# -- the per-client request counters -------------------------------------------------------
+# Not metadata, so not in the migrations: on SQLite they live in their own file next to the metadata (counting
+# never waits on a publish), on PostgreSQL in the shared database so every node counts together. RateLimiter
+# creates the table when it first connects.
+counters = sa.MetaData()
+rate_limit_hits = sa.Table(
+    "rate_limit_hits", counters,
+    sa.Column("bucket", sa.String(50), primary_key=True),
+    sa.Column("client", sa.Text, primary_key=True),
+    sa.Column("window", sa.BigInteger, primary_key=True, autoincrement=False),
+    sa.Column("count", sa.BigInteger, nullable=False),
+)
+
 
 FILENAME = "ratelimit.sqlite"
 
@@ -41,17 +56,17 @@ class Limit:
         if isinstance(value, Limit):
             return value
         text = str(value).strip().lower()
-        count, _, per = text.partition("/")
+        count, _slash, per = text.partition("/")
         units = {"s": 1, "second": 1, "sec": 1, "m": 60, "min": 60, "minute": 60, "h": 3600, "hour": 3600,
                  "d": 86400, "day": 86400}
         try:
             window = int(per) if per.isdigit() else units[per or "minute"]
             limit = cls(int(count), window)
         except (KeyError, ValueError):
-            raise InvalidInput(f"cannot read rate limit {value!r}", hint="write it as e.g. 600/60 or 600/minute") \
-                from None
+            raise InvalidInput(_("không đọc được giới hạn tần suất {value!r}", value=value),
+                               hint=_("viết như 600/60 hoặc 600/minute")) from None
         if limit.requests <= 0 or limit.window <= 0:
-            raise InvalidInput(f"rate limit {value!r} must be positive")
+            raise InvalidInput(_("giới hạn tần suất {value!r} phải là số dương", value=value))
         return limit
 
 
@@ -95,14 +110,14 @@ class RateLimiter:
                 if engine.dialect.name == "sqlite":
                     event.listen(engine, "connect", _sqlite_counters)
                     event.listen(engine, "begin", lambda conn: conn.exec_driver_sql("BEGIN IMMEDIATE"))
-                db.ensure_tables(engine, db.rate_limit_hits)
+                db.ensure_tables(engine, rate_limit_hits)
                 self._engine = engine
         return self._engine
 
     def _statements(self, conn: sa.Connection) -> tuple:
         """The upsert, the read of the previous window and the clean-up, built once (per-request cost matters)."""
         if self._built is None:
-            t = db.rate_limit_hits
+            t = rate_limit_hits
             key = (t.c.bucket == sa.bindparam("bucket")) & (t.c.client == sa.bindparam("client"))
             insert = db.insert_for(conn, t).values(bucket=sa.bindparam("bucket"), client=sa.bindparam("client"),
                                                    window=sa.bindparam("window"), count=sa.bindparam("cost"))
@@ -151,7 +166,7 @@ class RateLimiter:
     def reset(self) -> None:
         """Forget every count (tests, or an administrator lifting a block)."""
         with self.engine.begin() as conn:
-            conn.execute(db.rate_limit_hits.delete())
+            conn.execute(rate_limit_hits.delete())
 
     def close(self) -> None:
         if self._engine is not None:

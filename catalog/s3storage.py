@@ -38,6 +38,7 @@ import pyarrow.fs as pafs
 import pyarrow.parquet as pq
 
 from catalog.errors import InvalidInput
+from catalog.i18n import gettext as _
 from catalog.storage import CHUNK, HashMismatch, Storage, read_range, safe_join
 
 TEMP = "_tmp"  # not a possible dataset name (names are a-z, 0-9 and '-'), so never a version key
@@ -71,16 +72,16 @@ class S3Settings:
         env = os.environ if env is None else env
         parts = urlsplit(url)
         if parts.scheme != "s3" or not parts.netloc:
-            raise InvalidInput(f"OPENDATA_STORAGE_URL {url!r} is not an S3 URL",
-                               hint="write s3://BUCKET/PREFIX, e.g. s3://opendata/catalogue")
+            raise InvalidInput(_("OPENDATA_STORAGE_URL {url!r} không phải địa chỉ S3", url=url),
+                               hint=_("viết s3://BUCKET/PREFIX, ví dụ s3://opendata/catalogue"))
         endpoint = env.get("OPENDATA_S3_ENDPOINT_URL") or None
         if endpoint and urlsplit(endpoint).scheme not in ("http", "https"):
-            raise InvalidInput(f"OPENDATA_S3_ENDPOINT_URL {endpoint!r} must start with http:// or https://",
-                               hint="e.g. https://s3.example.gov.vn or http://127.0.0.1:9000")
+            raise InvalidInput(_("OPENDATA_S3_ENDPOINT_URL {url!r} phải bắt đầu bằng http:// hoặc https://",
+                                 url=endpoint), hint=_("ví dụ https://s3.example.gov.vn hoặc http://127.0.0.1:9000"))
         downloads = (env.get("OPENDATA_S3_DOWNLOADS") or "proxy").strip().lower()
         if downloads not in DOWNLOAD_MODES:
-            raise InvalidInput(f"OPENDATA_S3_DOWNLOADS {downloads!r} is not a download mode",
-                               hint="use proxy (the web node streams the file) or redirect (a presigned URL)")
+            raise InvalidInput(_("OPENDATA_S3_DOWNLOADS {mode!r} không phải một cách tải về", mode=downloads),
+                               hint=_("dùng proxy (máy chủ web truyền tệp) hoặc redirect (một địa chỉ ký sẵn)"))
         return cls(bucket=parts.netloc, downloads=downloads, prefix=parts.path.strip("/"), endpoint_url=endpoint,
                    region=env.get("AWS_REGION") or env.get("AWS_DEFAULT_REGION") or "us-east-1",
                    access_key=env.get("AWS_ACCESS_KEY_ID") or None, secret_key=env.get("AWS_SECRET_ACCESS_KEY") or None)

@@ -6,7 +6,9 @@ all: the description must be 50 to 5000 characters (a short one is completed wit
 publisher and coverage, never with invented text; a long one is cut), every field of the Table Schema is one
 ``variableMeasured``, and every download format is a ``DataDownload`` with its size when the size is known
 without producing the file (the same rule, and the same vocabulary tables, as ``catalog/dcat.py``). The
-context is inline (``@vocab``), so the block is also plain JSON-LD that rdflib reads offline.
+context is inline (``@vocab``), so the block is also plain JSON-LD that rdflib reads offline. Texts stay plain
+strings in Vietnamese (``inLanguage: vi``; crawlers expect a string ``name``); the English title, where there is
+one, is an ``alternateName``, and tags' labels in both languages join the slugs in ``keywords``.
 """
 
 from __future__ import annotations
@@ -39,6 +41,14 @@ def description(dataset: dict) -> str:
     return text
 
 
+def keywords(dataset: dict) -> list[str]:
+    """The tags' slugs, then their Vietnamese and English labels (each once)."""
+    labels = dataset.get("tag_labels") or {}
+    tags = [str(t) for t in dataset.get("tags") or []]
+    found = tags + [label for t in tags for label in (labels.get(t) or {}).values() if label]
+    return list(dict.fromkeys(found))
+
+
 def organization(links: Links, dataset: dict) -> dict:
     return {"@type": "Organization", "name": dataset.get("org_title") or dataset["org"],
             "url": links.organization(dataset["org"])}
@@ -59,6 +69,8 @@ def variables(schema: dict) -> list[dict]:
         meaning = " — ".join(x for x in (f.get("title"), f.get("description")) if x)
         if meaning:
             entry["description"] = meaning
+        if f.get("title_en"):
+            entry["alternateName"] = str(f["title_en"])
         if f.get("unit"):
             entry["unitText"] = str(f["unit"])
         out.append(entry)
@@ -97,7 +109,8 @@ def dataset(data: dict, version: dict | None, links: Links, catalog: Catalog | N
            "identifier": links.dataset(name), "isAccessibleForFree": True,
            "license": dcat_vocab.license_uri(data.get("license")) or data.get("license") or None,
            "creator": organization(links, data), "publisher": organization(links, data),
-           "keywords": list(data.get("tags") or []), "spatialCoverage": place(data),
+           "alternateName": data.get("title_en") or None,
+           "keywords": keywords(data), "spatialCoverage": place(data),
            "includedInDataCatalog": {"@type": "DataCatalog", "@id": links.catalog,
                                      "name": CatalogInfo().title["vi"], "url": f"{links.base}/"},
            "dateModified": data.get("updated_at"), "datePublished": data.get("created_at"),

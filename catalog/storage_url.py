@@ -10,6 +10,7 @@ import os
 from pathlib import Path
 
 from catalog.errors import InvalidInput
+from catalog.i18n import gettext as _
 from catalog.home import Home
 from catalog.s3storage import S3Settings, S3Storage
 from catalog.storage import STORAGE_URL, LocalStorage, Storage
@@ -25,5 +26,5 @@ def storage_for(home: Home, url: str | None = None) -> Storage:
         return LocalStorage(Path(url.removeprefix("file://")).expanduser())
     if url.startswith("s3://"):
         return S3Storage(S3Settings.from_url(url), home.cache_dir / "_objects")  # "_": never a dataset name
-    raise InvalidInput(f"{STORAGE_URL} {url!r} is neither file:// nor s3://",
-                       hint="e.g. file:///srv/opendata/data or s3://opendata/catalogue")
+    raise InvalidInput(_("{setting} {url!r} không phải file:// cũng không phải s3://", setting=STORAGE_URL, url=url),
+                       hint=_("ví dụ file:///srv/opendata/data hoặc s3://opendata/catalogue"))

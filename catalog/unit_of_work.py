@@ -20,6 +20,7 @@ from sqlalchemy.engine import Connection
 
 from catalog import db, published_schema, webhooks
 from catalog.errors import Conflict, InvalidInput
+from catalog.i18n import gettext as _
 from catalog.metadata import Catalog
 from catalog.search import values as search_values
 
@@ -94,13 +95,15 @@ def _check_latest_and_race(catalog: Catalog, conn: Connection, new: NewVersion) 
     if new.expect_latest != UNCHECKED:
         current = catalog.latest_version_in(conn, new.dataset)
         if (current or {}).get("number") != new.expect_latest:
-            raise Conflict(f"{new.dataset} received version {current['number']} while this append was running",
-                           hint="run again: the key check must see the new version")
+            raise Conflict(_("{dataset} vừa nhận phiên bản {number} trong khi lần nối thêm này đang chạy",
+                             dataset=new.dataset, number=current["number"]),
+                           hint=_("hãy chạy lại: việc kiểm tra khoá phải thấy phiên bản mới"))
     if new.known is not None or not new.join_raced:
         return new.known
     raced = catalog.find_dataset(new.dataset)
     if raced is not None and new.org not in (raced["org"], raced["org_id"]):
-        raise InvalidInput(f"dataset {new.dataset!r} was just created by organisation {raced['org']!r}")
+        raise InvalidInput(_("bộ dữ liệu {name!r} vừa được tổ chức {org!r} tạo", name=new.dataset, org=raced["org"]),
+                           hint=_("chọn một tên bộ dữ liệu khác"))
     return raced  # another publish created it while we validated: become its next version
 
 

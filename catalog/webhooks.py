@@ -28,6 +28,7 @@ from sqlalchemy.engine import Connection
 
 from catalog import db, jobs
 from catalog.errors import InvalidInput, NotFound
+from catalog.i18n import gettext as _
 from catalog.jobs import Database
 
 EVENTS = ("dataset.version_published", "dataset.updated", "dataset.deleted")
@@ -53,8 +54,9 @@ def _check_events(events: list[str] | tuple[str, ...]) -> list[str]:
     chosen = list(dict.fromkeys(e.strip() for e in events if e and e.strip()))
     unknown = [e for e in chosen if e not in EVENTS]
     if unknown or not chosen:
-        raise InvalidInput(f"unknown webhook event {unknown[0]!r}" if unknown else "a webhook needs an event",
-                           hint=f"use one or more of: {', '.join(EVENTS)}")
+        raise InvalidInput(_("không có sự kiện webhook {event!r}", event=unknown[0]) if unknown
+                           else _("webhook cần ít nhất một sự kiện"),
+                           hint=_("dùng một hoặc nhiều trong: {events}", events=", ".join(EVENTS)))
     return chosen
 
 
@@ -62,7 +64,8 @@ def _check_url(url: str) -> str:
     url = (url or "").strip()
     parts = urlsplit(url)
     if len(url) > MAX_URL or parts.scheme not in ("http", "https") or not parts.hostname:
-        raise InvalidInput(f"not an http(s) URL: {url[:100]!r}", hint="e.g. https://example.org/hooks/opendata")
+        raise InvalidInput(_("không phải địa chỉ http(s): {url!r}", url=url[:100]),
+                           hint=_("ví dụ https://example.org/hooks/opendata"))
     return url
 
 
@@ -87,13 +90,13 @@ def add(database: Database, org: str, url: str, events: list[str], *, secret: st
     url, chosen = _check_url(url), _check_events(events)
     secret = secret if secret is not None else secrets.token_urlsafe(32)
     if not 16 <= len(secret) <= MAX_SECRET:
-        raise InvalidInput(f"a webhook secret must have 16 to {MAX_SECRET} characters",
-                           hint="omit it to get a random one")
+        raise InvalidInput(_("khoá bí mật của webhook phải có từ 16 đến {high} ký tự", high=MAX_SECRET),
+                           hint=_("bỏ trống để nhận một khoá ngẫu nhiên"))
     o = db.organizations
     with database.writer.begin() as conn:
         org_row = conn.execute(sa.select(o.c.id, o.c.name).where((o.c.name == org) | (o.c.id == org))).first()
         if org_row is None:
-            raise NotFound(f"organisation {org!r} not found", hint="'opendata org list' shows the organisations")
+            raise NotFound(_("không tìm thấy tổ chức {org!r}", org=org), hint=_("'opendata org list' liệt kê các tổ chức"))
         hook_id = secrets.token_hex(6)
         conn.execute(db.webhooks.insert().values(id=hook_id, org_id=org_row.id, url=url, events=chosen,
                                                  secret=secret, active=True, created_by=actor,
@@ -108,7 +111,8 @@ def get(database: Database, hook_id: str) -> dict:
     with database.reader.connect() as conn:
         row = conn.execute(_select().where(db.webhooks.c.id == str(hook_id))).first()
     if row is None or not row.active:
-        raise NotFound(f"webhook {hook_id!r} not found", hint="'opendata webhook list' shows the webhooks")
+        raise NotFound(_("không tìm thấy webhook {hook!r}", hook=hook_id),
+                       hint=_("'opendata webhook list' liệt kê các webhook"))
     return _public(row, row.org_name)
 
 
@@ -201,7 +205,8 @@ def get_delivery(database: Database, delivery_id: str, *, hook_id: str | None = 
     with database.reader.connect() as conn:
         row = conn.execute(query).first()
     if row is None:
-        raise NotFound(f"delivery {delivery_id!r} not found", hint="'opendata webhook deliveries ID' lists them")
+        raise NotFound(_("không tìm thấy lần gửi {delivery!r}", delivery=delivery_id),
+                       hint=_("'opendata webhook deliveries ID' liệt kê các lần gửi"))
     return _delivery_dict(row, body=True)
 
 

@@ -10,19 +10,33 @@ from __future__ import annotations
 
 import click
 
+from catalog.i18n import N_, format_number, lazy_gettext
+from catalog.i18n import gettext as _
 from catalog.metadata import Catalog
 from cli.common import (
     emit_json,
     human_bytes,
+    human_time,
     json_option,
+    option,
     pass_catalog,
     print_table,
     read_from,
     remote_options,
 )
+from pipelines.report import display_width
+from pipelines.validation.explain import type_words
 
 
-@click.command()
+@click.command(help=lazy_gettext("""Tạo thư mục danh mục (hoặc cập nhật một thư mục đã có).
+
+    Tạo thư mục, cơ sở dữ liệu siêu dữ liệu và kho phiên bản; với thư mục đã có, chỉ áp dụng các bước nâng cấp
+    (migration) còn thiếu và không đổi gì khác. Chạy hai lần vẫn an toàn.
+
+    \b
+    Ví dụ:
+      opendata --home /srv/opendata init
+    """))
 @pass_catalog
 def init(catalog: Catalog) -> None:
     """Create the catalogue home (or bring an existing one up to date).
@@ -35,10 +49,20 @@ def init(catalog: Catalog) -> None:
       opendata --home /srv/opendata init
     """
     applied = catalog.init()
-    click.echo(f"catalogue ready at {catalog.home.root}" + (f" ({len(applied)} migration(s) applied)" if applied else ""))
+    if applied:
+        click.echo(_("danh mục đã sẵn sàng tại {root} (đã áp dụng {count} bước nâng cấp)", root=catalog.home.root,
+                     count=format_number(len(applied))))
+    else:
+        click.echo(_("danh mục đã sẵn sàng tại {root}", root=catalog.home.root))
 
 
-@click.group()
+@click.group(help=lazy_gettext("""Tổ chức (các sở, ngành công bố dữ liệu).
+
+    \b
+    Ví dụ:
+      opendata org add so-tnmt --title "Sở Tài nguyên và Môi trường"
+      opendata org list
+    """))
 def org() -> None:
     """Organisations (the departments that publish).
 
@@ -49,12 +73,21 @@ def org() -> None:
     """
 
 
-@org.command("add")
+@org.command("add", help=lazy_gettext("""Thêm tổ chức NAME (một tên ngắn như so-tnmt).
+
+    \b
+    Ví dụ:
+      opendata org add so-tnmt --title "Sở Tài nguyên và Môi trường"
+
+    Mã thoát: 0 đã tạo, 2 tên sai hoặc đã có.
+    """))
 @click.argument("name")
-@click.option("--title", required=True, help="Display name, e.g. \"Sở Tài nguyên và Môi trường\".")
-@click.option("--description", default="", help="Markdown description.")
+@option("--title", required=True, help=lazy_gettext("Tên hiển thị, ví dụ \"Sở Tài nguyên và Môi trường\"."))
+@option("--description", default="", help=lazy_gettext("Mô tả (Markdown)."))
+@click.option("--title-en", default="", help="English display name (optional), e.g. \"Department of Natural Resources and Environment\".")
+@click.option("--description-en", default="", help="English Markdown description (optional).")
 @pass_catalog
-def org_add(catalog: Catalog, name: str, title: str, description: str) -> None:
+def org_add(catalog: Catalog, name: str, title: str, description: str, title_en: str, description_en: str) -> None:
     """Add an organisation NAME (a slug such as so-tnmt).
 
     \b
@@ -64,11 +97,16 @@ def org_add(catalog: Catalog, name: str, title: str, description: str) -> None:
     Exit status: 0 created, 2 a bad or taken name.
     """
     catalog.ensure_ready()
-    created = catalog.add_org(name, title, description)
-    click.echo(f"organisation {created['name']} created: {created['title']}")
+    created = catalog.add_org(name, title, description, title_en=title_en, description_en=description_en)
+    click.echo(_("đã tạo tổ chức {name}: {title}", name=created["name"], title=created["title"]))
 
 
-@org.command("list")
+@org.command("list", help=lazy_gettext("""Liệt kê các tổ chức và số bộ dữ liệu của mỗi tổ chức.
+
+    \b
+    Ví dụ:
+      opendata org list --json
+    """))
 @json_option
 @pass_catalog
 def org_list(catalog: Catalog, as_json: bool) -> None:
@@ -83,10 +121,16 @@ def org_list(catalog: Catalog, as_json: bool) -> None:
     if as_json:
         emit_json(orgs)
     else:
-        print_table(orgs, [("name", "NAME"), ("title", "TITLE"), ("dataset_count", "DATASETS")])
+        print_table(orgs, [("name", _("TÊN")), ("title", _("TIÊU ĐỀ")), ("dataset_count", _("BỘ DỮ LIỆU"))])
 
 
-@click.command("schemas")
+@click.command("schemas", help=lazy_gettext("""Liệt kê các lược đồ bảng (Table Schema) chuẩn của thành phố (dùng được với --schema TÊN).
+
+    \b
+    Ví dụ:
+      opendata schemas
+      opendata validate air.csv --schema air_quality
+    """))
 @json_option
 def schemas_cmd(as_json: bool) -> None:
     """List the city's standard Table Schemas (usable as --schema NAME).
@@ -105,11 +149,17 @@ def schemas_cmd(as_json: bool) -> None:
     if as_json:
         emit_json(rows)
     else:
-        print_table(rows, [("name", "NAME"), ("fields", "FIELDS"), ("title", "TITLE")])
+        print_table(rows, [("name", _("TÊN")), ("fields", _("SỐ TRƯỜNG")), ("title", _("TIÊU ĐỀ"))])
 
 
-@click.command()
-@click.option("--org", help="Only this organisation's datasets.")
+@click.command(help=lazy_gettext("""Liệt kê các bộ dữ liệu: tên, tổ chức, phiên bản mới nhất, số dòng, dung lượng, tiêu đề.
+
+    \b
+    Ví dụ:
+      opendata datasets --org so-tnmt
+      opendata datasets --json --remote https://data.hanoi.example
+    """))
+@option("--org", help=lazy_gettext("Chỉ các bộ dữ liệu của tổ chức này."))
 @json_option
 @remote_options
 @pass_catalog
@@ -127,15 +177,26 @@ def datasets(catalog: Catalog, org: str | None, as_json: bool, remote: str | Non
         return
     for d in found:
         d["size"] = human_bytes(d.get("bytes"))
-    print_table(found, [("name", "NAME"), ("org", "ORG"), ("latest_version", "VERSION"), ("rows", "ROWS"),
-                        ("size", "SIZE"), ("title", "TITLE")])
+    print_table(found, [("name", _("TÊN")), ("org", _("TỔ CHỨC")), ("latest_version", _("PHIÊN BẢN")),
+                        ("rows", _("SỐ DÒNG")), ("size", _("DUNG LƯỢNG")), ("title", _("TIÊU ĐỀ"))])
 
 
-SHOWN_FIELDS = ("name", "title", "org_title", "license", "frequency", "source", "contact", "temporal_coverage",
-                "spatial_coverage", "schema_name", "latest_version", "rows", "updated_at")
+SHOWN_FIELDS = {"name": N_("tên"), "title": N_("tiêu đề"), "org_title": N_("tổ chức"), "license": N_("giấy phép"),
+                "frequency": N_("tần suất"), "source": N_("nguồn"), "contact": N_("liên hệ"),
+                "temporal_coverage": N_("phạm vi thời gian"), "spatial_coverage": N_("phạm vi không gian"),
+                "schema_name": N_("lược đồ"), "latest_version": N_("phiên bản mới nhất"), "rows": N_("số dòng"),
+                "updated_at": N_("cập nhật lúc")}
 
 
-@click.command()
+@click.command(help=lazy_gettext("""Xem siêu dữ liệu, lược đồ và phiên bản mới nhất của một bộ dữ liệu.
+
+    \b
+    Ví dụ:
+      opendata show air-quality
+      opendata show air-quality --json --remote https://data.hanoi.example
+
+    Mã thoát: 0 đã hiển thị, 2 không có bộ dữ liệu này.
+    """))
 @click.argument("dataset")
 @json_option
 @remote_options
@@ -154,21 +215,40 @@ def show(catalog: Catalog, dataset: str, as_json: bool, remote: str | None, toke
     if as_json:
         emit_json(found)
         return
-    for key in SHOWN_FIELDS:
-        value = found.get(key)
-        if value not in (None, ""):
-            click.echo(f"{key.replace('_', ' '):>18}: {value}")
+    shown = [(_(SHOWN_FIELDS[key]), shown_value(key, found.get(key))) for key in SHOWN_FIELDS]
     if found.get("tags"):
-        click.echo(f"{'tags':>18}: {', '.join(found['tags'])}")
+        shown.append((_("thẻ"), ", ".join(map(str, found["tags"]))))
+    shown = [(label, value) for label, value in shown if value not in (None, "")]
+    width = max((display_width(label) for label, _value in shown), default=0)
+    for label, value in shown:
+        click.echo(f"{' ' * (width - display_width(label))}{label}: {value}")
     if found.get("description"):
         click.echo("\n" + found["description"].strip() + "\n")
     fields = (found.get("schema") or {}).get("fields", [])
     if fields:
-        click.echo("fields:")
-        print_table(fields, [("name", "  NAME"), ("type", "TYPE"), ("title", "TITLE")])
+        click.echo(_("các trường:"))
+        print_table([{**f, "kind": type_words(f.get("type") or "string")} for f in fields],
+                    [("name", _("TÊN")), ("type", _("KIỂU")), ("kind", _("NGHĨA LÀ")), ("title", _("TIÊU ĐỀ"))],
+                    indent="  ")
 
 
-@click.command()
+def shown_value(key: str, value: object) -> object:
+    """A metadata value for people: numbers in the language's format, times in Hanoi time."""
+    if key == "updated_at":
+        return human_time(value)
+    if isinstance(value, int) and not isinstance(value, bool):
+        return format_number(value)
+    return value
+
+
+@click.command(help=lazy_gettext("""Liệt kê các phiên bản của một bộ dữ liệu, mới nhất trước: số dòng, dung lượng, số dòng thêm và bớt, sha256, người công bố.
+
+    \b
+    Ví dụ:
+      opendata versions air-quality
+
+    Mã thoát: 0 đã liệt kê, 2 không có bộ dữ liệu này.
+    """))
 @click.argument("dataset")
 @json_option
 @remote_options
@@ -190,9 +270,11 @@ def versions(catalog: Catalog, dataset: str, as_json: bool, remote: str | None, 
         v["size"] = human_bytes(v.get("bytes"))
         v["sha"] = (v.get("sha256") or "")[:12]
         c = v.get("changes") or {}
-        v["change"] = f"+{c.get('rows_added', 0)} -{c.get('rows_removed', 0)}"
-    print_table(found, [("number", "VERSION"), ("published_at", "PUBLISHED"), ("rows", "ROWS"), ("size", "SIZE"),
-                        ("change", "ROWS +/-"), ("sha", "SHA256"), ("publisher", "BY")])
+        v["change"] = f"+{format_number(c.get('rows_added', 0))} -{format_number(c.get('rows_removed', 0))}"
+        v["published"] = human_time(v.get("published_at"))
+    print_table(found, [("number", _("PHIÊN BẢN")), ("published", _("CÔNG BỐ LÚC")), ("rows", _("SỐ DÒNG")),
+                        ("size", _("DUNG LƯỢNG")), ("change", _("DÒNG +/-")), ("sha", "SHA256"),
+                        ("publisher", _("NGƯỜI CÔNG BỐ"))])
 
 
 COMMANDS = (init, org, schemas_cmd, datasets, show, versions)

@@ -6,6 +6,11 @@ package that registers it, so the CLI has no import cycle.
 
 Exit codes, for every command: 0 done, 1 refused (invalid data, personal data, a failed check), 2 a usage mistake
 (``UserError``: one line on stderr saying what to fix).
+
+Language: the CLI speaks Vietnamese unless ``--lang en`` or an English locale (``LC_ALL``, ``LC_MESSAGES``,
+``LANG``, e.g. ``en_US.UTF-8``) asks for English; the root group sets it once per command
+(``catalog.i18n.language``). Click builds its commands when this package is imported, before the language is
+known, so help texts are ``lazy_gettext`` proxies and options use ``Option``, which keeps them lazy until shown.
 """
 
 from __future__ import annotations
@@ -18,44 +23,107 @@ from typing import Any
 import click
 
 from catalog.errors import UserError
+from catalog.i18n import format_bytes, format_date, format_number, language, lazy_gettext, normalise
+from catalog.i18n import gettext as _
 from catalog.metadata import Catalog
-from catalog.text import human_bytes as format_bytes
+from pipelines.report import display_width, pad
+
+LOCALE_VARIABLES = ("LC_ALL", "LC_MESSAGES", "LANG")  # POSIX precedence: the first one set decides
+
+
+def language_from_environment(environ: dict[str, str] | None = None) -> str | None:
+    """``en`` when the locale the user runs under is English (``LANG=en_US.UTF-8``), else None (Vietnamese)."""
+    environ = os.environ if environ is None else environ
+    for name in LOCALE_VARIABLES:
+        if environ.get(name):
+            return normalise(environ[name])
+    return None
+
+
+def choose_language(ctx: click.Context, _param: click.Parameter, value: str | None) -> str | None:
+    """``--lang`` (eager, so ``opendata --lang en --help`` is English) overrides the locale's language."""
+    if value:
+        ctx.with_resource(language(value))
+    return value
+
+
+class Option(click.Option):
+    """An option whose help stays a lazy translation until shown: click's own ``Option`` turns it into a str when
+    the command is built (at import, before the language is chosen)."""
+
+    def __init__(self, *param_decls: Any, help: Any = None, **attrs: Any) -> None:  # noqa: A002 - click's name
+        super().__init__(*param_decls, **attrs)
+        self.help = help
+
+    @property
+    def help(self) -> str | None:
+        return None if self._help is None else str(self._help)
+
+    @help.setter
+    def help(self, value: Any) -> None:
+        self._help = value
+
+
+def option(*param_decls: str, **attrs: Any) -> Any:
+    """``click.option`` with a help text translated when shown (pass ``help=lazy_gettext("…")``)."""
+    return click.option(*param_decls, cls=Option, **attrs)
 
 
 class Group(click.Group):
-    """Turns ``UserError`` into one clear line and its exit code, for every command."""
+    """The root group: chooses the language once per command, and turns ``UserError`` into one clear line and
+    its exit code, for every command."""
+
+    def parse_args(self, ctx: click.Context, args: list[str]) -> list[str]:
+        if ctx.parent is None:  # before any parameter, so even an early --help is in the locale's language
+            ctx.with_resource(language(language_from_environment()))
+        return super().parse_args(ctx, args)
 
     def invoke(self, ctx: click.Context) -> Any:
         try:
             return super().invoke(ctx)
         except UserError as error:
-            click.secho(f"Error: {error}", err=True, fg="red")
+            click.secho(_("Lỗi: {error}", error=error), err=True, fg="red")
             ctx.exit(error.exit_code)
 
 
 pass_catalog = click.make_pass_decorator(Catalog)
-json_option = click.option("--json", "as_json", is_flag=True, help="Print JSON.")
+json_option = option("--json", "as_json", is_flag=True, help=lazy_gettext("In ra JSON."))
 
 
 def emit_json(data: Any) -> None:
     click.echo(json.dumps(data, ensure_ascii=False, indent=2, default=str))
 
 
-def print_table(rows: list[dict], columns: list[tuple[str, str]]) -> None:
-    """A plain aligned table: (key, header) pairs; fine in a terminal and in a pipe."""
+def cell_text(value: Any) -> str:
+    """A table cell: numbers in the language's format (``30.000`` in Vietnamese), None as empty."""
+    if value is None:
+        return ""
+    if isinstance(value, int | float) and not isinstance(value, bool):
+        return format_number(value)
+    return str(value)
+
+
+def print_table(rows: list[dict], columns: list[tuple[str, str]], indent: str = "") -> None:
+    """A plain aligned table: (key, header) pairs; fine in a terminal and in a pipe, aligned by display width."""
     if not rows:
-        click.echo("(none)")
+        click.echo(indent + _("(không có)"))
         return
-    cells = [[("" if r.get(k) is None else str(r.get(k))) for k, _ in columns] for r in rows]
-    widths = [max(len(h), *(len(c[i]) for c in cells)) for i, (_, h) in enumerate(columns)]
-    click.echo("  ".join(h.ljust(w) for (_, h), w in zip(columns, widths, strict=True)).rstrip())
+    cells = [[" ".join(cell_text(r.get(k)).split()) for k, _h in columns] for r in rows]
+    headers = [str(h) for _k, h in columns]
+    widths = [max(display_width(h), *(display_width(c[i]) for c in cells)) for i, h in enumerate(headers)]
+    click.echo(indent + "  ".join(pad(h, w) for h, w in zip(headers, widths, strict=True)).rstrip())
     for row in cells:
-        click.echo("  ".join(c.ljust(w) for c, w in zip(row, widths, strict=True)).rstrip())
+        click.echo(indent + "  ".join(pad(c, w) for c, w in zip(row, widths, strict=True)).rstrip())
 
 
 def human_bytes(size: int | None) -> str:
-    """A byte count for a table cell; empty when unknown."""
+    """A byte count for a table cell in the language's format (``1,5 MB``); empty when unknown."""
     return "" if size is None else format_bytes(size)
+
+
+def human_time(stamp: Any) -> str:
+    """A stored UTC time shown in Hanoi time (``05/12/2026 21:49 (ICT)``); empty when unknown."""
+    return format_date(stamp, with_time=True) if stamp else ""
 
 
 def interactive() -> bool:
@@ -75,10 +143,11 @@ def exit_with(ok: bool) -> None:
 
 def remote_options(command: Any) -> Any:
     """``--remote URL`` / ``--token T``: run the command against a catalogue server (pipelines/remote.py)."""
-    command = click.option("--token", help="API token for the server [env OPENDATA_TOKEN; default: from "
-                                           "'opendata login'].")(command)
-    return click.option("--remote", metavar="URL", help="Use this catalogue server instead of a local home "
-                        "[env OPENDATA_URL; default: the server of 'opendata login' unless --home is given].")(command)
+    command = option("--token", help=lazy_gettext("Mã API (token) cho máy chủ [biến môi trường OPENDATA_TOKEN; "
+                                                  "mặc định: mã của 'opendata login']."))(command)
+    return option("--remote", metavar="URL", help=lazy_gettext(
+        "Dùng máy chủ danh mục này thay cho thư mục cục bộ [biến môi trường OPENDATA_URL; mặc định: máy chủ "
+        "của 'opendata login' trừ khi có --home]."))(command)
 
 
 def remote_client(remote: str | None, token: str | None) -> Any:

@@ -135,10 +135,14 @@ def describe(source: str, encoding: str | None, dialect: str | None, fmt: str | 
       opendata describe schools.csv > schools-schema.json
       opendata validate schools.csv --schema schools-schema.json
     """
-    from pipelines.describe import describe_file
+    from pipelines.describe import explain, propose_schema
     from pipelines.publish import load_json_option
 
-    emit_json(describe_file(Path(source), encoding=encoding, dialect=load_json_option(dialect, "dialect"), format=fmt))
+    proposal = propose_schema(Path(source), encoding=encoding, dialect=load_json_option(dialect, "dialect"),
+                              format=fmt)
+    emit_json(proposal.schema)  # stdout stays a schema file; why each field is so goes to stderr
+    for line in explain(proposal):
+        click.echo(line, err=True)
 
 
 @click.command()
@@ -149,8 +153,11 @@ def describe(source: str, encoding: str | None, dialect: str | None, fmt: str | 
 @reading_options()
 @click.option("--title", help="Dataset title.")
 @click.option("--description", help="Markdown description.")
+@click.option("--title-en", help="English title (optional; the title is Vietnamese).")
+@click.option("--description-en", help="English Markdown description (optional).")
 @click.option("--license", "license_id", help="License id, e.g. CC-BY-4.0.")
-@click.option("--tag", "tags", multiple=True, help="Tag (repeatable).")
+@click.option("--tag", "tags", multiple=True,
+              help="Tag slug, with labels if wanted: moi-truong or \"moi-truong=Môi trường|Environment\" (repeatable).")
 @click.option("--frequency", help="Update frequency: hourly, daily, weekly, monthly, quarterly, yearly, irregular.")
 @click.option("--source-name", "source_name", help="Where the data comes from.")
 @click.option("--contact", help="Contact point.")
@@ -162,7 +169,8 @@ def describe(source: str, encoding: str | None, dialect: str | None, fmt: str | 
 @pass_catalog
 def publish(catalog: Catalog, source: str, dataset: str, org: str | None, schema: str | None, dialect: str | None,
             encoding: str | None, fmt: str | None, checklist: str | None, title: str | None,
-            description: str | None, license_id: str | None, tags: tuple[str, ...], frequency: str | None,
+            description: str | None, title_en: str | None, description_en: str | None, license_id: str | None,
+            tags: tuple[str, ...], frequency: str | None,
             source_name: str | None, contact: str | None, note: str, privacy_override: str | None,
             as_json: bool, remote: str | None, token: str | None) -> None:
     """Validate SOURCE and publish it as a new version of DATASET.
@@ -175,7 +183,8 @@ def publish(catalog: Catalog, source: str, dataset: str, org: str | None, schema
     \b
     Example:
       opendata publish air.csv --dataset air-quality --org so-tnmt --schema air_quality \\
-          --title "Quan trắc chất lượng không khí" --license CC-BY-4.0 --tag moi-truong
+          --title "Quan trắc chất lượng không khí" --title-en "Air quality monitoring" \\
+          --license CC-BY-4.0 --tag "moi-truong=Môi trường|Environment"
       opendata publish air.csv --dataset air-quality --remote https://data.hanoi.example
 
     Exit status: 0 published (or unchanged), 1 refused (invalid or personal data), 2 a usage mistake.
@@ -185,7 +194,8 @@ def publish(catalog: Catalog, source: str, dataset: str, org: str | None, schema
     client = remote_client(remote, token)
     if client is None:
         catalog.ensure_ready()
-    meta = {"title": title, "description": description, "license": license_id, "tags": list(tags) or None,
+    meta = {"title": title, "description": description, "title_en": title_en, "description_en": description_en,
+            "license": license_id, "tags": list(tags) or None,
             "frequency": frequency, "source": source_name, "contact": contact}
     options = {"dataset": dataset, "org": org, "schema": schema, **reading(dialect, encoding, fmt, checklist),
                "meta": meta, "note": note, "progress": interactive()}

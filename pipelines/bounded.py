@@ -43,6 +43,7 @@ from pathlib import Path
 from typing import Any
 
 from catalog.errors import UserError
+from catalog.i18n import _, current_lang, format_number, set_lang
 from catalog.storage import storage_environment
 from pipelines import limits as upload_limits
 
@@ -183,8 +184,8 @@ def run_bounded(func: Callable, *args: Any, limits: UploadLimits) -> Any:
     slot = _slot(limits.workers)
     if not slot.acquire(timeout=limits.queue_wait):
         wait = max(1, round(limits.queue_wait))
-        raise WorkersBusy(f"all {limits.workers} upload workers are busy", retry_after=wait,
-                          hint=f"try again in {wait} seconds")
+        raise WorkersBusy(_("cả {workers} tiến trình xử lý tệp tải lên đều đang bận", workers=limits.workers),
+                          retry_after=wait, hint=_("hãy thử lại sau {wait} giây", wait=wait))
     try:
         return _run(func, args, limits)
     finally:
@@ -196,12 +197,12 @@ def _run(func: Callable, args: tuple, limits: UploadLimits) -> Any:
     process, conn = _start()
     try:
         conn.send_bytes(pickle.dumps({"func": (func.__module__, func.__qualname__), "args": args,
-                                      "limits": limits.__dict__}))
+                                      "limits": limits.__dict__, "lang": current_lang()}))
         remaining = limits.deadline_seconds - (time.monotonic() - started)
         if not conn.poll(max(0.0, remaining)):
             _kill(process)
-            raise OverTime(f"reading this file took longer than the {limits.deadline_seconds:g} seconds allowed "
-                           "and was stopped", hint=_SPLIT)
+            raise OverTime(_("việc đọc tệp này lâu hơn {seconds} giây cho phép và đã bị dừng",
+                             seconds=format_number(limits.deadline_seconds)), hint=_split())
         answer = json.loads(conn.recv_bytes())
     except (EOFError, OSError, ValueError):
         _kill(process)
@@ -215,7 +216,9 @@ def _run(func: Callable, args: tuple, limits: UploadLimits) -> Any:
     return _result(answer, limits)
 
 
-_SPLIT = "split the file into smaller ones, or simplify its schema (fewer patterns, foreign keys or unique keys)"
+def _split() -> str:
+    return _("hãy chia tệp thành các tệp nhỏ hơn, hoặc đơn giản hoá lược đồ (ít mẫu pattern, khoá ngoại hay khoá duy "
+             "nhất hơn)")
 
 
 def _start() -> tuple[subprocess.Popen, Connection]:
@@ -262,18 +265,19 @@ def _kill(process: subprocess.Popen) -> None:
 def _death(returncode: int | None, limits: UploadLimits) -> BoundExceeded:
     """The error for a child that died without answering."""
     if returncode == -signal.SIGXCPU:
-        return OverTime(f"reading this file needed more than the {limits.cpu_seconds} seconds of CPU time allowed "
-                        "and was stopped", hint=_SPLIT)
-    return OverMemory(f"reading this file stopped its worker process (exit {returncode}), most likely by "
-                      f"needing more than the {limits.memory_mb} MB of memory allowed", hint=_SPLIT)
+        return OverTime(_("việc đọc tệp này cần hơn {seconds} giây CPU cho phép và đã bị dừng",
+                          seconds=format_number(limits.cpu_seconds)), hint=_split())
+    return OverMemory(_("việc đọc tệp này đã làm dừng tiến trình xử lý (mã thoát {code}), nhiều khả năng vì cần hơn "
+                        "{memory} MB bộ nhớ cho phép", code=returncode, memory=format_number(limits.memory_mb)),
+                      hint=_split())
 
 
 def _result(answer: dict, limits: UploadLimits) -> Any:
     if answer.get("ok"):
         return answer["result"]
     if answer.get("bound") == "memory":
-        raise OverMemory(f"reading this file needed more than the {limits.memory_mb} MB of memory allowed",
-                         hint=_SPLIT)
+        raise OverMemory(_("việc đọc tệp này cần hơn {memory} MB bộ nhớ cho phép",
+                           memory=format_number(limits.memory_mb)), hint=_split())
     if "user_error" in answer:
         raise _user_error(answer["user_error"])
     raise RuntimeError(f"upload job failed:\n{answer.get('traceback', '')}")  # a bug: logged, answered 500
@@ -281,7 +285,7 @@ def _result(answer: dict, limits: UploadLimits) -> Any:
 
 def _user_error(data: dict) -> UserError:
     """The child's ``UserError`` as the same class here (only classes of this package; JSON, never pickles)."""
-    module_name, _, class_name = str(data.get("class", "")).rpartition(".")
+    module_name, _dot, class_name = str(data.get("class", "")).rpartition(".")
     cls: Any = UserError
     if module_name.split(".")[0] in ("catalog", "pipelines", "schemas"):
         found = getattr(importlib.import_module(module_name), class_name, None)
@@ -304,6 +308,7 @@ def child_main() -> None:
     conn = Connection(int(sys.argv[1]))
     request = pickle.loads(conn.recv_bytes())
     limits = UploadLimits(**request["limits"])
+    set_lang(request.get("lang"))  # the child's messages in the language of the request that started it
     limit_process(limits.memory_mb, limits.file_size_mb, limits.nice)
     resource.setrlimit(resource.RLIMIT_CPU, (limits.cpu_seconds, limits.cpu_seconds + 5))  # SIGXCPU, then KILL
     answer = _answer(request)

@@ -22,6 +22,7 @@ from dataclasses import dataclass, fields
 from typing import Any
 
 from catalog.errors import InvalidInput, TooLarge
+from catalog.i18n import _, format_number
 
 ENV_PREFIX = "OPENDATA_"
 
@@ -78,8 +79,8 @@ def _positive_int(key: str, value: Any) -> int:
     except (TypeError, ValueError):
         number = 0
     if number <= 0:
-        raise InvalidInput(f"setting {key} (environment variable {ENV_PREFIX}{key}) must be a positive whole "
-                           f"number, not {value!r}")
+        raise InvalidInput(_("Thiết lập {key} (biến môi trường {variable}) phải là một số nguyên dương, không "
+                             "phải {value}", key=key, variable=ENV_PREFIX + key, value=repr(value)))
     return number
 
 
@@ -110,49 +111,66 @@ def activate(limits: Limits) -> Callable[[], None]:
 
 # -- the refusals: what was over which bound, and the setting that raises it -------------------------------------
 def _refuse(message: str, name: str, hint: str) -> TooLarge:
+    """``message`` and ``hint`` already translated; the limit and its setting are added here."""
     key = SETTINGS[name]
-    return TooLarge(f"{message}, over the limit of {getattr(current(), name):,} ({key})",
-                    hint=f"{hint}, or ask the catalogue's administrators to raise {ENV_PREFIX}{key}")
+    return TooLarge(_("{message}, vượt giới hạn {limit} ({key})", message=message,
+                      limit=format_number(getattr(current(), name)), key=key),
+                    hint=_("{hint}, hoặc đề nghị quản trị viên của danh mục nâng {variable}", hint=hint,
+                           variable=ENV_PREFIX + key))
+
+
+def _split() -> str:
+    return _("hãy chia nó thành nhiều tệp")
+
+
+def _simplify() -> str:
+    return _("hãy đơn giản hoá hình học (ít đỉnh hơn) hoặc chia các đối tượng ra nhiều tệp")
 
 
 def check_columns(what: str, count: int) -> None:
-    """``what`` names the file and the place: "data.csv: the header" or "data.csv: record 12"."""
+    """``what`` names the file and the place: "data.csv: dòng tiêu đề" or "data.csv: bản ghi 12" (translated)."""
     if count > current().max_columns:
-        raise _refuse(f"{what} has {count:,} columns", "max_columns", "split the table into narrower files")
+        raise _refuse(_("{what} có {count} cột", what=what, count=format_number(count)), "max_columns",
+                      _("hãy chia bảng thành các tệp ít cột hơn"))
 
 
 def check_header_bytes(what: str, size: int) -> None:
     if size > current().max_header_bytes:
-        raise _refuse(f"{what}: the header is {size:,} bytes", "max_header_bytes",
-                      "shorten the column names, or check the dialect (delimiter, quote character)")
+        raise _refuse(_("{what}: dòng tiêu đề dài {size} byte", what=what, size=format_number(size)),
+                      "max_header_bytes",
+                      _("hãy rút ngắn tên cột, hoặc kiểm tra dialect (ký tự phân cách, ký tự trích dẫn)"))
 
 
 def check_cells(what: str, rows: int, columns: int) -> None:
     """Rows beyond the bound, or rows x columns cells (both may be upper bounds known before reading)."""
     limits = current()
     if rows > limits.max_rows:
-        raise _refuse(f"{what} has more than {rows:,} rows", "max_rows", "split it into several files")
+        raise _refuse(_("{what} có hơn {rows} dòng", what=what, rows=format_number(rows)), "max_rows", _split())
     if rows * columns > limits.max_cells:
-        raise _refuse(f"{what} has {rows:,} rows x {columns:,} columns = {rows * columns:,} cells", "max_cells",
-                      "split it into several files")
+        raise _refuse(_("{what} có {rows} dòng x {columns} cột = {cells} ô", what=what, rows=format_number(rows),
+                        columns=format_number(columns), cells=format_number(rows * columns)), "max_cells",
+                      _split())
 
 
 def check_depth(what: str, depth: int, *, at_least: bool = False) -> None:
     """``at_least``: the parser stopped at ``depth``; the file nests deeper still."""
     if depth > current().max_json_depth:
-        levels = f"more than {depth - 1:,}" if at_least else f"{depth:,}"
-        raise _refuse(f"{what} nests arrays and objects {levels} levels deep", "max_json_depth",
-                      "flatten the nested values")
+        if at_least:
+            message = _("{what} lồng mảng và đối tượng sâu hơn {levels} cấp", what=what,
+                        levels=format_number(depth - 1))
+        else:
+            message = _("{what} lồng mảng và đối tượng sâu {levels} cấp", what=what, levels=format_number(depth))
+        raise _refuse(message, "max_json_depth", _("hãy làm phẳng các giá trị lồng nhau"))
 
 
 def check_geojson(what: str, size: int, coordinates: int) -> None:
     """A GeoJSON file's bytes and positions: it is parsed whole, and each position costs a Python list."""
     if size > current().geojson_max_bytes:
-        raise _refuse(f"{what} is {size:,} bytes", "geojson_max_bytes",
-                      "simplify the geometry (fewer vertices) or split the features into several files")
+        raise _refuse(_("{what} có dung lượng {size} byte", what=what, size=format_number(size)),
+                      "geojson_max_bytes", _simplify())
     if coordinates > current().max_coordinates:
-        raise _refuse(f"{what} has {coordinates:,} coordinate positions", "max_coordinates",
-                      "simplify the geometry (fewer vertices) or split the features into several files")
+        raise _refuse(_("{what} có {count} vị trí toạ độ", what=what, count=format_number(coordinates)),
+                      "max_coordinates", _simplify())
 
 
 def line_limit() -> int:
@@ -172,10 +190,10 @@ class CellBudget:
         self.rows += 1
         self.cells += max(cells, self.width)
         if cells > self.limits.max_columns:
-            check_columns(f"{self.what}: record {record}", cells)
+            check_columns(_("{what}: bản ghi {record}", what=self.what, record=record), cells)
         if self.rows > self.limits.max_rows:
-            raise _refuse(f"{self.what} reaches {self.rows:,} rows at record {record}", "max_rows",
-                          "split it into several files")
+            raise _refuse(_("{what} đạt {rows} dòng ở bản ghi {record}", what=self.what,
+                            rows=format_number(self.rows), record=record), "max_rows", _split())
         if self.cells > self.limits.max_cells:
-            raise _refuse(f"{self.what} reaches {self.cells:,} cells (rows x columns) at record {record}",
-                          "max_cells", "split it into several files")
+            raise _refuse(_("{what} đạt {cells} ô (dòng x cột) ở bản ghi {record}", what=self.what,
+                            cells=format_number(self.cells), record=record), "max_cells", _split())

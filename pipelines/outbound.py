@@ -22,11 +22,17 @@ from requests_hardened import Config, HTTPSession
 from requests_hardened.ip_filter import InvalidIPAddress, filter_host
 
 from catalog.errors import Forbidden, InvalidInput
+from catalog.i18n import _
 
 ALLOW_ENV = "OPENDATA_ALLOW_PRIVATE_URLS"
 TRUE = frozenset({"1", "true", "yes", "on"})
 DEFAULT_TIMEOUT = (10, 120)  # connect, read: for calls that do not give their own
-HINT = f"to reach a server on your own network, set {ALLOW_ENV}=true"
+
+
+def private_hint() -> str:
+    """How to reach a server on the city's own network (in the current language)."""
+    return _("để kết nối tới một máy chủ trong mạng nội bộ của bạn, hãy đặt {setting}=true",
+             setting=ALLOW_ENV)
 
 
 def private_allowed() -> bool:
@@ -40,18 +46,19 @@ def session(*, allow_private: bool | None = None) -> requests.Session:
                               never_redirect=False, default_timeout=DEFAULT_TIMEOUT))
 
 
-def check_url(url: str, *, allow_private: bool | None = None, hint: str = HINT) -> None:
+def check_url(url: str, *, allow_private: bool | None = None, hint: str | None = None) -> None:
     """Refuse, with a clear message, a URL whose host resolves to a private address (unless allowed)."""
     parts = urlsplit(url)
     if parts.scheme not in ("http", "https") or not parts.hostname:
-        raise InvalidInput(f"not an http(s) URL: {url!r}", hint="give the portal's address, e.g. https://data.example.org")
+        raise InvalidInput(_("không phải một URL http(s): {url}", url=repr(url)),
+                           hint=_("hãy nhập địa chỉ của cổng dữ liệu, ví dụ https://data.example.org"))
     if private_allowed() if allow_private is None else allow_private:
         return
     try:
         filter_host(parts.hostname, parts.port or (443 if parts.scheme == "https" else 80), allow_loopback=False)
     except InvalidIPAddress as refused:
-        raise Forbidden(f"{url} resolves to {refused}, a private, loopback or reserved address: refused",
-                        hint=hint) from None
+        raise Forbidden(_("{url} trỏ tới {address}, một địa chỉ riêng, loopback hoặc dành riêng: bị từ chối",
+                          url=url, address=refused), hint=hint or private_hint()) from None
     except OSError:  # requests.RequestException is one too
         return  # the host does not resolve: the request itself reports that, in its place
 
@@ -59,6 +66,7 @@ def check_url(url: str, *, allow_private: bool | None = None, hint: str = HINT) 
 def describe_error(error: BaseException) -> str:
     """One line for a failed outbound request (or a failure while handling its answer), for a run's report."""
     if isinstance(error, InvalidIPAddress):
-        return f"refused to connect to {error}, a private, loopback or reserved address ({HINT})"
+        return _("từ chối kết nối tới {address}, một địa chỉ riêng, loopback hoặc dành riêng ({hint})",
+                 address=error, hint=private_hint())
     text = " ".join(str(error).split())
     return f"{type(error).__name__}: {text[:300]}" if text else type(error).__name__

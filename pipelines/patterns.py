@@ -26,6 +26,8 @@ from re import _parser
 
 import re2
 
+from catalog.i18n import N_, _
+
 # Python's classes in RE2 syntax (class bodies, to be put inside [...]): \d is Unicode category Nd, \w is
 # str.isalnum() or '_', \s is str.isspace() (\t-\r, \x1c-\x1f, space, \x85 and the Z categories).
 DIGIT = r"\p{Nd}"
@@ -35,15 +37,20 @@ ASCII_CLASSES = {"DIGIT": "0-9", "WORD": "0-9A-Za-z_", "SPACE": r"\t-\r\x20"}
 UNICODE_CLASSES = {"DIGIT": DIGIT, "WORD": WORD, "SPACE": SPACE}
 MAX_REPEAT = 1000  # RE2's largest repetition count
 
-UNSUPPORTED = {
-    "GROUPREF": ("a backreference (\\1 or (?P=name))", "match the repeated part explicitly"),
-    "GROUPREF_EXISTS": ("a conditional group ((?(1)...|...))", "write both cases as alternatives with |"),
-    "ASSERT": ("a lookahead or lookbehind ((?=...), (?<=...))",
-               "match the text itself, or check the condition with a second constraint (enum, minLength...)"),
-    "ASSERT_NOT": ("a negative lookahead or lookbehind ((?!...), (?<!...))",
-                   "describe the allowed values positively, e.g. with a character class [^...]"),
-    "ATOMIC_GROUP": ("an atomic group ((?>...))", "use a plain group (...)"),
-    "POSSESSIVE_REPEAT": ("a possessive repeat (*+, ++, ?+)", "use the plain repeat (*, +, ?)"),
+UNSUPPORTED = {  # the feature and its rewrite, translated where they are shown
+    "GROUPREF": (N_("một tham chiếu ngược (backreference: \\1 hoặc (?P=name))"),
+                 N_("hãy viết tường minh phần lặp lại")),
+    "GROUPREF_EXISTS": (N_("một nhóm điều kiện ((?(1)...|...))"),
+                        N_("hãy viết cả hai trường hợp thành các lựa chọn với |")),
+    "ASSERT": (N_("một phép nhìn trước hoặc nhìn sau (lookahead/lookbehind: (?=...), (?<=...))"),
+               N_("hãy so khớp chính văn bản đó, hoặc kiểm tra điều kiện bằng một ràng buộc thứ hai (enum, "
+                  "minLength...)")),
+    "ASSERT_NOT": (N_("một phép nhìn trước hoặc nhìn sau phủ định (negative lookahead or lookbehind: (?!...), "
+                      "(?<!...))"),
+                   N_("hãy mô tả các giá trị được phép theo cách khẳng định, ví dụ bằng một lớp ký tự [^...]")),
+    "ATOMIC_GROUP": (N_("một nhóm nguyên tử (atomic group: (?>...))"), N_("hãy dùng một nhóm thường (...)")),
+    "POSSESSIVE_REPEAT": (N_("một phép lặp chiếm hữu (possessive: *+, ++, ?+)"),
+                          N_("hãy dùng phép lặp thường (*, +, ?)")),
 }
 
 
@@ -76,8 +83,9 @@ def compile_pattern(pattern: str) -> re2._Regexp:
         return re2.compile(text, _options())
     except re2.error as exc:
         detail = exc.args[0].decode(errors="replace") if exc.args and isinstance(exc.args[0], bytes) else str(exc)
-        raise UnsupportedPattern(f"is too large or complex for the validator's regular expression engine "
-                                 f"({detail}); simplify it (fewer or smaller repeats)") from None
+        raise UnsupportedPattern(_("quá lớn hoặc quá phức tạp cho bộ máy biểu thức chính quy của trình kiểm tra "
+                                   "({detail}); hãy đơn giản hoá nó (ít phép lặp hơn hoặc lặp ít lần hơn)",
+                                   detail=detail)) from None
 
 
 def matches(pattern: str, value: str) -> bool:
@@ -106,8 +114,8 @@ def _emit_item(op, arg, flags: int) -> str:
     name = str(op)
     if name in UNSUPPORTED:
         what, fix = UNSUPPORTED[name]
-        raise UnsupportedPattern(f"uses {what}, which RE2 (the validator's linear-time regular expression "
-                                 f"engine) does not support: {fix}")
+        raise UnsupportedPattern(_("dùng {what}, điều mà RE2 (bộ máy biểu thức chính quy thời gian tuyến tính của "
+                                   "trình kiểm tra) không hỗ trợ: {fix}", what=_(what), fix=_(fix)))
     if name == "LITERAL":
         return _case(_char(arg), flags)
     if name == "NOT_LITERAL":
@@ -126,7 +134,7 @@ def _emit_item(op, arg, flags: int) -> str:
         return _repeat(*arg, flags)
     if name == "AT":
         return _at(str(arg), flags)
-    raise UnsupportedPattern(f"uses a construct the validator does not support ({name.lower()})")
+    raise UnsupportedPattern(_("dùng một cấu trúc mà trình kiểm tra không hỗ trợ ({name})", name=name.lower()))
 
 
 def _char(code: int) -> str:
@@ -139,9 +147,9 @@ def _case(text: str, flags: int) -> str:
 
 def _repeat(low: int, high, items, flags: int) -> str:
     if low > MAX_REPEAT or (high is not C.MAXREPEAT and high > MAX_REPEAT):
-        raise UnsupportedPattern(f"repeats something more than {MAX_REPEAT} times, which the validator's "
-                                 "regular expression engine does not support: use a smaller count, or "
-                                 "minLength/maxLength for the length")
+        raise UnsupportedPattern(_("lặp một thành phần hơn {count} lần, điều mà bộ máy biểu thức chính quy của "
+                                   "trình kiểm tra không hỗ trợ: hãy dùng số lần nhỏ hơn, hoặc minLength/maxLength "
+                                   "cho độ dài", count=MAX_REPEAT))
     body = f"(?:{_emit(items, flags)})"
     upper = "" if high is C.MAXREPEAT else str(high)
     return f"{body}{{{low},{upper}}}"
@@ -175,12 +183,14 @@ def _charset(items, flags: int) -> str:
             else:
                 body.append(classes[category])
         else:
-            raise UnsupportedPattern(f"uses a character set the validator does not support ({kind.lower()})")
+            raise UnsupportedPattern(_("dùng một tập ký tự mà trình kiểm tra không hỗ trợ ({kind})",
+                                       kind=kind.lower()))
     if not negated_classes:
         inner = "".join(body)
         return f"[^{inner}]" if negate else (f"[{inner}]" if inner else "[^\\x00-\\x{10ffff}]")
     if negate:  # [^...\W] means "a word character and none of ...": an intersection RE2 cannot write
-        raise UnsupportedPattern("puts \\W, \\S or \\D inside a negated set [^...], which the validator's "
-                                 "regular expression engine cannot express: list the allowed characters instead")
+        raise UnsupportedPattern(_("đặt \\W, \\S hoặc \\D trong một tập phủ định [^...], điều mà bộ máy biểu thức "
+                                   "chính quy của trình kiểm tra không biểu diễn được: hãy liệt kê các ký tự được "
+                                   "phép"))
     parts = [f"[^{cls}]" for cls in negated_classes] + ([f"[{''.join(body)}]"] if body else [])
     return "(?:" + "|".join(parts) + ")"

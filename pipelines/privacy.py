@@ -22,16 +22,19 @@ from pathlib import Path
 import duckdb
 
 from catalog.errors import UserError
+from catalog.i18n import N_, _, format_number
 
 # RE2 has no look-around, so "not part of a longer number" is spelled as a non-digit or the string's edge.
+# Each kind: its name for people (translated where it is shown) and its pattern.
 PATTERNS: dict[str, tuple[str, str]] = {
-    "cccd": ("12-digit citizen ID numbers (CCCD)", r"(?:^|\D)\d{12}(?:\D|$)"),
-    "old_id": ("9-digit ID card numbers (CMND)", r"(?:^|\D)\d{9}(?:\D|$)"),
+    "cccd": (N_("số căn cước công dân 12 chữ số (CCCD)"), r"(?:^|\D)\d{12}(?:\D|$)"),
+    "old_id": (N_("số chứng minh nhân dân 9 chữ số (CMND)"), r"(?:^|\D)\d{9}(?:\D|$)"),
     # 0 or +84, then 3/5/7/8/9, then 8 digits; the usual 4-3-3 grouping with a space, dot or hyphen is allowed.
-    "phone": ("Vietnamese mobile numbers", r"(?:^|[^\d+])(?:0|\+84 ?)[35789]\d{2}[ .-]?\d{3}[ .-]?\d{3}(?:\D|$)"),
-    "email": ("e-mail addresses", r"[A-Za-z0-9._%+-]+@[A-Za-z0-9-]+(?:\.[A-Za-z0-9-]+)*\.[A-Za-z]{2,}"),
+    "phone": (N_("số điện thoại di động Việt Nam"),
+              r"(?:^|[^\d+])(?:0|\+84 ?)[35789]\d{2}[ .-]?\d{3}[ .-]?\d{3}(?:\D|$)"),
+    "email": (N_("địa chỉ e-mail"), r"[A-Za-z0-9._%+-]+@[A-Za-z0-9-]+(?:\.[A-Za-z0-9-]+)*\.[A-Za-z]{2,}"),
 }
-ANY_PATTERN = "|".join(f"(?:{regex})" for _, regex in PATTERNS.values())
+ANY_PATTERN = "|".join(f"(?:{regex})" for _label, regex in PATTERNS.values())
 STRING_TYPES = ("VARCHAR", "JSON")
 NUMERIC_TYPES = ("TINYINT", "SMALLINT", "INTEGER", "BIGINT", "HUGEINT", "UTINYINT", "USMALLINT", "UINTEGER",
                  "UBIGINT", "UHUGEINT", "DECIMAL", "DOUBLE", "FLOAT", "REAL")
@@ -64,9 +67,13 @@ class Finding:
 
     def __str__(self) -> str:
         if self.kind == "personal_field":
-            return f"field {self.column!r} is marked personal in the schema"
-        stored = " stored as numbers (leading zeros dropped)" if self.numeric else ""
-        return f"column {self.column!r}: {self.count:,} value(s) look like {PATTERNS[self.kind][0]}{stored}"
+            return _("trường {column} được đánh dấu là dữ liệu cá nhân (personal) trong lược đồ",
+                     column=repr(self.column))
+        kind, count = _(PATTERNS[self.kind][0]), format_number(self.count)
+        if self.numeric:
+            return _("cột {column}: {count} giá trị trông giống {kind}, lưu dưới dạng số (đã mất các số 0 ở đầu)",
+                     column=repr(self.column), count=count, kind=kind)
+        return _("cột {column}: {count} giá trị trông giống {kind}", column=repr(self.column), count=count, kind=kind)
 
     def to_dict(self) -> dict:
         found = {"column": self.column, "kind": self.kind, "count": self.count}
@@ -152,25 +159,29 @@ def check_file(path: Path, schema: dict | None) -> list[Finding]:
     return check_files([path], schema)
 
 
-def enforce(findings: list[Finding], *, override: str | None = None, what: str = "the data") -> list[Finding]:
+def enforce(findings: list[Finding], *, override: str | None = None, what: str | None = None) -> list[Finding]:
     """Raise ``PersonalDataRefused`` unless there is nothing to refuse or a valid override covers it.
 
-    Returns the findings the override let through (for the audit log). Personal fields cannot be overridden.
+    ``what`` names the data for people (translated; default "dữ liệu"). Returns the findings the override let
+    through (for the audit log). Personal fields cannot be overridden.
     """
     if not findings:
         return []
+    what = what or _("Dữ liệu")
     fields = [f for f in findings if not f.overridable]
     if fields:
         raise PersonalDataRefused(
-            f"{what} cannot be published: " + "; ".join(map(str, fields)), findings,
-            hint="remove the field (a select/drop step) or publish an aggregate of it; personal fields are "
-                 "never published")
+            _("{what} không thể công bố: {findings}", what=what, findings="; ".join(map(str, fields))), findings,
+            hint=_("hãy bỏ trường đó (một bước select/drop) hoặc công bố số liệu tổng hợp của nó; trường dữ liệu cá "
+                   "nhân không bao giờ được công bố"))
     reason = (override or "").strip()
     if len(reason) < MIN_REASON:
         raise PersonalDataRefused(
-            f"{what} seems to contain personal data: " + "; ".join(map(str, findings)), findings,
-            hint="remove or aggregate these columns; if they are not personal data, re-run with an explicit "
-                 f"override and a written reason (at least {MIN_REASON} characters), which is audited")
+            _("{what} có vẻ chứa dữ liệu cá nhân: {findings}", what=what, findings="; ".join(map(str, findings))),
+            findings,
+            hint=_("hãy bỏ hoặc tổng hợp các cột này; nếu đó không phải dữ liệu cá nhân, hãy chạy lại với một lệnh "
+                   "bỏ qua (override) tường minh kèm lý do bằng văn bản (ít nhất {count} ký tự), lý do này được ghi "
+                   "vào nhật ký kiểm tra", count=MIN_REASON))
     return findings
 
 

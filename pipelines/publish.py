@@ -19,6 +19,7 @@ import duckdb
 
 from catalog import diff, jsonlimits, published_schema
 from catalog.errors import InvalidInput, NotFound
+from catalog.i18n import _, format_number
 from catalog.metadata import Catalog, check_name
 from catalog.storage import WorkDir, sha256_file, version_relpath
 from catalog.unit_of_work import NewVersion, commit_version
@@ -80,9 +81,9 @@ def resolve_dataset_schema(catalog: Catalog, dataset: dict | None, schema: dict 
     if dataset and dataset.get("schema"):
         return dataset["schema"], dataset.get("schema_name") or ""
     raise InvalidInput(
-        "no schema given for a new dataset",
-        hint="pass --schema NAME (see 'opendata schemas') or --schema FILE.json; "
-             "'opendata describe FILE > schema.json' drafts one",
+        _("chưa có lược đồ (schema) cho một bộ dữ liệu mới"),
+        hint=_("hãy dùng --schema TÊN (xem 'opendata schemas') hoặc --schema TỆP.json; lệnh "
+               "'opendata describe TỆP > schema.json' soạn sẵn một lược đồ"),
     )
 
 
@@ -92,10 +93,12 @@ def target_dataset(catalog: Catalog, dataset: str, org: str | None, *, org_hint:
     existing = catalog.find_dataset(dataset)
     if existing is None:
         if not org:
-            raise InvalidInput(f"dataset {dataset!r} is new: say which organisation publishes it", hint=org_hint)
+            raise InvalidInput(_("bộ dữ liệu {dataset} là bộ mới: hãy cho biết tổ chức nào công bố nó",
+                                 dataset=repr(dataset)), hint=org_hint)
         catalog.get_org(org)
     elif org and org not in (existing["org"], existing["org_id"]):
-        raise InvalidInput(f"dataset {dataset!r} belongs to organisation {existing['org']!r}, not {org!r}")
+        raise InvalidInput(_("bộ dữ liệu {dataset} thuộc tổ chức {owner}, không phải {org}", dataset=repr(dataset),
+                             owner=repr(existing["org"]), org=repr(org)))
     return existing
 
 
@@ -151,9 +154,9 @@ def publish(
     """
     path = Path(path)
     if not path.is_file():
-        raise InvalidInput(f"file not found: {path}")
+        raise InvalidInput(_("không tìm thấy tệp: {path}", path=path))
     meta = {k: v for k, v in (meta or {}).items() if v is not None}
-    existing = target_dataset(catalog, dataset, org, org_hint="pass --org ORG ('opendata org list' shows them)")
+    existing = target_dataset(catalog, dataset, org, org_hint=_("hãy dùng --org TỔ_CHỨC ('opendata org list' liệt kê các tổ chức)"))
     schema_dict, schema_name = resolve_dataset_schema(catalog, existing, schema)
     privacy.enforce(privacy.check_schema(schema_dict), what=path.name)  # personal fields: refuse before reading
     fmt = source_format(path, format)
@@ -165,8 +168,8 @@ def publish(
         if meta:
             catalog.update_dataset(dataset, actor=publisher, origin=origin, **meta)
         return PublishResult("unchanged", dataset, version=latest,
-                             messages=[f"{path.name} is identical to version {latest['number']}: "
-                                       "no new version created"])
+                             messages=[_("{name} giống hệt phiên bản {number}: không tạo phiên bản mới",
+                                         name=path.name, number=latest["number"])])
 
     with WorkDir(catalog.home) as work, validate_file(
         path, schema=schema_dict, dialect=dialect, encoding=encoding, format=fmt, checklist=checklist,
@@ -174,7 +177,8 @@ def publish(
     ) as validation:
         if not validation.valid:
             return PublishResult("invalid", dataset, report=validation.report,
-                                 messages=[f"{path.name} is not valid against the schema: nothing was published"])
+                                 messages=[_("{name} không hợp lệ theo lược đồ: không có gì được công bố",
+                                             name=path.name)])
         staged = work.file("data.parquet")
         validation.write_parquet(staged, table_schema=columns["schema"])
         overridden = privacy.enforce(privacy.check_file(staged, schema_dict), override=privacy_override,
@@ -208,7 +212,8 @@ def publish(
             privacy_override=privacy.audit_detail(overridden, privacy_override or "") if overridden else None))
     version = catalog.get_version(dataset, number)
     return PublishResult("published", dataset, version=version, report=validation.report,
-                         messages=[f"published {dataset} version {number}: {validation.rows:,} rows"])
+                         messages=[_("đã công bố {dataset} phiên bản {number}: {rows} dòng", dataset=dataset,
+                                     number=number, rows=format_number(validation.rows))])
 
 
 def load_json_option(value: str | None, what: str) -> dict | None:
@@ -219,6 +224,6 @@ def load_json_option(value: str | None, what: str) -> dict | None:
     if not value.lstrip().startswith("{"):
         file = Path(value)
         if not file.is_file():
-            raise NotFound(f"{what} file not found: {value}")
+            raise NotFound(_("không tìm thấy tệp {what}: {path}", what=what, path=value))
         text = file.read_text(encoding="utf-8-sig")
     return jsonlimits.loads_object(text, what)

@@ -23,6 +23,7 @@ import requests
 from requests_toolbelt import MultipartEncoder, MultipartEncoderMonitor
 
 from catalog.errors import Forbidden, InvalidInput, NotFound, TooLarge, Unauthorized, UserError
+from catalog.i18n import _, current_lang
 from pipelines import outbound
 
 if TYPE_CHECKING:
@@ -47,7 +48,8 @@ def load_config() -> dict:
     try:
         data = json.loads(path.read_text(encoding="utf-8"))
     except (OSError, ValueError):
-        raise InvalidInput(f"cannot read {path}", hint="run 'opendata login URL --token T' again") from None
+        raise InvalidInput(_("không đọc được {path}", path=path),
+                           hint=_("hãy chạy lại 'opendata login URL --token T'")) from None
     return data if isinstance(data, dict) else {}
 
 
@@ -105,7 +107,7 @@ def upload_body(fields: dict[str, Any], path: Path, *, progress: bool = False) -
         if progress:
             from tqdm import tqdm
 
-            bar = tqdm(total=encoder.len, unit="B", unit_scale=True, unit_divisor=1024, desc=f"upload {path.name}",
+            bar = tqdm(total=encoder.len, unit="B", unit_scale=True, unit_divisor=1024, desc=_("tải lên {name}", name=path.name),
                        leave=False)
         sent = [0]
 
@@ -135,15 +137,17 @@ class Remote:
     def _headers(self, need_token: bool = False) -> dict[str, str]:
         if not self.token:
             if need_token:
-                raise Unauthorized("this needs an API token",
-                                   hint=f"pass --token, set {TOKEN_ENV}, or run 'opendata login {self.url} --token T'")
+                raise Unauthorized(_("thao tác này cần một mã truy cập API (token)"),
+                                   hint=_("hãy dùng --token, đặt {variable}, hoặc chạy 'opendata login {url} --token T'",
+                                          variable=TOKEN_ENV, url=self.url))
             return {}
         return {"Authorization": f"Bearer {self.token}"}
 
     def request(self, method: str, path: str, *, need_token: bool = False, ok: tuple[int, ...] = (200,),
                 **kwargs: Any) -> tuple[int, Any]:
         """Send, and turn a refusal into the matching ``UserError`` (422 and ``ok`` statuses are returned)."""
-        headers = {**self._headers(need_token), **kwargs.pop("headers", {})}
+        # the server's refusals in the language the user reads this command's messages in
+        headers = {"Accept-Language": current_lang(), **self._headers(need_token), **kwargs.pop("headers", {})}
         # A request without side effects is sent again once when the connection breaks: a kept-alive connection
         # the server has just closed is the usual cause, and urllib3 does not retry a POST by itself.
         attempts = 2 if (method == "GET" or kwargs.get("params", {}).get("check")) else 1
@@ -157,10 +161,12 @@ class Remote:
                     self.session.close()  # drop the pooled connections, then try on a fresh one
                     continue
                 reason = getattr(exc.args[0], "reason", None) if exc.args else None
-                raise UserError(f"cannot reach {self.url} ({method} {path}): {type(reason or exc).__name__}",
-                                hint="check the address and your network; is the server running?") from None
+                raise UserError(_("không kết nối được tới {url} ({method} {path}): {reason}", url=self.url,
+                                  method=method, path=path, reason=type(reason or exc).__name__),
+                                hint=_("hãy kiểm tra địa chỉ và mạng của bạn; máy chủ có đang chạy không?")) from None
             except requests.Timeout:
-                raise UserError(f"{self.url} did not answer in time ({method} {path})") from None
+                raise UserError(_("{url} không trả lời kịp thời ({method} {path})", url=self.url, method=method,
+                                  path=path)) from None
         try:
             body = response.json()
         except ValueError:
@@ -188,7 +194,7 @@ class Remote:
 
         path = Path(path)
         if not path.is_file():
-            raise InvalidInput(f"file not found: {path}")
+            raise InvalidInput(_("không tìm thấy tệp: {path}", path=path))
         target = f"/api/v1/datasets/{quote(dataset, safe='')}/versions"
         params = {"org": org} if org else {}
         self.request("POST", target, need_token=True, params={**params, "check": 1, "size": path.stat().st_size})
@@ -197,10 +203,11 @@ class Remote:
                 "schema": schema_value(schema), "note": note or None, **_read_fields(dialect, encoding, format,
                                                                                     checklist)}
         with upload_body(form, path, progress=progress) as body:
-            _, result = self.request("POST", target, need_token=True, ok=(200, 201), params=params, data=body,
+            _status, result = self.request("POST", target, need_token=True, ok=(200, 201), params=params, data=body,
                                      headers={"Content-Type": body.content_type})
         if not isinstance(result, dict) or "status" not in result:
-            raise UserError(f"{self.url} answered the upload with something that is not a publish result")
+            raise UserError(_("{url} trả lời việc tải lên bằng một nội dung không phải kết quả công bố",
+                              url=self.url))
         return PublishResult(result["status"], result.get("dataset") or dataset, version=result.get("version"),
                              report=result.get("report"), messages=list(result.get("messages") or []))
 
@@ -210,7 +217,7 @@ class Remote:
         """Validate with the server's schemas (or ``dataset``'s); returns ``{"valid", "rows", "report"}``."""
         path = Path(path)
         if not path.is_file():
-            raise InvalidInput(f"file not found: {path}")
+            raise InvalidInput(_("không tìm thấy tệp: {path}", path=path))
         form = {"schema": schema_value(schema), "dataset": dataset, **_read_fields(dialect, encoding, format,
                                                                                      checklist)}
         with upload_body(form, path, progress=progress) as body:
@@ -226,18 +233,18 @@ class Remote:
         params: dict[str, Any] = {"org": org} if org else {}
         path: str | None = "/api/v1/datasets"
         while path:
-            _, body = self.request("GET", path, params=params)
+            _status, body = self.request("GET", path, params=params)
             items, next_link = _items(body, "datasets")
             found.extend(items)
             path, params = _next_page(next_link, self.url), {}
         return found
 
     def get_dataset(self, name: str) -> dict:
-        _, body = self.request("GET", f"/api/v1/datasets/{quote(name, safe='')}")
+        _status, body = self.request("GET", f"/api/v1/datasets/{quote(name, safe='')}")
         return body.get("dataset", body) if isinstance(body, dict) and "name" not in body else body
 
     def list_versions(self, name: str) -> list[dict]:
-        _, body = self.request("GET", f"/api/v1/datasets/{quote(name, safe='')}/versions")
+        _status, body = self.request("GET", f"/api/v1/datasets/{quote(name, safe='')}/versions")
         return _items(body, "versions")[0]
 
 
@@ -254,7 +261,7 @@ def schema_value(schema: str | None) -> str | None:
     path = Path(schema)
     if path.is_file() or schema.lower().endswith(".json"):
         if not path.is_file():
-            raise NotFound(f"schema file not found: {schema}")
+            raise NotFound(_("không tìm thấy tệp lược đồ: {path}", path=schema))
         return path.read_text(encoding="utf-8-sig")
     return schema
 

@@ -1,17 +1,24 @@
 """Validation reports: the named error types, error records, and the human rendering.
 
 A report is a plain dict shaped like ``frictionless validate --json`` output, so tools written for
-frictionless read ours. ``render_text`` turns one into the summary and table the CLI prints.
+frictionless read ours: ``type``, ``title``, ``message`` and ``note`` stay frictionless's English words. What
+department staff read is the error's ``explanation`` (``pipelines/validation/explain.py``: what is wrong and what
+to do, in the current language). ``render_text`` turns a report into the summary and list the CLI prints.
 """
 
 from __future__ import annotations
 
 import os
+import textwrap
 import unicodedata
 from collections import Counter
 from collections.abc import Iterable
 from pathlib import Path
 from typing import Any
+
+from catalog.i18n import format_number
+from catalog.i18n import gettext as _
+from pipelines.validation.explain import explain
 
 # code -> (title, description, message template); templates use the error's camelCase properties.
 ERRORS: dict[str, tuple[str, str, str]] = {
@@ -170,7 +177,8 @@ def _swap(value: Any, swaps: list[tuple[str, str]]) -> Any:
 # --------------------------------------------------------------------------------------------- rendering
 
 
-def _width(text: str) -> int:
+def display_width(text: str) -> int:
+    """Columns a terminal gives ``text``: a combining mark takes none, a wide (CJK) character two."""
     return sum(0 if unicodedata.combining(ch) else 2 if unicodedata.east_asian_width(ch) in "WF" else 1
                for ch in text)
 
@@ -180,49 +188,64 @@ def _clip(text: str, limit: int) -> str:
     return text if len(text) <= limit else text[: limit - 1] + "…"
 
 
-def _pad(text: str, width: int) -> str:
-    return text + " " * max(0, width - _width(text))
+def pad(text: str, width: int) -> str:
+    """``text`` padded with spaces to ``width`` terminal columns."""
+    return text + " " * max(0, width - display_width(text))
+
+
+def _summary(task: dict) -> str:
+    """One line per table: valid or not, its name, rows and fields (numbers in the language's format)."""
+    stats = task.get("stats", {})
+    name = task.get("name") or task.get("place") or _("bảng")
+    rows, fields = stats.get("rows"), stats.get("fields")
+    shape = _("{rows} dòng, {fields} trường", rows="?" if rows is None else format_number(rows),
+              fields="?" if fields is None else format_number(fields))
+    if task.get("valid"):
+        return _("HỢP LỆ        {name}: {shape}", name=name, shape=shape)
+    count = len(task.get("errors") or [])
+    return _("KHÔNG HỢP LỆ  {name}: {shape}, {count} lỗi", name=name, shape=shape, count=format_number(count))
+
+
+def _where(error: dict) -> str:
+    """Where an error is, in words: ``dòng 3, cột "quality", ô "Kem"`` (parts it lacks left out)."""
+    parts = []
+    if error.get("rowNumber") is not None:
+        parts.append(_("dòng {row}", row=format_number(error["rowNumber"])))
+    field = error.get("fieldName") or error.get("label")
+    if field:
+        parts.append(_("cột \"{field}\"", field=field))
+    elif error.get("fieldNumber"):
+        parts.append(_("cột thứ {number}", number=error["fieldNumber"]))
+    if error.get("cell") not in (None, ""):
+        parts.append(_("ô \"{cell}\"", cell=_clip(str(error["cell"]), 40)))
+    return ", ".join(parts)
 
 
 def render_text(report: dict, *, max_errors: int = 50) -> str:
-    """A human report: one summary line per table, a count per error type, then the first ``max_errors``
-    errors as a table (row, field, type, cell, problem)."""
+    """A human report in the current language: one summary line per table, a count per error type, then the
+    first ``max_errors`` errors, each with where it is and its explanation (what is wrong, what to do)."""
     lines: list[str] = []
     errors_all = list(report.get("errors") or [])
     for task in report.get("tasks") or []:
-        stats = task.get("stats", {})
-        errors = list(task.get("errors") or [])
-        name = task.get("name") or task.get("place") or "table"
-        rows, fields = stats.get("rows"), stats.get("fields")
-        shape = f"{rows if rows is not None else '?'} rows, {fields if fields is not None else '?'} fields"
-        if task.get("valid"):
-            lines.append(f"VALID    {name}: {shape}")
-        else:
-            lines.append(f"INVALID  {name}: {shape}, {len(errors)} error{'s' if len(errors) != 1 else ''}")
+        lines.append(_summary(task))
         for warning in task.get("warnings") or []:
-            lines.append(f"  warning: {warning}")
-        errors_all += errors
+            lines.append("  " + _("cảnh báo: {warning}", warning=warning))
+        errors_all += list(task.get("errors") or [])
     if not report.get("tasks"):
-        lines.append("VALID" if report.get("valid") else "INVALID")
+        lines.append(_("HỢP LỆ") if report.get("valid") else _("KHÔNG HỢP LỆ"))
     if not errors_all:
         return "\n".join(lines) + "\n"
     counts = Counter(e["type"] for e in errors_all)
-    lines.append("  " + ", ".join(f"{count} × {code}" for code, count in counts.most_common()))
+    lines.append("  " + ", ".join(f"{format_number(count)} × {code}" for code, count in counts.most_common()))
     shown = errors_all[:max_errors]
-    header = ["row", "field", "type", "cell", "problem"]
-    table = [[
-        "" if e.get("rowNumber") is None else str(e["rowNumber"]),
-        str(e.get("fieldName") or e.get("label") or ""),
-        e["type"],
-        _clip(str(e.get("cell", "") if e.get("cell") is not None else ""), 24),
-        # a row error's note says briefly what is wrong; header errors read better as the full message
-        _clip((e.get("note") if e.get("rowNumber") is not None else "") or e.get("message") or "", 90),
-    ] for e in shown]
-    widths = [max(_width(r[i]) for r in [header, *table]) for i in range(4)]
-    lines.append("")
-    lines.append("  " + "  ".join(_pad(h, widths[i]) if i < 4 else h for i, h in enumerate(header)))
-    for row in table:
-        lines.append("  " + "  ".join(_pad(c, widths[i]) if i < 4 else c for i, c in enumerate(row)))
+    for error in shown:
+        where = _where(error)
+        lines.append("")
+        lines.append(f"  [{error['type']}] {where}".rstrip())
+        text = error.get("explanation") or explain(error)
+        lines += ["      " + line for line in textwrap.wrap(text, 96)]
     if len(errors_all) > len(shown):
-        lines.append(f"  … and {len(errors_all) - len(shown)} more errors (use --json for all of them)")
+        lines.append("")
+        lines.append("  " + _("… và {count} lỗi nữa (dùng --json để xem tất cả)",
+                               count=format_number(len(errors_all) - len(shown))))
     return "\n".join(lines) + "\n"

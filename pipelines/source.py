@@ -16,7 +16,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 
 from catalog.errors import InvalidInput, InvalidSchema, NotFound, TooLarge
-from catalog.text import human_bytes
+from catalog.i18n import N_, _, format_bytes, format_number
 from pipelines import limits
 
 FORMATS = ("csv", "tsv", "xlsx", "json", "parquet", "geojson")
@@ -38,18 +38,18 @@ def sample_limit() -> int:
     bound = limits.current()
     return bound.max_header_bytes + bound.max_line_bytes
 
-_MAGIC = [
-    (b"PK\x03\x04", "a ZIP archive (an XLSX workbook?)"),
-    (b"PAR1", "a Parquet file"),
-    (b"\xd0\xcf\x11\xe0", "an old Excel/Office file (.xls); save it as .xlsx or CSV"),
-    (b"%PDF", "a PDF document"),
-    (b"\x89PNG", "a PNG image"),
-    (b"\xff\xd8\xff", "a JPEG image"),
-    (b"GIF8", "a GIF image"),
-    (b"\x1f\x8b", "a gzip archive; decompress it first"),
-    (b"7z\xbc\xaf", "a 7-Zip archive"),
-    (b"Rar!", "a RAR archive"),
-    (b"SQLite format 3", "an SQLite database"),
+_MAGIC = [  # what a file's first bytes say it is (translated where it is shown)
+    (b"PK\x03\x04", N_("một tệp nén ZIP (một sổ tính XLSX?)")),
+    (b"PAR1", N_("một tệp Parquet")),
+    (b"\xd0\xcf\x11\xe0", N_("một tệp Excel/Office cũ (.xls); hãy lưu lại thành .xlsx hoặc CSV")),
+    (b"%PDF", N_("một tài liệu PDF")),
+    (b"\x89PNG", N_("một ảnh PNG")),
+    (b"\xff\xd8\xff", N_("một ảnh JPEG")),
+    (b"GIF8", N_("một ảnh GIF")),
+    (b"\x1f\x8b", N_("một tệp nén gzip; hãy giải nén trước")),
+    (b"7z\xbc\xaf", N_("một tệp nén 7-Zip")),
+    (b"Rar!", N_("một tệp nén RAR")),
+    (b"SQLite format 3", N_("một cơ sở dữ liệu SQLite")),
 ]
 
 
@@ -81,7 +81,7 @@ def parse_dialect(descriptor: dict | None) -> Dialect:
     """Read a Frictionless dialect (v1 flat CSV properties, or v2 with ``csv``/``excel`` objects)."""
     descriptor = dict(descriptor or {})
     if not isinstance(descriptor, dict):
-        raise InvalidSchema("dialect: must be a JSON object")
+        raise InvalidSchema(_("dialect: phải là một đối tượng JSON"))
     csv_props = dict(descriptor.get("csv") or {})
     for key in ("delimiter", "quoteChar", "doubleQuote", "escapeChar", "skipInitialSpace", "lineTerminator"):
         if key in descriptor:
@@ -105,9 +105,10 @@ def parse_dialect(descriptor: dict | None) -> Dialect:
         dialect.sheet = excel.get("sheet", 1)
         dialect.fill_merged_cells = bool(excel.get("fillMergedCells", False))
     except (TypeError, ValueError) as exc:
-        raise InvalidSchema(f"dialect: {exc}") from exc
+        raise InvalidSchema(_("dialect: {error}", error=exc)) from exc
     if dialect.delimiter is not None and (not isinstance(dialect.delimiter, str) or len(dialect.delimiter) != 1):
-        raise InvalidSchema(f"dialect.csv.delimiter: {dialect.delimiter!r} must be one character")
+        raise InvalidSchema(_("dialect.csv.delimiter: {delimiter} phải là đúng một ký tự",
+                              delimiter=repr(dialect.delimiter)))
     return dialect
 
 
@@ -144,8 +145,12 @@ def is_package(path: Path) -> bool:
 def _describe_magic(head: bytes) -> str | None:
     for magic, what in _MAGIC:
         if head.startswith(magic):
-            return what
+            return _(what)
     return None
+
+
+def _looks_like(head: bytes) -> str:
+    return _describe_magic(head) or (_("dữ liệu nhị phân") if _looks_binary(head) else _("văn bản"))
 
 
 def _looks_binary(head: bytes) -> bool:
@@ -156,9 +161,9 @@ def open_source(path, *, format: str | None = None, encoding: str | None = None)
     """Check the file and settle its format and encoding; refuse what cannot be a table."""
     path = Path(path)
     if not path.exists():
-        raise NotFound(f"{path}: no such file")
+        raise NotFound(_("{path}: không có tệp này", path=path))
     if path.is_dir():
-        raise InvalidInput(f"{path} is a folder, not a data file")
+        raise InvalidInput(_("{path} là một thư mục, không phải một tệp dữ liệu", path=path))
     size = path.stat().st_size
     ext_format = EXTENSIONS.get(path.suffix.lower())
     fmt = (format or ext_format or "").lower()
@@ -166,10 +171,10 @@ def open_source(path, *, format: str | None = None, encoding: str | None = None)
         fmt = "csv"
     if fmt not in FORMATS:
         raise InvalidInput(
-            f"{path.name}: cannot tell the format from the extension {path.suffix!r}",
-            hint=f"pass --format, one of {', '.join(FORMATS)}")
+            _("{name}: không nhận ra định dạng từ phần mở rộng {suffix}", name=path.name, suffix=repr(path.suffix)),
+            hint=_("hãy dùng --format, một trong {formats}", formats=", ".join(FORMATS)))
     if size == 0:
-        raise InvalidInput(f"{path.name} is empty (0 bytes): there is no table to read")
+        raise InvalidInput(_("{name} trống (0 byte): không có bảng nào để đọc", name=path.name))
     with open(path, "rb") as handle:
         head = handle.read(PREFIX_BYTES)
     magic = _describe_magic(head)
@@ -178,8 +183,9 @@ def open_source(path, *, format: str | None = None, encoding: str | None = None)
     elif fmt == "parquet":
         _check_parquet(path, head, size)
     elif magic and not head.startswith(codecs.BOM_UTF8):
-        raise InvalidInput(f"{path.name} is not a {fmt.upper()} file: it looks like {magic}",
-                           hint="check the file, or give the right extension / --format")
+        raise InvalidInput(_("{name} không phải một tệp {format}: nó có vẻ là {found}", name=path.name,
+                             format=fmt.upper(), found=magic),
+                           hint=_("hãy kiểm tra tệp, hoặc đặt đúng phần mở rộng / --format"))
     codec, declared = None, encoding is not None
     if fmt in ("csv", "tsv", "json", "geojson"):
         codec = _settle_encoding(path, head, encoding)
@@ -188,33 +194,36 @@ def open_source(path, *, format: str | None = None, encoding: str | None = None)
 
 def _check_xlsx(path: Path, head: bytes) -> None:
     if not head.startswith(b"PK\x03\x04"):
-        what = _describe_magic(head) or ("text" if not _looks_binary(head) else "binary data")
-        raise InvalidInput(f"{path.name} is not an XLSX workbook: it looks like {what}",
-                           hint="save it from the spreadsheet as .xlsx, or give it its real extension")
+        raise InvalidInput(_("{name} không phải một sổ tính XLSX: nó có vẻ là {found}", name=path.name,
+                             found=_looks_like(head)),
+                           hint=_("hãy lưu nó từ phần mềm bảng tính thành .xlsx, hoặc đặt đúng phần mở rộng của nó"))
     try:
         with zipfile.ZipFile(path) as archive:
             names = archive.namelist()
             total = sum(info.file_size for info in archive.infolist())
     except (zipfile.BadZipFile, OSError) as exc:
-        raise InvalidInput(f"{path.name} is not a readable XLSX workbook (damaged or truncated: {exc})") from exc
+        raise InvalidInput(_("{name} không phải một sổ tính XLSX đọc được (hỏng hoặc bị cắt cụt: {error})",
+                             name=path.name, error=exc)) from exc
     if "xl/workbook.xml" not in names:
-        raise InvalidInput(f"{path.name} is a ZIP archive but not an XLSX workbook (no xl/workbook.xml)")
+        raise InvalidInput(_("{name} là một tệp nén ZIP nhưng không phải sổ tính XLSX (không có xl/workbook.xml)",
+                             name=path.name))
     limit = xlsx_limit()
     if total > limit:
         raise TooLarge(
-            f"{path.name} expands to {total / 1e6:.0f} MB when unzipped, over the "
-            f"{limit / 1e6:.0f} MB limit (a zip bomb, or a workbook too large to read)",
-            hint="export the sheet as CSV, or raise OPENDATA_XLSX_MAX_BYTES")
+            _("{name} bung ra {size} MB khi giải nén, vượt giới hạn {limit} MB (một quả bom zip, hoặc một sổ tính "
+              "quá lớn để đọc)", name=path.name, size=format_number(total / 1e6, 0),
+              limit=format_number(limit / 1e6, 0)),
+            hint=_("hãy xuất trang tính ra CSV, hoặc nâng OPENDATA_XLSX_MAX_BYTES"))
 
 
 def _check_parquet(path: Path, head: bytes, size: int) -> None:
     if not head.startswith(b"PAR1"):
-        what = _describe_magic(head) or ("text" if not _looks_binary(head) else "binary data")
-        raise InvalidInput(f"{path.name} is not a Parquet file: it looks like {what}")
+        raise InvalidInput(_("{name} không phải một tệp Parquet: nó có vẻ là {found}", name=path.name,
+                             found=_looks_like(head)))
     with open(path, "rb") as handle:
         handle.seek(max(0, size - 4))
         if handle.read(4) != b"PAR1":
-            raise InvalidInput(f"{path.name} is a truncated Parquet file (no footer)")
+            raise InvalidInput(_("{name} là một tệp Parquet bị cắt cụt (không có phần chân)", name=path.name))
 
 
 def _settle_encoding(path: Path, head: bytes, encoding: str | None) -> str:
@@ -222,8 +231,8 @@ def _settle_encoding(path: Path, head: bytes, encoding: str | None) -> str:
         try:
             codec = codecs.lookup(encoding).name
         except LookupError as exc:
-            raise InvalidInput(f"unknown encoding {encoding!r}",
-                               hint="use for example --encoding utf-8, utf-16 or cp1258") from exc
+            raise InvalidInput(_("không biết bảng mã {encoding}", encoding=repr(encoding)),
+                               hint=_("hãy dùng ví dụ --encoding utf-8, utf-16 hoặc cp1258")) from exc
         if codec == "utf-8" and head.startswith(codecs.BOM_UTF8):
             codec = "utf-8-sig"  # as frictionless: a declared utf-8 file may still carry a BOM
         if codec in ("utf-16-le", "utf-16-be") and head[:2] in (codecs.BOM_UTF16_LE, codecs.BOM_UTF16_BE):
@@ -235,8 +244,9 @@ def _settle_encoding(path: Path, head: bytes, encoding: str | None) -> str:
         return "utf-16"
     if _looks_binary(head):
         raise InvalidInput(
-            f"{path.name} contains NUL bytes: it is binary, or text in UTF-16 without a byte order mark",
-            hint="for UTF-16 text pass --encoding utf-16")
+            _("{name} chứa byte NUL: đó là dữ liệu nhị phân, hoặc văn bản UTF-16 không có dấu thứ tự byte (BOM)",
+              name=path.name),
+            hint=_("với văn bản UTF-16 hãy dùng --encoding utf-16"))
     cut = head
     if len(head) == PREFIX_BYTES:  # do not fail on a character cut by the prefix boundary
         cut = head[:-4] + head[-4:].rstrip(bytes(range(0x80, 0x100)))
@@ -248,10 +258,14 @@ def _settle_encoding(path: Path, head: bytes, encoding: str | None) -> str:
 
 
 def not_utf8(path: Path, exc: UnicodeDecodeError | None = None) -> InvalidInput:
-    where = f" (byte 0x{exc.object[exc.start]:02x} at offset {exc.start})" if exc else ""
+    hint = _("hãy khai báo bảng mã, ví dụ --encoding cp1258 (Windows-1258) hoặc --encoding utf-16")
+    if exc is None:
+        return InvalidInput(_("{name} không phải UTF-8 hợp lệ; chúng tôi không đoán bảng mã, để không bao giờ công "
+                              "bố văn bản bị lỗi phông", name=path.name), hint=hint)
     return InvalidInput(
-        f"{path.name} is not valid UTF-8{where}; we do not guess encodings, to never publish garbled text",
-        hint="declare it, for example --encoding cp1258 (Windows-1258) or --encoding utf-16")
+        _("{name} không phải UTF-8 hợp lệ (byte 0x{byte} ở vị trí {offset}); chúng tôi không đoán bảng mã, để không "
+          "bao giờ công bố văn bản bị lỗi phông", name=path.name, byte=f"{exc.object[exc.start]:02x}",
+          offset=exc.start), hint=hint)
 
 
 # -------------------------------------------------------------------------------------------- CSV dialect
@@ -299,9 +313,9 @@ def read_sample(source: Source) -> tuple[list[str], UnicodeDecodeError | None]:
 
 def line_too_long(path: Path, line: int) -> InvalidInput:
     return InvalidInput(
-        f"{path.name}: line {line} is longer than {human_bytes(limits.line_limit())} (MAX_LINE_BYTES); "
-        "this does not look like a table (a missing quote, or not a CSV file)",
-        hint="check the quoting around line " + str(line))
+        _("{name}: dòng {line} dài hơn {size} (MAX_LINE_BYTES); đây không giống một bảng (thiếu một dấu ngoặc kép, "
+          "hoặc không phải tệp CSV)", name=path.name, line=line, size=format_bytes(limits.line_limit())),
+        hint=_("hãy kiểm tra các dấu ngoặc kép quanh dòng {line}", line=line))
 
 
 def sniff_csv(sample: list[str], dialect: Dialect, fmt: str) -> CsvFormat:

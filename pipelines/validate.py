@@ -13,6 +13,7 @@ Two passes (the engine is in ``pipelines/validation/``, one module per concept):
 
 Why this module stays: the CLI, publishing, uploads and ETL import ``validate_file``, ``validate_package`` and
 ``Validation`` from here. Where we deliberately differ from frictionless (NFC, group chars), see VALIDATION.md.
+Every error carries an ``explanation`` for people, in the current language (``pipelines/validation/explain.py``).
 """
 
 from __future__ import annotations
@@ -31,6 +32,7 @@ from pipelines.report import make_report
 from pipelines.source import open_source, parse_dialect
 from pipelines.validation.checklist import choose_policy, parse_checklist
 from pipelines.validation.engine import Engine
+from pipelines.validation.explain import explain_report
 from pipelines.validation.package import package_resource, package_resources
 from pipelines.validation.schema import check_schema
 
@@ -98,7 +100,7 @@ def validate_file(path, *, schema: dict, dialect: dict | None = None, encoding: 
     except BaseException:
         engine.close()
         raise
-    report = make_report(task, seconds=time.perf_counter() - started)
+    report = explain_report(make_report(task, seconds=time.perf_counter() - started), schema)
     return Validation(valid=task["valid"], report=report, rows=task["stats"].get("rows", 0) or 0, _engine=engine)
 
 

@@ -21,6 +21,7 @@ import requests
 
 from catalog import webhooks
 from catalog.errors import UserError
+from catalog.i18n import _
 from catalog.jobs import Database
 from pipelines import outbound
 
@@ -28,7 +29,6 @@ ALLOW_ENV = "OPENDATA_WEBHOOK_ALLOW_PRIVATE"
 BACKOFF_ENV = "OPENDATA_WEBHOOK_BACKOFF"  # seconds before the second attempt (doubles each time); tests set it low
 DEFAULT_BACKOFF = 30.0  # 30 s, 1, 2, 4, 8 min: six attempts over about a quarter of an hour
 TIMEOUT = 10.0
-HINT = f"to deliver to a server on your own network, set {ALLOW_ENV}=true"
 USER_AGENT = "hanoi-opendata-webhooks/1"
 
 
@@ -50,7 +50,9 @@ def backoff(attempt: int) -> float:
 
 
 def check_target(url: str) -> None:
-    outbound.check_url(url, allow_private=private_allowed(), hint=HINT)
+    outbound.check_url(url, allow_private=private_allowed(),
+                       hint=_("để gửi tới một máy chủ trong mạng nội bộ của bạn, hãy đặt {setting}=true",
+                              setting=ALLOW_ENV))
 
 
 def add(database: Database, org: str, url: str, events: list[str], *, secret: str | None = None,
@@ -66,7 +68,7 @@ def deliver(database: Database, delivery_id: str, *, attempt: int, last: bool) -
     if delivery["status"] == "delivered" and attempt > 1:
         return  # delivered by an earlier attempt whose worker died before closing the job
     if hook is None:
-        webhooks.record_attempt(database, delivery_id, status_code=None, error="the webhook was removed", ms=0,
+        webhooks.record_attempt(database, delivery_id, status_code=None, error=_("webhook đã bị xoá"), ms=0,
                                 final="failed")
         return
     started = time.monotonic()
@@ -76,7 +78,7 @@ def deliver(database: Database, delivery_id: str, *, attempt: int, last: bool) -
     final = "delivered" if ok else ("failed" if last else None)
     webhooks.record_attempt(database, delivery_id, status_code=status, error=error, ms=ms, final=final)
     if not ok:
-        raise AttemptFailed(error or f"the receiver answered {status}")
+        raise AttemptFailed(error or _answered(status))
 
 
 def _post(hook: dict, delivery: dict, body: bytes) -> tuple[int | None, str]:
@@ -94,4 +96,8 @@ def _post(hook: dict, delivery: dict, body: bytes) -> tuple[int | None, str]:
         return None, str(refused)
     except (requests.RequestException, OSError) as failed:
         return None, outbound.describe_error(failed)
-    return answer.status_code, "" if 200 <= answer.status_code < 300 else f"the receiver answered {answer.status_code}"
+    return answer.status_code, "" if 200 <= answer.status_code < 300 else _answered(answer.status_code)
+
+
+def _answered(status: int | None) -> str:
+    return _("máy nhận trả lời {status}", status=status)

@@ -24,6 +24,7 @@ from pathlib import Path
 
 from catalog import jobs, webhooks
 from catalog.errors import UserError
+from catalog.i18n import _
 from catalog.jobs import Job
 from catalog.metadata import Catalog
 from pipelines import webhooks as sending
@@ -75,7 +76,8 @@ def run_job(catalog: Catalog, job: Job, config: WorkerConfig, log: Log) -> str:
     handler = HANDLERS.get(job.kind)
     try:
         if handler is None:
-            raise UserError(f"no handler for job kind {job.kind!r}", hint="is this worker older than the queue?")
+            raise UserError(_("không có bộ xử lý cho loại công việc {kind}", kind=repr(job.kind)),
+                            hint=_("tiến trình worker này có cũ hơn hàng đợi không?"))
         handler(catalog, job, config, log)
     except Exception as error:  # a job's failure is recorded on the job, never the end of the worker
         text = str(error) if isinstance(error, UserError | sending.AttemptFailed) else traceback.format_exc(limit=5)

@@ -98,3 +98,64 @@ def test_a_column_with_one_long_digit_string_stays_a_string(tmp_path):
     path = tmp_path / "ids.csv"
     path.write_text("ma\n12\n123456789\n", encoding="utf-8")  # 9 digits: an ID number, not a quantity
     assert fields_of(describe_file(path))["ma"] == {"type": "string"}
+
+
+def test_one_bad_date_does_not_make_a_date_column_text_the_exception_is_listed_by_row(tmp_path):
+    from pipelines.describe import propose_schema
+
+    rows = [f"{day:02d}/03/2024,{day * 10}" for day in range(1, 31)] + ["32/03/2024,310"]
+    path = tmp_path / "do.csv"
+    path.write_text("ngay,luong_mua\n" + "\n".join(rows) + "\n", encoding="utf-8")
+    proposal = propose_schema(path)
+    assert fields_of(proposal.schema)["ngay"] == {"type": "date", "format": "%d/%m/%Y"}
+    note = proposal.notes[0]
+    assert note["kind"] == "most" and note["exceptions"] == [{"row": 32, "value": "32/03/2024"}]
+    with validate_file(path, schema=proposal.schema) as validation:  # the exception is what staff must fix
+        errors = validation.report["tasks"][0]["errors"]
+        assert [(e["type"], e["rowNumber"]) for e in errors] == [("type-error", 32)]
+
+
+def test_a_column_mostly_text_stays_a_string(tmp_path):
+    from pipelines.describe import propose_schema
+
+    path = tmp_path / "t.csv"
+    path.write_text("x\n1\n2\nba\nbốn\n5\n", encoding="utf-8")
+    proposal = propose_schema(path)
+    assert fields_of(proposal.schema)["x"] == {"type": "string"} and proposal.notes[0]["kind"] == "text"
+
+
+def test_vietnamese_headers_become_ascii_snake_case_names_with_the_header_kept_as_title(tmp_path):
+    path = tmp_path / "dvc.csv"
+    path.write_text("Đơn vị,Tỷ lệ đúng hạn (%),2024 Số hồ sơ,Đơn vị\nSở Y tế,\"98,5\",1200,a\n", encoding="utf-8")
+    schema = describe_file(path)
+    assert [(f["name"], f.get("title")) for f in schema["fields"]] == [
+        ("don_vi", "Đơn vị"), ("ty_le_dung_han", "Tỷ lệ đúng hạn (%)"), ("f_2024_so_ho_so", "2024 Số hồ sơ"),
+        ("don_vi_2", "Đơn vị")]
+    with validate_file(path, schema=schema) as validation:  # the file keeps its header: labels are the titles
+        assert validation.valid, validation.report
+
+
+def test_a_header_that_only_partly_matches_the_titles_is_still_checked_against_the_names(tmp_path):
+    path = tmp_path / "h.csv"
+    path.write_text("Đơn vị,khác\nSở Y tế,1\n", encoding="utf-8")
+    schema = {"fields": [{"name": "don_vi", "title": "Đơn vị", "type": "string"},
+                         {"name": "so", "title": "Số", "type": "integer"}]}
+    with validate_file(path, schema=schema) as validation:
+        assert {e["type"] for e in validation.report["tasks"][0]["errors"]} == {"incorrect-label"}
+
+
+def test_the_proposal_explains_itself_in_vietnamese_and_in_english(tmp_path):
+    from catalog.i18n import language
+    from pipelines.describe import explain, propose_schema
+
+    rows = [f"{day:02d}/03/2024,0912345{day:03d}" for day in range(1, 21)] + ["32/03/2024,0912345999"]
+    path = tmp_path / "e.csv"
+    path.write_text("Ngày đo,Điện thoại\n" + "\n".join(rows) + "\n", encoding="utf-8")
+    proposal = propose_schema(path)
+    vietnamese = explain(proposal)
+    assert "«Ngày đo» → ngay_do: ngày (date, %d/%m/%Y)" in vietnamese[0]
+    assert "20 trên 21 giá trị đọc được" in vietnamese[0] and "dòng 22 «32/03/2024»" in vietnamese[0]
+    assert "giữ kiểu chuỗi" in vietnamese[1]
+    with language("en"):
+        english = explain(proposal)
+    assert "20 of 21 values read" in english[0] and "row 22" in english[0]

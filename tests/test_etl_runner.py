@@ -196,7 +196,7 @@ def test_personal_field_in_schema_is_refused(catalog, tmp_path):
     (tmp_path / "p.yaml").write_text(f"source: {{path: p.csv}}\ntarget: {{dataset: p, org: so-tnmt, schema: "
                                      f"{json.dumps(schema, ensure_ascii=False)}}}\n", encoding="utf-8")
     result = run_pipeline(catalog, tmp_path / "p.yaml", privacy_override="a long enough reason, but no")
-    assert result.status == "failed" and "'ho_ten' is marked personal" in result.error
+    assert result.status == "failed" and "'ho_ten' được đánh dấu là dữ liệu cá nhân" in result.error
     assert catalog.find_dataset("p") is None
 
 

@@ -41,7 +41,7 @@ def test_a_url_on_a_private_address_is_refused_before_any_connection(url, monkey
         outbound.check_url(url)
     with pytest.raises(requests.RequestException) as caught:
         outbound.session().get(url, timeout=2)
-    assert "private, loopback or reserved" in outbound.describe_error(caught.value)
+    assert "địa chỉ riêng, loopback hoặc dành riêng" in outbound.describe_error(caught.value)
 
 
 def test_the_setting_allows_private_addresses(redirecting_server, monkeypatch):
@@ -64,5 +64,5 @@ def test_a_redirect_to_a_private_address_is_checked_again(redirecting_server, mo
 def test_a_public_address_passes_the_check(monkeypatch):
     monkeypatch.delenv(outbound.ALLOW_ENV, raising=False)
     outbound.check_url("http://93.184.215.14/")  # a literal public address: no DNS needed
-    with pytest.raises(Exception, match="not an http"):
+    with pytest.raises(Exception, match="không phải một URL http"):
         outbound.check_url("file:///etc/passwd")

@@ -20,7 +20,7 @@ from catalog.backup import backup, restore
 from catalog.errors import InvalidInput
 from catalog.home import DATABASE_URL_VAR
 from catalog.metadata import Catalog
-from catalog.ratelimit import FILENAME, Limit, RateLimiter
+from catalog.ratelimit import FILENAME, Limit, RateLimiter, rate_limit_hits
 from conftest import REPO
 
 pytestmark = pytest.mark.slow  # starts a PostgreSQL server and publishing processes
@@ -148,7 +148,7 @@ def test_rate_limit_counters_are_shared_by_every_node_on_postgresql(tmp_path, pg
     assert nodes[1].hit("api", "198.51.100.1", limit).allowed, "another client has its own count"
     assert not any((tmp_path / name / FILENAME).exists() for name in "ab"), "no node keeps counts on its disk"
     with sa.create_engine(pg_url).connect() as conn:
-        assert conn.execute(sa.select(sa.func.sum(db.rate_limit_hits.c.count))).scalar() == 6
+        assert conn.execute(sa.select(sa.func.sum(rate_limit_hits.c.count))).scalar() == 6
     for node in nodes:
         node.close()
 

@@ -55,7 +55,7 @@ def test_check_schema_personal_field_cannot_be_overridden():
     schema = {"fields": [{"name": "ho_ten", "type": "string", "personal": True}, {"name": "quan", "type": "string"}]}
     findings = privacy.check_schema(schema)
     assert findings == [Finding("ho_ten", "personal_field")]
-    with pytest.raises(PersonalDataRefused, match="marked personal"):
+    with pytest.raises(PersonalDataRefused, match="được đánh dấu là dữ liệu cá nhân"):
         privacy.enforce(findings, override="the department says it is fine to publish")
 
 
@@ -76,7 +76,7 @@ def test_check_file_on_record_level_health_data(tmp_path):
                              "quan": ["Ba Đình", "Tây Hồ"]}), path)
     findings = privacy.check_file(path, {"fields": [{"name": "ho_ten", "type": "string"}]})
     assert findings == [Finding("so_cccd", "cccd", 2)]
-    with pytest.raises(PersonalDataRefused, match=r"'so_cccd': 2 value\(s\) look like 12-digit citizen ID"):
+    with pytest.raises(PersonalDataRefused, match="'so_cccd': 2 giá trị trông giống số căn cước công dân 12 chữ số"):
         privacy.enforce(findings)
 
 
@@ -108,7 +108,7 @@ def test_number_columns_of_amounts_counts_and_codes_are_not_identifiers():
 
 def test_number_findings_say_the_leading_zeros_were_dropped():
     finding = Finding("so_cccd", "cccd", 6, numeric=True)
-    assert "stored as numbers" in str(finding) and "CCCD" in str(finding)
+    assert "lưu dưới dạng số" in str(finding) and "CCCD" in str(finding)
     assert finding.to_dict() == {"column": "so_cccd", "kind": "cccd", "count": 6, "numeric": True}
 
 
@@ -147,7 +147,7 @@ def test_describe_then_publish_of_citizen_ids_is_refused_by_the_gate(tmp_path, c
                       "--schema", str(schema_path))
     output = result.stdout + result.stderr
     assert result.returncode == 1, output
-    assert "so_cccd" in output and "18 value(s) look like 12-digit citizen ID numbers (CCCD)" in output
+    assert "so_cccd" in output and "18 giá trị trông giống số căn cước công dân 12 chữ số (CCCD)" in output
     assert "001090012345" not in output and "Traceback" not in output
     assert opendata(home, "datasets", "--json").stdout.count("benh-nhan") == 0
 
@@ -162,5 +162,5 @@ def test_citizen_ids_typed_as_integers_are_refused_too(tmp_path, cccd_csv):
                       "--schema", str(schema_path))
     output = result.stdout + result.stderr
     assert result.returncode == 1, output
-    assert "'so_cccd': 18 value(s) look like 12-digit citizen ID numbers (CCCD) stored as numbers" in output
+    assert "'so_cccd': 18 giá trị trông giống số căn cước công dân 12 chữ số (CCCD), lưu dưới dạng số" in output
     assert "1090012345" not in output and "Traceback" not in output

@@ -20,6 +20,7 @@ from hypothesis import strategies as st
 
 from catalog import rows
 from catalog.errors import InvalidInput
+from catalog.i18n import collate
 from catalog.text import fold
 from web import row_params
 
@@ -117,8 +118,10 @@ def matches(row: dict, f: rows.Filter) -> bool:
 def reference(files: list[Path], filters=(), sort: str | None = None) -> list[dict]:
     found = [r for r in read_back(files) if all(matches(r, f) for f in filters)]
     for name, desc in reversed(rows.parse_sort(sort, SCHEMA)):
-        # sorted() is stable, with reverse=True too: ties keep storage order, as the tiebreaker does
-        present = sorted((r for r in found if r[name] is not None), key=lambda r: r[name], reverse=desc)
+        # sorted() is stable, with reverse=True too: ties keep storage order, as the tiebreaker does;
+        # text columns sort in Vietnamese order (collate is stable as well)
+        order = collate if name in rows.text_columns(SCHEMA) else sorted
+        present = order((r for r in found if r[name] is not None), key=lambda r: r[name], reverse=desc)
         found = present + [r for r in found if r[name] is None]
     return found
 

@@ -15,10 +15,17 @@ from conftest import SHARED
 from schemas import list_standard_schemas, load_standard_schema, resolve_schema, schema_dir
 
 STANDARD = [
-    "air_quality", "cancer_screening", "districts", "ehealth_records", "flood_points", "online_services",
-    "rainfall", "schools", "tourism_arrivals", "water_quality",
+    "admin_crosswalk", "air_quality", "cancer_screening", "communes_2025", "communes_before_2025", "districts",
+    "ehealth_records", "flood_points", "online_services", "rainfall", "schools", "tourism_arrivals", "water_quality",
 ]
 DISTRICT_FK = {"fields": "district", "reference": {"resource": "hanoi-districts", "fields": "name"}}
+
+
+def _dated_district_fks(date_field: str) -> list[dict]:
+    """The old units before 1 July 2025, the new ones from then on (pipelines/validation/effective.py)."""
+    return [{**DISTRICT_FK, "x-effective": {"field": date_field, "before": "2025-07-01"}},
+            {"fields": "district", "reference": {"resource": "hanoi-communes-2025", "fields": "name"},
+             "x-effective": {"field": date_field, "from": "2025-07-01"}}]
 
 
 def _strings(value):
@@ -92,10 +99,13 @@ def test_air_quality_matches_the_shared_benchmark_schema():
 def test_district_columns_reference_the_districts_dataset(name):
     d = _raw(name)
     has_district = any(f["name"] == "district" for f in d["fields"])
+    dates = [f["name"] for f in d["fields"] if f["type"] == "date"]
     if name == "air_quality" or not has_district:
-        assert "foreignKeys" not in d
-    else:
+        assert all(fk["fields"] != "district" for fk in d.get("foreignKeys", []))
+    elif name == "flood_points" or not dates:  # no date of the row itself (last_flooded_on is an attribute)
         assert d["foreignKeys"] == [DISTRICT_FK]
+    else:
+        assert d["foreignKeys"] == _dated_district_fks(dates[0])
         district = next(f for f in d["fields"] if f["name"] == "district")
         assert district["constraints"]["required"] is True
 

@@ -15,7 +15,7 @@ from flask import Flask
 
 from catalog.home import Home
 from catalog.metadata import Catalog
-from web import context, errors, i18n, security, templating
+from web import bilingual, context, errors, i18n, security, templating
 from web.ckan import views as ckan
 from web.views import (
     activity,
@@ -55,6 +55,7 @@ def create_app(home: Home | str | Path | None = None, config: dict[str, Any] | N
     errors.register(app)
     i18n.init_app(app)
     templating.init_app(app)
+    bilingual.init_app(app)  # metadata (titles, descriptions, tag labels) in the page's language
     for blueprint in (pages.bp, downloads.bp, api.bp, sql.bp, publish_api.bp, ckan.bp, diff.bp, feeds.bp,
                       activity.bp, webhooks.bp, dcat.bp, datapackage.bp, dumps.bp, quality.bp,
                       charts.bp):

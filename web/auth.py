@@ -11,10 +11,11 @@ from flask import Response, current_app, g, request
 
 from catalog.accounts import Accounts
 from catalog.errors import Unauthorized
+from catalog.i18n import lazy_gettext
 from catalog.visibility import Viewer
 from web.context import get_catalog
 
-HINT = "send 'Authorization: <token>'; an admin creates one with 'opendata token create USER'"
+HINT = lazy_gettext("gửi 'Authorization: <token>'; quản trị viên tạo token bằng 'opendata token create USER'")
 
 
 def get_accounts() -> Accounts:
@@ -71,7 +72,7 @@ def require_user() -> dict:
     """The authenticated user, or ``Unauthorized`` saying why (missing, expired on ..., unknown or revoked)."""
     user, reason, token = _resolve()
     if user is None:
-        raise Unauthorized(get_accounts().token_message(token, reason), hint=HINT)
+        raise Unauthorized(get_accounts().token_message(token, reason), hint=str(HINT))
     return user
 
 

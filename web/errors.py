@@ -11,9 +11,10 @@ from __future__ import annotations
 import tempfile
 
 from flask import Flask, Response, jsonify, render_template, request
-from werkzeug.exceptions import HTTPException
+from werkzeug.exceptions import HTTPException, default_exceptions
 
 from catalog.errors import UserError
+from catalog.i18n import N_, gettext
 
 # HTTP error codes as short machine-readable names (the JSON "code"), and page titles.
 CODES = {400: "bad_request", 401: "unauthorized", 403: "forbidden", 404: "not_found",
@@ -21,9 +22,19 @@ CODES = {400: "bad_request", 401: "unauthorized", 403: "forbidden", 404: "not_fo
          414: "uri_too_long", 415: "unsupported_media_type", 416: "range_not_satisfiable",
          422: "unprocessable", 429: "too_many_requests", 431: "headers_too_large", 500: "server_error",
          501: "not_implemented", 503: "unavailable"}
-TITLES = {400: "Yêu cầu không hợp lệ", 401: "Không được phép", 403: "Không được phép", 404: "Không tìm thấy",
-          405: "Phương thức không được hỗ trợ", 409: "Xung đột", 413: "Dữ liệu gửi lên quá lớn",
-          429: "Quá nhiều yêu cầu", 500: "Lỗi máy chủ"}
+TITLES = {400: N_("Yêu cầu không hợp lệ"), 401: N_("Không được phép"), 403: N_("Không được phép"),
+          404: N_("Không tìm thấy"), 405: N_("Phương thức không được hỗ trợ"), 409: N_("Xung đột"),
+          413: N_("Dữ liệu gửi lên quá lớn"), 429: N_("Quá nhiều yêu cầu"), 500: N_("Lỗi máy chủ")}
+OTHER_TITLE = N_("Lỗi")
+# What the error page says when the error came with werkzeug's stock (English) description, not our own message.
+PAGE_DETAILS = {
+    400: N_("Máy chủ không hiểu yêu cầu này."),
+    404: N_("Địa chỉ này không có trên cổng. Nếu bạn gõ địa chỉ, hãy kiểm tra lại chính tả."),
+    405: N_("Địa chỉ này không nhận phương thức đó."),
+    413: N_("Dữ liệu gửi lên vượt quá giới hạn của cổng."),
+    414: N_("Địa chỉ quá dài."),
+    429: N_("Bạn gửi quá nhiều yêu cầu. Vui lòng đợi một lát rồi thử lại."),
+}
 SERVER_ERROR_MESSAGE = "internal server error"
 
 
@@ -44,12 +55,20 @@ def error_response(status: int, message: str, code: str | None = None,
     if wants_json():
         response = jsonify({"error": {"code": code, "message": message}})
     else:
-        response = Response(render_template("error.html", status=status, code=code, message=message,
-                                            title=TITLES.get(status, "Lỗi")), mimetype="text/html")
+        response = Response(render_template("error.html", status=status, code=code, message=page_message(status, message),
+                                            title=TITLES.get(status, OTHER_TITLE)), mimetype="text/html")
     response.status_code = status
     for name, value in (headers or {}).items():
         response.headers[name] = value
     return response
+
+
+def page_message(status: int, message: str) -> str:
+    """The error page's text: werkzeug's stock English description is replaced by ours, in the page's language."""
+    stock = default_exceptions.get(status)
+    if stock is not None and message == (stock.description or "").strip():
+        return gettext(PAGE_DETAILS.get(status, TITLES.get(status, OTHER_TITLE)))
+    return message
 
 
 def public_message(error: UserError) -> str:

@@ -30,9 +30,10 @@ from catalog.i18n import (
     pgettext,
     set_lang,
 )
+from catalog.rows.display import display_number
 
-__all__ = ["DEFAULT", "LANGUAGES", "current_lang", "format_bytes", "format_date", "format_number", "gettext",
-           "init_app", "lang_url"]
+__all__ = ["DEFAULT", "LANGUAGES", "N_", "current_lang", "format_bytes", "format_date", "format_number", "gettext",
+           "init_app", "lang_url", "pgettext"]
 
 COOKIE = "lang"
 COOKIE_MAX_AGE = 365 * 24 * 3600
@@ -116,6 +117,7 @@ def init_app(app: Flask) -> None:
                 "other_lang_name": LANGUAGE_NAMES[other], "lang_url": lang_url}
 
     app.jinja_env.filters["number"] = format_number
+    app.jinja_env.filters["cell_number"] = display_number  # table cells: years and codes ungrouped
     app.jinja_env.filters["bytes"] = format_bytes
     app.jinja_env.filters["date"] = format_date
     app.jinja_env.filters["frequency"] = frequency_label

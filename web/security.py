@@ -28,6 +28,8 @@ from urllib.parse import urlsplit
 from flask import Blueprint, Flask, Response, current_app, g, jsonify, request
 
 from catalog.ratelimit import Limit, RateLimiter
+from catalog.i18n import format_bytes, format_number
+from catalog.i18n import gettext as _
 
 bp = Blueprint("security", __name__)
 
@@ -95,10 +97,17 @@ def init_app(app: Flask) -> None:
     for table in ("RATELIMITS", "RATELIMITS_TOKEN"):  # a typo in the configuration fails at start, not per request
         app.config[table] = {bucket: Limit.parse(value) for bucket, value in app.config[table].items()}
     app.extensions["ratelimiter"] = RateLimiter(app.extensions["catalog"].home)
+    app.before_request(_choose_language)  # its refusals below speak the request's language too
     app.before_request(_refuse_cross_site_forms)
     app.before_request(_limit_body)
     app.before_request(_rate_limit)
     app.after_request(_add_headers)
+
+
+def _choose_language() -> None:
+    from web.i18n import select_language, use_language
+
+    use_language(select_language())
 
 
 def _json_error(status: int, code: str, message: str) -> Response:
@@ -167,9 +176,9 @@ def _limit_body() -> Response | None:
     limit = int(current_app.config["MAX_UPLOAD_BYTES" if _is_upload() else "MAX_BODY_BYTES"])
     request.max_content_length = limit  # enforced while the body is read, chunked bodies included
     if request.content_length is not None and request.content_length > limit:
-        size = f"{limit / (1024 * 1024):.0f} MB" if limit >= 1024 * 1024 else f"{limit:,} bytes"
+        size = format_bytes(limit) if limit >= 1024 * 1024 else _("{count} byte", count=format_number(limit))
         # no "Connection: close": a hop-by-hop header WSGI apps may not send (PEP 3333); the server read the body
-        return _json_error(413, "too_large", f"request body larger than this endpoint's limit of {size}")
+        return _json_error(413, "too_large", _("nội dung yêu cầu lớn hơn giới hạn {size} của địa chỉ này", size=size))
     return None
 
 
@@ -184,7 +193,7 @@ def _refuse_cross_site_forms() -> Response | None:
     elif origin == "null":
         cross_site = True
     if cross_site:
-        return _json_error(403, "cross_site", "form posted from another site: refused")
+        return _json_error(403, "cross_site", _("biểu mẫu gửi từ một trang web khác: bị từ chối"))
     return None
 
 
@@ -221,6 +230,8 @@ def _rate_limit() -> Response | None:
     g.ratelimit = decision
     if decision.allowed:
         return None
-    who = "this token" if user else "your address"
-    return _json_error(429, "rate_limited", f"too many {bucket} requests from {who}: "
-                                            f"{decision.limit} per {decision.window} s; retry in {decision.reset} s")
+    message = _("quá nhiều yêu cầu {bucket} từ token này: tối đa {limit} mỗi {window} giây; thử lại sau {reset} giây")\
+        if user else _("quá nhiều yêu cầu {bucket} từ địa chỉ của bạn: tối đa {limit} mỗi {window} giây; thử lại sau "
+                       "{reset} giây")
+    return _json_error(429, "rate_limited", message.format(bucket=bucket, limit=decision.limit,
+                                                           window=decision.window, reset=decision.reset))

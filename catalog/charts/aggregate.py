@@ -17,6 +17,8 @@ from pathlib import Path
 
 from catalog.charts.spec import NO_AGGREGATION, NUMERIC, TEMPORAL, TIME_BUCKETS, ChartSpec, kind_of
 from catalog.errors import InvalidInput
+from catalog.i18n import format_number
+from catalog.i18n import gettext as _
 from catalog.rows.engine import connect, run, source
 from catalog.rows.filters import schema_fields
 from catalog.rows.sql import where_sql
@@ -112,7 +114,7 @@ def _grouped(query: _Query, spec: ChartSpec, fields: dict, words: dict) -> Chart
     # the parameters in the order their ? appear: x and colour expressions (inside {src}/{where} order matters)
     found = _run_grouped(query, sql, x_params, c_params, x_out_params + c_out_params)
     if len(found) > MAX_POINTS:
-        raise InvalidInput(f"this chart would draw more than {MAX_POINTS} points",
+        raise InvalidInput(_("biểu đồ này sẽ vẽ hơn {limit} điểm", limit=format_number(MAX_POINTS)),
                            hint=_too_many_hint(x_kind))
     points = [_point(gx, gc, v, n, bool(spec.color)) for gx, gc, v, n in found]
     pooled = [axis for axis, label in (("x", x_out), ("series", c_out))
@@ -129,8 +131,8 @@ def _run_grouped(query: _Query, sql: str, x_params: list, c_params: list, out_pa
 
 def _too_many_hint(x_kind: str) -> str:
     if x_kind in TEMPORAL:
-        return "choose a coarser bucket (" + ", ".join(TIME_BUCKETS) + ") or add filters"
-    return "add filters, or use type=histogram for a numeric x"
+        return _("chọn một bucket thô hơn ({buckets}) hoặc thêm bộ lọc", buckets=", ".join(TIME_BUCKETS))
+    return _("thêm bộ lọc, hoặc dùng type=histogram cho x là cột số")
 
 
 def _point(gx: object, gc: object, value: object, n: int, with_series: bool) -> dict:

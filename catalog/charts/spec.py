@@ -11,6 +11,8 @@ from collections.abc import Mapping
 from dataclasses import dataclass, field, replace
 
 from catalog.errors import InvalidInput
+from catalog.i18n import N_
+from catalog.i18n import gettext as _
 from catalog.rows.filters import Filter, schema_fields, unknown_column
 
 CHART_TYPES = ("bar", "line", "area", "scatter", "histogram")
@@ -51,7 +53,8 @@ def kind_of(fields: Mapping[str, dict], name: str | None) -> str | None:
 
 def _choice(value: str, allowed: tuple[str, ...], what: str) -> str:
     if value not in allowed:
-        raise InvalidInput(f"unknown {what} {value!r}", hint="use one of: " + ", ".join(allowed))
+        raise InvalidInput(_("không có {what} {value!r}", what=_(what), value=value),
+                           hint=_("dùng một trong: {ops}", ops=", ".join(allowed)))
     return value
 
 
@@ -59,18 +62,22 @@ def _column(name: str | None, fields: Mapping[str, dict], what: str) -> str | No
     if name is None:
         return None
     if name not in fields:
-        raise unknown_column(name, fields, what)
+        raise unknown_column(name, fields, _("tham số {name}", name=what))
     return name
 
 
 def _numeric_columns(fields: Mapping[str, dict]) -> str:
-    return ", ".join(n for n, f in fields.items() if f.get("type", "string") in NUMERIC) or "(none)"
+    return ", ".join(n for n, f in fields.items() if f.get("type", "string") in NUMERIC) or _("(không có)")
+
+
+def _numeric_hint(fields: Mapping[str, dict]) -> str:
+    return _("các cột số: {columns}", columns=_numeric_columns(fields))
 
 
 def check_spec(spec: ChartSpec, schema: dict) -> ChartSpec:
     """``spec`` checked against the schema, with its defaults filled in; ``InvalidInput`` says what to change."""
     fields = schema_fields(schema)
-    _choice(spec.type, CHART_TYPES, "chart type")
+    _choice(spec.type, CHART_TYPES, N_("loại biểu đồ"))
     _column(spec.x, fields, "x")
     _column(spec.y, fields, "y")
     _column(spec.color, fields, "color")
@@ -83,47 +90,49 @@ def check_spec(spec: ChartSpec, schema: dict) -> ChartSpec:
 
 def _check_histogram(spec: ChartSpec, fields: Mapping[str, dict]) -> ChartSpec:
     if kind_of(fields, spec.x) not in NUMERIC:
-        raise InvalidInput(f"a histogram needs a numeric x; {spec.x!r} is {kind_of(fields, spec.x)}",
-                           hint=f"numeric columns: {_numeric_columns(fields)}")
+        raise InvalidInput(_("biểu đồ tần suất cần x là cột số; {name!r} có kiểu {kind}", name=spec.x,
+                             kind=kind_of(fields, spec.x)), hint=_numeric_hint(fields))
     if spec.y or spec.color or spec.agg not in ("count", ""):
-        raise InvalidInput("a histogram counts rows per bin of x: leave out y, agg and color",
-                           hint="or use type=bar to aggregate y by x")
+        raise InvalidInput(_("biểu đồ tần suất đếm số dòng trong mỗi khoảng của x: bỏ y, agg và color"),
+                           hint=_("hoặc dùng type=bar để gộp y theo x"))
     if not 2 <= spec.bins <= MAX_BINS:
-        raise InvalidInput(f"bins must be between 2 and {MAX_BINS}, not {spec.bins}")
+        raise InvalidInput(_("bins phải từ 2 đến {high}, không phải {bins}", high=MAX_BINS, bins=spec.bins))
     return replace(spec, agg="count", bucket=None)
 
 
 def _check_scatter(spec: ChartSpec, fields: Mapping[str, dict]) -> ChartSpec:
     if not spec.y:
-        raise InvalidInput("a scatter chart needs y", hint=f"numeric columns: {_numeric_columns(fields)}")
+        raise InvalidInput(_("biểu đồ phân tán cần y"), hint=_numeric_hint(fields))
     for axis, name in (("x", spec.x), ("y", spec.y)):
         if kind_of(fields, name) not in NUMERIC | TEMPORAL:
-            raise InvalidInput(f"a scatter chart needs a numeric {axis}; {name!r} is {kind_of(fields, name)}",
-                               hint=f"numeric columns: {_numeric_columns(fields)}")
+            raise InvalidInput(_("biểu đồ phân tán cần {axis} là cột số; {name!r} có kiểu {kind}", axis=axis,
+                                 name=name, kind=kind_of(fields, name)), hint=_numeric_hint(fields))
     agg = spec.agg or NO_AGGREGATION
     if agg != NO_AGGREGATION:
-        raise InvalidInput(f"a scatter chart draws rows as they are, not {agg!r}",
-                           hint="leave out agg (or agg=none); use type=bar or line to aggregate")
+        raise InvalidInput(_("biểu đồ phân tán vẽ từng dòng như nó có, không gộp {agg!r}", agg=agg),
+                           hint=_("bỏ agg (hoặc agg=none); dùng type=bar hoặc line để gộp"))
     return replace(spec, agg=NO_AGGREGATION, bucket=None)
 
 
 def _check_grouped(spec: ChartSpec, fields: Mapping[str, dict]) -> ChartSpec:
     agg = spec.agg or ("mean" if spec.y else "count")
-    _choice(agg, AGGREGATIONS, "aggregation (agg)")
+    _choice(agg, AGGREGATIONS, N_("phép gộp (agg)"))
     if agg != "count" and not spec.y:
-        raise InvalidInput(f"agg={agg} needs a y column", hint=f"numeric columns: {_numeric_columns(fields)}")
+        raise InvalidInput(_("agg={agg} cần một cột y", agg=agg), hint=_numeric_hint(fields))
     if agg != "count" and kind_of(fields, spec.y) not in NUMERIC:
-        raise InvalidInput(f"agg={agg} needs a numeric y; {spec.y!r} is {kind_of(fields, spec.y)}",
-                           hint=f"numeric columns: {_numeric_columns(fields)}, or agg=count")
+        raise InvalidInput(_("agg={agg} cần y là cột số; {name!r} có kiểu {kind}", agg=agg, name=spec.y,
+                             kind=kind_of(fields, spec.y)),
+                           hint=_("các cột số: {columns}, hoặc agg=count", columns=_numeric_columns(fields)))
     x_kind = kind_of(fields, spec.x)
     if x_kind in ("object", "array", "geojson", "geopoint"):
-        raise InvalidInput(f"column {spec.x!r} of type {x_kind} cannot be an axis")
+        raise InvalidInput(_("cột {name!r} kiểu {kind} không làm trục được", name=spec.x, kind=x_kind),
+                           hint=_("chọn một cột số, ngày hoặc văn bản cho x"))
     bucket = spec.bucket or None
     if bucket == AUTO_BUCKET and x_kind not in TEMPORAL:
         bucket = None  # "automatic" (the builder form's default) has nothing to group on a non-date x
     if x_kind in TEMPORAL:
-        bucket = _choice(bucket or AUTO_BUCKET, (AUTO_BUCKET, *TIME_BUCKETS), "time bucket")
+        bucket = _choice(bucket or AUTO_BUCKET, (AUTO_BUCKET, *TIME_BUCKETS), N_("nhóm thời gian (bucket)"))
     elif bucket:
-        raise InvalidInput(f"bucket={bucket} groups dates, and {spec.x!r} is {x_kind}",
-                           hint="leave out bucket, or choose a date or datetime x")
+        raise InvalidInput(_("bucket={bucket} nhóm theo ngày, mà {name!r} có kiểu {kind}", bucket=bucket, name=spec.x,
+                             kind=x_kind), hint=_("bỏ bucket, hoặc chọn x là cột ngày hoặc ngày giờ"))
     return replace(spec, agg=agg, bucket=bucket)

@@ -8,10 +8,14 @@ table say in words and numbers what the picture shows.
 
 from __future__ import annotations
 
+import math
 from dataclasses import dataclass
+
+import babel.numbers
 
 from catalog.charts.aggregate import MAX_CATEGORIES, ChartData
 from catalog.charts.spec import ChartSpec
+from catalog.i18n import DEFAULT, LANGUAGES
 
 SCHEMA_URL = "https://vega.github.io/schema/vega-lite/v6.json"
 WIDTH, HEIGHT = 640, 320
@@ -59,15 +63,13 @@ def words_for(lang: str) -> dict:
 
 
 def format_number(value: object, lang: str = "vi") -> str:
-    """At most two decimals, trimmed; '.' thousands and ',' decimals in Vietnamese."""
+    """At most two decimals, trimmed; '.' thousands and ',' decimals in Vietnamese (Babel's locale data, as
+    ``catalog.i18n.format_number`` writes every other number)."""
     if value is None:
         return ""
-    if not isinstance(value, (int, float)):
+    if isinstance(value, bool) or not isinstance(value, (int, float)) or not math.isfinite(value):
         return str(value)
-    text = f"{value:,.2f}".rstrip("0").rstrip(".") if isinstance(value, float) else f"{value:,}"
-    if lang == "vi":
-        text = text.replace(",", "\0").replace(".", ",").replace("\0", ".")
-    return text
+    return babel.numbers.format_decimal(value, format="#,##0.##", locale=lang if lang in LANGUAGES else DEFAULT)
 
 
 def format_x(value: object, data: ChartData, lang: str) -> str:

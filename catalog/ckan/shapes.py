@@ -24,6 +24,7 @@ from urllib.parse import quote
 from catalog import jsonlimits
 from catalog.ckan.groups import group_dict, groups_of
 from catalog.errors import InvalidInput
+from catalog.i18n import gettext as _
 from catalog.text import nfc as nfc_text
 
 CKAN_VERSION = "2.11.4"  # the Action API version we emulate (status_show)
@@ -40,6 +41,10 @@ MIMETYPES = {"CSV": "text/csv", "TSV": "text/tab-separated-values", "JSON": "app
 FIELD_EXTRAS = ("frequency", "temporal_coverage", "spatial_coverage", "schema_name")
 # CKAN core package fields the catalogue has no column for: kept in extras["_ckan"].
 CKAN_ONLY = ("url", "version", "author_email", "maintainer_email")
+# English metadata: CKAN has no standard for it. Accepted as top-level "title_en"/"notes_en", as ckanext-fluent's
+# "title_translated"/"notes_translated" ({"vi": ..., "en": ...}) or as extras "title_en"/"notes_en"; shown as the
+# first two (the Vietnamese stays in "title"/"notes").
+ENGLISH_FIELDS = {"title_en": ("title_en", "title_translated"), "description_en": ("notes_en", "notes_translated")}
 
 LICENSES: list[dict[str, Any]] = [
     {"id": "CC-BY-4.0", "title": "Creative Commons Attribution 4.0",
@@ -113,6 +118,7 @@ def organization_dict(org: dict, *, package_count: int | None = None) -> dict:
     """An organisation as CKAN shows it (``organization_show``, a package's ``organization``)."""
     data = {"id": org["id"], "name": org["name"], "title": org.get("title") or org["name"],
             "display_name": org.get("title") or org["name"], "type": "organization",
+            "title_en": org.get("title_en") or "", "description_en": org.get("description_en") or "",
             "description": org.get("description") or "", "image_url": "", "image_display_url": "",
             "created": ckan_time(org.get("created_at")), "is_organization": True, "approval_status": "approved",
             "state": "active"}
@@ -222,6 +228,9 @@ def package_dict(dataset: dict, base_url: str, *, org: dict | None = None) -> di
     return {
         "id": dataset["id"], "name": dataset["name"], "title": dataset.get("title") or dataset["name"],
         "notes": dataset.get("description") or "", "type": "dataset",
+        "title_en": dataset.get("title_en") or "", "notes_en": dataset.get("description_en") or "",
+        "title_translated": {"vi": dataset.get("title") or dataset["name"], "en": dataset.get("title_en") or ""},
+        "notes_translated": {"vi": dataset.get("description") or "", "en": dataset.get("description_en") or ""},
         "license_id": dataset.get("license") or None,
         "license_title": lic["title"] if lic else (dataset.get("license") or None),
         "license_url": lic["url"] if lic else None, "isopen": bool(lic and lic["open"]),
@@ -266,12 +275,12 @@ def tag_names(value: Any) -> list[str]:
     if isinstance(value, dict):
         value = [value]
     if not isinstance(value, list):
-        raise ValueError("tags must be a list of {name: ...}")
+        raise ValueError(_("tags phải là một danh sách {name: ...}"))
     names = []
     for item in value:
         name = item.get("name") if isinstance(item, dict) else item
         if not isinstance(name, str | int | float):
-            raise ValueError("each tag needs a name")
+            raise ValueError(_("mỗi thẻ (tag) cần có name"))
         name = nfc(name).strip()
         if name and name not in names:
             names.append(name)
@@ -289,12 +298,12 @@ def extras_dict(value: Any) -> dict[str, str]:
         items = []
         for item in value:
             if not isinstance(item, dict) or "key" not in item:
-                raise ValueError("extras must be a list of {key, value}")
+                raise ValueError(_("extras phải là một danh sách {key, value}"))
             if item.get("deleted") in (True, "on", "true", "True"):
                 continue
             items.append((item["key"], item.get("value", "")))
     else:
-        raise ValueError("extras must be a list of {key, value}")
+        raise ValueError(_("extras phải là một danh sách {key, value}"))
     out: dict[str, str] = {}
     for key, val in items:
         key = nfc(key).strip()
@@ -330,15 +339,38 @@ def meta_from_package(data: dict, *, replace: bool) -> tuple[dict, dict]:
     for key in CKAN_ONLY:
         if given(key):
             ckan_only[key] = nfc(data.get(key) or "")
+    meta.update(english_from_package(data, replace=replace))
     if given("extras"):
         extras = extras_dict(data.get("extras"))
         for key in FIELD_EXTRAS:
             if key in extras or replace:
                 meta[key] = extras.pop(key, "")
+        for field, (key, _translated) in ENGLISH_FIELDS.items():
+            if key in extras:
+                meta[field] = nfc(extras.pop(key)).strip()
         meta["extras"] = extras
     if "private" in data or replace:
         meta["private"] = as_bool(data.get("private"), "private")
     return meta, ckan_only
+
+
+def english_from_package(data: dict, *, replace: bool) -> dict:
+    """``title_en``/``description_en`` from a package's ``title_en``/``notes_en`` or ``*_translated["en"]``
+    (with ``replace``, left out means cleared)."""
+    out = {}
+    for field, (key, translated) in ENGLISH_FIELDS.items():
+        both = parse_json_value(data.get(translated), translated)
+        if key in data:
+            out[field] = data.get(key)
+        elif isinstance(both, dict) and "en" in both:
+            out[field] = both.get("en")
+        elif replace:
+            out[field] = ""
+        if field in out and not isinstance(out[field], str | None):
+            raise ValueError(f"{key} must be text")
+        if field in out:
+            out[field] = nfc(out[field] or "").strip()
+    return out
 
 
 def as_bool(value: Any, what: str = "value") -> bool:
@@ -353,5 +385,5 @@ def as_bool(value: Any, what: str = "value") -> bool:
         return True
     if text in ("false", "0", "no", "off", "f", "n", "none", "null"):
         return False
-    raise ValueError(f"{what}: {value!r} is not a boolean")
+    raise ValueError(_("{what}: {value!r} không phải giá trị đúng/sai (true/false)", what=what, value=value))
 

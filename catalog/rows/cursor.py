@@ -13,6 +13,7 @@ import binascii
 import json
 
 from catalog.errors import InvalidInput
+from catalog.i18n import gettext as _
 from catalog.sqltext import quote_ident
 
 CURSOR_VERSION = 1
@@ -25,7 +26,8 @@ def encode_cursor(sort: str, keys: list[str | None], part: int, row: int) -> str
 
 def decode_cursor(cursor: str, sort: str, nkeys: int) -> tuple[list[str | None], int, int]:
     """The sort key values, part and row of a cursor made for ``sort``; ``InvalidInput`` for anything else."""
-    bad = InvalidInput("invalid cursor", hint="pass the 'next' value of the previous page unchanged")
+    bad = InvalidInput(_("con trỏ trang (cursor) không hợp lệ"),
+                       hint=_("truyền nguyên giá trị 'next' của trang trước"))
     try:
         text = base64.urlsafe_b64decode(cursor + "=" * (-len(cursor) % 4)).decode()
         version, cursor_sort, keys, part, row = json.loads(text)
@@ -36,13 +38,19 @@ def decode_cursor(cursor: str, sort: str, nkeys: int) -> tuple[list[str | None],
             or not all(k is None or isinstance(k, str) for k in keys):
         raise bad
     if cursor_sort != sort:
-        raise InvalidInput("this cursor belongs to a different sort order",
-                           hint=f"it was made for sort={cursor_sort or '(none)'}; start again without a cursor")
+        raise InvalidInput(_("con trỏ trang này thuộc về một thứ tự sắp xếp khác"),
+                           hint=_("nó được tạo cho sort={sort}; hãy bắt đầu lại không có cursor",
+                                  sort=cursor_sort or _("(không có)")))
     return keys, part, row
 
 
-def after_sql(keys: list[tuple[str, bool]], values: list[str | None], part: int, row: int) -> tuple[str, list]:
-    """Rows strictly after the cursor in ``ORDER BY keys NULLS LAST, file_index, file_row_number``."""
+def after_sql(keys: list[tuple[str, bool]], values: list[str | None], part: int, row: int,
+              text: frozenset[str] = frozenset()) -> tuple[str, list]:
+    """Rows strictly after the cursor in ``ORDER BY keys NULLS LAST, file_index, file_row_number``.
+
+    Columns in ``text`` compare with the collation they are sorted by (``COLLATE vi``), so a page ends and the
+    next begins in the same Vietnamese order.
+    """
     terms: list[tuple[str, str, list, list]] = []  # (greater-than sql, equal sql, gt params, eq params)
     for (name, desc), value in zip(keys, values, strict=True):
         col = quote_ident(name)
@@ -50,7 +58,8 @@ def after_sql(keys: list[tuple[str, bool]], values: list[str | None], part: int,
             terms.append(("FALSE", f"{col} IS NULL", [], []))
         else:
             op = "<" if desc else ">"
-            terms.append((f"({col} {op} ? OR {col} IS NULL)", f"{col} = ?", [value], [value]))
+            key = col + (" COLLATE vi" if name in text else "")
+            terms.append((f"({key} {op} ? OR {col} IS NULL)", f"{key} = ?", [value], [value]))
     terms.append(("file_index > ?", "file_index = ?", [part], [part]))
     terms.append(("file_row_number > ?", "", [row], []))
     ors: list[str] = []

@@ -18,6 +18,7 @@ from pathlib import Path
 import duckdb
 
 from catalog.errors import InvalidInput
+from catalog.i18n import gettext as _
 
 _lock = threading.Lock()
 _databases: dict[bool, tuple[int, duckdb.DuckDBPyConnection]] = {}
@@ -64,14 +65,14 @@ def run(con: duckdb.DuckDBPyConnection, sql: str, params: list) -> duckdb.DuckDB
     try:
         return con.execute(sql, params)
     except duckdb.ConversionException as exc:
-        raise InvalidInput("a filter or cursor value does not fit its column's type",
+        raise InvalidInput(_("một giá trị lọc hoặc con trỏ trang không hợp với kiểu của cột"),
                            hint=str(exc).splitlines()[0]) from None
 
 
 def source(files: Sequence[Path | str]) -> tuple[str, list]:
     """The FROM clause for a version's parts; ``file_index``/``file_row_number`` are DuckDB virtual columns."""
     if not files:
-        raise InvalidInput("this version has no data files")
+        raise InvalidInput(_("phiên bản này không có tệp dữ liệu"))
     paths = [str(f) for f in files]
     if len(paths) == 1:
         return "read_parquet(?)", [paths]

@@ -20,6 +20,8 @@ from datetime import date, datetime, time
 from typing import Any
 
 from catalog.errors import InvalidInput
+from catalog.i18n import N_, format_number
+from catalog.i18n import gettext as _
 from catalog.text import fold, nfc
 
 OPS = ("eq", "ne", "lt", "le", "gt", "ge", "contains", "starts", "in", "blank", "notblank")
@@ -50,7 +52,8 @@ def schema_fields(schema: dict) -> dict[str, dict]:
 def unknown_column(name: str, fields: Mapping[str, dict], where: str) -> InvalidInput:
     """The error for a column the schema does not have, listing the ones it has."""
     shown = ", ".join(list(fields)[:40])
-    return InvalidInput(f"unknown column {name!r} in {where}", hint=f"the columns are: {shown}")
+    return InvalidInput(_("không có cột {name!r} trong {where}", name=name, where=where),
+                        hint=_("các cột là: {shown}", shown=shown))
 
 
 # -- values by Table Schema type ------------------------------------------------------------------------------
@@ -60,7 +63,7 @@ def _parse_bool(raw: str, field: dict) -> bool:
         return True
     if raw.strip() in field.get("falseValues", ()) or text in FALSE_WORDS:
         return False
-    raise ValueError("expected true or false")
+    raise ValueError(_("cần giá trị đúng hoặc sai: 1/0, true/false, có/không"))
 
 
 def _parse_date(raw: str, field: dict) -> date:
@@ -74,7 +77,7 @@ def _parse_date(raw: str, field: dict) -> date:
             return datetime.strptime(text, candidate).date()
         except ValueError:
             continue
-    raise ValueError("expected a date such as 2024-01-31 (or 31/01/2024)")
+    raise ValueError(_("cần một ngày như 2024-01-31 (hoặc 31/01/2024)"))
 
 
 def _parse_datetime(raw: str, field: dict) -> datetime:
@@ -92,14 +95,14 @@ def _parse_datetime(raw: str, field: dict) -> datetime:
     try:
         return datetime.combine(_parse_date(text, {}), time())
     except ValueError:
-        raise ValueError("expected a date and time such as 2024-01-31T08:00:00 or 2024-01-31") from None
+        raise ValueError(_("cần ngày và giờ như 2024-01-31T08:00:00 hoặc 2024-01-31")) from None
 
 
 def _parse_time(raw: str, field: dict) -> time:
     try:
         return time.fromisoformat(raw.strip())
     except ValueError:
-        raise ValueError("expected a time such as 08:30 or 08:30:00") from None
+        raise ValueError(_("cần một giờ như 08:30 hoặc 08:30:00")) from None
 
 
 def _parse_int(raw: str, field: dict) -> int:
@@ -107,7 +110,7 @@ def _parse_int(raw: str, field: dict) -> int:
     if re.fullmatch(r"[+-]?\d{1,3}(\.\d{3})+", text):  # 1.234.567: Vietnamese thousands
         text = text.replace(".", "")
     if not re.fullmatch(r"[+-]?\d+", text):
-        raise ValueError("expected a whole number such as 42 (or 1.234)")
+        raise ValueError(_("cần một số nguyên như 42 (hoặc 1.234), không có phần thập phân"))
     return int(text)
 
 
@@ -132,17 +135,23 @@ def number_text(raw: str) -> str:
 def _parse_number(raw: str, field: dict) -> float:
     text = number_text(raw)
     if not re.fullmatch(r"[+-]?(\d+\.?\d*|\.\d+)([eE][+-]?\d+)?", text):
-        raise ValueError("expected a number such as 50.5 or 50,5 (decimal comma)")
+        raise ValueError(_("cần một số như 50,5 (dấu phẩy thập phân) hoặc 50.5"))
     return float(text)
 
 
 def _parse_yearmonth(raw: str, field: dict) -> str:
     text = raw.strip()
     if not re.fullmatch(r"\d{4}-\d{2}", text):
-        raise ValueError("expected a year and month such as 2024-01")
+        raise ValueError(_("cần năm và tháng như 2024-01"))
     return text
 
 
+# Table Schema types as people say them, in error messages.
+TYPE_NAMES = {
+    "integer": N_("kiểu số nguyên"), "year": N_("kiểu năm"), "number": N_("kiểu số"),
+    "boolean": N_("kiểu đúng/sai"), "date": N_("kiểu ngày"), "datetime": N_("kiểu ngày giờ"), "time": N_("kiểu giờ"),
+    "yearmonth": N_("kiểu năm-tháng"),
+}
 PARSERS = {
     "integer": _parse_int, "year": _parse_int, "number": _parse_number, "boolean": _parse_bool,
     "date": _parse_date, "datetime": _parse_datetime, "time": _parse_time, "yearmonth": _parse_yearmonth,
@@ -158,13 +167,14 @@ def coerce(field: dict, raw: str, where: str) -> Any:
     try:
         return parser(raw, field)
     except ValueError as exc:
-        raise InvalidInput(f"{where}: {raw!r} is not a valid {kind} for column {field['name']!r}",
+        raise InvalidInput(_("{where}: {raw!r} không phải giá trị {kind} hợp lệ cho cột {column!r}", where=where,
+                             raw=raw, kind=_(TYPE_NAMES.get(kind, kind)), column=field["name"]),
                            hint=str(exc)) from None
 
 
 # -- building filters -----------------------------------------------------------------------------------------
 def typed_filter(schema: dict, column: str, op: str, raw: str | Sequence[str] | None = None, *,
-                 where: str = "filter", exact: bool = False) -> Filter:
+                 where: str = "", exact: bool = False) -> Filter:
     """A filter from text values: the column checked against the schema, the value coerced to its type.
 
     ``raw`` is one text for a comparison or ``contains``, a list of texts for ``in`` and nothing for ``blank``
@@ -172,8 +182,9 @@ def typed_filter(schema: dict, column: str, op: str, raw: str | Sequence[str] | 
     On a text column, a text comparison is folded (accents and case ignored) unless ``exact``.
     """
     fields = schema_fields(schema)
+    where = where or _("một bộ lọc")
     if op not in OPS:
-        raise InvalidInput(f"unknown filter operator {op!r}", hint="use one of: " + ", ".join(OPS))
+        raise InvalidInput(_("không có phép lọc {op!r}", op=op), hint=_("dùng một trong: {ops}", ops=", ".join(OPS)))
     if column not in fields:
         raise unknown_column(column, fields, where)
     if op in VALUELESS_OPS:
@@ -186,7 +197,8 @@ def typed_filter(schema: dict, column: str, op: str, raw: str | Sequence[str] | 
     if op == "in":
         items = [raw] if isinstance(raw, str) else list(raw or ())
         if len(items) > MAX_IN_VALUES:
-            raise InvalidInput(f"{where} lists {len(items)} values", hint=f"at most {MAX_IN_VALUES}")
+            raise InvalidInput(_("{where} liệt kê {count} giá trị", where=where, count=format_number(len(items))),
+                               hint=_("tối đa {limit}", limit=format_number(MAX_IN_VALUES)))
         values = [coerce(field, str(item), where) for item in items]
         return Filter(column, op, [fold(v) for v in values] if folds else values, exact=exact)
     value = coerce(field, str(raw), where)

@@ -14,10 +14,11 @@ from pathlib import Path
 import duckdb
 
 from catalog.errors import InvalidInput
+from catalog.i18n import gettext as _
 from catalog.rows.cursor import after_sql, decode_cursor, encode_cursor
 from catalog.rows.engine import connect, run, source
 from catalog.rows.filters import Filter, schema_fields
-from catalog.rows.sql import order_sql, parse_fields, parse_sort, sort_text, where_sql
+from catalog.rows.sql import order_sql, parse_fields, parse_sort, sort_text, text_columns, where_sql
 from catalog.rows.values import json_rows
 from catalog.sqltext import quote_ident
 
@@ -27,7 +28,7 @@ MAX_LIMIT = 1000
 def check_limit(limit: int) -> int:
     """A page size between 1 and ``MAX_LIMIT``."""
     if not 1 <= int(limit) <= MAX_LIMIT:
-        raise InvalidInput(f"limit must be between 1 and {MAX_LIMIT}, got {limit}")
+        raise InvalidInput(_("limit phải từ 1 đến {high}, không phải {limit}", high=MAX_LIMIT, limit=limit))
     return int(limit)
 
 
@@ -68,7 +69,8 @@ def query_rows(files: Sequence[Path | str], schema: dict, *, filters: Sequence[F
     select = ", ".join(quote_ident(n) for n in names)
     with connect() as con:
         if keys:
-            fetched = _sorted_page(con, files, select, keys, where, where_params, after, limit + 1)
+            fetched = _sorted_page(con, files, select, keys, where, where_params, after, limit + 1,
+                                   text_columns(schema))
         else:
             fetched = _storage_order_page(con, files, select, where, where_params, after, limit + 1)
         total = None
@@ -86,16 +88,18 @@ def query_rows(files: Sequence[Path | str], schema: dict, *, filters: Sequence[F
 
 
 def _sorted_page(con: duckdb.DuckDBPyConnection, files: list[str], select: str, keys: list[tuple[str, bool]],
-                 where: str, where_params: list, after: tuple | None, want: int) -> list[tuple]:
-    """Rows in the sort order, after the cursor; each row ends with its key texts, part and row number."""
+                 where: str, where_params: list, after: tuple | None, want: int,
+                 text: frozenset[str] = frozenset()) -> list[tuple]:
+    """Rows in the sort order (text columns in Vietnamese order), after the cursor; each row ends with its key
+    texts, part and row number."""
     key_cols = "".join(f", CAST({quote_ident(name)} AS VARCHAR) AS __k{i}" for i, (name, _) in enumerate(keys))
     src, src_params = source(files)
     cond, cond_params = where, list(where_params)
     if after:
-        after_cond, after_params = after_sql(keys, *after)
+        after_cond, after_params = after_sql(keys, *after, text=text)
         cond, cond_params = f"{cond} AND {after_cond}", cond_params + after_params
     sql = (f"SELECT {select}{key_cols}, file_index AS __part, file_row_number AS __row FROM {src} "
-           f"WHERE {cond} ORDER BY {order_sql(keys)} LIMIT ?")
+           f"WHERE {cond} ORDER BY {order_sql(keys, text=text)} LIMIT ?")
     return run(con, sql, src_params + cond_params + [want]).fetchall()
 
 

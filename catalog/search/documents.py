@@ -54,15 +54,22 @@ def document_fields(dataset: Mapping[str, Any]) -> Iterable[tuple[str, str]]:
     yield "title", dataset.get("title") or ""
     yield "name", dataset.get("name") or ""
     yield "description", without_boilerplate(dataset.get("description") or "", vocabulary())
+    labels = dataset.get("tag_labels") or {}
     for tag in dataset.get("tags") or []:
         yield "tags", str(tag)
+        for label in (labels.get(tag) or {}).values():  # "Môi trường", "Environment"
+            yield "tags", label
     yield "org", dataset.get("org_title") or ""
+    yield "org", dataset.get("org_title_en") or ""
     yield "org", dataset.get("org") or ""
+    # English, optional, weighs less than the Vietnamese it translates (catalog/search/sqlite_fts.py WEIGHTS)
+    yield "title_en", dataset.get("title_en") or ""
+    yield "description_en", without_boilerplate(dataset.get("description_en") or "", vocabulary())
     for key in ("spatial_coverage", "temporal_coverage", "source"):
         yield "coverage", str(dataset.get(key) or "")
     for column in (dataset.get("schema") or {}).get("fields") or []:
         if isinstance(column, Mapping):
-            for key in ("name", "title", "description"):
+            for key in ("name", "title", "description", "title_en", "description_en"):
                 if isinstance(column.get(key), str):
                     yield "columns", column[key]
             # a column's allowed values (e.g. the districts) say what the rows are about
@@ -79,7 +86,8 @@ def facet_values(dataset: Mapping[str, Any]) -> dict[str, list[tuple[str, str]]]
     """(value, label) pairs per facet for one dataset."""
     return {
         "organization": [(dataset["org"], dataset.get("org_title") or dataset["org"])] if dataset.get("org") else [],
-        "tag": [(t, t) for t in dict.fromkeys(str(t) for t in dataset.get("tags") or [])],
+        "tag": [(t, ((dataset.get("tag_labels") or {}).get(t) or {}).get("title") or t)
+                for t in dict.fromkeys(str(t) for t in dataset.get("tags") or [])],
         "format": [(f, f) for f in formats_of(dataset)],
         "license": [(dataset["license"], dataset["license"])] if dataset.get("license") else [],
         "frequency": [(dataset["frequency"], dataset["frequency"])] if dataset.get("frequency") else [],

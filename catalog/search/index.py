@@ -17,7 +17,7 @@ from types import ModuleType
 import sqlalchemy as sa
 from sqlalchemy.engine import Connection
 
-from catalog import db
+from catalog import db, tags
 from catalog.search import keys as search_keys
 from catalog.search import postgres_fts, sqlite_fts, values
 from catalog.search.documents import Document, facet_key
@@ -34,16 +34,18 @@ def _dataset_rows(conn: Connection, where: sa.ColumnElement[bool]) -> list[dict]
     """The fields a document is made of, for the datasets ``where`` selects."""
     d, o, v = db.datasets, db.organizations, db.versions
     has_version = sa.exists().where(v.c.dataset_id == d.c.id)
-    query = (sa.select(d, o.c.name.label("org"), o.c.title.label("org_title"), has_version.label("has_version"))
-             .join(o, o.c.id == d.c.org_id).where(where))
+    query = (sa.select(d, o.c.name.label("org"), o.c.title.label("org_title"), o.c.title_en.label("org_title_en"),
+                       has_version.label("has_version")).join(o, o.c.id == d.c.org_id).where(where))
     rows = []
     for row in conn.execute(query):
         data = dict(row._mapping)
         data["latest_version"] = 1 if data.pop("has_version") else None  # formats only ask "any version?"
         rows.append(data)
     found = values.of_datasets(conn, [data["id"] for data in rows if data["latest_version"]])
+    labels = tags.labels(conn, [tag for data in rows for tag in data.get("tags") or []])
     for data in rows:
         data["values"] = found.get(data["id"], [])
+        data["tag_labels"] = labels
     return rows
 
 

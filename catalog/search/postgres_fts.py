@@ -20,7 +20,7 @@ from catalog.search.synonyms import Slot
 from catalog.text import fold
 
 WEIGHT = {"title": "A", "name": "B", "tags": "B", "org": "C", "columns": "C", "description": "D",
-          "coverage": "D", "vals": "D"}
+          "coverage": "D", "vals": "D", "title_en": "B", "description_en": "D"}  # English: a step below
 FILTERS_IN_INDEX = False  # facet filters and visibility are conditions on the document rows (GIN and b-tree)
 RANK_WEIGHTS = [0.1, 0.2, 0.4, 1.0]  # D, C, B, A (PostgreSQL's defaults, said out loud)
 EXACT_FACTOR = 2.0  # the word matches with its tones

@@ -14,6 +14,7 @@ from typing import TYPE_CHECKING, Any
 from sqlalchemy.engine import Connection
 
 from catalog.errors import InvalidInput
+from catalog.i18n import gettext as _
 from catalog.search.answer import Answer, answer, hits
 from catalog.search.cache import ANSWERS
 from catalog.search.documents import FACETS, formats_of, query_words
@@ -39,7 +40,8 @@ def normalize_filters(filters: Mapping[str, Iterable[str] | str] | None) -> dict
     for key, values in (filters or {}).items():
         facet = FACET_ALIASES.get(key, key)
         if facet not in FACETS:
-            raise InvalidInput(f"unknown search filter {key!r}", hint=f"use one of: {', '.join(FACETS)}")
+            raise InvalidInput(_("không có bộ lọc tìm kiếm {key!r}", key=key),
+                               hint=_("dùng một trong: {ops}", ops=", ".join(FACETS)))
         if isinstance(values, str):
             values = [values]
         for value in values:
@@ -53,10 +55,12 @@ def _check_int(value: Any, name: str, low: int, high: int | None = None) -> int:
     try:
         number = int(value)
     except (TypeError, ValueError):
-        raise InvalidInput(f"{name} must be a whole number, not {value!r}") from None
+        raise InvalidInput(_("{name} phải là một số nguyên, không phải {value!r}", name=name, value=value)) from None
     if number < low or (high is not None and number > high):
-        bound = f"between {low} and {high}" if high is not None else f"at least {low}"
-        raise InvalidInput(f"{name} must be {bound}, not {number}")
+        if high is not None:
+            raise InvalidInput(_("{name} phải từ {low} đến {high}, không phải {number}", name=name, low=low,
+                                 high=high, number=number))
+        raise InvalidInput(_("{name} phải ít nhất là {low}, không phải {number}", name=name, low=low, number=number))
     return number
 
 
@@ -125,7 +129,7 @@ def search(catalog: Catalog, q: str = "", filters: Mapping[str, Iterable[str] | 
     q = unicodedata.normalize("NFC", q or "").strip()
     sort = sort or ("relevance" if q else "updated")
     if sort not in SORTS:
-        raise InvalidInput(f"unknown sort {sort!r}", hint=f"use one of: {', '.join(SORTS)}")
+        raise InvalidInput(_("không có cách sắp xếp {sort!r}", sort=sort), hint=_("dùng một trong: {ops}", ops=", ".join(SORTS)))
     wanted = normalize_filters(filters)
     pairs = query_words(q)
     slots = expand(pairs) if pairs else []

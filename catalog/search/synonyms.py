@@ -19,6 +19,7 @@ from pathlib import Path
 import yaml
 
 from catalog.errors import InvalidInput
+from catalog.i18n import gettext as _
 from catalog.search.tokens import words
 from catalog.text import fold
 
@@ -44,8 +45,8 @@ def phrase(text: str) -> Phrase:
 def _strings(data: dict, key: str, path: Path) -> list[str]:
     value = data.get(key) or []
     if not isinstance(value, list) or not all(isinstance(v, str | int | float) for v in value):
-        raise InvalidInput(f"{path}: '{key}' must be a list of words or phrases",
-                           hint=f"fix the file or unset {SETTING}")
+        raise InvalidInput(_("{path}: '{key}' phải là một danh sách từ hoặc cụm từ", path=path, key=key),
+                           hint=_("hãy sửa tệp hoặc bỏ {setting}", setting=SETTING))
     return [str(v) for v in value]
 
 
@@ -54,16 +55,16 @@ def parse(path: Path) -> Vocabulary:
     try:
         data = yaml.safe_load(path.read_text(encoding="utf-8")) or {}
     except (OSError, UnicodeDecodeError, yaml.YAMLError) as error:
-        raise InvalidInput(f"cannot read the search vocabulary {path}: {error}",
-                           hint=f"fix the file or unset {SETTING}") from None
+        raise InvalidInput(_("không đọc được bộ từ vựng tìm kiếm {path}: {error}", path=path, error=error),
+                           hint=_("hãy sửa tệp hoặc bỏ {setting}", setting=SETTING)) from None
     if not isinstance(data, dict):
-        raise InvalidInput(f"{path}: expected a mapping with 'synonyms', 'boilerplate', 'places'",
-                           hint=f"see {PACKAGED} for the format")
+        raise InvalidInput(_("{path}: cần một bảng ánh xạ có 'synonyms', 'boilerplate', 'places'", path=path),
+                           hint=_("xem định dạng ở {example}", example=PACKAGED))
     groups = []
     for group in data.get("synonyms") or []:
         if not isinstance(group, list):
-            raise InvalidInput(f"{path}: each synonym group must be a list, not {group!r}",
-                               hint="write a group as [tầm soát, sàng lọc]")
+            raise InvalidInput(_("{path}: mỗi nhóm từ đồng nghĩa phải là một danh sách, không phải {group!r}",
+                                 path=path, group=group), hint=_("viết một nhóm như [tầm soát, sàng lọc]"))
         phrases = tuple(dict.fromkeys(p for p in (phrase(str(item)) for item in group) if p))
         if len(phrases) > 1:
             groups.append(phrases)
@@ -82,8 +83,10 @@ def vocabulary() -> Vocabulary:
     try:
         key = (str(path), path.stat().st_mtime)
     except OSError:
-        raise InvalidInput(f"the search vocabulary {path} (set by {SETTING}) does not exist",
-                           hint=f"point {SETTING} at a YAML file like {PACKAGED}, or unset it") from None
+        raise InvalidInput(_("bộ từ vựng tìm kiếm {path} (do {setting} đặt) không tồn tại", path=path,
+                             setting=SETTING),
+                           hint=_("hãy trỏ {setting} tới một tệp YAML như {example}, hoặc bỏ nó", setting=SETTING,
+                                  example=PACKAGED)) from None
     with _lock:
         if key not in _cache:
             _cache.clear()

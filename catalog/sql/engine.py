@@ -17,6 +17,8 @@ from typing import Any
 
 from catalog import writers
 from catalog.metadata import Catalog
+from catalog.i18n import current_lang, format_number
+from catalog.i18n import gettext as _
 from catalog.sql.limits import QueryLimits
 from catalog.sql.messages import ERROR_CODES, QueryError
 from catalog.sql.pool import WorkerPool
@@ -95,16 +97,18 @@ class QueryEngine:
 
     def _request(self, sql: str, mode: str, **extra: Any) -> dict:
         if not isinstance(sql, str) or not sql.strip():
-            raise QueryError("sql_error", "The query is empty: write one SELECT statement.")
+            raise QueryError("sql_error", _("Truy vấn đang trống: hãy viết một câu lệnh SELECT."))
         if len(sql) > self.limits.max_sql_length:
-            raise QueryError("too_large", f"The query text is too long ({len(sql):,} characters; at most "
-                                          f"{self.limits.max_sql_length:,}).")
+            raise QueryError("too_large", _("Câu truy vấn quá dài ({size} ký tự; tối đa {limit}).",
+                                            size=format_number(len(sql)),
+                                            limit=format_number(self.limits.max_sql_length)))
         if "\x00" in sql:
-            raise QueryError("sql_error", "The query contains a NUL character.")
+            raise QueryError("sql_error", _("Truy vấn chứa ký tự NUL (\\x00): hãy bỏ nó."))
         views = self._readable(self.tables.views_for(sql), sql)
         data_dir = self.catalog.storage.local_root()
         return {"sql": sql, "mode": mode, "views": views, "data_dir": str(data_dir),
                 "threads": self.limits.threads, "memory_mb": self.limits.memory_mb, "scrub": self._scrub(),
+                "lang": current_lang(),  # the worker words its errors in the request's language
                 **extra}
 
     def _readable(self, views: list[dict], sql: str) -> list[dict]:
@@ -137,14 +141,15 @@ class QueryEngine:
 
         ``excel``: CSV for Excel (a BOM, formulas neutralised in header and values: ``catalog/spreadsheet.py``)."""
         if fmt not in FORMATS:
-            raise QueryError("sql_error", f"Unknown format {fmt!r}: use one of {', '.join(FORMATS)}.")
+            raise QueryError("sql_error", _("Không có định dạng {fmt!r}: dùng một trong {formats}.", fmt=fmt,
+                                            formats=", ".join(FORMATS)))
         work = WorkDir(self.catalog.home)
         try:
             out = work.file(f"result.{fmt}")
             request = self._request(sql, "file", timeout=self.limits.download_timeout, format=fmt,
                                     out=str(out), max_bytes=self.limits.download_bytes, excel=excel)
             started = time.monotonic()
-            header, _ = self.pool.call(request, self.limits.download_timeout + self.limits.kill_grace)
+            header, _payload = self.pool.call(request, self.limits.download_timeout + self.limits.kill_grace)
             _raise_for(header)
             return Download(path=out, format=fmt, columns=header["columns"], row_count=header["rows"],
                             elapsed_ms=round((time.monotonic() - started) * 1000, 1), work=work)

@@ -4,7 +4,8 @@ Why: the people who use the SQL page are journalists and civil servants, not dat
 Referenced column "pm_25" not found in FROM clause!" becomes "Không có cột «pm_25» … Có phải ý bạn là «pm25»?",
 with the suggestion found by ``difflib`` among the names the sandbox really has (its tables, and the columns of
 the tables the query reads). The raw message (already cleaned by ``messages.public_message``) travels beside it
-so that nothing is hidden: the page folds it in ``<details>``, the API returns it as ``raw``.
+so that nothing is hidden: the page folds it in ``<details>``, the API returns it as ``raw``. The sentences are
+catalogue messages (Vietnamese source, English in ``catalog.po``): the explanation follows the request's language.
 """
 
 from __future__ import annotations
@@ -14,34 +15,37 @@ import re
 from collections.abc import Iterable
 
 from catalog.text import fold
+from catalog.i18n import N_
+from catalog.i18n import gettext as _
 
 PATTERNS: list[tuple[re.Pattern[str], str, str]] = [
     # (pattern on DuckDB's message, kind of name for the suggestion, Vietnamese sentence with {name})
     (re.compile(r'Table with name "?([^"!\s]+)"? does not exist', re.I), "table",
-     "Không có bảng «{name}». Danh sách bảng nằm bên cạnh ô truy vấn."),
+     N_("Không có bảng «{name}». Danh sách bảng nằm bên cạnh ô truy vấn.")),
     (re.compile(r'Referenced column "?([^"!]+?)"? not found', re.I), "column",
-     "Không có cột «{name}» trong các bảng của truy vấn."),
+     N_("Không có cột «{name}» trong các bảng của truy vấn.")),
     (re.compile(r'Values list "?\w+"? does not have a column named "?([^"!]+?)"?(!|$)', re.I), "column",
-     "Không có cột «{name}» trong các bảng của truy vấn."),
+     N_("Không có cột «{name}» trong các bảng của truy vấn.")),
     (re.compile(r'(?:Scalar|Table|Aggregate) Function with name "?([^"!\s]+)"? does not exist', re.I), "function",
-     "Không có hàm «{name}»."),
+     N_("Không có hàm «{name}».")),
     (re.compile(r'syntax error at or near "([^"]*)"', re.I), "",
-     "Lỗi cú pháp gần «{name}»: kiểm tra dấu phẩy, dấu ngoặc và từ khoá ngay trước chỗ này."),
+     N_("Lỗi cú pháp gần «{name}»: kiểm tra dấu phẩy, dấu ngoặc và từ khoá ngay trước chỗ này.")),
     (re.compile(r"syntax error at end of input", re.I), "",
-     "Truy vấn kết thúc giữa chừng: còn thiếu phần cuối (một tên bảng, một dấu ngoặc đóng…)."),
+     N_("Truy vấn kết thúc giữa chừng: còn thiếu phần cuối (một tên bảng, một dấu ngoặc đóng…).")),
     (re.compile(r"No function matches the given name and argument types '([^']+)'", re.I), "",
-     "Hàm {name} không nhận kiểu dữ liệu này: thử đổi kiểu bằng CAST(… AS DOUBLE) hoặc CAST(… AS VARCHAR)."),
+     N_("Hàm {name} không nhận kiểu dữ liệu này: thử đổi kiểu bằng CAST(… AS DOUBLE) hoặc CAST(… AS VARCHAR).")),
     (re.compile(r'column "?([^"]+?)"? must appear in the GROUP BY clause', re.I), "",
-     "Cột «{name}» phải có trong GROUP BY hoặc nằm trong một hàm gộp như sum(), avg(), count()."),
-    (re.compile(r"(nested too deeply|exceeds a size limit)", re.I), "",
-     "Truy vấn quá phức tạp (lồng nhau quá sâu hoặc quá lớn): hãy viết đơn giản hơn, tách thành nhiều bước WITH."),
+     N_("Cột «{name}» phải có trong GROUP BY hoặc nằm trong một hàm gộp như sum(), avg(), count().")),
+    # DuckDB's depth and size limits, as ``messages.REWORDED`` words them (in either language)
+    (re.compile(r"(nested too deeply|exceeds a size limit|lồng nhau quá sâu|vượt quá một giới hạn)", re.I), "",
+     N_("Truy vấn quá phức tạp (lồng nhau quá sâu hoặc quá lớn): hãy viết đơn giản hơn, tách thành nhiều bước WITH.")),
     (re.compile(r"Could not convert string '([^']*)'", re.I), "",
-     "Không đổi được «{name}» sang kiểu số hay ngày: so sánh với giá trị cùng kiểu với cột."),
+     N_("Không đổi được «{name}» sang kiểu số hay ngày: so sánh với giá trị cùng kiểu với cột.")),
 ]
-GENERIC = "Truy vấn không chạy được. Chi tiết từ DuckDB ở bên dưới."
+GENERIC = N_("Truy vấn không chạy được. Chi tiết từ DuckDB ở bên dưới.")
 # DuckDB's own suggestion, used when none of the known names is close (e.g. for function names).
 DUCKDB_HINT = re.compile(r'(?:Did you mean|Candidate bindings:)\s*"([^"]+)"')
-SUGGEST = " Có phải ý bạn là {names}?"
+SUGGEST = N_(" Có phải ý bạn là {names}?")
 
 
 def suggestions(name: str, known: Iterable[str], limit: int = 3) -> list[str]:
@@ -55,20 +59,21 @@ def suggestions(name: str, known: Iterable[str], limit: int = 3) -> list[str]:
 
 def explain(raw: str, *, tables: Iterable[str] = (), columns: Iterable[str] = (),
             functions: Iterable[str] = ()) -> str:
-    """DuckDB's message ``raw`` as one or two Vietnamese sentences, with a suggestion when a name is close."""
+    """DuckDB's message ``raw`` as one or two sentences in the current language, with a suggestion when a name is
+    close."""
     known = {"table": list(tables), "column": list(columns), "function": list(functions)}
     for pattern, kind, sentence in PATTERNS:
         match = pattern.search(raw)
         if not match:
             continue
         name = match.group(1).strip()
-        text = sentence.format(name=name)
+        text = _(sentence, name=name)
         if kind:
             close = suggestions(name.split(".")[-1], known[kind])
             hint = DUCKDB_HINT.search(raw)
             if not close and hint:
                 close = [hint.group(1).split(".")[-1]]
             if close:
-                text += SUGGEST.format(names=" hoặc ".join(f"«{c}»" for c in close))
+                text += _(SUGGEST, names=_(" hoặc ").join(f"«{c}»" for c in close))
         return text
-    return GENERIC
+    return _(GENERIC)

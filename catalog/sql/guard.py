@@ -17,6 +17,7 @@ from typing import Any
 import duckdb
 
 from catalog.sql.messages import STATEMENT_WORDS, Refused
+from catalog.i18n import gettext as _
 
 # Functions and built-in views that a public query must not reach, even though the settings already block
 # file, network and extension access: they reveal configuration (``allowed_paths`` holds absolute server
@@ -72,25 +73,26 @@ def check_statement(con: duckdb.DuckDBPyConnection, sql: str) -> Any:
     except duckdb.Error as error:
         raise Refused("sql_error", str(error)) from None
     if not statements:
-        raise Refused("sql_error", "The query is empty: write one SELECT statement.")
+        raise Refused("sql_error", _("Truy vấn đang trống: hãy viết một câu lệnh SELECT."))
     if len(statements) > 1:
-        raise Refused("forbidden", f"Only one statement at a time is allowed; this text holds {len(statements)}. "
-                                   "Remove the extra statements (and the semicolons between them).")
+        raise Refused("forbidden", _("Mỗi lần chỉ chạy được một câu lệnh; đoạn này có {count}. Hãy bỏ các câu lệnh "
+                                     "thừa (và dấu chấm phẩy giữa chúng).", count=len(statements)))
     statement = statements[0]
     kind = statement.type.name
     if kind != "SELECT":
-        words = STATEMENT_WORDS.get(kind, kind)
-        raise Refused("forbidden", f"Only read-only queries (SELECT, WITH, FROM, DESCRIBE, SUMMARIZE, PIVOT ... IN) "
-                                   f"are allowed here, not {words}.")
+        words = _(STATEMENT_WORDS.get(kind, kind))
+        raise Refused("forbidden", _("Ở đây chỉ cho phép truy vấn chỉ đọc (SELECT, WITH, FROM, DESCRIBE, SUMMARIZE, "
+                                     "PIVOT ... IN), không cho phép {words}.", words=words))
     tree = json.loads(con.execute("SELECT json_serialize_sql(?)", [statement.query]).fetchall()[0][0])
     if tree.get("error"):
-        raise Refused("sql_error", "This query could not be checked: " + str(tree.get("error_message", "")))
+        raise Refused("sql_error", _("Không kiểm tra được truy vấn này: {error}",
+                                     error=str(tree.get("error_message", ""))))
     functions: set[str] = set()
     tables: set[str] = set()
     _names(tree, functions, tables)
     denied = sorted((functions & DENIED_FUNCTIONS) | (tables & DENIED_TABLES))
     if denied:
-        raise Refused("forbidden", f"{denied[0]} is not available in the public SQL sandbox: it reveals server "
-                                   "settings or runs hidden SQL. Query the published tables instead.")
+        raise Refused("forbidden", _("{name} không dùng được trong môi trường SQL công khai: nó để lộ thiết lập "
+                                     "của máy chủ hoặc chạy SQL ẩn. Hãy truy vấn các bảng đã công bố.", name=denied[0]))
     return statement
 

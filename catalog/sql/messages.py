@@ -11,9 +11,12 @@ import re
 from collections.abc import Iterable
 
 import duckdb
+from catalog.i18n import N_
+from catalog.i18n import gettext as _
 
 ERROR_CODES = ("sql_error", "forbidden", "timeout", "too_large", "busy")
-TIMEOUT_MESSAGE = "The query took longer than allowed and was stopped. Filter or aggregate more, or add LIMIT."
+# Messages are marked here and translated where they are raised (the request's language: ``catalog.i18n``).
+TIMEOUT_MESSAGE = N_("Truy vấn chạy lâu hơn mức cho phép nên đã bị dừng. Hãy lọc hoặc gộp nhiều hơn, hoặc thêm LIMIT.")
 
 
 class QueryError(Exception):
@@ -44,11 +47,11 @@ class Refused(Exception):
 
 
 STATEMENT_WORDS = {
-    "CREATE": "CREATE (making tables, views, macros or types)", "DROP": "DROP", "INSERT": "INSERT",
-    "UPDATE": "UPDATE", "DELETE": "DELETE", "ALTER": "ALTER", "COPY": "COPY (writing or reading files)",
-    "ATTACH": "ATTACH (opening other databases)", "DETACH": "DETACH", "LOAD": "INSTALL/LOAD (extensions)",
-    "SET": "SET/RESET/USE (changing settings)", "PRAGMA": "PRAGMA", "CALL": "CALL", "EXPLAIN": "EXPLAIN",
-    "EXPORT": "EXPORT DATABASE", "MULTI": "a statement that runs several steps (PIVOT without an IN list?)",
+    "CREATE": N_("CREATE (tạo bảng, view, macro hay kiểu)"), "DROP": "DROP", "INSERT": "INSERT",
+    "UPDATE": "UPDATE", "DELETE": "DELETE", "ALTER": "ALTER", "COPY": N_("COPY (ghi hoặc đọc tệp)"),
+    "ATTACH": N_("ATTACH (mở cơ sở dữ liệu khác)"), "DETACH": "DETACH", "LOAD": N_("INSTALL/LOAD (tiện ích mở rộng)"),
+    "SET": N_("SET/RESET/USE (đổi thiết lập)"), "PRAGMA": "PRAGMA", "CALL": "CALL", "EXPLAIN": "EXPLAIN",
+    "EXPORT": "EXPORT DATABASE", "MULTI": N_("một câu lệnh chạy nhiều bước (PIVOT thiếu danh sách IN?)"),
 }
 
 SETTING_HINTS = re.compile(r"\s*(Use|See|Try) [^.]*\b(SET|PRAGMA|memory_limit|max_\w+|threads)\b[^.]*\.?", re.I)
@@ -56,9 +59,9 @@ MEMORY_USE = re.compile(r"\([\d.]+ \w?i?B/[\d.]+ \w?i?B used\)")
 # DuckDB messages that quote a setting's value, in plain words instead.
 REWORDED = [
     (re.compile(r"Max expression depth limit of \d+ exceeded\.?"),
-     "The query is nested too deeply (brackets, operators or subqueries inside each other): simplify it."),
+     N_("Truy vấn lồng nhau quá sâu (ngoặc, phép toán hay truy vấn con lồng vào nhau): hãy viết đơn giản hơn.")),
     (re.compile(r"Max (recursion|pivot|\w+) (depth )?limit of \d+[^.]*\.?", re.I),
-     "The query exceeds a size limit of the SQL engine: simplify it."),
+     N_("Truy vấn vượt quá một giới hạn kích thước của bộ máy SQL: hãy viết đơn giản hơn.")),
 ]
 
 
@@ -69,7 +72,7 @@ def public_message(text: str, scrub: Iterable[str]) -> str:
     text = SETTING_HINTS.sub("", text)
     text = MEMORY_USE.sub("", text)
     for pattern, words in REWORDED:
-        text = pattern.sub(words, text)
+        text = pattern.sub(_(words).replace("\\", "\\\\"), text)
     return text.strip()[:2000]
 
 
@@ -77,16 +80,16 @@ def classify(error: BaseException) -> tuple[str, str]:
     """A DuckDB/Python exception as (code, plain message)."""
     text = str(error)
     if isinstance(error, duckdb.InterruptException) or "INTERRUPT" in text.upper()[:40]:
-        return "timeout", TIMEOUT_MESSAGE
+        return "timeout", _(TIMEOUT_MESSAGE)
     if isinstance(error, (duckdb.OutOfMemoryException, MemoryError)) or "Out of Memory" in text:
-        return "too_large", ("The query needs more memory than a public query may use. Aggregate, filter or LIMIT "
-                             "the data, or avoid building very large strings and lists.")
+        return "too_large", _("Truy vấn cần nhiều bộ nhớ hơn mức một truy vấn công khai được dùng. Hãy gộp, lọc "
+                              "hoặc LIMIT dữ liệu, hoặc tránh tạo chuỗi và danh sách rất lớn.")
     if isinstance(error, duckdb.PermissionException) or "disabled by configuration" in text:
-        return "forbidden", ("Reading or writing files, the network and extensions are not available here: query "
-                             "the published tables by name (see the list of tables).")
+        return "forbidden", _("Ở đây không đọc ghi tệp, không dùng mạng và tiện ích mở rộng được: hãy truy vấn "
+                              "các bảng đã công bố theo tên (xem danh sách bảng).")
     if "configuration has been locked" in text or "Loading external extensions is disabled" in text:
-        return "forbidden", "Settings and extensions cannot be changed in the public SQL sandbox."
+        return "forbidden", _("Không đổi được thiết lập và tiện ích mở rộng trong môi trường SQL công khai.")
     if isinstance(error, duckdb.Error):
         return "sql_error", text
-    return "sql_error", f"The query failed: {type(error).__name__}."
+    return "sql_error", _("Truy vấn không chạy được: {error}.", error=type(error).__name__)
 

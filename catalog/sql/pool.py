@@ -20,6 +20,7 @@ from pathlib import Path
 
 from catalog.sql.limits import QueryLimits, worker_environment
 from catalog.sql.messages import TIMEOUT_MESSAGE, QueryError
+from catalog.i18n import gettext as _
 
 PACKAGE_ROOT = Path(__file__).resolve().parents[2]
 
@@ -51,7 +52,7 @@ class _Worker:
         """Consume the worker's 'ready' message (sent once its limits are set and DuckDB is warm)."""
         if not self.ready:
             if not self.conn.poll(timeout) or self.conn.recv_bytes() != b"ready":
-                raise QueryError("busy", "The query workers are starting. Try again in a few seconds.",
+                raise QueryError("busy", _("Các tiến trình truy vấn đang khởi động. Hãy thử lại sau vài giây."),
                                  retry_after=1)
             self.ready = True
 
@@ -108,7 +109,7 @@ class WorkerPool:
             self._all.discard(worker)
 
     def _busy(self) -> QueryError:
-        return QueryError("busy", "All query workers are busy. Try again in a few seconds.",
+        return QueryError("busy", _("Mọi tiến trình truy vấn đều đang bận. Hãy thử lại sau vài giây."),
                           retry_after=max(1, round(self.limits.queue_wait)))
 
     def _acquire(self) -> _Worker:
@@ -179,15 +180,15 @@ class WorkerPool:
             worker.wait_ready(10.0)
             worker.conn.send_bytes(json.dumps(request).encode())
             if not worker.conn.poll(deadline):
-                raise QueryError("timeout", TIMEOUT_MESSAGE)
+                raise QueryError("timeout", _(TIMEOUT_MESSAGE))
             header = json.loads(worker.conn.recv_bytes())
             payload = worker.conn.recv_bytes() if header.get("ok") and request["mode"] == "rows" else None
             # A worker that ran out of memory may hold a fragmented heap: replace it.
             healthy = header.get("ok") or header.get("code") != "too_large"
             return header, payload
         except (EOFError, OSError, ValueError):
-            raise QueryError("sql_error", "The query stopped its worker process (it is probably too complex or "
-                                          "too large). Simplify it.") from None
+            raise QueryError("sql_error", _("Truy vấn đã làm dừng tiến trình chạy nó (có lẽ nó quá phức tạp hoặc quá "
+                                            "lớn). Hãy viết đơn giản hơn.")) from None
         finally:
             self._release(worker, healthy)
 

@@ -21,6 +21,8 @@ import duckdb
 
 from catalog import writers
 from catalog.errors import UserError
+from catalog.i18n import LANGUAGES, language, translations
+from catalog.i18n import gettext as _
 from catalog.jsonvalues import json_default, jsonable
 from catalog.sql.explain import explain
 from catalog.sql.guard import check_statement, statement_text
@@ -53,8 +55,8 @@ def fetch_rows(relation: duckdb.DuckDBPyRelation, max_rows: int, max_bytes: int)
         item = encode_row(row)
         if size + len(item) + 1 > max_bytes:
             if not parts:
-                raise Refused("too_large", "The first row of the result alone is larger than a response may "
-                                           "be. Select fewer or shorter columns (e.g. left(col, 1000)).")
+                raise Refused("too_large", _("Chỉ riêng dòng đầu tiên của kết quả đã lớn hơn mức một câu trả lời "
+                                             "được phép. Hãy chọn ít cột hơn hoặc cột ngắn hơn (ví dụ left(cot, 1000))."))
             truncated = True
             break
         parts.append(item)
@@ -78,7 +80,13 @@ def write_download(rows: Any, fmt: str, out: Path, max_bytes: int, *, excel: boo
 def run_request(request: dict, connections: Connections | None = None) -> tuple[dict, bytes | None]:
     """Run one query request; returns the reply header and, for row results, the JSON array of rows.
 
-    With ``connections`` the used connection is only retired (the caller closes it after replying)."""
+    With ``connections`` the used connection is only retired (the caller closes it after replying). Messages are
+    in the request's language (``lang``, set by the engine from the web request)."""
+    with language(request.get("lang")):
+        return _run_request(request, connections)
+
+
+def _run_request(request: dict, connections: Connections | None = None) -> tuple[dict, bytes | None]:
     own = connections is None
     connections = connections or Connections()
     started = time.monotonic()
@@ -121,7 +129,7 @@ def run_request(request: dict, connections: Connections | None = None) -> tuple[
     except (duckdb.Error, MemoryError, OSError, ValueError, TypeError, OverflowError) as error:
         code, message = classify(error)
         if isinstance(error, OSError) and not isinstance(error, duckdb.Error):
-            code, message = "too_large", "The result could not be written: it is larger than allowed."
+            code, message = "too_large", _("Không ghi được kết quả: nó lớn hơn mức cho phép.")
         header, payload = failure(code, public_message(message, scrub), con, request), None
     finally:
         if timer is not None:
@@ -160,6 +168,8 @@ def main(conn: Connection, settings: dict) -> None:
     signal.signal(signal.SIGINT, signal.SIG_IGN)
     os.environ.clear()
     os.environ.update(worker_environment())
+    for lang in LANGUAGES:  # read the message catalogues before the address-space limit
+        translations(lang)
     limit_process(settings["address_space_mb"], settings["file_size_mb"], settings.get("nice", 0))
     connections = Connections()
     warm = new_connection(1, 64)  # DuckDB's first connection in a process is slow: pay for it now

@@ -18,6 +18,7 @@ from typing import Any
 import duckdb
 
 from catalog.errors import InvalidInput
+from catalog.i18n import gettext as _
 from catalog.writers import csv, json, parquet, xlsx
 from catalog.writers.base import ByteCap
 
@@ -49,7 +50,8 @@ def write(relation: duckdb.DuckDBPyRelation, fmt: str, out: Path, *, max_bytes: 
     elif fmt == "parquet":
         rows = parquet.write(relation, out, cap, table_schema)
     else:
-        raise InvalidInput(f"unknown download format {fmt!r}", hint="use one of: " + ", ".join(FORMATS))
+        raise InvalidInput(_("không có định dạng tải về {fmt!r}", fmt=fmt),
+                           hint=_("dùng một trong: {ops}", ops=", ".join(FORMATS)))
     cap.check(out.stat().st_size)
     return rows
 

@@ -11,6 +11,8 @@ from collections.abc import Iterator
 import duckdb
 
 from catalog.errors import TooLarge
+from catalog.i18n import format_number
+from catalog.i18n import gettext as _
 from catalog.sqltext import quote_ident
 
 VIEW = "opendata_download_rows"  # the name a writer's SQL gives the relation it writes
@@ -24,8 +26,8 @@ class ByteCap:
 
     def check(self, size: int) -> None:
         if self.max_bytes is not None and size > self.max_bytes:
-            raise TooLarge(f"The result is larger than the download limit of {self.max_bytes // 1_000_000} MB. "
-                           "Filter or aggregate it first.")
+            raise TooLarge(_("Kết quả lớn hơn giới hạn tải về {limit} MB. Hãy lọc hoặc gộp dữ liệu trước.",
+                             limit=format_number(self.max_bytes // 1_000_000)))
 
 
 def columns(relation: duckdb.DuckDBPyRelation) -> list[tuple[str, str]]:

@@ -16,6 +16,8 @@ import duckdb
 
 from catalog import spreadsheet
 from catalog.errors import InvalidInput
+from catalog.i18n import format_number
+from catalog.i18n import gettext as _
 from catalog.writers.base import ByteCap, column, columns, each_row, is_float
 
 BATCH_ROWS = 20_000
@@ -135,8 +137,9 @@ def _header(names: list[str]) -> str:
 
 
 def too_many_rows(what: str) -> TooManyRows:
-    return TooManyRows(f"{what} is more than Excel can open ({spreadsheet.EXCEL_MAX_ROWS:,} data rows per sheet)",
-                       hint="download CSV or Parquet instead, or filter the rows")
+    return TooManyRows(_("{what} nhiều hơn Excel mở được ({limit} dòng dữ liệu mỗi trang tính)", what=what,
+                         limit=format_number(spreadsheet.EXCEL_MAX_ROWS)),
+                       hint=_("hãy tải CSV hoặc Parquet, hoặc lọc bớt dòng"))
 
 
 def write(relation: duckdb.DuckDBPyRelation, out: Path, cap: ByteCap) -> int:
@@ -151,11 +154,11 @@ def write(relation: duckdb.DuckDBPyRelation, out: Path, cap: ByteCap) -> int:
                            ("xl/styles.xml", _STYLES)):
             book.writestr(_fixed_info(name), text)
         with book.open(_fixed_info("xl/worksheets/sheet1.xml"), "w", force_zip64=True) as sheet:
-            sheet.write((_SHEET_HEAD + _header([name for name, _ in types])).encode())
+            sheet.write((_SHEET_HEAD + _header([name for name, _kind in types])).encode())
             for batch in batches:
                 rows += len(batch)
                 if rows > spreadsheet.EXCEL_MAX_ROWS:
-                    raise too_many_rows("the result")
+                    raise too_many_rows(_("Kết quả truy vấn"))
                 sheet.write("".join(batch).encode())
                 cap.check(out.stat().st_size)
             sheet.write(_SHEET_TAIL.encode())

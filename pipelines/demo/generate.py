@@ -18,7 +18,7 @@ from collections.abc import Callable
 from dataclasses import dataclass, field
 from pathlib import Path
 
-from pipelines.demo import environment, services
+from pipelines.demo import admin_units, environment, services
 from pipelines.demo.content import DISTRICTS, load_yaml
 from pipelines.demo.environment import Generated
 from pipelines.demo.files import write_csv
@@ -65,6 +65,8 @@ def generators(air_rows: int) -> dict[str, Callable[[Path], Generated]]:
         "ehealth-records": services.ehealth_records,
         "cancer-screening": services.cancer_screening,
         "tourism-arrivals": services.tourism_arrivals,
+        admin_units.NEW_UNITS: admin_units.communes_2025,
+        admin_units.OLD_UNITS: admin_units.communes_before_2025,
     }
 
 
@@ -73,7 +75,7 @@ def dataset(meta: dict, files: list[Path], facts: dict, synthetic: str) -> DemoD
     values = {**meta, **{k: v for k, v in facts.items() if k == "temporal_coverage"}}
     values["description"] = meta["description"].format(synthetic=synthetic, **facts)
     values["tags"] = list(meta["tags"])
-    return DemoDataset(**values, files=files)
+    return DemoDataset(**admin_units.label_old_units(values), files=files)
 
 
 def build_demo_files(out_dir: Path, *, air_rows: int = 20000) -> list[DemoDataset]:

@@ -21,6 +21,7 @@ from pathlib import Path
 import duckdb
 
 from catalog.errors import InvalidInput
+from catalog.i18n import _
 from catalog.sqltext import sql_string
 from catalog.text import nfc
 from pipelines import limits
@@ -68,7 +69,7 @@ def scan_bytes(path: Path, progress: Callable[[int], None] | None = None, delimi
             last = chunk[-1:]
             if progress:
                 progress(len(chunk))
-            limits.check_cells(f"{path.name} (counting its lines)", newlines, 1)
+            limits.check_cells(_("{name} (khi đếm số dòng)", name=path.name), newlines, 1)
     return ByteScan(newlines, last == b"\n", nul, comb, cr, delims if delim else -1)
 
 
@@ -104,7 +105,7 @@ def csv_layout(source: Source, dialect: Dialect, sample: list[str]) -> CsvLayout
             record.done()
             if number >= first:
                 break
-            limits.check_columns(f"{source.path.name}: row {number}", len(cells))
+            limits.check_columns(_("{name}: dòng {number}", name=source.path.name, number=number), len(cells))
             if dialect.header and number in dialect.header_rows and not is_comment(dialect, number, cells):
                 header_records.append(cells)
             header_chars += sum(len(line) for line in sample[lines_before:consumed[0]])
@@ -113,9 +114,10 @@ def csv_layout(source: Source, dialect: Dialect, sample: list[str]) -> CsvLayout
             if lines_before != number:
                 simple = False
     except csv.Error as exc:
-        raise InvalidInput(f"{source.path.name}: cannot read the CSV header ({exc})") from exc
+        raise InvalidInput(_("{name}: không đọc được dòng tiêu đề CSV ({error})", name=source.path.name,
+                               error=exc)) from exc
     labels = labels_from_rows(header_records, dialect) if dialect.header else []
-    limits.check_columns(f"{source.path.name}: the header", len(labels))
+    limits.check_columns(_("{name}: dòng tiêu đề", name=source.path.name), len(labels))
     delimiters = sum(line.count(fmt.delimiter) for line in sample[:lines_before])
     return CsvLayout(fmt=fmt, labels=labels, header_lines=lines_before, header_simple=simple,
                      header_delimiters=delimiters)
@@ -273,13 +275,14 @@ def stage_csv_python(con: duckdb.DuckDBPyConnection, source: Source, dialect: Di
         except csv.Error as exc:
             if "field larger than field limit" in str(exc):
                 raise line_too_long(source.path, state["lines"]) from exc
-            raise InvalidInput(f"{source.path.name}: not a readable CSV file near line {state['lines']} "
-                               f"({exc})") from exc
+            raise InvalidInput(_("{name}: không đọc được như một tệp CSV, gần dòng {line} ({error})",
+                                 name=source.path.name, line=state["lines"], error=exc)) from exc
         if progress:
             progress(raw.tell())
     if number and state["error"] is None and _unterminated(last, layout.fmt):
-        raise InvalidInput(f"{source.path.name} ends inside a quoted value (record {number}): "
-                           "the file looks truncated", hint="check that the whole file was copied")
+        raise InvalidInput(_("{name} kết thúc giữa một giá trị trong dấu ngoặc kép (bản ghi {number}): tệp có vẻ "
+                             "bị cắt cụt", name=source.path.name, number=number),
+                           hint=_("hãy kiểm tra rằng toàn bộ tệp đã được sao chép"))
     batcher.flush()
     error = state["error"]
     if error is not None and not source.declared:
@@ -308,5 +311,5 @@ def read_csv_layout(source: Source, dialect: Dialect) -> tuple[CsvLayout | None,
             raise not_utf8(source.path, error)
         return None, str(error)
     if not sample:
-        raise InvalidInput(f"{source.path.name} is empty: there is no table to read")
+        raise InvalidInput(_("{name} trống: không có bảng nào để đọc", name=source.path.name))
     return csv_layout(source, dialect, sample), None

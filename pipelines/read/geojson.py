@@ -23,6 +23,7 @@ from typing import Any
 import duckdb
 
 from catalog.errors import InvalidInput
+from catalog.i18n import _
 from pipelines import limits
 from pipelines.read.staging import KIND_BOOL, KIND_DECIMAL, KIND_DICT, KIND_INT, KIND_LIST, Batcher, Staged
 from pipelines.source import Source
@@ -39,8 +40,10 @@ def stage_geojson(con: duckdb.DuckDBPyConnection, source: Source, field_names: l
     """The features of ``source`` as rows of ``table``: properties by field name, geometry as GeoJSON text."""
     what = source.path.name
     if GEOMETRY_FIELD not in field_names:
-        raise InvalidInput(f"{what}: the schema has no field named {GEOMETRY_FIELD!r} for the features' geometry",
-                           hint=f'add {{"name": "{GEOMETRY_FIELD}", "type": "geojson"}} to the schema\'s fields')
+        entry = json.dumps({"name": GEOMETRY_FIELD, "type": "geojson"})
+        raise InvalidInput(_("{name}: lược đồ không có trường nào tên '{field}' cho hình học của các đối tượng",
+                             name=what, field=GEOMETRY_FIELD),
+                           hint=_("hãy thêm {entry} vào các trường (fields) của lược đồ", entry=entry))
     features = _features(what, _parse_bounded(source))
     batcher = Batcher(con, table, len(field_names), kinds=True, what=what)
     for number, feature in enumerate(features, start=1):
@@ -97,7 +100,8 @@ def _parse_bounded(source: Source) -> Any:
         limits.check_depth(what, limits.current().max_json_depth + 1, at_least=True)
         raise
     except (ValueError, UnicodeDecodeError) as exc:
-        raise InvalidInput(f"{what} is not valid JSON ({exc})", hint="check the file with a GeoJSON viewer") from None
+        raise InvalidInput(_("{name} không phải JSON hợp lệ ({error})", name=what, error=exc),
+                           hint=_("hãy kiểm tra tệp bằng một trình xem GeoJSON")) from None
 
 
 def position_count(structure: bytes) -> int:
@@ -126,22 +130,25 @@ def bracket_depth(brackets: bytes) -> int:
 def _features(what: str, doc: Any) -> list:
     if not isinstance(doc, dict) or doc.get("type") != "FeatureCollection":
         found = doc.get("type") if isinstance(doc, dict) else type(doc).__name__
-        raise InvalidInput(f"{what}: expected a GeoJSON FeatureCollection at the top level, found {found!r}",
-                           hint='wrap the features in {"type": "FeatureCollection", "features": [...]}')
+        raise InvalidInput(_("{name}: cần một GeoJSON FeatureCollection ở cấp ngoài cùng, nhưng gặp {found}",
+                             name=what, found=repr(found)),
+                           hint=_("hãy bọc các đối tượng trong {wrapper}",
+                                  wrapper='{"type": "FeatureCollection", "features": [...]}'))
     features = doc.get("features")
     if not isinstance(features, list):
-        raise InvalidInput(f"{what}: the FeatureCollection has no \"features\" array")
+        raise InvalidInput(_("{name}: FeatureCollection không có mảng \"features\"", name=what))
     return features
 
 
 def _check_feature(what: str, number: int, feature: Any) -> dict:
     """The feature's properties, once the feature and its geometry have the shape RFC 7946 gives them."""
-    where = f"{what}: feature {number}"
+    where = _("{name}: đối tượng {number}", name=what, number=number)
     if not isinstance(feature, dict) or feature.get("type") != "Feature":
-        raise InvalidInput(f"{where} is not a GeoJSON Feature (an object with \"type\": \"Feature\")")
+        raise InvalidInput(_("{where} không phải một GeoJSON Feature (một đối tượng có \"type\": \"Feature\")",
+                             where=where))
     properties = feature.get("properties")
     if properties is not None and not isinstance(properties, dict):
-        raise InvalidInput(f"{where}: \"properties\" must be an object or null")
+        raise InvalidInput(_("{where}: \"properties\" phải là một đối tượng hoặc null", where=where))
     if feature.get("geometry") is not None:
         check_geometry(where, feature["geometry"])
     return properties or {}
@@ -155,8 +162,9 @@ def check_geometry(where: str, geometry: Any, nested: int = 0) -> None:
             check_geometry(where, member, nested + 1)
         return
     if kind not in LEVELS:
-        raise InvalidInput(f"{where}: the geometry's type {kind!r} is not a GeoJSON geometry type",
-                           hint="use one of: " + ", ".join(LEVELS) + ", GeometryCollection")
+        raise InvalidInput(_("{where}: kiểu hình học {kind} không phải một kiểu hình học GeoJSON", where=where,
+                             kind=repr(kind)),
+                           hint=_("hãy dùng một trong: {kinds}", kinds=", ".join(LEVELS) + ", GeometryCollection"))
     _check_coordinates(f"{where} ({kind})", geometry.get("coordinates"), LEVELS[kind], kind)
 
 
@@ -168,7 +176,8 @@ def _check_coordinates(where: str, coordinates: Any, levels: int, kind: str) -> 
             _check_position(where, value)
             continue
         if not isinstance(value, list):
-            raise InvalidInput(f"{where}: coordinates nest {levels} arrays deep above each [lon, lat] position")
+            raise InvalidInput(_("{where}: toạ độ phải lồng {levels} cấp mảng bên trên mỗi vị trí [lon, lat]",
+                                 where=where, levels=levels))
         if level == 1 and kind in ("Polygon", "MultiPolygon"):
             _check_ring(where, value)
         stack.extend((item, level - 1) for item in value)
@@ -176,14 +185,17 @@ def _check_coordinates(where: str, coordinates: Any, levels: int, kind: str) -> 
 
 def _check_ring(where: str, ring: list) -> None:
     if len(ring) < 4 or ring[0] != ring[-1]:
-        raise InvalidInput(f"{where}: a polygon ring needs at least 4 positions and must end where it starts")
+        raise InvalidInput(_("{where}: một vòng của đa giác cần ít nhất 4 vị trí và phải kết thúc ở điểm bắt đầu",
+                             where=where))
 
 
 def _check_position(where: str, position: Any) -> None:
     if not isinstance(position, list) or not 2 <= len(position) <= 3 or not all(
             isinstance(n, int | float) and not isinstance(n, bool) and math.isfinite(n) for n in position):
-        raise InvalidInput(f"{where}: a position must be [longitude, latitude] numbers, found {position!r:.60}")
+        raise InvalidInput(_("{where}: một vị trí phải là các số [kinh độ, vĩ độ], nhưng gặp {found}", where=where,
+                             found=repr(position)[:60]))
     lon, lat = position[0], position[1]
     if not (-180 <= lon <= 180 and -90 <= lat <= 90):
-        raise InvalidInput(f"{where}: position {position!r:.60} is outside longitude -180..180 / latitude -90..90",
-                           hint="GeoJSON coordinates are WGS84 [longitude, latitude], in that order (RFC 7946)")
+        raise InvalidInput(_("{where}: vị trí {position} nằm ngoài kinh độ -180..180 / vĩ độ -90..90", where=where,
+                             position=repr(position)[:60]),
+                           hint=_("toạ độ GeoJSON là WGS84 [kinh độ, vĩ độ], đúng thứ tự đó (RFC 7946)"))

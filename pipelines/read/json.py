@@ -13,6 +13,7 @@ import re
 import duckdb
 
 from catalog.errors import InvalidInput
+from catalog.i18n import _
 from catalog.sqltext import quote_ident, sql_string
 from pipelines import limits
 from pipelines.read.staging import KIND_BOOL, KIND_DECIMAL, KIND_DICT, KIND_INT, KIND_LIST, Staged
@@ -26,9 +27,12 @@ def stage_json(con: duckdb.DuckDBPyConnection, source: Source, field_names: list
     frictionless reads keyed JSON; numbers keep their kind (integer, decimal)."""
     head = _json_head(source)
     if head != "[":
-        raise InvalidInput(f"{source.path.name}: expected a JSON array of objects (rows), found "
-                           f"{'an object' if head == '{' else 'something else'} at the top level")
-    limits.check_columns(f"{source.path.name}: the rows' keys", len(field_names))
+        if head == "{":
+            raise InvalidInput(_("{name}: cần một mảng JSON gồm các đối tượng (các dòng), nhưng ở cấp ngoài cùng lại "
+                                 "là một đối tượng", name=source.path.name))
+        raise InvalidInput(_("{name}: cần một mảng JSON gồm các đối tượng (các dòng), nhưng ở cấp ngoài cùng lại là "
+                             "thứ khác", name=source.path.name))
+    limits.check_columns(_("{name}: các khoá của dòng", name=source.path.name), len(field_names))
     columns = "{" + ", ".join(f"{sql_string(n)}: 'JSON'" for n in field_names) + "}"
     relation = (f"read_json({sql_string(str(source.path))}, format='array', columns={columns}, "
                 f"maximum_object_size={limits.line_limit()})")
@@ -49,8 +53,8 @@ def stage_json(con: duckdb.DuckDBPyConnection, source: Source, field_names: list
     except duckdb.Error as exc:
         if "maximum recursion depth" in str(exc):  # DuckDB's own bound (128), above ours
             limits.check_depth(source.path.name, DUCKDB_JSON_DEPTH + 1, at_least=True)
-        raise InvalidInput(f"{source.path.name} is not a JSON array of objects "
-                           f"({str(exc).splitlines()[0]})") from exc
+        raise InvalidInput(_("{name} không phải một mảng JSON gồm các đối tượng ({error})", name=source.path.name,
+                             error=str(exc).splitlines()[0])) from exc
     rows = con.execute(f"SELECT count(*) FROM {table}").fetchone()[0]
     width = len(field_names)
     limits.check_cells(source.path.name, rows, width)

@@ -14,6 +14,7 @@ import pyarrow as pa
 
 import pipelines.read.staging as staging
 from catalog.errors import InvalidInput, TooLarge
+from catalog.i18n import _, format_number
 from catalog.sqltext import quote_ident, sql_string
 from catalog.text import nfc
 from pipelines import limits
@@ -28,7 +29,7 @@ def stage_parquet(con: duckdb.DuckDBPyConnection, source: Source, table: str) ->
         described = con.execute(
             f"DESCRIBE SELECT * FROM read_parquet({sql_string(str(source.path))})").fetchall()
     except duckdb.Error as exc:
-        raise InvalidInput(f"{source.path.name} is not a readable Parquet file ({str(exc).splitlines()[0]})") from exc
+        raise unreadable(source.path, str(exc).splitlines()[0]) from exc
     names = [row[0] for row in described]
     cols = []
     for i, (name, ctype, *_rest) in enumerate(described):
@@ -45,7 +46,7 @@ def stage_parquet(con: duckdb.DuckDBPyConnection, source: Source, table: str) ->
         con.execute(f"CREATE OR REPLACE TABLE {table} AS SELECT {', '.join(cols)} "
                     f"FROM read_parquet({sql_string(str(source.path))})")
     except duckdb.Error as exc:
-        raise InvalidInput(f"{source.path.name} is not a readable Parquet file ({str(exc).splitlines()[0]})") from exc
+        raise unreadable(source.path, str(exc).splitlines()[0]) from exc
     rows = con.execute(f"SELECT count(*) FROM {table}").fetchone()[0]
     return staging.Staged(table=table, labels=[nfc(n) for n in names], header_rows=[1], width=len(names),
                           kinds=True, rows=rows, rn="(rowid + 2)", n=str(len(names)), extra="NULL::VARCHAR[]")
@@ -59,14 +60,19 @@ def check_parquet_size(path: Path) -> None:
         handle.seek(-8, 2)
         footer = int.from_bytes(handle.read(4), "little")
     if footer > PARQUET_MAX_FOOTER:
-        raise TooLarge(f"{path.name}: its Parquet footer (the metadata) is {footer:,} bytes, over the limit of "
-                       f"{PARQUET_MAX_FOOTER:,}", hint="write it with fewer columns or row groups")
+        raise TooLarge(_("{name}: phần chân Parquet (siêu dữ liệu) dài {size} byte, vượt giới hạn {limit}",
+                         name=path.name, size=format_number(footer), limit=format_number(PARQUET_MAX_FOOTER)),
+                       hint=_("hãy ghi tệp với ít cột hoặc ít nhóm dòng (row group) hơn"))
     try:
         meta = pq.read_metadata(path)
     except (OSError, pa.ArrowException) as exc:
-        raise InvalidInput(f"{path.name} is not a readable Parquet file ({exc})") from exc
+        raise unreadable(path, exc) from exc
     limits.check_columns(path.name, meta.num_columns)
     limits.check_cells(path.name, meta.num_rows, meta.num_columns)
+
+
+def unreadable(path: Path, reason: object) -> InvalidInput:
+    return InvalidInput(_("{name} không phải một tệp Parquet đọc được ({error})", name=path.name, error=reason))
 
 
 def _parquet_kind(ctype: str) -> int | None:

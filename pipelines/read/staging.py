@@ -19,6 +19,7 @@ from dataclasses import dataclass
 import duckdb
 import pyarrow as pa
 
+from catalog.i18n import _
 from pipelines import limits
 from pipelines.source import Dialect
 
@@ -52,7 +53,7 @@ class Batcher:
     """Collects records and inserts them into DuckDB as Arrow batches."""
 
     def __init__(self, con: duckdb.DuckDBPyConnection, table: str, width: int, kinds: bool, what: str):
-        limits.check_columns(f"{what}: the table", width)
+        limits.check_columns(_("{what}: bảng", what=what), width)
         self.con, self.table, self.width, self.kinds = con, table, width, kinds
         self.rows: list[tuple] = []
         self.count = 0

@@ -17,6 +17,7 @@ import duckdb
 
 import pipelines.read.staging as staging
 from catalog.errors import InvalidInput, TooLarge
+from catalog.i18n import _, format_number
 from catalog.text import nfc
 from pipelines import limits
 from pipelines.source import Dialect, Source, is_blank_record, is_comment, labels_from_rows
@@ -62,13 +63,15 @@ def stage_xlsx(con: duckdb.DuckDBPyConnection, source: Source, dialect: Dialect,
     try:
         book = openpyxl.load_workbook(source.path, read_only=True, data_only=True)
     except Exception as exc:  # openpyxl raises many kinds for damaged files
-        raise InvalidInput(f"{source.path.name} is not a readable XLSX workbook ({exc})") from exc
+        raise InvalidInput(_("{name} không phải một sổ tính XLSX đọc được ({error})", name=source.path.name,
+                             error=exc)) from exc
     try:
         try:
             sheet = book[dialect.sheet] if isinstance(dialect.sheet, str) else book.worksheets[int(dialect.sheet) - 1]
         except (KeyError, IndexError) as exc:
-            raise InvalidInput(f"{source.path.name} has no sheet {dialect.sheet!r}",
-                               hint="sheets: " + ", ".join(book.sheetnames)) from exc
+            raise InvalidInput(_("{name} không có trang tính {sheet}", name=source.path.name,
+                                 sheet=repr(dialect.sheet)),
+                               hint=_("các trang tính: {sheets}", sheets=", ".join(book.sheetnames))) from exc
         merges = merged_ranges(sheet, source.path.name) if dialect.fill_merged_cells else []
         check_sheet_size(sheet, merges, source.path.name)
         rows = fill_merged(sheet.iter_rows(values_only=True), merges)
@@ -96,22 +99,23 @@ def merged_ranges(sheet, name: str) -> list[tuple[int, int, int, int]]:
             parser.ParseFile(src)
         bounds = [CellRange(ref).bounds for ref in refs]
     except (expat.ExpatError, ValueError, TypeError) as exc:
-        raise InvalidInput(f"{name}: the merged cells of sheet {sheet.title!r} cannot be read ({exc})") from exc
+        raise InvalidInput(_("{name}: không đọc được các ô gộp của trang tính {sheet} ({error})", name=name,
+                             sheet=repr(sheet.title), error=exc)) from exc
     return [(min_row, min_col, max_row, max_col) for min_col, min_row, max_col, max_row in bounds]
 
 
 def check_sheet_size(sheet, merges: list[tuple[int, int, int, int]], name: str) -> None:
     """The sheet's declared dimension and its merged ranges, against the column and cell limits."""
-    where = f"{name}: sheet {sheet.title!r}"
+    where = _("{name}: trang tính {sheet}", name=name, sheet=repr(sheet.title))
     rows = max([sheet.max_row or 0] + [m[2] for m in merges])
     columns = max([sheet.max_column or 0] + [m[3] for m in merges])
     limits.check_columns(where, columns)
     limits.check_cells(where, rows, columns)
     merged = sum((m[2] - m[0] + 1) * (m[3] - m[1] + 1) for m in merges)
     if merged > limits.current().max_cells:
-        raise TooLarge(f"{where}: its merged ranges cover {merged:,} cells, over the limit of "
-                       f"{limits.current().max_cells:,} (MAX_UPLOAD_CELLS)", hint="unmerge the cells, or read it "
-                       "without fillMergedCells")
+        raise TooLarge(_("{where}: các vùng ô gộp phủ {cells} ô, vượt giới hạn {limit} (MAX_UPLOAD_CELLS)",
+                         where=where, cells=format_number(merged), limit=format_number(limits.current().max_cells)),
+                       hint=_("hãy bỏ gộp các ô, hoặc đọc tệp mà không dùng fillMergedCells"))
 
 
 def fill_merged(rows: Iterator[tuple], merges: list[tuple[int, int, int, int]]) -> Iterator[tuple]:
@@ -143,7 +147,7 @@ def _stage_sheet(con: duckdb.DuckDBPyConnection, source: Source, dialect: Dialec
     for number, row in enumerate(rows, start=1):
         values = list(row)
         if number < first:
-            limits.check_columns(f"{source.path.name}: row {number}", len(values))
+            limits.check_columns(_("{name}: dòng {number}", name=source.path.name, number=number), len(values))
             if dialect.header and number in dialect.header_rows and not is_comment(dialect, number, values):
                 header_records.append(values)
             continue

@@ -8,6 +8,7 @@ from __future__ import annotations
 
 from typing import Any
 
+from pipelines.validation.effective import check_effective
 from pipelines.validation.fields.base import fail
 
 
@@ -32,6 +33,7 @@ def check_foreign_keys(schema: dict, names: set[str]) -> None:
         fail("foreignKeys", "must be a list")
     for index, fk in enumerate(foreign):
         _check_foreign_key(fk, f"foreignKeys[{index}]", names)
+        check_effective(fk, f"foreignKeys[{index}]", schema["fields"])
 
 
 def _check_foreign_key(fk: Any, where: str, names: set[str]) -> None:

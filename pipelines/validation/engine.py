@@ -30,6 +30,7 @@ from pipelines.read import Staged
 from pipelines.report import make_error
 from pipelines.source import Dialect, Source
 from pipelines.validation.checklist import filter_errors
+from pipelines.validation.effective import period_of
 from pipelines.validation.errors import ErrorQueries
 from pipelines.validation.exact import ExactPass
 from pipelines.validation.fast import PARQUET_OPTIONS, FastPass
@@ -171,8 +172,8 @@ class Engine(FastPass, ExactPass, ErrorQueries, KeyQueries, Lookups):
         package = self.lookups.get("package")
         for fk in self.schema.get("foreignKeys", []):
             resource = fk["reference"]["resource"]
-            if not resource or (stack and resource == stack[-1]):
-                continue
+            if not resource or (stack and resource == stack[-1]) or period_of(fk):
+                continue  # a key with a period needs its dataset only for rows in the period (effective.py)
             if package is not None:
                 names = [r.get("name") for r in package[1] if isinstance(r, dict)]
                 if resource not in names:

@@ -22,6 +22,7 @@ from catalog.text import nfc
 from pipelines import read as readers
 from pipelines.validation.cells import fast_cell_sql, missing_sql
 from pipelines.validation.constraints import constraint_sql, fast_pattern_sql
+from pipelines.validation.effective import in_period_sql, period_of
 from pipelines.validation.fields import duckdb_type
 from pipelines.validation.header import Plan, field_missing_values
 from pipelines.validation.lookups import category
@@ -143,6 +144,13 @@ class FastPass:
 
     def _fast_foreign_key(self, pq: str, fk: dict, index: int, by_name: dict[str, Plan]) -> bool:
         """Every non-null key of the Parquet is in the referenced table (False also when unsure)."""
+        in_period = "true"
+        if period_of(fk):  # only rows dated in the key's period (effective.py)
+            if period_of(fk)["field"] not in by_name:
+                return True
+            in_period = in_period_sql(period_of(fk), f"P.{quote_ident(period_of(fk)['field'])}")
+            if not self.con.execute(f"SELECT 1 FROM {pq} P WHERE {in_period} LIMIT 1").fetchone():
+                return True
         lookup = self._lookup_fast(pq, fk, index, by_name)
         if lookup is None:
             return False
@@ -153,7 +161,7 @@ class FastPass:
                 return False
             conds.append(f"L.r{i} IS NOT DISTINCT FROM P.{quote_ident(key)}")
         allnull = " AND ".join(f"P.{quote_ident(k)} IS NULL" for k in fk["fields"])
-        return not self.con.execute(f"SELECT 1 FROM {pq} P WHERE NOT ({allnull}) AND NOT EXISTS "
+        return not self.con.execute(f"SELECT 1 FROM {pq} P WHERE NOT ({allnull}) AND {in_period} AND NOT EXISTS "
                                     f"(SELECT 1 FROM {table} L WHERE {' AND '.join(conds)}) LIMIT 1").fetchone()
 
     def _lookup_fast(self, pq: str, fk: dict, index: int, by_name: dict[str, Plan]):

@@ -14,6 +14,7 @@ from typing import Any
 import pyarrow as pa
 
 from catalog.sqltext import sql_string
+from pipelines.validation.effective import in_period_sql, note_sql, period_of
 from pipelines.validation.fields import duckdb_type, field_type, make_reader
 from pipelines.validation.fields.base import OK
 from pipelines.validation.fields.native import native
@@ -80,6 +81,15 @@ class KeyQueries:
 
     def _fk_query(self, index: int, fk: dict, names: dict[str, Plan]) -> str | None:
         ref = fk["reference"]
+        period = period_of(fk)
+        in_period = "true"
+        if period:  # only rows dated in the key's period (effective.py)
+            if period["field"] not in names:
+                return None
+            day = f"{self.typed}.v{names[period['field']].j}"
+            in_period = in_period_sql(period, day)
+            if not self.con.execute(f"SELECT 1 FROM {self.typed} WHERE {in_period} LIMIT 1").fetchone():
+                return None
         lookup = self._lookup(ref["resource"], ref["fields"], index)
         if lookup is None:
             return None
@@ -96,8 +106,10 @@ class KeyQueries:
         values = " || ', ' || ".join(f"coalesce({c}::VARCHAR, 'None')" for c in cols)
         note = (f"'for \"{', '.join(fk['fields'])}\": values \"' || {values} || '\" not found in the lookup table "
                 f"\"{ref['resource']}\" as \"{', '.join(ref['fields'])}\"'")
+        if period:
+            note = note_sql(fk, values, day)
         return (f"SELECT __rn AS rn, 6 AS cls, {index} AS fno, 0 AS sub, 'foreign-key' AS type, {note} AS note, "
-                f"NULL AS cell, '' AS fname FROM {t} WHERE NOT ({allnull}) AND NOT EXISTS "
+                f"NULL AS cell, '' AS fname FROM {t} WHERE NOT ({allnull}) AND {in_period} AND NOT EXISTS "
                 f"(SELECT 1 FROM {table} L WHERE {' AND '.join(conds)})")
 
     def _duplicate_query(self) -> str:

@@ -41,7 +41,7 @@ def _resource_schema(chosen: dict) -> dict:
         from pipelines.describe import describe_file
 
         schema = describe_file(chosen["path"], encoding=chosen["encoding"], dialect=chosen["dialect"],
-                               format=chosen["format"])
+                               format=chosen["format"], keep_labels=True)
     schema = check_schema(schema)
     schema["foreignKeys"] = []
     return schema

@@ -7,6 +7,7 @@ actions with the counts of the datasets the caller may see.
 from __future__ import annotations
 
 from catalog.ckan.groups import find_group, group_dict, group_names, groups_of
+from catalog.i18n import collate
 from web.ckan.api import action, bool_param, int_param, org_cache, required, show, visible_datasets
 from web.ckan.errors import not_found
 
@@ -28,8 +29,11 @@ def group_list(data: dict) -> list:
         groups = [g for g in groups if q in g["name"] or q in g["title"].lower() or q in g["description"].lower()]
     sort = str(data.get("sort") or "title asc").strip().split()
     key = sort[0] if sort and sort[0] in ("name", "title", "package_count") else "title"
-    groups.sort(key=lambda g: (g[key] if key == "package_count" else str(g[key]).lower(), g["name"]),
-                reverse=len(sort) > 1 and sort[1].lower() == "desc")
+    descending = len(sort) > 1 and sort[1].lower() == "desc"
+    if key == "package_count":
+        groups.sort(key=lambda g: (g[key], g["name"]), reverse=descending)
+    else:  # names and titles in Vietnamese order (ICU vi), ties by name
+        groups = collate(sorted(groups, key=lambda g: g["name"]), key=lambda g: str(g[key]), reverse=descending)
     all_fields = bool_param(data, "all_fields")
     cap = GROUP_LIST_ALL_FIELDS_MAX if all_fields else GROUP_LIST_MAX
     limit = min(int_param(data, "limit", cap) or 0, cap)

@@ -50,7 +50,8 @@ def organization_create(data: dict) -> dict:
         raise validation(id="That id is already in use")
     try:
         catalog().add_org(name, nfc(data.get("title") or name), nfc(data.get("description") or ""),
-                          actor=user["name"], origin=origin(), org_id=org_id)
+                          actor=user["name"], origin=origin(), org_id=org_id,
+                          title_en=str(data.get("title_en") or ""), description_en=str(data.get("description_en") or ""))
     except Conflict:
         raise validation(name="Group name already exists in database") from None
     return shown(name)
@@ -64,7 +65,7 @@ def change_org(data: dict, *, replace: bool) -> dict:
     if data.get("name") and data["name"] != org["name"]:
         raise validation(name="Renaming an organization is not supported: its name is part of its URLs")
     fields = {}
-    for key in ("title", "description"):
+    for key in ("title", "description", "title_en", "description_en"):
         if key in data or replace:
             fields[key] = nfc(data.get(key) or (org["name"] if key == "title" else ""))
     catalog().update_org(org["name"], actor=user["name"], origin=origin(), **fields)

@@ -12,6 +12,7 @@ from catalog.ckan.shapes import (
     parse_json_value,
     tag_dict,
 )
+from catalog.i18n import collate
 from catalog.search import listing
 from catalog.sqltext import quote_ident
 from catalog.visibility import ANONYMOUS, visible
@@ -133,8 +134,11 @@ def organization_list(data: dict) -> list:
         orgs = [o for o in orgs if q in o["name"] or q in (o.get("title") or "").lower()]
     sort = str(data.get("sort") or "title asc").strip().split()
     key = sort[0] if sort and sort[0] in ("name", "title", "package_count") else "title"
-    orgs.sort(key=lambda o: (counts.get(o["name"], 0) if key == "package_count" else (o.get(key) or "").lower(),
-                             o["name"]), reverse=len(sort) > 1 and sort[1].lower() == "desc")
+    descending = len(sort) > 1 and sort[1].lower() == "desc"
+    if key == "package_count":
+        orgs.sort(key=lambda o: (counts.get(o["name"], 0), o["name"]), reverse=descending)
+    else:  # names and titles in Vietnamese order (ICU vi), ties by name
+        orgs = collate(sorted(orgs, key=lambda o: o["name"]), key=lambda o: o.get(key) or "", reverse=descending)
     default_limit = ORG_LIST_ALL_FIELDS_MAX if all_fields else ORG_LIST_MAX
     limit = min(int_param(data, "limit", default_limit) or 0, default_limit) if "limit" in data else default_limit
     offset = int_param(data, "offset", 0) or 0
@@ -180,7 +184,7 @@ def organization_list_for_user(data: dict) -> list[dict]:
 @action("tag_list")
 def tag_list(data: dict) -> list:
     """Tags of the public datasets (``query`` filters by substring; ``all_fields`` gives dicts)."""
-    names = sorted(listing.facet_values(catalog(), ANONYMOUS, "tag"))
+    names = collate(sorted(listing.facet_values(catalog(), ANONYMOUS, "tag")))  # Vietnamese order
     query = str(data.get("query") or data.get("q") or "").strip().lower()
     if query:
         names = [n for n in names if query in n.lower()]

@@ -114,7 +114,12 @@ SCHEMAS: dict[str, Any] = {
         "title": _str(), "description": _str("Markdown."),
         "org": _str("Publishing organisation's name."), "org_title": _str(),
         "license": _str("License id, e.g. CC-BY-4.0."),
-        "tags": {"type": "array", "items": {"type": "string"}},
+        "tags": {"type": "array", "items": {"type": "string"}, "description": "Tag slugs (what `tag=` filters on)."},
+        "tag_details": {"type": "array", "description": "Each tag's slug with its Vietnamese and English label.",
+                        "items": _obj({"name": _str("The slug."), "title": _str("Vietnamese label (the slug when "
+                                       "there is none)."), "title_en": _str("English label, or ''.")})},
+        "title_en": _str("English title, or '' (the title is Vietnamese)."),
+        "description_en": _str("English description (Markdown), or ''."), "org_title_en": _str(),
         "frequency": _str("Update frequency: hourly, daily, weekly, monthly, quarterly, yearly, irregular or ''."),
         "source": _str(), "contact": _str(), "temporal_coverage": _str(), "spatial_coverage": _str(),
         "schema_name": _str("The city's standard schema it follows, or '' for a custom one."),
@@ -202,6 +207,7 @@ SCHEMAS: dict[str, Any] = {
     }),
     "Organization": _obj({
         "name": _str(), "title": _str(), "description": _str(), "dataset_count": _int(minimum=0),
+        "title_en": _str("English title, or ''."), "description_en": _str("English description, or ''."),
         "created_at": _str(format="date-time"), "url": _str(), "api_url": _str(),
     }),
     "OrganizationList": _obj({"count": _int("Every organisation (all pages).", minimum=0),

@@ -7,6 +7,8 @@
   if (!side || !window.fetch) { return; }
   var base = side.getAttribute("data-values-base");
   var timer = null;
+  // counts in the page's language (20.000 in Vietnamese); the value itself stays as the data has it
+  var counts = window.Intl ? new Intl.NumberFormat(document.documentElement.lang || "vi") : null;
   function fill(input) {
     var row = input.closest("[data-filter-row]");
     var column = row && row.querySelector("select[name=_fc]");
@@ -22,7 +24,7 @@
         if (item.value === null) { return; }
         var option = document.createElement("option");
         option.value = String(item.value);
-        option.label = String(item.value) + " (" + item.count + ")";
+        option.label = String(item.value) + " (" + (counts ? counts.format(item.count) : item.count) + ")";
         list.appendChild(option);
       });
     }).catch(function () {});

@@ -19,6 +19,15 @@
     map.attributionControl.addAttribution(el.dataset.noBasemap || "");
   }
 
+  // Numbers in the page's language (21,03748 and 20.000 in Vietnamese); years and codes without grouping,
+  // by the rule of catalog/rows/display.py (a name word year/nam/code/ma/id).
+  var lang = document.documentElement.lang || "vi";
+  var PLAIN = /(^|[_\s-])(year|nam|code|ma|id)([_\s-]|$)/i;
+  function shown(key, value) {
+    if (typeof value !== "number" || !window.Intl) { return String(value); }
+    return new Intl.NumberFormat(lang, {maximumFractionDigits: 20, useGrouping: !PLAIN.test(key)}).format(value);
+  }
+
   function table(properties) {
     var t = document.createElement("table");
     t.className = "map-popup";
@@ -30,7 +39,7 @@
       row.appendChild(th);
       var value = properties[key];
       row.insertCell().textContent = value === null || value === undefined ? "" :
-        (typeof value === "object" ? JSON.stringify(value) : String(value));
+        (typeof value === "object" ? JSON.stringify(value) : shown(key, value));
     });
     return t;
   }

@@ -18,7 +18,7 @@ from flask import Blueprint, Response, render_template, request
 from catalog import exports, rows
 from catalog.errors import InvalidInput, NotFound, UserError
 from catalog.search import FACET_ALIASES, FACETS, SORTS, search
-from web import row_params
+from web import bilingual, row_params
 from web.auth import current_viewer, personal_cache
 from web.context import get_catalog, int_arg
 from web.errors import public_message
@@ -36,7 +36,7 @@ ORGS_DEFAULT_LIMIT = 100
 FORMAT_LABELS = {"parquet": "Parquet", "csv": "CSV", "json": "JSON", "jsonl": "JSON Lines", "xlsx": "XLSX"}
 DATASET_KEYS = ("id", "name", "title", "description", "org", "org_title", "license", "tags", "frequency",
                 "source", "contact", "temporal_coverage", "spatial_coverage", "schema_name", "created_at",
-                "updated_at", "latest_version", "rows", "bytes")
+                "updated_at", "latest_version", "rows", "bytes", "title_en", "description_en", "org_title_en")
 VERSION_KEYS = ("number", "rows", "bytes", "sha256", "published_at", "changes", "publisher", "note",
                 "source_format", "source_bytes", "source_sha256", "validation")
 
@@ -93,8 +93,9 @@ def dataset_summary(dataset: dict) -> dict:
     out = {key: dataset.get(key) for key in DATASET_KEYS}
     out["tags"] = list(out["tags"] or [])
     for key in ("description", "license", "frequency", "source", "contact", "temporal_coverage",
-                "spatial_coverage", "schema_name", "org_title"):
+                "spatial_coverage", "schema_name", "org_title", "title_en", "description_en", "org_title_en"):
         out[key] = out[key] or ""
+    out["tag_details"] = bilingual.tag_details(out["tags"])  # slugs stay in "tags"; labels per language here
     root = base_url()
     out["url"] = f"{root}/datasets/{dataset['name']}"
     out["api_url"] = f"{root}/api/v1/datasets/{dataset['name']}"
@@ -137,6 +138,7 @@ def version_summary(version: dict) -> dict:
 def organization_shape(org: dict) -> dict:
     root = base_url()
     return {"name": org["name"], "title": org["title"], "description": org.get("description") or "",
+            "title_en": org.get("title_en") or "", "description_en": org.get("description_en") or "",
             "dataset_count": org.get("dataset_count") or 0, "created_at": org["created_at"],
             "url": f"{root}/organizations/{org['name']}", "api_url": f"{root}/api/v1/organizations/{org['name']}"}
 

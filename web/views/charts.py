@@ -31,6 +31,7 @@ from catalog.errors import NotFound, UserError
 from web import errors, i18n, row_params
 from web.auth import personal_cache
 from web.context import bounded_int, get_catalog
+from web.i18n import N_, pgettext
 from web.views.pages.common import visible_dataset
 
 bp = Blueprint("charts", __name__)
@@ -42,13 +43,20 @@ CHART_PARAMS = ("type", "x", "y", "agg", "color", "bucket", "bins")
 BUILDER_PREFIX = "_"  # the builder form's names: _type, _x, ... (the explorer ignores "_" parameters)
 PINNED_CACHE = "public, max-age=86400"
 LATEST_CACHE = "public, max-age=300"
-TYPE_LABELS = [("bar", "Cột"), ("line", "Đường"), ("area", "Vùng"), ("scatter", "Phân tán"),
-               ("histogram", "Tần suất")]
-AGG_LABELS = [("count", "Số dòng"), ("sum", "Tổng"), ("mean", "Trung bình"), ("median", "Trung vị"),
-              ("min", "Nhỏ nhất"), ("max", "Lớn nhất")]
-BUCKET_LABELS = [("auto", "Tự động"), ("day", "Ngày"), ("week", "Tuần"), ("month", "Tháng"), ("quarter", "Quý"),
-                 ("year", "Năm")]
-assert [t for t, _ in TYPE_LABELS] == list(CHART_TYPES) and [a for a, _ in AGG_LABELS] == list(AGGREGATIONS)
+AGG_LABELS = [("count", N_("Số dòng")), ("sum", N_("Tổng")), ("mean", N_("Trung bình")), ("median", N_("Trung vị")),
+              ("min", N_("Nhỏ nhất")), ("max", N_("Lớn nhất"))]
+BUCKET_LABELS = [("auto", N_("Tự động")), ("day", N_("Ngày")), ("week", N_("Tuần")), ("month", N_("Tháng")),
+                 ("quarter", N_("Quý")), ("year", N_("Năm"))]
+
+
+def type_labels() -> list[tuple[str, str]]:
+    """The chart types in the page's language ("Cột" is a column elsewhere, bars here: hence the context)."""
+    return [("bar", pgettext("chart type", "Cột")), ("line", pgettext("chart type", "Đường")),
+            ("area", pgettext("chart type", "Vùng")), ("scatter", pgettext("chart type", "Phân tán")),
+            ("histogram", pgettext("chart type", "Tần suất"))]
+
+
+assert [t for t, _ in type_labels()] == list(CHART_TYPES) and [a for a, _ in AGG_LABELS] == list(AGGREGATIONS)
 assert [b for b, _ in BUCKET_LABELS[1:]] == list(TIME_BUCKETS)
 
 
@@ -171,7 +179,8 @@ def chart_builder(name: str, version: int, filter_params: list[tuple[str, str]],
     choices = {"columns": [(f["name"], column_title(f, lang)) for f in fields],
                "numeric": [(f["name"], column_title(f, lang)) for f in fields
                            if f.get("type") in ("integer", "number", "year")],
-               "types": TYPE_LABELS, "aggs": AGG_LABELS, "buckets": BUCKET_LABELS}
+               "types": type_labels(), "aggs": [(code, i18n.gettext(label)) for code, label in AGG_LABELS],
+               "buckets": [(code, i18n.gettext(label)) for code, label in BUCKET_LABELS]}
     builder = {"choices": choices, "action": action, "filter_params": filter_params, "asked": False,
                "selected": {p: request.args.get(BUILDER_PREFIX + p, "") for p in CHART_PARAMS}}
     if not request.args.get(BUILDER_PREFIX + "x"):

@@ -44,7 +44,8 @@ MIME_SUFFIX = {"text/csv": ".csv", "text/tab-separated-values": ".tsv", "applica
                "application/vnd.apache.parquet": ".parquet", "application/x-parquet": ".parquet"}
 META_FIELDS = {"title": "title", "description": "description", "license": "license", "frequency": "frequency",
                "source": "source", "source_name": "source", "contact": "contact",
-               "temporal_coverage": "temporal_coverage", "spatial_coverage": "spatial_coverage"}
+               "temporal_coverage": "temporal_coverage", "spatial_coverage": "spatial_coverage",
+               "title_en": "title_en", "description_en": "description_en"}
 
 
 def max_upload() -> int:
@@ -152,7 +153,8 @@ def meta_fields(fields: MultiDict) -> dict:
             meta[key] = fields[field]
     tags = fields.getlist("tag") + fields.getlist("tags")
     if tags:
-        meta["tags"] = [t.strip() for tag in tags for t in tag.split(",") if t.strip()]
+        # "a,b" is two tags; "slug=Nhãn|Label" is one tag with its labels (a label may hold a comma)
+        meta["tags"] = [t.strip() for tag in tags for t in ([tag] if "=" in tag else tag.split(",")) if t.strip()]
     return meta
 
 

@@ -13,6 +13,7 @@ from typing import Any
 from flask import Blueprint, Response, jsonify, render_template
 
 from catalog.errors import NotFound
+from catalog.i18n import gettext as _
 from catalog.jsonvalues import jsonable
 from web import errors
 from web.auth import current_viewer, personal_cache
@@ -41,7 +42,8 @@ def visible_dataset(name: str) -> dict:
     """The dataset as this viewer sees it: deleted ones, and private ones of other organisations, do not exist."""
     dataset = get_catalog().find_dataset(name, viewer=current_viewer())
     if dataset is None:
-        raise NotFound(f"dataset {name!r} not found", hint="the list at /datasets shows every dataset")
+        raise NotFound(_("không có bộ dữ liệu {name!r}", name=name),
+                       hint=_("danh sách ở /datasets có mọi bộ dữ liệu"))
     return dataset
 
 
@@ -54,9 +56,11 @@ def download_url(name: str, ext: str, version: int | None = None, absolute: bool
 def summarize(dataset: dict) -> dict:
     """A dataset as a result list shows it (and as the list pages' JSON returns it): no schema."""
     keep = ("name", "title", "description", "org", "org_title", "license", "tags", "frequency", "updated_at",
-            "created_at", "latest_version", "rows", "bytes", "formats", "score", "private")
+            "created_at", "latest_version", "rows", "bytes", "formats", "score", "private", "title_en",
+            "description_en", "org_title_en")
     return {k: dataset.get(k) for k in keep if k in dataset}
 
 
 def public_org(org: dict) -> dict:
-    return {k: org.get(k) for k in ("name", "title", "description", "dataset_count", "created_at")}
+    return {k: org.get(k) for k in ("name", "title", "description", "title_en", "description_en", "dataset_count",
+                                     "created_at")}

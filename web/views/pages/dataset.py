@@ -13,8 +13,9 @@ from flask import Response
 from catalog import rows
 from catalog.errors import UserError
 from catalog.spreadsheet import EXCEL_MAX_ROWS
-from web import i18n
+from web import bilingual, i18n
 from web.context import get_catalog
+from web.i18n import N_
 from web.i18n import gettext as _
 from web.markdown import render_markdown
 from web.urls import base_url
@@ -34,8 +35,9 @@ def describe_constraints(field: dict) -> list[str]:
         out.append(_("bắt buộc"))
     if c.get("unique"):
         out.append(_("duy nhất"))
-    for key, label in (("minimum", "tối thiểu"), ("maximum", "tối đa"), ("minLength", "độ dài tối thiểu"),
-                       ("maxLength", "độ dài tối đa"), ("pattern", "mẫu")):
+    for key, label in (("minimum", N_("tối thiểu")), ("maximum", N_("tối đa")),
+                       ("minLength", N_("độ dài tối thiểu")), ("maxLength", N_("độ dài tối đa")),
+                       ("pattern", N_("mẫu"))):
         if key in c:
             out.append(f"{_(label)} {c[key]}")
     if c.get("enum"):
@@ -85,10 +87,32 @@ def data_dictionary(schema: dict) -> list[dict]:
         if f.get("name") in foreign:
             constraints.append(f"{_('Khoá ngoại')} → {foreign[f['name']]}")
         out.append({"name": f.get("name"), "title": f.get("title") or "", "type": f.get("type", "string"),
+                    "title_en": f.get("title_en") or "", "description_en": f.get("description_en") or "",
                     "format": fmt,
                     "constraints": constraints, "description": f.get("description") or "",
                     "schema_constraints": f.get("constraints") or {}})
     return out
+
+
+# The publishing history's action codes (kept in the JSON and in ``data-action``) and metadata keys, for people.
+ACTION_LABELS = {
+    "publish": N_("Công bố phiên bản"), "dataset.create": N_("Tạo bộ dữ liệu"),
+    "dataset.update": N_("Sửa thông tin"), "dataset.purge": N_("Xoá hẳn bộ dữ liệu"),
+    "privacy.override": N_("Công bố dù có cảnh báo dữ liệu cá nhân"), "harvest.invalid": N_("Thu thập lỗi"),
+    "harvest": N_("Thu thập"), "push": N_("Đẩy sang cổng khác"),
+}
+FIELD_LABELS = {
+    "title": N_("tiêu đề"), "title_en": N_("tiêu đề tiếng Anh"), "description": N_("mô tả"),
+    "description_en": N_("mô tả tiếng Anh"), "tags": N_("từ khoá"), "license": N_("giấy phép"),
+    "frequency": N_("tần suất"), "source": N_("nguồn"), "contact": N_("liên hệ"),
+    "temporal_coverage": N_("phạm vi thời gian"), "spatial_coverage": N_("phạm vi không gian"),
+    "org": N_("tổ chức"), "private": N_("chế độ riêng tư"), "schema_name": N_("lược đồ chuẩn"),
+    "extras": N_("thông tin thêm"), "deleted": N_("xoá"), "name": N_("tên"),
+}
+
+
+def action_label(action: str) -> str:
+    return _(ACTION_LABELS[action]) if action in ACTION_LABELS else action
 
 
 def audit_summary(entry: dict) -> str:
@@ -102,7 +126,7 @@ def audit_summary(entry: dict) -> str:
             parts.append(str(detail["source"]))
         return " · ".join(parts)
     if entry["action"] in ("dataset.update", "dataset.create"):
-        return ", ".join(sorted(k for k in detail if k not in ("schema",)))
+        return ", ".join(sorted(_(FIELD_LABELS[k]) if k in FIELD_LABELS else k for k in detail if k != "schema"))
     return ""
 
 
@@ -156,7 +180,8 @@ def dataset(name: str) -> Response:
     latest = versions[0] if versions else None
     entries = [version_entry(name, v, versions[i + 1] if i + 1 < len(versions) else None)
                for i, v in enumerate(versions)]
-    audit = [{"at": a["at"], "actor": a["actor"], "action": a["action"], "target": a.get("target") or "",
+    audit = [{"at": a["at"], "actor": a["actor"], "action": a["action"],
+              "action_label": action_label(a["action"]), "target": a.get("target") or "",
               "summary": audit_summary(a)} for a in catalog.list_audit(dataset=name, limit=AUDIT_LIMIT)]
     data: dict[str, Any] = {
         "dataset": {k: v for k, v in ds.items() if k not in ("id", "org_id")},
@@ -172,6 +197,7 @@ def dataset(name: str) -> Response:
         "quality": quality_panel(ds),
     }
     data["dataset"]["extras"] = {k: v for k, v in (ds.get("extras") or {}).items() if not k.startswith("_")}
+    data["dataset"]["tag_details"] = bilingual.tag_details(ds.get("tags") or [])
     if latest:
         formats = [(ext, label) for ext, label in DOWNLOAD_FORMATS
                    if ext != "xlsx" or (latest["rows"] or 0) <= EXCEL_MAX_ROWS]
@@ -184,4 +210,6 @@ def dataset(name: str) -> Response:
             "zip": f"{base_url()}/datasets/{name}/download.zip",
         }
         data["snippets"] = snippets(name, latest["number"])
-    return page("dataset.html", data, description_html=render_markdown(ds.get("description")))
+    description, only_vietnamese = bilingual.pick(ds, "description")
+    return page("dataset.html", data, description_html=render_markdown(description),
+                description_only_vi=only_vietnamese)

@@ -22,6 +22,8 @@ from catalog import rows
 from catalog.errors import NotFound, UserError
 from web import errors, row_params
 from web.context import get_catalog, int_arg
+from web.i18n import N_
+from web.i18n import gettext as _
 from web.urls import base_url
 from web.views.pages.citebox import cite_box
 from web.views.pages.common import bp, page, visible_dataset
@@ -33,8 +35,8 @@ VIEW_FORMATS = [("csv", "CSV", []), ("csv", "CSV (Excel)", [("excel", "1")]), ("
                 ("parquet", "Parquet", []), ("xlsx", "Excel (XLSX)", [])]
 # Filter operators of catalog/rows/filters.py, in the order the form offers them, with their labels.
 OPERATORS = [("eq", "="), ("ne", "≠"), ("lt", "<"), ("le", "≤"), ("gt", ">"), ("ge", "≥"),
-             ("contains", "chứa"), ("starts", "bắt đầu bằng"), ("in", "thuộc"), ("blank", "trống"),
-             ("notblank", "không trống")]
+             ("contains", N_("chứa")), ("starts", N_("bắt đầu bằng")), ("in", N_("thuộc")), ("blank", N_("trống")),
+             ("notblank", N_("không trống"))]
 # Parameters a view keeps when the form redirects to its canonical URL, or when it is pinned to a version.
 VIEW_KEEP = ("_sort", "_col", "_limit", "_exact", "lang", "format")
 # Parameters of the explorer's form: one (column, operator, value) triple per condition, turned into the
@@ -104,7 +106,8 @@ def view_version(name: str, number: int | None) -> dict:
         return catalog.get_version(name, number)
     latest = catalog.latest_version(name)
     if latest is None:
-        raise NotFound(f"dataset {name!r} has no published version yet", hint=f"see /datasets/{name}")
+        raise NotFound(_("bộ dữ liệu {name!r} chưa có phiên bản nào được công bố", name=name),
+                       hint=_("xem /datasets/{name}", name=name))
     return latest
 
 

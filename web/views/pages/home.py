@@ -8,6 +8,7 @@ from __future__ import annotations
 
 from flask import Response, redirect
 
+from catalog.i18n import collate
 from catalog.search import search
 from web.auth import current_viewer
 from web.context import get_catalog
@@ -23,7 +24,8 @@ def favicon() -> Response:
 def home() -> Response:
     catalog, viewer = get_catalog(), current_viewer()
     recent = search(catalog, "", None, limit=6, sort="updated", viewer=viewer)
-    orgs = sorted(catalog.list_orgs(viewer), key=lambda o: (-(o.get("dataset_count") or 0), o["title"]))
+    orgs = sorted(collate(catalog.list_orgs(viewer), key=lambda o: o["title"]),
+                  key=lambda o: -(o.get("dataset_count") or 0))
     data = {
         "stats": catalog.stats(viewer),
         "recent": [summarize(d) for d in recent["results"]],

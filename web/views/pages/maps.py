@@ -26,6 +26,7 @@ from catalog import geo
 from catalog.errors import InvalidInput, NotFound, TooLarge, UserError
 from web import errors, row_params, schematic, security
 from web.context import get_catalog
+from web.i18n import gettext as _
 from web.views.pages.common import bp, page, visible_dataset
 from web.views.pages.explore import (
     FORM_PARAMS,
@@ -48,7 +49,8 @@ def _dataset_version(name: str, number: int | None) -> tuple[dict, dict]:
     catalog = get_catalog()
     version = catalog.get_version(dataset["name"], number) if number is not None else catalog.latest_version(name)
     if version is None:
-        raise NotFound(f"dataset {name!r} has no published version yet", hint=f"see /datasets/{name}")
+        raise NotFound(_("bộ dữ liệu {name!r} chưa có phiên bản nào được công bố", name=name),
+                       hint=_("xem /datasets/{name}", name=name))
     return dataset, version
 
 

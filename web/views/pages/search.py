@@ -13,18 +13,19 @@ from typing import Any
 from flask import Response, request
 
 from catalog.errors import NotFound
+from catalog.i18n import collate
 from catalog.search import FACET_ALIASES, FACETS, search
-from catalog.text import fold
 from web import i18n
 from web.auth import current_viewer
 from web.context import get_catalog, int_arg
+from web.i18n import N_
 from web.i18n import gettext as _
 from web.templating import url_with
 from web.views.pages.common import bp, page, public_org, summarize
 
 PER_PAGE = 20
-SORT_LABELS = {"relevance": "Liên quan nhất", "updated": "Mới cập nhật nhất", "title": "Tên (A–Z)",
-               "created": "Mới tạo nhất", "quality": "Chất lượng cao nhất"}
+SORT_LABELS = {"relevance": N_("Liên quan nhất"), "updated": N_("Mới cập nhật nhất"), "title": N_("Tên (A–Z)"),
+               "created": N_("Mới tạo nhất"), "quality": N_("Chất lượng cao nhất")}
 
 
 def search_filters(args: Mapping[str, Any]) -> dict[str, list[str]]:
@@ -103,15 +104,15 @@ def datasets() -> Response:
 
 @bp.get("/organizations")
 def organizations() -> Response:
-    orgs = sorted(get_catalog().list_orgs(current_viewer()), key=lambda o: (fold(o["title"]), o["title"]))
-    return page("organizations.html", {"organizations": [public_org(o) for o in orgs]})
+    orgs = [public_org(o) for o in get_catalog().list_orgs(current_viewer())]
+    return page("organizations.html", {"organizations": collate(orgs, key=lambda o: o["title"])})  # Vietnamese order
 
 
 @bp.get("/organizations/<name>")
 def organization(name: str) -> Response:
     org = get_catalog().find_org(name, current_viewer())
     if org is None:
-        raise NotFound(f"organisation {name!r} not found", hint="the list at /organizations shows them all")
+        raise NotFound(_("không có tổ chức {name!r}", name=name), hint=_("danh sách ở /organizations có mọi tổ chức"))
     q = request.args.get("q", "").strip()
     filters = search_filters(request.args)
     filters["organization"] = [org["name"]]

@@ -38,7 +38,8 @@ def version_page(name: str, number: int) -> Response:
     previous = max((n for n in numbers if n < number), default=None)
     entry = version_entry(name, version, {"number": previous} if previous else None)
     data = {
-        "dataset": {k: ds.get(k) for k in ("name", "title", "org", "org_title", "license", "description")},
+        "dataset": {k: ds.get(k) for k in ("name", "title", "org", "org_title", "license", "description", "title_en",
+                                           "description_en", "org_title_en")},
         "version": {**entry, "previous": previous, "latest": max(numbers) if numbers else number,
                     "is_latest": number == max(numbers, default=number)},
         "dictionary": data_dictionary(version.get("schema") or {}),

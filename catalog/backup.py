@@ -24,8 +24,8 @@ import sqlalchemy as sa
 
 from catalog import db
 from catalog.errors import Conflict, InvalidInput, NotFound
-from catalog.i18n import gettext as _
 from catalog.home import Home
+from catalog.i18n import gettext as _
 from catalog.metadata import Catalog
 from catalog.storage import fsync_dir, read_range, safe_join, sha256_file
 

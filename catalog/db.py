@@ -62,10 +62,9 @@ datasets = sa.Table(
 )
 
 # Datasets keep tag slugs ("moi-truong", what URLs and APIs use); each slug's labels are here (catalog/tags.py).
-tags = sa.Table("tags", metadata, sa.Column("name", sa.Text, primary_key=True),
-                sa.Column("title", sa.Text, nullable=False, default=""),  # "Môi trường"
-                sa.Column("title_en", sa.Text, nullable=False, default=""),  # "Environment"
-                sa.Column("updated_at", sa.String(32), nullable=False))
+tags = sa.Table("tags", metadata, sa.Column("name", sa.Text, primary_key=True),  # labels: "Môi trường", "Environment"
+                sa.Column("title", sa.Text, nullable=False, default=""), sa.Column("title_en", sa.Text, nullable=False,
+                default=""), sa.Column("updated_at", sa.String(32), nullable=False))
 
 versions = sa.Table(
     "versions", metadata,

@@ -59,8 +59,10 @@ def check_version(catalog: Catalog, version: dict, *, verify_hashes: bool = True
 def fsck(catalog: Catalog, *, remove_orphans: bool = True, verify_hashes: bool = True, progress=None) -> FsckReport:
     """Verify versions, then find (and by default remove) orphans under the metadata write lock.
 
-    Holding the write lock while listing ``data/`` matters: a publish moves its file into ``data/`` only inside
-    that lock, so a file we see unreferenced here cannot belong to a publish that is about to commit.
+    Holding the write lock while listing ``data/`` matters: a publish stores its file before taking that lock,
+    then checks inside it that the file is still there before committing (catalog/unit_of_work.py). So a file
+    removed here that belonged to a publish still waiting for the lock makes that publish refuse, never commit a
+    version without its file.
     """
     report = FsckReport()
     home = catalog.home

@@ -22,7 +22,7 @@ from collections.abc import Callable, Iterable, Iterator
 from contextlib import contextmanager
 from contextvars import ContextVar, Token
 from datetime import UTC, date, datetime
-from decimal import Decimal, InvalidOperation
+from decimal import Decimal, InvalidOperation, localcontext
 from functools import cache
 from pathlib import Path
 from typing import Any, TypeVar
@@ -148,10 +148,13 @@ def format_number(value: Any, digits: int | None = None, lang: str | None = None
     if isinstance(number, Decimal) and not number.is_finite():
         return str(value)
     locale = lang or current_lang()
-    if digits is None:
-        return babel.numbers.format_decimal(number, locale=locale, decimal_quantization=False)
-    pattern = "#,##0." + "0" * digits if digits else "#,##0"
-    return babel.numbers.format_decimal(number, format=pattern, locale=locale)
+    # enough precision for every digit (a SQL HUGEINT has 39; Babel's quantize fails beyond the default 28)
+    size = len(str(abs(number))) if isinstance(number, int) else max(number.adjusted(), 0)
+    with localcontext(prec=max(28, size + (digits or 0) + 30)):
+        if digits is None:
+            return babel.numbers.format_decimal(number, locale=locale, decimal_quantization=False)
+        pattern = "#,##0." + "0" * digits if digits else "#,##0"
+        return babel.numbers.format_decimal(number, format=pattern, locale=locale)
 
 
 def format_bytes(size: Any, lang: str | None = None) -> str:

@@ -22,9 +22,9 @@ import catalog.search.index as search_index
 from catalog import db, published_schema, webhooks
 from catalog import tags as tag_labels
 from catalog.errors import Conflict, InvalidInput, NotFound
+from catalog.home import Home
 from catalog.i18n import N_
 from catalog.i18n import gettext as _
-from catalog.home import Home
 from catalog.storage import Storage
 from catalog.storage_url import storage_for
 from catalog.visibility import ANONYMOUS, Viewer, sql_filter, visible

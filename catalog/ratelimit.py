@@ -23,8 +23,8 @@ from sqlalchemy import event
 
 from catalog import db
 from catalog.errors import InvalidInput
-from catalog.i18n import gettext as _
 from catalog.home import Home
+from catalog.i18n import gettext as _
 
 # -- the per-client request counters -------------------------------------------------------
 # Not metadata, so not in the migrations: on SQLite they live in their own file next to the metadata (counting

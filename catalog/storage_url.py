@@ -10,8 +10,8 @@ import os
 from pathlib import Path
 
 from catalog.errors import InvalidInput
-from catalog.i18n import gettext as _
 from catalog.home import Home
+from catalog.i18n import gettext as _
 from catalog.s3storage import S3Settings, S3Storage
 from catalog.storage import STORAGE_URL, LocalStorage, Storage
 

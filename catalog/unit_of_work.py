@@ -1,11 +1,18 @@
 """The one transaction that makes a version: dataset, file, version row and audit entries, all or nothing.
 
-Publish, ETL append and the CKAN write path each need the same few steps under the metadata write lock: create
-the dataset (or update its metadata), record the version, write the audit entries, place the staged Parquet in
-storage, commit. Writing them once here keeps the rules in one place: the order (nothing is visible before the
-commit), the "raced creation" rule, and the clean-up when anything inside fails (no version row, and no file that
-this transaction placed). Callers describe the version with a typed :class:`NewVersion` and call
+Publish, ETL append and the CKAN write path each need the same few steps: place the staged Parquet in storage,
+then, under the metadata write lock, create the dataset (or update its metadata), record the version, write the
+audit entries, commit. Writing them once here keeps the rules in one place: the order (nothing is visible before
+the commit), the "raced creation" rule, and what a failure leaves (no version row; at most an unreferenced file,
+which ``fsck`` removes). Callers describe the version with a typed :class:`NewVersion` and call
 :func:`commit_version`; nothing outside ``catalog/`` opens the metadata writer.
+
+The file is stored *before* the lock is taken: an upload to an object store can take minutes, and no other publish,
+on any node, should wait for it. Keys are content addresses that are never overwritten, so two publishes of the
+same content storing the same key at once is harmless, and a failed transaction does not delete the file it
+stored (a concurrent publish of the same content may be about to reference it): ``fsck``, which runs under the
+lock, removes it. Inside the lock the publish checks that its file is still there, so a file that ``fsck`` removed
+meanwhile makes the publish refuse rather than record a version without its file.
 """
 
 from __future__ import annotations
@@ -59,29 +66,31 @@ class NewVersion:
 
 
 def commit_version(catalog: Catalog, new: NewVersion) -> int:
-    """Record ``new`` in one transaction and store its file; returns the version number.
+    """Store the file of ``new``, then record the version in one transaction; returns the version number.
 
-    The database rows are written first and the file is stored last, just before the commit: when anything
-    fails, the transaction rolls back and a file this call stored is removed, so nothing of the version remains.
+    Only the metadata transaction runs under the write lock (module docstring). When it fails, nothing of the
+    version is recorded and the stored file, unreferenced, is left for ``fsck``.
     """
-    created = False
-    found = search_values.column_values(new.staged)  # read before the lock: what the rows are about, for search
-    try:
-        with catalog.writer.begin() as conn:
-            known = _check_latest_and_race(catalog, conn, new)
-            _dataset_metadata(catalog, conn, new, known)
-            search_values.record(conn, new.dataset, found, append=len(new.record.get("parts") or []) > 1)
-            number = catalog.add_version(conn, new.dataset, published_at=db.utcnow(), **version_row(new.record))
-            _audit(catalog, conn, new, number)
-            webhooks.record_event(conn, "dataset.version_published", new.dataset, number)  # the outbox
-            if new.also is not None:
-                new.also(conn, number)
-            created = catalog.storage.put(new.staged, new.key, sha256=new.sha256)
-    except BaseException:
-        if created:
-            catalog.storage.delete(new.key)
-        raise
+    found = search_values.column_values(new.staged)  # read before the file moves: what the rows are about
+    catalog.storage.put(new.staged, new.key, sha256=new.sha256)  # the slow part, outside the lock
+    with catalog.writer.begin() as conn:
+        _check_still_stored(catalog, new)
+        known = _check_latest_and_race(catalog, conn, new)
+        _dataset_metadata(catalog, conn, new, known)
+        search_values.record(conn, new.dataset, found, append=len(new.record.get("parts") or []) > 1)
+        number = catalog.add_version(conn, new.dataset, published_at=db.utcnow(), **version_row(new.record))
+        _audit(catalog, conn, new, number)
+        webhooks.record_event(conn, "dataset.version_published", new.dataset, number)  # the outbox
+        if new.also is not None:
+            new.also(conn, number)
     return number
+
+
+def _check_still_stored(catalog: Catalog, new: NewVersion) -> None:
+    """``fsck`` (under the lock) removes unreferenced files: one stored just before the lock may have gone."""
+    if not catalog.storage.exists(new.key):
+        raise Conflict(_("tệp {key} của phiên bản mới đã bị gỡ khỏi kho lưu trữ trước khi phiên bản được ghi "
+                         "(fsck chạy cùng lúc)", key=new.key), hint=_("hãy công bố lại: không có gì được ghi"))
 
 
 def version_row(record: dict) -> dict:

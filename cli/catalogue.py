@@ -84,8 +84,8 @@ def org() -> None:
 @click.argument("name")
 @option("--title", required=True, help=lazy_gettext("Tên hiển thị, ví dụ \"Sở Tài nguyên và Môi trường\"."))
 @option("--description", default="", help=lazy_gettext("Mô tả (Markdown)."))
-@click.option("--title-en", default="", help="English display name (optional), e.g. \"Department of Natural Resources and Environment\".")
-@click.option("--description-en", default="", help="English Markdown description (optional).")
+@option("--title-en", default="", help=lazy_gettext("Tên hiển thị tiếng Anh (không bắt buộc), ví dụ \"Department of Natural Resources and Environment\"."))
+@option("--description-en", default="", help=lazy_gettext("Mô tả tiếng Anh (Markdown, không bắt buộc)."))
 @pass_catalog
 def org_add(catalog: Catalog, name: str, title: str, description: str, title_en: str, description_en: str) -> None:
     """Add an organisation NAME (a slug such as so-tnmt).

@@ -23,7 +23,16 @@ from typing import Any
 import click
 
 from catalog.errors import UserError
-from catalog.i18n import format_bytes, format_date, format_number, language, lazy_gettext, normalise
+from catalog.i18n import (
+    N_,
+    format_bytes,
+    format_date,
+    format_number,
+    language,
+    lazy_gettext,
+    normalise,
+    set_lang,
+)
 from catalog.i18n import gettext as _
 from catalog.metadata import Catalog
 from pipelines.report import display_width, pad
@@ -43,8 +52,37 @@ def language_from_environment(environ: dict[str, str] | None = None) -> str | No
 def choose_language(ctx: click.Context, _param: click.Parameter, value: str | None) -> str | None:
     """``--lang`` (eager, so ``opendata --lang en --help`` is English) overrides the locale's language."""
     if value:
-        ctx.with_resource(language(value))
+        set_lang(value)  # until the end of ``Group.main``, which restores the language it found
     return value
+
+
+# click's own words ("Usage:", "Options", its error messages) come from the standard gettext module, which knows
+# nothing of our catalogue; click looks ``_`` up in each of its modules when it speaks, so it gets ours instead.
+CLICK_WORDS = {
+    "Usage:": N_("Cách dùng:"), "Options": N_("Tùy chọn"), "Commands": N_("Lệnh"),
+    "Show this message and exit.": N_("Hiện hướng dẫn này rồi thoát."),
+    "Show the version and exit.": N_("Hiện phiên bản rồi thoát."),
+    "Error: {message}": N_("Lỗi: {message}"),
+    "Try '{command} {option}' for help.": N_("Xem '{command} {option}' để được hướng dẫn."),
+    "No such option {name!r}.": N_("Không có tùy chọn {name!r}."),
+    "No such command {name!r}.": N_("Không có lệnh {name!r}."),
+    "Missing argument": N_("Thiếu tham số"), "Missing option": N_("Thiếu tùy chọn"),
+    "Missing parameter": N_("Thiếu tham số"), "Missing command.": N_("Thiếu lệnh."),
+    "Invalid value for {param_hint}: {message}": N_("Giá trị không hợp lệ cho {param_hint}: {message}"),
+    "Invalid value: {message}": N_("Giá trị không hợp lệ: {message}"), "Aborted!": N_("Đã hủy!"),
+    "default: {default}": N_("mặc định: {default}"), "env var: {var}": N_("biến môi trường: {var}"),
+    "required": N_("bắt buộc"),
+}
+
+
+def click_gettext(message: str) -> str:
+    """click's English ``message`` in the current language (as it is when we have no translation)."""
+    vietnamese = CLICK_WORDS.get(message)
+    return message if vietnamese is None else _(vietnamese)
+
+
+for _module in (click.core, click.decorators, click.exceptions, click.formatting, click.parser, click.types):
+    _module._ = click_gettext  # type: ignore[attr-defined]
 
 
 class Option(click.Option):
@@ -73,10 +111,11 @@ class Group(click.Group):
     """The root group: chooses the language once per command, and turns ``UserError`` into one clear line and
     its exit code, for every command."""
 
-    def parse_args(self, ctx: click.Context, args: list[str]) -> list[str]:
-        if ctx.parent is None:  # before any parameter, so even an early --help is in the locale's language
-            ctx.with_resource(language(language_from_environment()))
-        return super().parse_args(ctx, args)
+    def main(self, *args: Any, **kwargs: Any) -> Any:
+        """The whole command in one language, chosen before any parameter is read (so an early ``--help`` and a
+        usage error printed after the command's context closed are in it too)."""
+        with language(language_from_environment()):
+            return super().main(*args, **kwargs)
 
     def invoke(self, ctx: click.Context) -> Any:
         try:
@@ -94,11 +133,15 @@ def emit_json(data: Any) -> None:
     click.echo(json.dumps(data, ensure_ascii=False, indent=2, default=str))
 
 
-def cell_text(value: Any) -> str:
-    """A table cell: numbers in the language's format (``30.000`` in Vietnamese), None as empty."""
+IDENTIFIERS = ("id", "number", "version", "latest_version", "port")  # numbers that name, not count
+
+
+def cell_text(value: Any, key: str = "") -> str:
+    """A table cell: quantities in the language's format (``30.000`` in Vietnamese), identifiers as they are,
+    None as empty."""
     if value is None:
         return ""
-    if isinstance(value, int | float) and not isinstance(value, bool):
+    if isinstance(value, int | float) and not isinstance(value, bool) and key not in IDENTIFIERS:
         return format_number(value)
     return str(value)
 
@@ -108,7 +151,7 @@ def print_table(rows: list[dict], columns: list[tuple[str, str]], indent: str = 
     if not rows:
         click.echo(indent + _("(không có)"))
         return
-    cells = [[" ".join(cell_text(r.get(k)).split()) for k, _h in columns] for r in rows]
+    cells = [[" ".join(cell_text(r.get(k), k).split()) for k, _h in columns] for r in rows]
     headers = [str(h) for _k, h in columns]
     widths = [max(display_width(h), *(display_width(c[i]) for c in cells)) for i, h in enumerate(headers)]
     click.echo(indent + "  ".join(pad(h, w) for h, w in zip(headers, widths, strict=True)).rstrip())

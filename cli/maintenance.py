@@ -8,12 +8,24 @@ from __future__ import annotations
 
 import click
 
+from catalog.i18n import format_number, lazy_gettext
+from catalog.i18n import gettext as _
 from catalog.metadata import Catalog
-from cli.common import emit_json, exit_with, human_bytes, json_option, pass_catalog
+from cli.common import emit_json, exit_with, human_bytes, json_option, option, pass_catalog
 
 
-@click.command()
-@click.option("--dry-run", is_flag=True, help="Report orphans without removing them.")
+@click.command(help=lazy_gettext("""Kiểm tra tệp và sha256 của mọi phiên bản; báo cáo và xóa các tệp mồ côi.
+
+    Phiên bản thiếu tệp hoặc có tệp bị thay đổi là một vấn đề; tệp không phiên bản nào dùng (do sự cố để
+    lại) là tệp mồ côi và bị xóa, trừ khi có --dry-run.
+
+    \\b
+    Ví dụ:
+      opendata fsck --dry-run
+
+    Mã thoát: 0 mọi phiên bản đều đúng, 1 có vấn đề.
+    """))
+@option("--dry-run", is_flag=True, help=lazy_gettext("Báo cáo tệp mồ côi mà không xóa."))
 @json_option
 @pass_catalog
 def fsck(catalog: Catalog, dry_run: bool, as_json: bool) -> None:
@@ -35,18 +47,29 @@ def fsck(catalog: Catalog, dry_run: bool, as_json: bool) -> None:
     if as_json:
         emit_json(report.to_dict())
     else:
-        click.echo(f"checked {report.checked} version(s)")
+        click.echo(_("đã kiểm tra {count} phiên bản", count=format_number(report.checked)))
         for problem in report.problems:
-            click.secho(f"PROBLEM {problem}", fg="red")
+            click.secho(_("VẤN ĐỀ {problem}", problem=problem), fg="red")
         for orphan in report.orphans:
-            click.echo(("would remove " if dry_run else "removed orphan ") + orphan)
-        click.echo("ok" if report.ok else f"{len(report.problems)} problem(s)")
+            click.echo(_("sẽ xóa {path}", path=orphan) if dry_run else _("đã xóa tệp mồ côi {path}", path=orphan))
+        click.echo(_("ổn") if report.ok else _("{count} vấn đề", count=format_number(len(report.problems))))
     exit_with(report.ok)
 
 
-@click.command("backup")
+@click.command("backup", help=lazy_gettext("""Ghi một bản sao lưu nhất quán của danh mục vào thư mục mới DEST (an toàn khi máy chủ đang chạy).
+
+    Cơ sở dữ liệu siêu dữ liệu được chụp bằng sao lưu trực tuyến của SQLite (một thời điểm); các tệp phiên
+    bản không đổi nên được liên kết cứng khi DEST cùng hệ thống tệp, ngược lại thì được sao chép (--copy luôn
+    sao chép, cho bản sao lưu phải còn khi mất ổ đĩa của danh mục).
+
+    \\b
+    Ví dụ:
+      opendata backup /backups/opendata-2025-01-31 --copy
+
+    Mã thoát: 0 đã ghi, 2 DEST đã có hoặc không ghi được.
+    """))
 @click.argument("dest", type=click.Path(file_okay=False))
-@click.option("--copy", is_flag=True, help="Copy the Parquet files even when hard links are possible.")
+@option("--copy", is_flag=True, help=lazy_gettext("Sao chép các tệp Parquet kể cả khi liên kết cứng được."))
 @json_option
 @pass_catalog
 def backup_cmd(catalog: Catalog, dest: str, copy: bool, as_json: bool) -> None:
@@ -68,13 +91,24 @@ def backup_cmd(catalog: Catalog, dest: str, copy: bool, as_json: bool) -> None:
     if as_json:
         emit_json(report.to_dict())
     else:
-        click.echo(f"backed up {report.versions} version(s), {report.files} file(s) ({human_bytes(report.bytes)}; "
-                   f"{report.linked} hard-linked, {report.copied} copied) to {report.path}")
+        click.echo(_("đã sao lưu {versions} phiên bản, {files} tệp ({size}; {linked} liên kết cứng, {copied} sao "
+                     "chép) vào {path}", versions=format_number(report.versions), files=format_number(report.files),
+                     size=human_bytes(report.bytes), linked=format_number(report.linked),
+                     copied=format_number(report.copied), path=report.path))
 
 
-@click.command("restore")
+@click.command("restore", help=lazy_gettext("""Dựng lại thư mục danh mục từ bản sao lưu SRC, kiểm tra mọi mã băm.
+
+    Thư mục (--home) phải chưa có hoặc đang trống.
+
+    \\b
+    Ví dụ:
+      opendata --home /srv/opendata-new restore /backups/opendata-2025-01-31
+
+    Mã thoát: 0 đã khôi phục, 2 thư mục không trống hoặc bản sao lưu bị hỏng.
+    """))
 @click.argument("src", type=click.Path(file_okay=False, exists=True))
-@click.option("--copy", is_flag=True, help="Copy the Parquet files even when hard links are possible.")
+@option("--copy", is_flag=True, help=lazy_gettext("Sao chép các tệp Parquet kể cả khi liên kết cứng được."))
 @pass_catalog
 def restore_cmd(catalog: Catalog, src: str, copy: bool) -> None:
     """Rebuild a catalogue home from the backup SRC, verifying every hash.
@@ -90,7 +124,8 @@ def restore_cmd(catalog: Catalog, src: str, copy: bool) -> None:
     from catalog.backup import restore
 
     report = restore(src, catalog.home, copy=copy)
-    click.echo(f"restored {report.versions} version(s), {report.files} file(s) into {report.path}; all hashes verified")
+    click.echo(_("đã khôi phục {versions} phiên bản, {files} tệp vào {path}; mọi mã băm đều đúng",
+                 versions=format_number(report.versions), files=format_number(report.files), path=report.path))
 
 
 COMMANDS = (fsck, backup_cmd, restore_cmd)

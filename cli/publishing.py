@@ -15,31 +15,35 @@ from typing import Any
 import click
 
 from catalog.errors import UserError
+from catalog.i18n import format_number, lazy_gettext
+from catalog.i18n import gettext as _
 from catalog.metadata import Catalog
 from cli.common import (
     emit_json,
     exit_with,
     human_bytes,
     interactive,
+    option,
     pass_catalog,
     remote_client,
     remote_options,
 )
+from pipelines.validation.explain import explain_report
 
 FORMATS = click.Choice(["csv", "tsv", "xlsx", "json", "parquet", "geojson"])
 READING_OPTIONS = (
-    click.option("--dialect", help="Frictionless dialect: JSON file or inline JSON."),
-    click.option("--encoding", help="Text encoding, e.g. utf-8, utf-16, cp1258 (Windows-1258)."),
-    click.option("--format", "fmt", type=FORMATS, help="Override the format."),
-    click.option("--checklist", help="Frictionless checklist: JSON file or inline JSON (e.g. duplicate-row)."),
+    option("--dialect", help=lazy_gettext("Dialect của Frictionless (cách đọc CSV): tệp JSON hoặc JSON viết trực tiếp.")),
+    option("--encoding", help=lazy_gettext("Bảng mã văn bản, ví dụ utf-8, utf-16, cp1258 (Windows-1258).")),
+    option("--format", "fmt", type=FORMATS, help=lazy_gettext("Chỉ định định dạng tệp (thay cho đuôi tệp).")),
+    option("--checklist", help=lazy_gettext("Danh sách kiểm tra của Frictionless: tệp JSON hoặc JSON viết trực tiếp (ví dụ duplicate-row).")),
 )
 
 
 def reading_options(checklist: bool = True) -> Any:
     """The options that say how SOURCE is read (``--dialect``, ``--encoding``, ``--format``, ``--checklist``)."""
     def apply(command: Any) -> Any:
-        for option in reversed(READING_OPTIONS if checklist else READING_OPTIONS[:-1]):
-            command = option(command)
+        for reading_option in reversed(READING_OPTIONS if checklist else READING_OPTIONS[:-1]):
+            command = reading_option(command)
         return command
 
     return apply
@@ -61,12 +65,25 @@ def is_package(path: Path) -> bool:
     return is_package_descriptor(path)
 
 
-@click.command()
+@click.command(help=lazy_gettext("""Kiểm tra một tệp dữ liệu (hoặc một tài nguyên của gói dữ liệu) theo lược đồ bảng (Table Schema).
+
+    Đọc SOURCE (CSV, TSV, XLSX, JSON hoặc Parquet) như 'opendata publish' đọc và in mọi lỗi kèm dòng, cột và
+    lời giải thích cách sửa; không công bố gì. Khóa ngoại được đối chiếu với danh mục cục bộ. Với --remote,
+    dùng lược đồ và quy tắc của máy chủ.
+
+    \\b
+    Ví dụ:
+      opendata validate air.csv --schema air_quality
+      opendata validate datapackage.json --resource schools --json
+      opendata validate old.csv --schema schema.json --encoding cp1258
+
+    Mã thoát: 0 hợp lệ, 1 không hợp lệ, 2 tệp không dùng được.
+    """))
 @click.argument("source", type=click.Path(dir_okay=False))
-@click.option("--schema", help="Standard schema name or path to a Table Schema JSON.")
-@click.option("--resource", help="Resource name, when SOURCE is a datapackage.json.")
+@option("--schema", help=lazy_gettext("Tên lược đồ chuẩn hoặc đường dẫn tới tệp Table Schema JSON."))
+@option("--resource", help=lazy_gettext("Tên tài nguyên, khi SOURCE là một datapackage.json."))
 @reading_options()
-@click.option("--json", "as_json", is_flag=True, help="Print the frictionless-shaped JSON report.")
+@option("--json", "as_json", is_flag=True, help=lazy_gettext("In báo cáo JSON theo dạng của frictionless (kèm lời giải thích)."))
 @remote_options
 @pass_catalog
 def validate(catalog: Catalog, source: str, schema: str | None, resource: str | None, dialect: str | None,
@@ -88,12 +105,12 @@ def validate(catalog: Catalog, source: str, schema: str | None, resource: str | 
     """
     path = Path(source)
     if not path.exists():
-        raise UserError(f"file not found: {source}")
+        raise UserError(_("không tìm thấy tệp: {source}", source=source))
     options = {**reading(dialect, encoding, fmt, checklist), "progress": interactive()}
     client = remote_client(remote, token)
     if client is not None:  # the server's schemas; a data package is validated locally only
         result = client.validate(path, schema=schema, **options)
-        print_report(result["report"], as_json)
+        print_report(explain_report(result["report"]), as_json)  # the server's words, in this command's language
         exit_with(result["valid"])
     with validate_locally(catalog, path, schema, resource, options) as validation:
         print_report(validation.report, as_json)
@@ -110,7 +127,8 @@ def validate_locally(catalog: Catalog, path: Path, schema: str | None, resource:
     if is_package(path) and not schema:
         return validate_package(path, resource, checklist=options["checklist"], progress=options["progress"])
     if not schema:
-        raise UserError("no schema given", hint="pass --schema NAME|FILE ('opendata schemas' lists the standard ones)")
+        raise UserError(_("chưa cho lược đồ"),
+                        hint=_("thêm --schema TÊN|TỆP ('opendata schemas' liệt kê các lược đồ chuẩn)"))
     references = catalog_references(catalog) if catalog.home.exists() else None
     return validate_file(path, schema=resolve_schema(schema), references=references, **options)
 
@@ -121,7 +139,16 @@ def print_report(report: dict, as_json: bool) -> None:
     emit_json(report) if as_json else click.echo(render_text(report))
 
 
-@click.command()
+@click.command(help=lazy_gettext("""Đề xuất một bản nháp lược đồ bảng (Table Schema) cho SOURCE và in ra dạng JSON.
+
+    Tên trường, kiểu (integer, number, date, …) và định dạng được đoán từ dữ liệu; hãy xem lại bản nháp
+    (tiêu đề, ràng buộc, khóa chính), rồi kiểm tra và công bố với nó.
+
+    \\b
+    Ví dụ:
+      opendata describe schools.csv > schools-schema.json
+      opendata validate schools.csv --schema schools-schema.json
+    """))
 @click.argument("source", type=click.Path(exists=True, dir_okay=False))
 @reading_options(checklist=False)
 def describe(source: str, encoding: str | None, dialect: str | None, fmt: str | None) -> None:
@@ -145,26 +172,41 @@ def describe(source: str, encoding: str | None, dialect: str | None, fmt: str | 
         click.echo(line, err=True)
 
 
-@click.command()
+@click.command(help=lazy_gettext("""Kiểm tra SOURCE và công bố nó thành một phiên bản mới của DATASET.
+
+    Tệp được kiểm tra theo lược đồ, rà soát dữ liệu cá nhân, chuyển thành Parquet có kiểu và thêm thành một
+    phiên bản không đổi được (bộ dữ liệu được tạo ở lần công bố đầu). Tệp không hợp lệ bị từ chối kèm báo cáo
+    và không có gì thay đổi; tệp giống hệt phiên bản mới nhất không tạo phiên bản mới. Với --remote, tệp được
+    gửi lên máy chủ, nơi chạy cùng quy trình.
+
+    \\b
+    Ví dụ:
+      opendata publish air.csv --dataset air-quality --org so-tnmt --schema air_quality \\
+          --title "Quan trắc chất lượng không khí" --title-en "Air quality monitoring" \\
+          --license CC-BY-4.0 --tag "moi-truong=Môi trường|Environment"
+      opendata publish air.csv --dataset air-quality --remote https://data.hanoi.example
+
+    Mã thoát: 0 đã công bố (hoặc không đổi), 1 bị từ chối (không hợp lệ hoặc có dữ liệu cá nhân), 2 dùng sai lệnh.
+    """))
 @click.argument("source", type=click.Path(dir_okay=False))
-@click.option("--dataset", required=True, help="Dataset name (lowercase a-z, 0-9, '-').")
-@click.option("--org", help="Publishing organisation (required for a new dataset).")
-@click.option("--schema", help="Standard schema name or Table Schema JSON path (default: the dataset's).")
+@option("--dataset", required=True, help=lazy_gettext("Tên bộ dữ liệu (chữ thường a-z, 0-9, '-')."))
+@option("--org", help=lazy_gettext("Tổ chức công bố (bắt buộc với bộ dữ liệu mới)."))
+@option("--schema", help=lazy_gettext("Tên lược đồ chuẩn hoặc đường dẫn tệp Table Schema JSON (mặc định: lược đồ của bộ dữ liệu)."))
 @reading_options()
-@click.option("--title", help="Dataset title.")
-@click.option("--description", help="Markdown description.")
-@click.option("--title-en", help="English title (optional; the title is Vietnamese).")
-@click.option("--description-en", help="English Markdown description (optional).")
-@click.option("--license", "license_id", help="License id, e.g. CC-BY-4.0.")
-@click.option("--tag", "tags", multiple=True,
-              help="Tag slug, with labels if wanted: moi-truong or \"moi-truong=Môi trường|Environment\" (repeatable).")
-@click.option("--frequency", help="Update frequency: hourly, daily, weekly, monthly, quarterly, yearly, irregular.")
-@click.option("--source-name", "source_name", help="Where the data comes from.")
-@click.option("--contact", help="Contact point.")
-@click.option("--note", default="", help="A note for this version (what changed).")
-@click.option("--privacy-override", metavar="REASON",
-              help="Publish despite personal-data findings, for this written reason (kept in the audit log).")
-@click.option("--json", "as_json", is_flag=True, help="Print the result as JSON.")
+@option("--title", help=lazy_gettext("Tiêu đề bộ dữ liệu."))
+@option("--description", help=lazy_gettext("Mô tả (Markdown)."))
+@option("--title-en", help=lazy_gettext("Tiêu đề tiếng Anh (không bắt buộc; tiêu đề chính là tiếng Việt)."))
+@option("--description-en", help=lazy_gettext("Mô tả tiếng Anh (Markdown, không bắt buộc)."))
+@option("--license", "license_id", help=lazy_gettext("Mã giấy phép, ví dụ CC-BY-4.0."))
+@option("--tag", "tags", multiple=True,
+              help=lazy_gettext("Thẻ (slug), có thể kèm nhãn: moi-truong hoặc \"moi-truong=Môi trường|Environment\" (lặp lại được)."))
+@option("--frequency", help=lazy_gettext("Tần suất cập nhật: hourly, daily, weekly, monthly, quarterly, yearly, irregular."))
+@option("--source-name", "source_name", help=lazy_gettext("Nguồn của dữ liệu."))
+@option("--contact", help=lazy_gettext("Đầu mối liên hệ."))
+@option("--note", default="", help=lazy_gettext("Ghi chú cho phiên bản này (thay đổi gì)."))
+@option("--privacy-override", metavar="REASON",
+              help=lazy_gettext("Vẫn công bố dù phát hiện dữ liệu cá nhân, với lý do viết ra này (lưu trong nhật ký kiểm toán)."))
+@option("--json", "as_json", is_flag=True, help=lazy_gettext("In kết quả dạng JSON."))
 @remote_options
 @pass_catalog
 def publish(catalog: Catalog, source: str, dataset: str, org: str | None, schema: str | None, dialect: str | None,
@@ -221,7 +263,8 @@ def print_publish_result(result: Any, as_json: bool) -> None:
         click.echo(message)
     if result.version and result.status == "published":
         v = result.version
-        click.echo(f"  rows {v['rows']:,}  parquet {human_bytes(v['bytes'])}  sha256 {v['sha256'][:16]}…")
+        click.echo("  " + _("{rows} dòng  parquet {size}  sha256 {sha}…", rows=format_number(v["rows"]),
+                            size=human_bytes(v["bytes"]), sha=v["sha256"][:16]))
 
 
 COMMANDS = (validate, describe, publish)

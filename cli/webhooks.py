@@ -10,22 +10,31 @@ from __future__ import annotations
 import click
 
 from catalog import webhooks
+from catalog.i18n import format_number, lazy_gettext
+from catalog.i18n import gettext as _
 from catalog.metadata import Catalog
-from cli.common import cli_actor, emit_json, json_option, pass_catalog, print_table
+from cli.common import cli_actor, emit_json, human_time, json_option, option, pass_catalog, print_table
 from pipelines import webhooks as sending
 
 
-@click.group("webhook")
+@click.group("webhook", help=lazy_gettext("""Webhook: yêu cầu POST có chữ ký gửi tới bên nhận khi bộ dữ liệu của một tổ chức thay đổi (do 'opendata worker' gửi)."""))
 def webhook() -> None:
     """Webhooks: signed POSTs to a receiver when an organisation's datasets change (sent by 'opendata worker')."""
 
 
-@webhook.command("add")
+@webhook.command("add", help=lazy_gettext("""Đăng ký URL nhận các sự kiện về bộ dữ liệu của một tổ chức.
+
+    Địa chỉ riêng, loopback và link-local bị từ chối, trừ khi OPENDATA_WEBHOOK_ALLOW_PRIVATE=true.
+
+    \\b
+    Ví dụ:
+      opendata webhook add https://example.org/hook --org so-tnmt --event dataset.version_published --secret S
+    """))
 @click.argument("url")
-@click.option("--org", required=True, help="The organisation whose datasets are followed.")
-@click.option("--event", "events", multiple=True, required=True, type=click.Choice(webhooks.EVENTS),
-              help="An event to send (repeat for several).")
-@click.option("--secret", help="The signing secret, at least 16 characters [default: a random one, printed once].")
+@option("--org", required=True, help=lazy_gettext("Tổ chức có các bộ dữ liệu được theo dõi."))
+@option("--event", "events", multiple=True, required=True, type=click.Choice(webhooks.EVENTS),
+              help=lazy_gettext("Một sự kiện cần gửi (lặp lại cho nhiều sự kiện)."))
+@option("--secret", help=lazy_gettext("Khóa bí mật để ký, ít nhất 16 ký tự [mặc định: một khóa ngẫu nhiên, in ra một lần]."))
 @json_option
 @pass_catalog
 def add_cmd(catalog: Catalog, url: str, org: str, events: tuple[str, ...], secret: str | None, as_json: bool) -> None:
@@ -42,13 +51,14 @@ def add_cmd(catalog: Catalog, url: str, org: str, events: tuple[str, ...], secre
     if as_json:
         emit_json({**hook, "secret": plain})
         return
-    click.echo(f"webhook {hook['id']} added: {hook['url']} ({', '.join(hook['events'])})")
+    click.echo(_("đã thêm webhook {id}: {url} ({events})", id=hook["id"], url=hook["url"],
+                 events=", ".join(hook["events"])))
     if secret is None:
-        click.echo(f"secret (shown once, keep it with the receiver): {plain}")
+        click.echo(_("khóa bí mật (chỉ hiện một lần, hãy giao cho bên nhận giữ): {secret}", secret=plain))
 
 
-@webhook.command("list")
-@click.option("--org", help="Only this organisation's webhooks.")
+@webhook.command("list", help=lazy_gettext("""Liệt kê các webhook (khóa bí mật chỉ hiện gợi ý)."""))
+@option("--org", help=lazy_gettext("Chỉ các webhook của tổ chức này."))
 @json_option
 @pass_catalog
 def list_cmd(catalog: Catalog, org: str | None, as_json: bool) -> None:
@@ -59,23 +69,24 @@ def list_cmd(catalog: Catalog, org: str | None, as_json: bool) -> None:
         emit_json(hooks)
         return
     rows = [{**h, "events": ",".join(h["events"])} for h in hooks]
-    print_table(rows, [("id", "ID"), ("org", "ORG"), ("url", "URL"), ("events", "EVENTS"),
-                       ("secret_hint", "SECRET"), ("created_at", "CREATED")])
+    rows = [{**row, "created": human_time(row.get("created_at"))} for row in rows]
+    print_table(rows, [("id", "ID"), ("org", _("TỔ CHỨC")), ("url", "URL"), ("events", _("SỰ KIỆN")),
+                       ("secret_hint", _("KHÓA BÍ MẬT")), ("created", _("TẠO LÚC"))])
 
 
-@webhook.command("remove")
+@webhook.command("remove", help=lazy_gettext("""Dừng một webhook; các lần gửi đang chờ sẽ không được gửi."""))
 @click.argument("hook_id", metavar="ID")
 @pass_catalog
 def remove_cmd(catalog: Catalog, hook_id: str) -> None:
     """Stop a webhook; its pending deliveries are not sent."""
     catalog.ensure_ready()
     hook = webhooks.remove(catalog, hook_id, actor=cli_actor())
-    click.echo(f"webhook {hook['id']} removed ({hook['url']})")
+    click.echo(_("đã gỡ webhook {id} ({url})", id=hook["id"], url=hook["url"]))
 
 
-@webhook.command("deliveries")
+@webhook.command("deliveries", help=lazy_gettext("""Nhật ký gửi của một webhook, mới nhất trước: trạng thái, số lần thử, câu trả lời cuối."""))
 @click.argument("hook_id", metavar="ID")
-@click.option("--limit", default=50, show_default=True, type=click.IntRange(1, 1000))
+@option("--limit", default=50, show_default=True, type=click.IntRange(1, 1000))
 @json_option
 @pass_catalog
 def deliveries_cmd(catalog: Catalog, hook_id: str, limit: int, as_json: bool) -> None:
@@ -86,25 +97,27 @@ def deliveries_cmd(catalog: Catalog, hook_id: str, limit: int, as_json: bool) ->
         emit_json(found)
         return
     rows = [{**d, "last": _last(d)} for d in found]
-    print_table(rows, [("id", "DELIVERY"), ("event", "EVENT"), ("dataset", "DATASET"), ("status", "STATUS"),
-                       ("attempts", "ATTEMPTS"), ("last", "LAST ATTEMPT"), ("created_at", "CREATED")])
+    rows = [{**row, "created": human_time(row.get("created_at"))} for row in rows]
+    print_table(rows, [("id", _("LẦN GỬI")), ("event", _("SỰ KIỆN")), ("dataset", _("BỘ DỮ LIỆU")),
+                       ("status", _("TRẠNG THÁI")), ("attempts", _("SỐ LẦN THỬ")), ("last", _("LẦN THỬ CUỐI")),
+                       ("created", _("TẠO LÚC"))])
 
 
 def _last(delivery: dict) -> str:
     if not delivery["log"]:
         return ""
     entry = delivery["log"][-1]
-    return entry["error"] or f"HTTP {entry['status_code']} in {entry['ms']} ms"
+    return entry["error"] or _("HTTP {status} sau {ms} ms", status=entry["status_code"], ms=format_number(entry["ms"]))
 
 
-@webhook.command("redeliver")
+@webhook.command("redeliver", help=lazy_gettext("""Xếp lại một lần gửi vào hàng đợi (cùng số và nội dung); tiến trình worker sẽ gửi nó."""))
 @click.argument("delivery_id", metavar="DELIVERY")
 @pass_catalog
 def redeliver_cmd(catalog: Catalog, delivery_id: str) -> None:
     """Queue a delivery again (same id and body); the worker sends it."""
     catalog.ensure_ready()
     delivery = webhooks.redeliver(catalog, delivery_id)
-    click.echo(f"delivery {delivery['id']} queued again")
+    click.echo(_("đã xếp lại lần gửi {id} vào hàng đợi", id=delivery["id"]))
 
 
 COMMANDS = (webhook,)

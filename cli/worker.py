@@ -13,21 +13,31 @@ from pathlib import Path
 
 import click
 
+from catalog.i18n import format_number, lazy_gettext
+from catalog.i18n import gettext as _
 from catalog.metadata import Catalog
-from cli.common import emit_json, json_option, pass_catalog, print_table, stderr_log
+from cli.common import emit_json, human_time, json_option, option, pass_catalog, print_table, stderr_log
 
 
-@click.command("worker")
-@click.option("--once", is_flag=True, help="Run the jobs that are due now, then exit (for cron and tests).")
-@click.option("--poll", type=click.FloatRange(min=0.05), default=0.5, show_default=True,
-              help="Seconds between looks at an empty queue.")
-@click.option("--lease", type=click.FloatRange(min=1), envvar="OPENDATA_WORKER_LEASE",
-              help="Seconds a claimed job is reserved; after that a crashed worker's job runs again "
-                   "[env OPENDATA_WORKER_LEASE; default 120].")
-@click.option("--dir", "folder", envvar="OPENDATA_PIPELINES", type=click.Path(file_okay=False),
-              help="Folder of pipeline files whose due schedules it runs [env OPENDATA_PIPELINES; default "
-                   "HOME/pipelines].")
-@click.option("--status", "status", is_flag=True, help="List the latest jobs of the queue instead of running.")
+@click.command("worker", help=lazy_gettext("""Chạy các việc nền: gửi webhook và các quy trình ETL đến hạn, từ hàng đợi trong danh mục.
+
+    Có thể chạy nhiều worker cùng lúc (mỗi việc chỉ chạy một lần); worker bị dừng đột ngột để lại việc của nó
+    cho worker khác khi hết thời hạn giữ việc. Dừng sau việc đang làm khi nhận SIGTERM hoặc Ctrl+C.
+
+    \\b
+    Ví dụ:
+      opendata worker                     (một dịch vụ: xem unit systemd trong README)
+      * * * * *  opendata worker --once   (một dòng crontab)
+      opendata worker --status
+    """))
+@option("--once", is_flag=True, help=lazy_gettext("Chạy các việc đã đến hạn rồi thoát (cho cron và kiểm thử)."))
+@option("--poll", type=click.FloatRange(min=0.05), default=0.5, show_default=True,
+              help=lazy_gettext("Số giây giữa hai lần xem hàng đợi trống."))
+@option("--lease", type=click.FloatRange(min=1), envvar="OPENDATA_WORKER_LEASE",
+              help=lazy_gettext("Số giây một việc đã nhận được giữ; sau đó việc của worker bị hỏng sẽ chạy lại [biến môi trường OPENDATA_WORKER_LEASE; mặc định 120]."))
+@option("--dir", "folder", envvar="OPENDATA_PIPELINES", type=click.Path(file_okay=False),
+              help=lazy_gettext("Thư mục các tệp quy trình có lịch đến hạn sẽ được chạy [biến môi trường OPENDATA_PIPELINES; mặc định HOME/pipelines]."))
+@option("--status", "status", is_flag=True, help=lazy_gettext("Liệt kê các việc mới nhất trong hàng đợi thay vì chạy."))
 @json_option
 @pass_catalog
 def worker_cmd(catalog: Catalog, once: bool, poll: float, lease: float | None, folder: str | None, status: bool,
@@ -53,18 +63,21 @@ def worker_cmd(catalog: Catalog, once: bool, poll: float, lease: float | None, f
         if as_json:
             emit_json(listed)
         else:
-            print_table(listed, [("id", "ID"), ("kind", "KIND"), ("status", "STATUS"), ("attempts", "ATTEMPTS"),
-                                 ("run_at", "RUN AT"), ("worker", "WORKER"), ("last_error", "LAST ERROR")])
+            listed_rows = [{**job, "run": human_time(job.get("run_at"))} for job in listed]
+            print_table(listed_rows, [("id", "ID"), ("kind", _("LOẠI")), ("status", _("TRẠNG THÁI")),
+                                      ("attempts", _("SỐ LẦN THỬ")), ("run", _("CHẠY LÚC")), ("worker", "WORKER"),
+                                      ("last_error", _("LỖI CUỐI"))])
         return
     config = WorkerConfig(lease=lease or 0.0, poll=poll, pipelines=Path(folder) if folder else default_folder(catalog))
     worker = Worker(catalog, config, log=stderr_log())
     if once:
-        click.echo(f"{worker.run_once()} job(s) run", err=True)
+        click.echo(_("đã chạy {count} việc", count=format_number(worker.run_once())), err=True)
         return
     stop = threading.Event()
     for sig in (signal.SIGTERM, signal.SIGINT):
         signal.signal(sig, lambda *_: stop.set())
-    click.echo(f"worker {config.name} started (lease {config.lease:g} s)", err=True)
+    click.echo(_("worker {name} đã chạy (giữ việc {lease} giây)", name=config.name,
+                 lease=format_number(config.lease)), err=True)
     worker.run_forever(stop)
 
 

@@ -19,7 +19,8 @@ from catalog.errors import InvalidSchema, NotFound
 from catalog.metadata import nfc as _nfc
 
 # Catalogue dataset names whose standard schema has a different stem.
-_ALIASES = {"hanoi_districts": "districts"}
+_ALIASES = {"hanoi_districts": "districts", "hanoi_communes_2025": "communes_2025",
+            "hanoi_communes_before_2025": "communes_before_2025"}
 
 
 def schema_dir() -> Path:

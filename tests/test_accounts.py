@@ -11,6 +11,7 @@ from click.testing import CliRunner
 from catalog import db
 from catalog.accounts import Accounts, api_tokens, hash_token, parse_expires, parse_since
 from catalog.errors import Conflict, Forbidden, InvalidInput, NotFound, Unauthorized
+from catalog.i18n import language
 from cli import main
 from web import create_app
 from web.auth import current_user, require_user
@@ -83,13 +84,15 @@ def test_expired_and_revoked_tokens_are_refused_distinguishably(accounts):
                      .values(expires_at="2024-01-02T00:00:00.000000Z"))
     assert accounts.authenticate(expired) is None
     assert accounts.check_token(expired) == (None, "expired")
-    assert accounts.token_message(expired, "expired") == "token expired on 2024-01-02"
+    assert accounts.token_message(expired, "expired") == "token đã hết hạn ngày 2024-01-02"
+    with language("en"):
+        assert accounts.token_message(expired, "expired") == "token expired on 2024-01-02"
 
     revoked, info = accounts.create_token("an", actor="root")
     assert accounts.authenticate(revoked) is not None
     assert accounts.revoke_token(info["prefix"], actor="root")["status"] == "revoked"
     assert accounts.check_token(revoked) == (None, "revoked")
-    assert accounts.token_message(revoked, "revoked") == "unknown or revoked token"
+    assert accounts.token_message(revoked, "revoked") == "token không đúng hoặc đã bị thu hồi"
     statuses = {t["id"]: t["status"] for t in accounts.list_tokens()}
     assert statuses == {expired_info["id"]: "expired", info["id"]: "revoked"}
     with pytest.raises(NotFound):
@@ -150,10 +153,10 @@ def test_cli_accounts_flow(catalog):
     created = ok("token", "create", "binh", "--name", "laptop", "--expires", "90d")
     token = created.stdout.strip().splitlines()[0]
     assert token.startswith("odp_")
-    assert "not be shown again" in created.stderr
+    assert "mã sẽ không hiện lại" in created.stderr  # Vietnamese by default
     assert Accounts(catalog).authenticate(token)["name"] == "binh"
     listing = ok("token", "list", "--user", "binh").output
-    assert token[:12] in listing and token not in listing and "active" in listing
+    assert token[:12] in listing and token not in listing and "active" in listing and "HẾT HẠN" in listing
     users = json.loads(ok("user", "list", "--json").output)
     assert users[0]["memberships"] == {"so-tnmt": "editor"}
     token_id = json.loads(ok("token", "list", "--json").output)[0]["id"]
@@ -164,13 +167,13 @@ def test_cli_accounts_flow(catalog):
     assert {"user.create", "member.add", "token.create", "token.revoke", "member.remove"} <= {
         e["action"] for e in audit}
     assert all(e["origin"] == "cli" for e in audit if e["action"].startswith(("user", "member", "token")))
-    assert "token.revoke" in ok("audit").output
+    assert "token.revoke" in ok("audit").output and "(ICT)" in ok("audit").output  # Hanoi time
 
     # mistakes: one line, non-zero exit, no traceback
     for args in (["member", "add", "so-tnmt", "ghost"], ["token", "create", "binh", "--expires", "soon"],
                  ["user", "add", "binh"], ["audit", "--since", "yesterday-ish"]):
         result = run(main, ["--home", home, *args])
-        assert result.exit_code != 0 and result.output.startswith("Error:"), result.output
+        assert result.exit_code != 0 and result.output.startswith("Lỗi:"), result.output
         assert "Traceback" not in result.output
 
 
@@ -186,8 +189,8 @@ def test_web_auth_reads_ckan_and_bearer_headers(accounts):
         with app.test_request_context("/", headers=headers):
             assert current_user()["name"] == "an"
             assert require_user()["name"] == "an"
-    cases = [({}, "no API token"), ({"Authorization": "odp_nope"}, "unknown or revoked token"),
-             ({"Authorization": expired}, "token expired on 2024-03-01")]
+    cases = [({}, "chưa gửi token API"), ({"Authorization": "odp_nope"}, "token không đúng hoặc đã bị thu hồi"),
+             ({"Authorization": expired}, "token đã hết hạn ngày 2024-03-01")]
     for headers, message in cases:
         with app.test_request_context("/", headers=headers):
             assert current_user() is None

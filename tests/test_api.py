@@ -150,8 +150,8 @@ def test_rows_cursor_paging_covers_every_row_once(client):
     ("quan=Ba Đình", "unknown column 'quan'"), ("district__like=Ba", "unknown filter operator 'like'"),
 ])
 def test_rows_bad_input(client, query, needle):
-    error = get_json(client, f"/api/v1/datasets/air-quality/rows?{query}", 400)["error"]
-    assert needle in error["message"]
+    error = get_json(client, f"/api/v1/datasets/air-quality/rows?{query}&lang=en", 400)["error"]
+    assert error["code"] == "invalid_input" and needle in error["message"]
 
 
 def test_value_counts(client):
@@ -162,7 +162,7 @@ def test_value_counts(client):
     assert dong_da["count"] == total
     filtered = get_json(client, "/api/v1/datasets/air-quality/columns/district/counts?district=Đống Đa")
     assert filtered["values"] == [{"value": "Đống Đa", "count": total}]
-    assert "unknown column" in get_json(client, "/api/v1/datasets/air-quality/columns/quan/counts", 400)[
+    assert "không có cột 'quan'" in get_json(client, "/api/v1/datasets/air-quality/columns/quan/counts", 400)[
         "error"]["message"]
 
 

@@ -139,13 +139,13 @@ def test_cli_backup_restore(filled, tmp_path):
     catalog, _ = filled
     run = CliRunner().invoke
     result = run(main, ["--home", str(catalog.home.root), "backup", str(tmp_path / "bk")])
-    assert result.exit_code == 0 and "9 version(s)" in result.output, result.output
-    result = run(main, ["--home", str(tmp_path / "new"), "restore", str(tmp_path / "bk")])
+    assert result.exit_code == 0 and "đã sao lưu 9 phiên bản" in result.output, result.output
+    result = run(main, ["--lang", "en", "--home", str(tmp_path / "new"), "restore", str(tmp_path / "bk")])
     assert result.exit_code == 0 and "all hashes verified" in result.output, result.output
     result = run(main, ["--home", str(tmp_path / "new"), "versions", "air", "--json"])
     assert [v["sha256"] for v in json.loads(result.output)["versions"]] == [
         v["sha256"] for v in catalog.list_versions("air")]
-    result = run(main, ["--home", str(tmp_path / "new"), "restore", str(tmp_path / "bk")])
+    result = run(main, ["--lang", "en", "--home", str(tmp_path / "new"), "restore", str(tmp_path / "bk")])
     assert result.exit_code != 0 and result.output.startswith("Error:") and "not empty" in result.output
 
 

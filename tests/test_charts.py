@@ -155,9 +155,9 @@ def test_an_automatic_bucket_keeps_a_long_series_within_the_point_budget(catalog
 
 
 def test_more_points_than_the_cap_are_refused_with_what_to_do(catalog) -> None:
-    with pytest.raises(InvalidInput, match="more than 3000 points.*coarser bucket"):
+    with pytest.raises(InvalidInput, match="hơn 3.000 điểm.*bucket thô hơn"):
         chart(catalog, MANY, ChartSpec("line", "ngay", "so_luong", "mean", bucket="day"))
-    with pytest.raises(InvalidInput, match="histogram"):
+    with pytest.raises(InvalidInput, match="type=histogram"):
         chart(catalog, MANY, ChartSpec("bar", "so_luong", None, "count"))
 
 
@@ -243,7 +243,7 @@ def test_chart_urls_answer_svg_png_and_the_vega_lite_spec_with_its_data_inline(c
 ])
 def test_bad_chart_parameters_are_a_400_in_json_that_says_what_to_fix(client, query, fix) -> None:
     for ext in ("svg", "png", "vl.json"):
-        response = client.get(f"/datasets/{AIR}/chart.{ext}?{query}")
+        response = client.get(f"/datasets/{AIR}/chart.{ext}?{query}&lang=en")
         assert response.status_code == 400, response.data
         error = response.get_json()["error"]
         assert error["code"] and fix in error["message"]

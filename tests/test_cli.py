@@ -116,11 +116,14 @@ def test_usage_mistakes_get_one_clear_line(home, tmp_path, args, expected):
     paths = {"good": tmp_path / "good.csv", "schema": tmp_path / "schema.json",
              "bad_schema": tmp_path / "bad-schema.json"}
     before = fingerprint(home)
-    result = opendata(home, *[a.format(**paths) for a in args])
+    result = opendata(home, "--lang", "en", *[a.format(**paths) for a in args])  # the English wording is the point
     assert result.returncode == 2, (result.returncode, result.stdout, result.stderr)
     assert "Traceback" not in result.stderr
     lines = [line for line in result.stderr.splitlines() if line.strip()]
     assert len(lines) == 1 and lines[0].startswith("Error:") and expected in lines[0], result.stderr
+    vietnamese = opendata(home, *[a.format(**paths) for a in args])
+    lines = [line for line in vietnamese.stderr.splitlines() if line.strip()]
+    assert vietnamese.returncode == 2 and len(lines) == 1 and lines[0].startswith("Lỗi:"), vietnamese.stderr
     assert fingerprint(home) == before
 
 
@@ -130,7 +133,11 @@ def test_invalid_data_prints_the_report_and_exits_1(home, tmp_path):
     before = fingerprint(home)
     result = opendata(home, "publish", str(bad), "--dataset", "tourism")
     assert result.returncode == 1
-    assert "type-error" in result.stdout and "visitors" in result.stdout and "nothing was published" in result.stdout
+    assert "type-error" in result.stdout and "visitors" in result.stdout
+    assert "không phải là số nguyên" in result.stdout  # the explanation, in Vietnamese by default
+    english = opendata(home, "--lang", "en", "publish", str(bad), "--dataset", "tourism")
+    assert english.returncode == 1 and "nothing was published" in english.stdout
+    assert "is not a valid integer" in english.stdout
     assert fingerprint(home) == before
 
 

@@ -55,7 +55,7 @@ def test_versions_grow_by_parts(catalog, tmp_path):
 def test_duplicate_keys_are_refused_and_nothing_changes(catalog, tmp_path):
     add(catalog, rows_file(tmp_path, "a", [("HN-001", 0, 10.0), ("HN-002", 0, 12.5)]))
     before = catalog.stats(), sorted(catalog.home.data_dir.rglob("*.parquet"))
-    with pytest.raises(DuplicateKeys, match=r"1 new row\(s\) have key values already in air .*HN-002 / 0"):
+    with pytest.raises(DuplicateKeys, match=r"1 dòng mới có giá trị khoá đã có trong air .*HN-002 / 0"):
         add(catalog, rows_file(tmp_path, "b", [("HN-002", 0, 99.0), ("HN-003", 0, 1.0)]))
     assert (catalog.stats(), sorted(catalog.home.data_dir.rglob("*.parquet"))) == before
 
@@ -69,7 +69,7 @@ def test_new_rows_repeating_a_key_are_invalid(catalog, tmp_path):
 def test_schema_change_is_refused(catalog, tmp_path):
     add(catalog, rows_file(tmp_path, "a", [("HN-001", 0, 10.0)]))
     changed = {**SCHEMA, "fields": SCHEMA["fields"][:2] + [{"name": "pm25", "type": "integer"}]}
-    with pytest.raises(Exception, match="cannot change air's schema"):
+    with pytest.raises(Exception, match="không thể thay đổi lược đồ của air"):
         append(catalog, rows_file(tmp_path, "b", [("HN-001", 1, 10.0)]), dataset="air", schema=changed,
                key=["station_id", "hour"])
 

@@ -35,7 +35,7 @@ def setup(tmp_path):
 def test_pipeline_validate_lists_problems_with_lines(catalog, tmp_path):
     path = setup(tmp_path)
     ok = cli(catalog, "pipeline", "validate", str(path))
-    assert ok.exit_code == 0 and "valid — pipeline visits: path → 1 step(s) (cast) → visits (replace)" in ok.output
+    assert ok.exit_code == 0 and "hợp lệ — quy trình visits: path → 1 bước (cast) → visits (replace)" in ok.output
     path.write_text(PIPELINE.replace("  - cast: {columns", "  - cats: {columns").replace("org:", "orgg:"),
                     encoding="utf-8")
     bad = cli(catalog, "pipeline", "validate", str(path))
@@ -49,11 +49,11 @@ def test_pipeline_validate_lists_problems_with_lines(catalog, tmp_path):
 def test_run_dry_run_runs_and_history(catalog, tmp_path):
     path = setup(tmp_path)
     dry = cli(catalog, "run", str(path), "--dry-run")
-    assert dry.exit_code == 0 and "a real run would publish 1 row(s)" in dry.output and "Ba Đình | 12" in dry.output
+    assert dry.exit_code == 0 and "một lần chạy thật sẽ công bố 1 dòng" in dry.output and "Ba Đình | 12" in dry.output
     first = cli(catalog, "run", str(path))
-    assert first.exit_code == 0 and "published visits version 1: 1 rows" in first.output
+    assert first.exit_code == 0 and "đã công bố visits phiên bản 1: 1 dòng" in first.output
     by_name = cli(catalog, "run", "visits", "--dir", str(tmp_path))
-    assert by_name.exit_code == 0 and "unchanged" in by_name.output
+    assert by_name.exit_code == 0 and "không đổi" in by_name.output
     (tmp_path / "visits.csv").write_text("district,visits\nBa Đình,mười hai\n", encoding="utf-8")
     broken = cli(catalog, "run", str(path))
     assert broken.exit_code == 1 and "FAILED: pipeline 'visits' (visits.yaml), step 1 (cast), line 4" in broken.output
@@ -68,9 +68,9 @@ def test_run_dry_run_runs_and_history(catalog, tmp_path):
 def test_run_due_and_argument_errors(catalog, tmp_path):
     setup(tmp_path)
     due = cli(catalog, "run", "--due", "--dir", str(tmp_path))
-    assert due.exit_code == 0 and "visits.yaml: due (schedule 'hourly', never run)" in due.output
+    assert due.exit_code == 0 and "visits.yaml: đến hạn (lịch chạy 'hourly', chưa chạy lần nào)" in due.output
     again = cli(catalog, "run", "--due", "--dir", str(tmp_path))
-    assert again.exit_code == 0 and "is due" in again.output
+    assert again.exit_code == 0 and "đến hạn" in again.output
     neither = cli(catalog, "run")
     assert neither.exit_code == 2 and "give either a PIPELINE or --due" in neither.output
     missing = cli(catalog, "run", "nope", "--dir", str(tmp_path))

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import pytest
 
+from catalog.i18n import language
 from pipelines.etl.definition import PipelineError, load_pipeline, parse_pipeline
 
 GOOD = """\
@@ -23,9 +24,10 @@ schedule: monthly
 def issues_of(text: str, tmp_path) -> list[str]:
     path = tmp_path / "p.yaml"
     path.write_text(text, encoding="utf-8")
-    with pytest.raises(PipelineError) as info:
+    with language("en"), pytest.raises(PipelineError) as info:  # the English wording (Vietnamese: test_pipeline_messages)
         load_pipeline(path)
-    return [str(i) for i in info.value.issues]
+    with language("en"):
+        return [str(i) for i in info.value.issues]
 
 
 def test_good_file_loads_with_both_step_spellings_and_defaults(tmp_path):
@@ -101,7 +103,7 @@ target: {dataset: b}
 
 
 def test_missing_file(tmp_path):
-    with pytest.raises(PipelineError, match="file not found"):
+    with pytest.raises(PipelineError, match="không tìm thấy tệp"):
         load_pipeline(tmp_path / "nope.yaml")
 
 

@@ -98,7 +98,7 @@ target:
     assert result.status == "failed"
     kinds = {(f.column, f.kind) for f in result.findings}
     assert ("so_cccd", "cccd") in kinds and ("so_dien_thoai", "phone") in kinds
-    assert "12-digit citizen ID numbers (CCCD)" in result.error
+    assert "số căn cước công dân 12 chữ số (CCCD)" in result.error
     assert catalog.find_dataset("ehealth-raw") is None
     assert list_runs(catalog, "ehealth-raw")[0]["status"] == "failed"
 

@@ -13,8 +13,16 @@ from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 import duckdb
 import pytest
 
+from catalog.i18n import language
 from pipelines.etl.definition import parse_pipeline
 from pipelines.etl.extract import SourceError, extract
+
+
+@pytest.fixture(autouse=True)
+def english():
+    """These tests read the English wording of the source errors (the Vietnamese: test_pipeline_messages.py)."""
+    with language("en"):
+        yield
 
 
 def run_extract(tmp_path, source_yaml: str, consumed=frozenset()):

@@ -7,6 +7,7 @@ from pathlib import Path
 import duckdb
 import pyarrow as pa
 
+from catalog.i18n import language
 from pipelines.etl.steps import apply
 
 
@@ -24,7 +25,8 @@ def run_step(rows: list[dict], step: str, options: dict, tmp_path: Path, *, type
     """Apply one step to ``rows``; returns (output rows as dicts, the step input with its notes)."""
     con = con or duckdb.connect()
     table_from(con, "t_in", rows, types)
-    inp = apply(con, "t_in", "t_out", step, options, tmp_path, references)
+    with language("en"):  # the wording these tests read; tests/test_pipeline_messages.py checks the Vietnamese
+        inp = apply(con, "t_in", "t_out", step, options, tmp_path, references)
     cursor = con.execute("SELECT * FROM t_out")
     names = [d[0] for d in cursor.description]
     return [dict(zip(names, r, strict=True)) for r in cursor.fetchall()], inp

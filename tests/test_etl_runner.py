@@ -7,6 +7,7 @@ import textwrap
 
 import pytest
 
+from catalog.i18n import language
 from catalog.runs import list_runs
 from pipelines.etl.due import due_pipelines, run_due
 from pipelines.etl.runner import run_pipeline
@@ -81,7 +82,7 @@ def test_dry_run_writes_nothing(catalog, tmp_path):
     before = snapshot(catalog)
     result = run_pipeline(catalog, path, dry_run=True)
     assert result.status == "dry-run" and result.valid is True and result.rows == 2
-    assert "a real run would publish 2 row(s) as visits version 1" in result.messages[-1]
+    assert "một lần chạy thật sẽ công bố 2 dòng thành visits phiên bản 1" in result.messages[-1]
     assert snapshot(catalog) == before and list_runs(catalog) == []
     assert not any(catalog.home.tmp_dir.iterdir())
 
@@ -89,7 +90,8 @@ def test_dry_run_writes_nothing(catalog, tmp_path):
 def failed(catalog, path, *needles):
     """Run, expect a failure naming the pipeline, recorded in the history, and no change to the catalogue."""
     before = snapshot(catalog)
-    result = run_pipeline(catalog, path)
+    with language("en"):  # the English wording of each failure (the Vietnamese: test_pipeline_messages.py)
+        result = run_pipeline(catalog, path)
     assert result.status == "failed", result
     assert result.error.startswith("pipeline 'visits'") or result.error.startswith("pipeline visits")
     for needle in needles:
@@ -163,7 +165,7 @@ def test_run_due_and_schedules(catalog, tmp_path):
     (folder / "broken.yaml").write_text("source: {path: x.csv}\n", encoding="utf-8")  # no target
     for _ in range(2):
         results = run_due(catalog, folder)
-        assert [r.status for r in results] == ["failed"] and "missing required key 'target'" in results[0].error
+        assert [r.status for r in results] == ["failed"] and "thiếu khoá bắt buộc 'target'" in results[0].error
     assert len(list_runs(catalog, "broken")) == 1  # recorded once, not at every look
 
 
@@ -204,7 +206,7 @@ def test_personal_field_in_schema_is_refused(catalog, tmp_path):
 def test_broken_file_is_recorded_under_its_file_name(catalog, tmp_path, trigger):
     (tmp_path / "broken-one.yaml").write_text("source: [\n", encoding="utf-8")
     result = run_pipeline(catalog, tmp_path / "broken-one.yaml", trigger=trigger)
-    assert result.status == "failed" and "not valid YAML" in result.error
+    assert result.status == "failed" and "không phải YAML hợp lệ" in result.error
     assert list_runs(catalog, "broken-one")[0]["status"] == "failed"
 
 
@@ -215,7 +217,7 @@ def test_one_run_of_a_pipeline_at_a_time(catalog, tmp_path):
     with pipeline_lock(catalog, "visits") as locked:
         assert locked
         busy = run_pipeline(catalog, path)
-    assert busy.status == "failed" and "already running" in busy.error
+    assert busy.status == "failed" and "đang chạy trong một tiến trình khác" in busy.error
     assert list_runs(catalog, "visits") == [] and catalog.find_dataset("visits") is None
     assert run_pipeline(catalog, path).status == "published"
 

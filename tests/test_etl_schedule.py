@@ -50,7 +50,7 @@ def test_is_due():
 
 def test_an_equal_range_is_one_value_and_a_downward_range_is_refused():
     assert schedule.parse("5-5 3-3 * * *").previous(datetime(2024, 3, 1, 12)) == datetime(2024, 3, 1, 3, 5)
-    with pytest.raises(ValueError, match="goes downwards"):
+    with pytest.raises(ValueError, match="đi ngược"):
         schedule.parse("0 18-6 * * *")
 
 

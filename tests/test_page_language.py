@@ -10,8 +10,10 @@ What is not interface text, and so not judged:
 - code (``code``, ``pre``, ``kbd``, ``samp``), scripts and styles;
 - an element whose ``lang`` differs from the page's: the publisher's Vietnamese-only title on an English page,
   the other language's citation, the language switch's own name (WCAG 3.1.2 wants exactly that attribute);
-- the publisher's own words and data, marked ``data-content`` in the templates (dataset and organisation
-  titles, descriptions, notes, tags, data cells, column names): they are shown as published.
+- the publisher's own words and data, marked ``data-content`` in the templates (data cells, facet values,
+  column titles in choosers, a chart's summary of its values): they are shown as published;
+- the page's ``<title>`` (its words are the heading's, judged there, joined to the publisher's title) and
+  examples in quotes (“dong da” finds “Đống Đa”).
 
 A text is English when it holds two or more English function words ("the", "is", "not", …) and at least one
 that is not also a Vietnamese syllable ("an", "to", "no" and "a" are); a text is Vietnamese when it has a
@@ -25,7 +27,6 @@ from collections import deque
 from collections.abc import Iterator
 from dataclasses import dataclass
 from html.parser import HTMLParser
-from pathlib import Path
 from urllib.parse import parse_qsl, urlencode, urlsplit
 
 import pytest
@@ -49,7 +50,9 @@ VIETNAMESE_LETTER = re.compile(
     "[àáảãạăằắẳẵặâầấẩẫậđèéẻẽẹêềếểễệìíỉĩịòóỏõọôồốổỗộơờớởỡợùúủũụưừứửữựỳýỷỹỵ]", re.IGNORECASE)
 WORD = re.compile(r"[^\W\d_]+")
 
-NOT_INTERFACE_TAGS = {"code", "pre", "kbd", "samp", "script", "style", "svg"}
+# <title> joins the heading's words (judged there) with the publisher's title, and cannot mark a part's language.
+NOT_INTERFACE_TAGS = {"code", "pre", "kbd", "samp", "script", "style", "svg", "title"}
+QUOTED = re.compile(r"“[^”]*”|«[^»]*»|\"[^\"]*\"")  # an example being mentioned: “dong da” finds “Đống Đa”
 READ_ATTRIBUTES = ("title", "aria-label", "alt", "placeholder")
 VOID_TAGS = {"area", "base", "br", "col", "embed", "hr", "img", "input", "link", "meta", "source", "track", "wbr"}
 # Links that lead to files and machine formats, not pages.
@@ -58,12 +61,13 @@ NOT_PAGES = re.compile(r"\.(csv|tsv|json|jsonld|geojson|parquet|xlsx|ods|xml|rdf
 
 
 def is_english(text: str) -> bool:
+    text = QUOTED.sub("", text)
     words = {w.lower() for w in WORD.findall(text)} & ENGLISH_WORDS
     return len(words) >= 2 and bool(words - ALSO_VIETNAMESE)
 
 
 def is_vietnamese(text: str) -> bool:
-    return bool(VIETNAMESE_LETTER.search(text))
+    return bool(VIETNAMESE_LETTER.search(QUOTED.sub("", text)))
 
 
 class InterfaceText(HTMLParser):
@@ -84,7 +88,7 @@ class InterfaceText(HTMLParser):
             self.links.append(values["href"])
         skipped = (bool(self.stack and self.stack[-1]) or tag in NOT_INTERFACE_TAGS or "data-content" in values
                    or values.get("lang", self.page_lang) != self.page_lang)
-        if not skipped:
+        if not skipped and tag != "link":  # a feed link's title is the publisher's title, for feed readers
             self.texts.extend(values[name] for name in READ_ATTRIBUTES if values.get(name))
             if tag == "meta" and values.get("name") == "description":
                 self.texts.append(values.get("content", ""))
@@ -219,3 +223,4 @@ def test_the_language_rules_tell_the_languages_apart():
     assert not is_english("Công an thành phố to và an toàn")  # Vietnamese syllables that are English words
     assert not is_english("Tải về CSV, JSON, Parquet")
     assert is_vietnamese("Không tìm thấy") and not is_vietnamese("Not found (CSV, JSON)")
+    assert not is_vietnamese("Text filters ignore accents: “dong da” finds “Đống Đa”.")

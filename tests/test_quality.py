@@ -315,6 +315,6 @@ def test_the_cli_lists_the_worst_first_and_refuses_an_unknown_organisation(site)
     names = [item["dataset"] for item in json.loads(listed.stdout)]
     assert names[0] == "bi-mat" and names[-1] == "bui-min"  # private ones too: this is the operator's view
     table = cli(server.home, "--org", "so-tnmt")
-    assert table.returncode == 0 and table.stdout.splitlines()[0].split()[:3] == ["NAME", "ORG", "UDATA"]
+    assert table.returncode == 0 and table.stdout.splitlines()[0].split()[:4] == ["TÊN", "TỔ", "CHỨC", "UDATA"]
     unknown = cli(server.home, "--org", "khong-co")
     assert unknown.returncode == 2 and "khong-co" in unknown.stderr and "Traceback" not in unknown.stderr

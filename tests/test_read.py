@@ -19,6 +19,7 @@ from hypothesis import strategies as st
 from openpyxl.styles import Font
 
 from catalog.errors import InvalidInput, NotFound, TooLarge, UserError
+from catalog.i18n import language
 from conftest import SHARED
 from pipelines import read as readers
 from pipelines.source import open_source, parse_dialect
@@ -47,7 +48,7 @@ def errors_of(validation) -> set:
 def test_bad_csv_is_refused_with_a_clear_message(tmp_path, content, message):
     path = tmp_path / "data.csv"
     path.write_bytes(content)
-    with pytest.raises(InvalidInput, match=message):
+    with language("en"), pytest.raises(InvalidInput, match=message):
         validate_file(path, schema=SCHOOLS)
 
 
@@ -72,7 +73,7 @@ def test_missing_file_and_unknown_format(tmp_path):
 def test_xlsx_that_is_text_or_truncated(tmp_path):
     fake = tmp_path / "data.xlsx"
     fake.write_text("ma,so\n1,2\n")
-    with pytest.raises(InvalidInput, match="not an XLSX workbook: it looks like text"):
+    with pytest.raises(InvalidInput, match="không phải một sổ tính XLSX: nó có vẻ là văn bản"):
         validate_file(fake, schema=SCHOOLS)
     real = tmp_path / "real.xlsx"
     book = openpyxl.Workbook()
@@ -80,7 +81,7 @@ def test_xlsx_that_is_text_or_truncated(tmp_path):
     book.save(real)
     cut = tmp_path / "cut.xlsx"
     cut.write_bytes(real.read_bytes()[:900])
-    with pytest.raises(InvalidInput, match="damaged or truncated|not a readable"):
+    with pytest.raises(InvalidInput, match="hỏng hoặc bị cắt cụt|không phải một sổ tính XLSX đọc được"):
         validate_file(cut, schema=SCHOOLS)
 
 
@@ -91,7 +92,7 @@ def test_xlsx_zip_bomb_is_refused_by_uncompressed_size(tmp_path, monkeypatch):
         archive.writestr("xl/worksheets/sheet1.xml", b"\0" * (3 * 1024 * 1024))
     assert bomb.stat().st_size < 50_000
     monkeypatch.setenv("OPENDATA_XLSX_MAX_BYTES", str(2 * 1024 * 1024))
-    with pytest.raises(TooLarge, match="expands to"):
+    with language("en"), pytest.raises(TooLarge, match="expands to"):
         validate_file(bomb, schema=SCHOOLS)
 
 
@@ -100,18 +101,18 @@ def test_parquet_truncated_and_json_not_an_array(tmp_path):
     duckdb.sql(f"COPY (SELECT 'HN1' AS ma, 1 AS so) TO '{good}' (FORMAT parquet)")
     cut = tmp_path / "cut.parquet"
     cut.write_bytes(good.read_bytes()[:-10])
-    with pytest.raises(InvalidInput, match="truncated Parquet"):
+    with pytest.raises(InvalidInput, match="tệp Parquet bị cắt cụt"):
         validate_file(cut, schema=SCHOOLS)
     obj = tmp_path / "data.json"
     obj.write_text('{"ma": "HN1"}')
-    with pytest.raises(InvalidInput, match="JSON array"):
+    with pytest.raises(InvalidInput, match="mảng JSON"):
         validate_file(obj, schema=SCHOOLS)
 
 
 def test_truncated_csv_inside_quotes(tmp_path):
     path = tmp_path / "data.csv"
     path.write_text('ma,so,ngay\nHN1,1,01/01/2000\nHN2,2,"01/01/20')
-    with pytest.raises(InvalidInput, match="truncated"):
+    with language("en"), pytest.raises(InvalidInput, match="truncated"):
         validate_file(path, schema=SCHOOLS)
 
 
@@ -120,7 +121,7 @@ def test_ten_megabyte_line_is_refused(tmp_path):
     with open(path, "w") as handle:
         handle.write("ma,so,ngay\nHN1,1,01/01/2000\n")
         handle.write("HN2,2," + "x" * (10 * 1024 * 1024) + "\n")
-    with pytest.raises(InvalidInput, match="longer than"):
+    with pytest.raises(InvalidInput, match="dài hơn"):
         validate_file(path, schema=SCHOOLS)
 
 
@@ -191,7 +192,7 @@ def test_xlsx_sheet_by_name_and_missing(tmp_path):
     book.save(path)
     with validate_file(path, schema=SCHOOLS, dialect={"excel": {"sheet": "Dữ liệu"}}) as validation:
         assert validation.valid
-    with pytest.raises(InvalidInput, match="no sheet"):
+    with pytest.raises(InvalidInput, match="không có trang tính 'Khác'"):
         validate_file(path, schema=SCHOOLS, dialect={"excel": {"sheet": "Khác"}})
 
 

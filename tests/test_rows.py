@@ -20,7 +20,7 @@ from hypothesis import strategies as st
 
 from catalog import rows
 from catalog.errors import InvalidInput
-from catalog.i18n import collate
+from catalog.i18n import collate, language
 from catalog.text import fold
 from web import row_params
 
@@ -68,6 +68,13 @@ def write_parts(folder: Path, data: list[dict], sizes: list[int]) -> list[Path]:
         files.append(path)
         at += size
     return files
+
+
+@pytest.fixture(autouse=True)
+def english():
+    """These tests read the English wording of the messages (Vietnamese by default: tests/test_error_language.py)."""
+    with language("en"):
+        yield
 
 
 @pytest.fixture(scope="module")

@@ -7,6 +7,7 @@ from __future__ import annotations
 
 import datetime
 import hashlib
+import threading
 import time
 import uuid
 
@@ -15,9 +16,10 @@ import pytest
 import requests
 from data_api_helpers import AIR_ROWS, build_catalogue
 from test_storage import (  # noqa: F401 - the same contract, collected here with the S3 fixtures below
-    test_a_commit_that_fails_after_the_file_is_stored_removes_the_file_again,
+    test_a_commit_that_fails_after_the_file_is_stored_leaves_only_an_orphan_that_fsck_removes,
+    test_a_publish_whose_file_fsck_removed_before_the_lock_refuses_and_records_nothing,
     test_a_wrong_hash_stores_nothing,
-    test_an_error_inside_the_unit_of_work_leaves_no_version_no_dataset_and_no_file,
+    test_an_error_inside_the_unit_of_work_leaves_no_version_no_dataset_and_only_a_file_fsck_removes,
     test_keys_cannot_climb_out_of_the_folder,
     test_list_and_delete,
     test_open_reads_byte_ranges,
@@ -114,6 +116,45 @@ def test_fsck_removes_orphan_objects_and_abandoned_uploads_and_reports_missing_o
     storage._delete(storage.object(new.key))
     report = fsck(catalog)
     assert not report.ok and report.problems == [f"t@1: file missing: {new.key}"]
+
+
+def test_a_slow_upload_holds_no_lock_so_another_publish_commits_meanwhile(catalog, tmp_path, monkeypatch):
+    from test_storage import new_version, staged_parquet
+
+    from catalog.unit_of_work import commit_version
+
+    storage, real_upload = catalog.storage, catalog.storage._upload
+    uploading, release = threading.Event(), threading.Event()
+
+    def held_upload(staged, target):
+        if staged.name == "slow.parquet":
+            uploading.set()
+            release.wait(60)
+        return real_upload(staged, target)
+
+    monkeypatch.setattr(storage, "_upload", held_upload)
+    (tmp_path / "a").mkdir(), (tmp_path / "b").mkdir()
+    slow = new_version(catalog, staged_parquet(tmp_path / "a", rows=50, name="slow.parquet"), dataset="slow")
+    quick = new_version(catalog, staged_parquet(tmp_path / "b", rows=5), dataset="quick")
+    numbers: dict[str, int] = {}
+
+    def publish(new):
+        numbers[new.dataset] = commit_version(catalog, new)
+
+    slow_thread = threading.Thread(target=publish, args=(slow,))
+    slow_thread.start()
+    try:
+        assert uploading.wait(30), "the slow upload started"
+        quick_thread = threading.Thread(target=publish, args=(quick,))
+        quick_thread.start()
+        quick_thread.join(timeout=30)
+        assert not quick_thread.is_alive() and numbers == {"quick": 1}, "committed while the other upload was held"
+        assert catalog.find_dataset("slow") is None and not storage.exists(slow.key)
+    finally:
+        release.set()
+        slow_thread.join(timeout=60)
+    assert numbers == {"quick": 1, "slow": 1}
+    assert storage.sha256(slow.key) == slow.sha256 and fsck(catalog).ok and fsck(catalog).orphans == []
 
 
 def test_the_read_cache_stays_within_its_bound_and_fetches_again_what_it_evicted(storage, tmp_path, monkeypatch):

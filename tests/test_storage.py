@@ -126,7 +126,7 @@ def test_the_unit_of_work_creates_dataset_version_file_and_audit_together(catalo
     assert actions == [("publish", "t@1"), ("dataset.create", "t")]
 
 
-def test_an_error_inside_the_unit_of_work_leaves_no_version_no_dataset_and_no_file(catalog):
+def test_an_error_inside_the_unit_of_work_leaves_no_version_no_dataset_and_only_a_file_fsck_removes(catalog):
     with WorkDir(catalog.home) as work:
         staged = staged_parquet(work.path)
         broken = new_version(catalog, staged, audit={"not json": {1, 2}})  # the audit entry cannot be written
@@ -135,11 +135,11 @@ def test_an_error_inside_the_unit_of_work_leaves_no_version_no_dataset_and_no_fi
             commit_version(catalog, broken)
         assert catalog.find_dataset("t") is None
         assert catalog.all_versions() == []
-        assert catalog.storage.list() == [] and staged.exists()
     assert catalog.list_audit(dataset="t") == []
+    assert_only_an_orphan_remains(catalog, broken.key)
 
 
-def test_a_commit_that_fails_after_the_file_is_stored_removes_the_file_again(catalog):
+def test_a_commit_that_fails_after_the_file_is_stored_leaves_only_an_orphan_that_fsck_removes(catalog):
     def refuse(conn):
         raise RuntimeError("the database refused the commit")
 
@@ -152,4 +152,35 @@ def test_a_commit_that_fails_after_the_file_is_stored_removes_the_file_again(cat
         finally:
             sa.event.remove(catalog.writer, "commit", refuse)
     assert catalog.all_versions() == [] and catalog.find_dataset("t") is None
+    assert_only_an_orphan_remains(catalog, new.key)
+
+
+def assert_only_an_orphan_remains(catalog, key: str) -> None:
+    """The file stored before the metadata transaction stays, unreferenced, until fsck removes it."""
+    from catalog.fsck import fsck
+
+    assert catalog.storage.list() == [key]
+    report = fsck(catalog, remove_orphans=False)
+    assert report.ok and report.orphans == [f"data/{key}"] and report.removed == []
+    assert fsck(catalog).removed == [f"data/{key}"]
     assert catalog.storage.list() == []
+
+
+def test_a_publish_whose_file_fsck_removed_before_the_lock_refuses_and_records_nothing(catalog, monkeypatch):
+    from catalog.errors import Conflict
+    from catalog.fsck import fsck
+
+    storage, real_put = catalog.storage, catalog.storage.put
+
+    def put_then_fsck_removes_it(staged, key, *, sha256):
+        created = real_put(staged, key, sha256=sha256)
+        assert fsck(catalog).removed == [f"data/{key}"]  # fsck runs while the publish waits for the lock
+        return created
+
+    monkeypatch.setattr(storage, "put", put_then_fsck_removes_it)
+    with WorkDir(catalog.home) as work:
+        new = new_version(catalog, staged_parquet(work.path))
+        with pytest.raises(Conflict, match="fsck"):
+            commit_version(catalog, new)
+    assert catalog.all_versions() == [] and catalog.find_dataset("t") is None
+    assert catalog.list_audit(dataset="t") == []

@@ -28,6 +28,7 @@ import requests
 
 from catalog.accounts import Accounts
 from catalog.errors import InvalidInput, TooLarge
+from catalog.i18n import language
 from catalog.metadata import Catalog
 from conftest import REPO, ServerProcess
 from pipelines import limits
@@ -207,7 +208,7 @@ def test_each_attack_is_refused_by_the_cli_with_the_limit_it_crossed(attack, tmp
     started = time.monotonic()
     result = cli_validate(path, schema, dialect, catalog.home.root)
     assert result.returncode == 2, result.stderr
-    assert "over the limit of" in result.stderr and "Traceback" not in result.stderr
+    assert "vượt giới hạn" in result.stderr and "Traceback" not in result.stderr  # the CLI speaks Vietnamese
     assert time.monotonic() - started < 30
 
 
@@ -223,7 +224,7 @@ def test_each_attack_is_refused_with_413_by_the_rest_api_while_pages_answer(site
                                        files={"file": (path.name, handle)}, timeout=60)
             assert answer.status_code == 413, (attack.__name__, answer.text)
             assert answer.json()["error"]["code"] == "too_large"
-            assert "over the limit of" in answer.json()["error"]["message"]
+            assert "vượt giới hạn" in answer.json()["error"]["message"]  # the API's default language
     assert pages.failures == [] and pages.slowest < 3
     assert rss.peak < 1024 * 1024 * 1024, f"peak RSS {rss.peak / 2**20:.0f} MB"
 
@@ -241,7 +242,7 @@ def test_a_ckan_upload_over_a_limit_is_refused_with_413_and_the_limit_named(site
             answer = requests.post(server.url + "/api/3/action/resource_create", headers=headers, timeout=60,
                                    data={"package_id": "wide-uploads"}, files={"upload": (path.name, handle)})
         assert answer.status_code == 413, answer.text
-        assert "over the limit of 500 (MAX_UPLOAD_COLUMNS)" in answer.json()["error"]["message"]
+        assert "vượt giới hạn 500 (MAX_UPLOAD_COLUMNS)" in answer.json()["error"]["message"]
         assert pages.failures == [] and pages.slowest < 3
 
 
@@ -250,7 +251,7 @@ def test_limits_are_read_from_the_environment_by_the_cli(tmp_path, catalog):
     path.write_text("a,b,c,d\n1,2,3,4\n")
     schema = {"fields": [{"name": n, "type": "integer"} for n in "abcd"]}
     refused = cli_validate(path, schema, None, catalog.home.root, env={"OPENDATA_MAX_UPLOAD_COLUMNS": "3"})
-    assert refused.returncode == 2 and "4 columns, over the limit of 3 (MAX_UPLOAD_COLUMNS)" in refused.stderr
+    assert refused.returncode == 2 and "4 cột, vượt giới hạn 3 (MAX_UPLOAD_COLUMNS)" in refused.stderr
     assert cli_validate(path, schema, None, catalog.home.root).returncode == 0
 
 
@@ -269,7 +270,7 @@ def test_a_limit_set_only_in_the_flask_config_applies_in_the_bounded_upload_work
 
     refused = validate_with(3)
     assert refused.status_code == 413, refused.get_data(as_text=True)
-    assert "4 columns, over the limit of 3 (MAX_UPLOAD_COLUMNS)" in refused.get_json()["error"]["message"]
+    assert "4 cột, vượt giới hạn 3 (MAX_UPLOAD_COLUMNS)" in refused.get_json()["error"]["message"]
     read = validate_with(4)
     assert read.status_code == 200 and read.get_json()["valid"] is True, read.get_data(as_text=True)
 
@@ -300,7 +301,7 @@ def test_only_a_json_file_within_the_descriptor_bound_is_parsed_to_tell_a_data_p
 
 
 def test_a_bad_limit_setting_is_a_clear_error():
-    with pytest.raises(InvalidInput, match=r"OPENDATA_MAX_UPLOAD_CELLS\) must be a positive whole number, not .lots."):
+    with language("en"), pytest.raises(InvalidInput, match=r"OPENDATA_MAX_UPLOAD_CELLS\) must be a positive whole number, not .lots."):
         limits.Limits.from_env({"OPENDATA_MAX_UPLOAD_CELLS": "lots"})
 
 
@@ -330,21 +331,21 @@ def test_fill_merged_cells_fills_each_range_with_its_top_left_value_row_by_row(t
 
 def test_an_xlsx_dimension_over_the_cell_limit_is_refused_before_any_row_is_read(tmp_path):
     path = write_xlsx(tmp_path / "tall.xlsx", [["a", "b"], [1, 2]], dimension="A1:Z1000000")
-    with limits.using(limits.Limits(max_cells=1_000_000)), pytest.raises(TooLarge, match=r"1,000,000 rows x 26 "
+    with language("en"), limits.using(limits.Limits(max_cells=1_000_000)), pytest.raises(TooLarge, match=r"1,000,000 rows x 26 "
                                                                           r"columns = 26,000,000 cells"):
         staged_rows(path)
 
 
 def test_merged_ranges_covering_more_cells_than_the_limit_are_refused(tmp_path):
     path = write_xlsx(tmp_path / "overlap.xlsx", [["a", "b"], [1, 2]], merged=["A2:B400", "A401:B800"])
-    with limits.using(limits.Limits(max_cells=1000)), pytest.raises(TooLarge, match="MAX_UPLOAD_CELLS"):
+    with language("en"), limits.using(limits.Limits(max_cells=1000)), pytest.raises(TooLarge, match="MAX_UPLOAD_CELLS"):
         staged_rows(path, {"excel": {"fillMergedCells": True}})
 
 
 def test_short_csv_rows_count_as_full_width_cells(tmp_path):
     path = tmp_path / "short.csv"
     path.write_text("a,b,c,d,e\n" + "1\n" * 30)
-    with limits.using(limits.Limits(max_cells=100)), pytest.raises(TooLarge, match=r"reaches 105 cells .* record 22"):
+    with language("en"), limits.using(limits.Limits(max_cells=100)), pytest.raises(TooLarge, match=r"reaches 105 cells .* record 22"):
         staged_rows(path)
     assert len(staged_rows(path)) == 30
 
@@ -352,7 +353,7 @@ def test_short_csv_rows_count_as_full_width_cells(tmp_path):
 def test_a_declared_delimiter_is_the_one_columns_are_counted_with(tmp_path):
     path = tmp_path / "colon.csv"
     path.write_text("a:b:c:d\n1:2:3:4\n")
-    with limits.using(limits.Limits(max_columns=3)), pytest.raises(TooLarge, match="4 columns"):
+    with language("en"), limits.using(limits.Limits(max_columns=3)), pytest.raises(TooLarge, match="4 columns"):
         staged_rows(path, {"delimiter": ":"})
     with limits.using(limits.Limits(max_columns=3)):
         assert staged_rows(path) == [("1:2:3:4",)]  # sniffed: one column
@@ -361,7 +362,7 @@ def test_a_declared_delimiter_is_the_one_columns_are_counted_with(tmp_path):
 def test_a_long_header_is_refused_by_its_bytes(tmp_path):
     path = tmp_path / "long-header.csv"
     path.write_text("x" * 5000 + ",b\n1,2\n")
-    with limits.using(limits.Limits(max_header_bytes=4096)), pytest.raises(TooLarge, match="the header is 5,003 bytes"):
+    with language("en"), limits.using(limits.Limits(max_header_bytes=4096)), pytest.raises(TooLarge, match="the header is 5,003 bytes"):
         staged_rows(path)
 
 
@@ -374,7 +375,7 @@ def test_a_record_over_the_line_limit_is_refused_whatever_the_csv_module_limit_w
     try:
         for module_limit in (131_072, 10**9):
             csv.field_size_limit(module_limit)
-            with limits.using(limits.Limits(max_line_bytes=1000)), pytest.raises(InvalidInput, match="longer than"):
+            with language("en"), limits.using(limits.Limits(max_line_bytes=1000)), pytest.raises(InvalidInput, match="longer than"):
                 staged_rows(path)
             csv.field_size_limit(module_limit)
             assert staged_rows(big_label) == [("1", "2")]
@@ -386,7 +387,7 @@ def test_json_nested_past_the_limit_is_refused_and_shallow_json_is_read(tmp_path
     deep, shallow = tmp_path / "deep.json", tmp_path / "shallow.json"
     deep.write_text('[{"a": [1]}, {"a": ' + "[" * 68 + '"]]"' + "]" * 68 + "}]")
     shallow.write_text('[{"a": [[["[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[["]]]}]')
-    with pytest.raises(TooLarge, match="nests arrays and objects 70 levels deep, over the limit of 64"):
+    with language("en"), pytest.raises(TooLarge, match="nests arrays and objects 70 levels deep, over the limit of 64"):
         validate_file(deep, schema=ARRAY_FIELD).close()
     with validate_file(shallow, schema=ARRAY_FIELD) as validation:
         assert validation.valid and validation.rows == 1
@@ -400,8 +401,8 @@ def test_json_depth_is_measured_without_recursion_and_skips_strings():
 def test_parquet_rows_and_columns_come_from_the_footer(tmp_path):
     path = tmp_path / "rows.parquet"
     pq.write_table(pa.table({"a": list(range(11)), "b": list(range(11))}), path)
-    with limits.using(limits.Limits(max_rows=10)), pytest.raises(TooLarge, match="more than 11 rows"):
+    with language("en"), limits.using(limits.Limits(max_rows=10)), pytest.raises(TooLarge, match="more than 11 rows"):
         readers.check_parquet_size(path)
-    with limits.using(limits.Limits(max_cells=20)), pytest.raises(TooLarge, match="22 cells"):
+    with language("en"), limits.using(limits.Limits(max_cells=20)), pytest.raises(TooLarge, match="22 cells"):
         readers.check_parquet_size(path)
     readers.check_parquet_size(path)

@@ -13,6 +13,7 @@ import duckdb
 import pytest
 
 from catalog.errors import InvalidInput, InvalidSchema
+from catalog.i18n import language
 from pipelines.report import ERRORS, render_text
 from pipelines.tableschema import check_schema, duckdb_type
 from pipelines.validate import validate_file, validate_package
@@ -179,7 +180,7 @@ def test_unicode_word_characters_in_a_pattern_mean_what_they_mean_in_python(tmp_
 
 
 def test_a_pattern_that_needs_backtracking_is_refused_with_the_feature_and_a_rewrite():
-    with pytest.raises(InvalidSchema, match=r"constraints\.pattern: '\(\?=HN\)\\\\w\{6\}' uses a lookahead.*"):
+    with language("en"), pytest.raises(InvalidSchema, match=r"constraints\.pattern: '\(\?=HN\)\\\\w\{6\}' uses a lookahead.*"):
         check_schema({"fields": [f("s", constraints={"pattern": r"(?=HN)\w{6}"})]})
 
 
@@ -458,10 +459,15 @@ def test_report_shape(tmp_path):
     json.dumps(report)
 
 
-def test_render_text(tmp_path):
+def test_render_text_is_vietnamese_by_default_and_english_on_request(tmp_path):
     with validate_file(write(tmp_path, "n\nx\n" + "y\n" * 80), schema={"fields": [f("n", "integer")]}) as v:
-        text = render_text(v.report, max_errors=5)
-    assert text.startswith("INVALID") and "type-error" in text and "76 more errors" in text
+        with language("vi"):
+            text = render_text(v.report, max_errors=5)
+        with language("en"):
+            english = render_text(v.report, max_errors=5)
+    assert text.startswith("KHÔNG HỢP LỆ") and "type-error" in text and "76 lỗi nữa" in text
+    assert "không phải là số nguyên" in text  # the error's explanation, not frictionless's note
+    assert english.startswith("INVALID") and "76 more errors" in english
 
 
 # ------------------------------------------------------------------------------------------- schemas

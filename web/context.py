@@ -15,6 +15,7 @@ from werkzeug.routing import IntegerConverter
 
 from catalog import jsonlimits
 from catalog.errors import InvalidInput
+from catalog.i18n import gettext as _
 from catalog.metadata import Catalog
 
 MAX_INT64 = 2**63 - 1  # the largest integer SQLite and DuckDB (BIGINT) hold
@@ -37,10 +38,12 @@ def bounded_int(value: Any, name: str, default: int, low: int, high: int | None 
     try:
         value = int(raw)
     except ValueError:
-        raise InvalidInput(f"parameter {name} must be a whole number, not {raw[:40]!r}") from None
+        raise InvalidInput(_("tham số {name} phải là một số nguyên, không phải {value!r}", name=name,
+                             value=raw[:40])) from None
     high = MAX_INT64 if high is None else high
     if value < low or value > high:
-        raise InvalidInput(f"parameter {name} must be between {low} and {high}, not {str(value)[:40]}")
+        raise InvalidInput(_("tham số {name} phải từ {low} đến {high}, không phải {value}", name=name, low=low,
+                             high=high, value=str(value)[:40]))
     return value
 
 
@@ -57,7 +60,7 @@ class BoundedJSONProvider(DefaultJSONProvider):
 
     def loads(self, s: str | bytes, **kwargs: Any) -> Any:
         try:
-            return jsonlimits.loads(s, "the request body")
+            return jsonlimits.loads(s, _("Nội dung yêu cầu"))
         except InvalidInput as error:
             raise ValueError(str(error)) from None
 

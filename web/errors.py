@@ -35,7 +35,7 @@ PAGE_DETAILS = {
     414: N_("Địa chỉ quá dài."),
     429: N_("Bạn gửi quá nhiều yêu cầu. Vui lòng đợi một lát rồi thử lại."),
 }
-SERVER_ERROR_MESSAGE = "internal server error"
+SERVER_ERROR_MESSAGE = N_("lỗi máy chủ nội bộ: lỗi đã được ghi lại; hãy thử lại sau")
 
 
 def wants_json() -> bool:
@@ -52,8 +52,8 @@ def wants_json() -> bool:
 def error_response(status: int, message: str, code: str | None = None,
                    headers: dict[str, str] | None = None) -> Response:
     code = code or CODES.get(status, "error")
-    if wants_json():
-        response = jsonify({"error": {"code": code, "message": message}})
+    if wants_json():  # in the request's language (a lazy message becomes its text now); werkzeug's stock words too
+        response = jsonify({"error": {"code": code, "message": page_message(status, str(message))}})
     else:
         response = Response(render_template("error.html", status=status, code=code, message=page_message(status, message),
                                             title=TITLES.get(status, OTHER_TITLE)), mimetype="text/html")
@@ -100,7 +100,7 @@ def _http_error(error: HTTPException) -> Response:
         headers["Retry-After"] = str(error.retry_after)
     message = (error.description or error.name or "").strip()
     if status >= 500:
-        message = SERVER_ERROR_MESSAGE
+        message = gettext(SERVER_ERROR_MESSAGE)
     return error_response(status, message, headers=headers)
 
 
@@ -108,7 +108,7 @@ def _server_error(error: Exception) -> Response:
     from flask import current_app
 
     current_app.logger.exception("unhandled error on %s %s", request.method, request.path)
-    return error_response(500, SERVER_ERROR_MESSAGE)
+    return error_response(500, gettext(SERVER_ERROR_MESSAGE))
 
 
 def register(app: Flask) -> None:

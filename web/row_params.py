@@ -17,6 +17,7 @@ from collections.abc import Mapping, Sequence
 from typing import Any
 
 from catalog.errors import InvalidInput
+from catalog.i18n import gettext as _
 from catalog.rows import (
     FALSE_WORDS,
     MAX_LIMIT,
@@ -78,8 +79,8 @@ def _split_key(key: str, fields: Mapping[str, dict]) -> tuple[str, str]:
         return key, "eq"
     column, op = key.rsplit("__", 1)
     if op not in OPS:
-        raise InvalidInput(f"unknown filter operator {op!r} in {key!r}",
-                           hint="use one of: " + ", ".join(OPS) + f" (e.g. {column}__gt=10)")
+        raise InvalidInput(_("không có phép lọc {op!r} trong {key!r}", op=op, key=key),
+                           hint=_("dùng một trong: {ops} (ví dụ {column}__gt=10)", ops=", ".join(OPS), column=column))
     return column, op
 
 
@@ -91,8 +92,8 @@ def exact_flag(params: Params) -> bool:
             if text in TRUE_WORDS:
                 return True
             if text and text not in FALSE_WORDS:
-                raise InvalidInput(f"{EXACT_PARAM} must be 1 or 0, got {raw!r}",
-                                   hint=f"{EXACT_PARAM}=1 matches accents and case exactly")
+                raise InvalidInput(_("{name} phải là 1 hoặc 0, không phải {value!r}", name=EXACT_PARAM, value=raw),
+                                   hint=_("{name}=1 so khớp đúng dấu và chữ hoa/thường", name=EXACT_PARAM))
     return False
 
 
@@ -102,15 +103,15 @@ def pinned_version(params: Params) -> int | None:
         if key == VERSION_PARAM and str(raw).strip():
             text = str(raw).strip()
             if not text.isdigit() or int(text) < 1:
-                raise InvalidInput(f"{VERSION_PARAM} must be a version number such as 2, got {raw!r}",
-                                   hint="the dataset page lists its versions")
+                raise InvalidInput(_("{name} phải là một số phiên bản như 2, không phải {value!r}", name=VERSION_PARAM,
+                                     value=raw), hint=_("trang bộ dữ liệu liệt kê các phiên bản của nó"))
             return int(text)
     return None
 
 
 def _parse_one(key: str, raw: str, schema: dict, fields: Mapping[str, dict], exact: bool) -> Filter | None:
     column, op = _split_key(key, fields)
-    where = f"filter {key!r}"
+    where = _("bộ lọc {key!r}", key=key)
     if column not in fields:
         raise unknown_column(column, fields, where)
     if op in VALUELESS_OPS:
@@ -118,7 +119,7 @@ def _parse_one(key: str, raw: str, schema: dict, fields: Mapping[str, dict], exa
         if text in FALSE_WORDS:
             op = "notblank" if op == "blank" else "blank"
         elif text and text not in TRUE_WORDS:
-            raise InvalidInput(f"{where}: expected 1 or 0, got {raw!r}")
+            raise InvalidInput(_("{where}: cần 1 hoặc 0, không phải {value!r}", where=where, value=raw))
         return typed_filter(schema, column, op, where=where)
     if raw.strip() == "":
         return None

@@ -27,9 +27,9 @@ from urllib.parse import urlsplit
 
 from flask import Blueprint, Flask, Response, current_app, g, jsonify, request
 
-from catalog.ratelimit import Limit, RateLimiter
 from catalog.i18n import format_bytes, format_number
 from catalog.i18n import gettext as _
+from catalog.ratelimit import Limit, RateLimiter
 
 bp = Blueprint("security", __name__)
 

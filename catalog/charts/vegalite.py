@@ -11,11 +11,9 @@ from __future__ import annotations
 import math
 from dataclasses import dataclass
 
-import babel.numbers
-
+from catalog import i18n
 from catalog.charts.aggregate import MAX_CATEGORIES, ChartData
 from catalog.charts.spec import ChartSpec
-from catalog.i18n import DEFAULT, LANGUAGES
 
 SCHEMA_URL = "https://vega.github.io/schema/vega-lite/v6.json"
 WIDTH, HEIGHT = 640, 320
@@ -69,7 +67,8 @@ def format_number(value: object, lang: str = "vi") -> str:
         return ""
     if isinstance(value, bool) or not isinstance(value, (int, float)) or not math.isfinite(value):
         return str(value)
-    return babel.numbers.format_decimal(value, format="#,##0.##", locale=lang if lang in LANGUAGES else DEFAULT)
+    return i18n.format_number(round(value, 2) if isinstance(value, float) else value,
+                              lang=lang if lang in i18n.LANGUAGES else i18n.DEFAULT)
 
 
 def format_x(value: object, data: ChartData, lang: str) -> str:

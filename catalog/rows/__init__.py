@@ -32,7 +32,15 @@ from catalog.rows.filters import (
                                   unknown_column,
 )
 from catalog.rows.page import MAX_LIMIT, check_limit, columns_of, count_rows, query_rows
-from catalog.rows.sql import order_sql, parse_fields, parse_sort, select_sql, sort_text, text_columns, where_sql
+from catalog.rows.sql import (
+                                  order_sql,
+                                  parse_fields,
+                                  parse_sort,
+                                  select_sql,
+                                  sort_text,
+                                  text_columns,
+                                  where_sql,
+)
 from catalog.rows.values import json_rows, jsonable
 
 __all__ = [

@@ -64,7 +64,7 @@ def after_sql(keys: list[tuple[str, bool]], values: list[str | None], part: int,
     terms.append(("file_row_number > ?", "", [row], []))
     ors: list[str] = []
     params: list = []
-    for i, (gt, _eq, gt_params, _) in enumerate(terms):
+    for i, (gt, _eq, gt_params, _eq_params) in enumerate(terms):
         ands = [terms[j][1] for j in range(i)] + [gt]
         for j in range(i):
             params.extend(terms[j][3])

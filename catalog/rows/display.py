@@ -16,7 +16,7 @@ from __future__ import annotations
 import math
 import re
 from collections.abc import Mapping
-from decimal import Decimal
+from decimal import Decimal, InvalidOperation
 from typing import Any
 
 import babel.numbers
@@ -55,5 +55,8 @@ def display_number(value: Any, column: Mapping[str, Any] | str | None = None, la
         return format_number(value, lang=lang)
     if isinstance(value, int) or not math.isfinite(value):
         return str(value)
-    return babel.numbers.format_decimal(Decimal(str(value)), format="0.#", locale=lang or current_lang(),
-                                        decimal_quantization=False)
+    try:
+        return babel.numbers.format_decimal(Decimal(str(value)), format="0.#", locale=lang or current_lang(),
+                                            decimal_quantization=False)
+    except InvalidOperation:  # beyond Decimal's precision: the value as Python writes it
+        return str(value)

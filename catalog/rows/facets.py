@@ -9,9 +9,9 @@ from __future__ import annotations
 from collections.abc import Sequence
 from pathlib import Path
 
+from catalog.i18n import gettext as _
 from catalog.rows.engine import connect, run, source
 from catalog.rows.filters import Filter, schema_fields, unknown_column
-from catalog.i18n import gettext as _
 from catalog.rows.page import check_limit
 from catalog.rows.sql import text_columns, where_sql
 from catalog.rows.values import jsonable

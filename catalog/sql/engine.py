@@ -16,9 +16,9 @@ from pathlib import Path
 from typing import Any
 
 from catalog import writers
-from catalog.metadata import Catalog
 from catalog.i18n import current_lang, format_number
 from catalog.i18n import gettext as _
+from catalog.metadata import Catalog
 from catalog.sql.limits import QueryLimits
 from catalog.sql.messages import ERROR_CODES, QueryError
 from catalog.sql.pool import WorkerPool

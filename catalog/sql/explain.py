@@ -14,9 +14,9 @@ import difflib
 import re
 from collections.abc import Iterable
 
-from catalog.text import fold
 from catalog.i18n import N_
 from catalog.i18n import gettext as _
+from catalog.text import fold
 
 PATTERNS: list[tuple[re.Pattern[str], str, str]] = [
     # (pattern on DuckDB's message, kind of name for the suggestion, Vietnamese sentence with {name})

@@ -16,8 +16,8 @@ from typing import Any
 
 import duckdb
 
-from catalog.sql.messages import STATEMENT_WORDS, Refused
 from catalog.i18n import gettext as _
+from catalog.sql.messages import STATEMENT_WORDS, Refused
 
 # Functions and built-in views that a public query must not reach, even though the settings already block
 # file, network and extension access: they reveal configuration (``allowed_paths`` holds absolute server

@@ -11,6 +11,7 @@ import re
 from collections.abc import Iterable
 
 import duckdb
+
 from catalog.i18n import N_
 from catalog.i18n import gettext as _
 

@@ -18,9 +18,9 @@ import time
 from multiprocessing.connection import Connection
 from pathlib import Path
 
+from catalog.i18n import gettext as _
 from catalog.sql.limits import QueryLimits, worker_environment
 from catalog.sql.messages import TIMEOUT_MESSAGE, QueryError
-from catalog.i18n import gettext as _
 
 PACKAGE_ROOT = Path(__file__).resolve().parents[2]
 

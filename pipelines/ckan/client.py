@@ -14,7 +14,17 @@ from typing import Any
 import requests
 from ckanapi import RemoteCKAN
 
+from catalog.i18n import N_, _
 from pipelines import outbound
+
+STATUSES = {  # an item's status (a stable code in JSON) as people read it, translated where it is shown
+    "created": N_("đã tạo"), "updated": N_("đã cập nhật"), "unchanged": N_("không đổi"),
+    "skipped": N_("bỏ qua"), "invalid": N_("không hợp lệ"), "failed": N_("thất bại"),
+}
+
+
+def status_text(status: str) -> str:
+    return _(STATUSES[status]) if status in STATUSES else status
 
 
 def connect(url: str, user_agent: str, *, apikey: str | None = None,
@@ -30,7 +40,7 @@ def connect(url: str, user_agent: str, *, apikey: str | None = None,
 def progress(log: Callable[[str], None] | None, status: str, name: str) -> None:
     """One line per dataset as it is done (``created   air-quality``), when the caller wants them."""
     if log:
-        log(f"{status:9} {name}")
+        log(f"{status_text(status):13} {name}")
 
 
 class Tally:
@@ -42,5 +52,5 @@ class Tally:
         return dict(Counter(item.status for item in self.items))
 
     def counted(self, nothing: str) -> str:
-        """``2 created, 1 failed`` (or ``nothing`` when there were no items)."""
-        return ", ".join(f"{n} {status}" for status, n in sorted(self.counts().items())) or nothing
+        """``2 đã tạo, 1 thất bại`` (or ``nothing`` when there were no items)."""
+        return ", ".join(f"{n} {status_text(status)}" for status, n in sorted(self.counts().items())) or nothing

@@ -43,11 +43,12 @@ from catalog.ckan.shapes import (
 )
 from catalog.ckan.state import save_state
 from catalog.errors import InvalidInput, UserError
+from catalog.i18n import _
 from catalog.links import is_safe_link
 from catalog.metadata import Catalog
 from catalog.storage import WorkDir
 from catalog.text import fold
-from pipelines.ckan.client import Tally, connect, progress
+from pipelines.ckan.client import Tally, connect, progress, status_text
 from pipelines.outbound import describe_error
 
 log = logging.getLogger(__name__)
@@ -88,17 +89,18 @@ class HarvestResult(Tally):
         return not self.errors and all(item.ok for item in self.items)
 
     def summary(self) -> str:
-        text = f"harvest of {self.source}: " + self.counted("nothing found")
+        text = _("thu thập từ {source}: {counts}", source=self.source, counts=self.counted(_("không tìm thấy gì")))
         if self.errors:
-            text += f"; listing incomplete ({len(self.errors)} error(s)): re-run to finish"
+            text += "; " + _("danh sách chưa đầy đủ ({count} lỗi): hãy chạy lại để hoàn tất", count=len(self.errors))
         return text
 
     def not_done(self) -> list[str]:
         """One line per thing not done, for people."""
-        lines = [f"not done: {error}" for error in self.errors]
+        lines = [_("chưa xong: {problem}", problem=error) for error in self.errors]
         for item in self.items:
             if not item.ok:
-                lines.append(f"not done: {item.dataset or item.package}: {'; '.join(item.messages) or item.status}")
+                lines.append(_("chưa xong: {dataset}: {problem}", dataset=item.dataset or item.package,
+                               problem="; ".join(item.messages) or status_text(item.status)))
         return lines
 
     def to_dict(self) -> dict:
@@ -117,7 +119,8 @@ def since_filter(since: str) -> str:
     try:
         moment = datetime.fromisoformat(since.strip().replace("Z", "+00:00"))
     except ValueError:
-        raise InvalidInput(f"cannot read the date {since!r}", hint="use YYYY-MM-DD or an ISO 8601 time") from None
+        raise InvalidInput(_("không đọc được ngày {since}", since=repr(since)),
+                           hint=_("hãy dùng YYYY-MM-DD hoặc một thời điểm ISO 8601")) from None
     if moment.tzinfo is not None:
         from datetime import UTC
 
@@ -134,14 +137,15 @@ def iter_packages(ckan: RemoteCKAN, *, query: str | None, fq: str, errors: list[
         try:
             page = ckan.action.package_search(q=query or "*:*", fq=fq, rows=PAGE_ROWS, start=start, sort="id asc")
         except (CKANAPIError, ServerIncompatibleError, requests.RequestException) as error:
-            errors.append(f"package_search at start={start} failed: {describe_error(error)}")
+            errors.append(_("package_search với start={start} thất bại: {error}", start=start,
+                            error=describe_error(error)))
             return
         results = page.get("results") or []
         ids = [p.get("id") for p in results]
         if not results:
             return
         if ids == previous:
-            errors.append(f"paging does not work on this portal: start={start} repeated the previous page")
+            errors.append(_("phân trang không hoạt động trên cổng này: start={start} lặp lại trang trước", start=start))
             return
         yield from results
         previous = ids
@@ -215,8 +219,9 @@ class Harvester:
             return self.into
         remote = pkg.get("organization") or {}
         if not remote.get("name"):
-            raise InvalidInput(f"package {pkg.get('name')!r} has no organization",
-                               hint="pass --into ORG to put such datasets in a local organisation")
+            raise InvalidInput(_("gói {package} không có tổ chức (organization)", package=repr(pkg.get("name"))),
+                               hint=_("hãy dùng --into TỔ_CHỨC để đưa các bộ dữ liệu như vậy vào một tổ chức tại "
+                                      "đây"))
         name = local_name(remote["name"])
         if self.catalog.find_org(name) is None:
             self.catalog.add_org(name, remote.get("title") or name, remote.get("description") or "",
@@ -252,12 +257,12 @@ class Harvester:
         prov = internal(existing).get("harvest") if existing else None
         if existing and not (prov and prov.get("source") == self.source and prov.get("package_id") == pkg.get("id")):
             item.status = "skipped"
-            item.messages.append(f"a local dataset {name!r} exists and was not harvested from this package: "
-                                 "left alone")
+            item.messages.append(_("đã có bộ dữ liệu {name} tại đây và nó không được thu thập từ gói này: giữ "
+                                   "nguyên", name=repr(name)))
             return item
         if existing and existing.get("state") == "deleted":
             item.status = "skipped"
-            item.messages.append(f"{name!r} was deleted locally: not re-imported")
+            item.messages.append(_("{name} đã bị xoá tại đây: không nhập lại", name=repr(name)))
             return item
         if prov and prov.get("metadata_modified") == pkg.get("metadata_modified"):
             return item
@@ -314,7 +319,8 @@ class Harvester:
                 schema = describe_file(path)
             result = publish(self.catalog, path, dataset=name, org=org, schema=schema, meta=meta,
                              publisher=self.publisher, origin=self.source,
-                             note=f"harvested from {self.source} ({pkg.get('name')}/{res.get('id')})")
+                             note=_("thu thập từ {source} ({package}/{resource})", source=self.source,
+                                    package=pkg.get("name"), resource=res.get("id")))
         item.report = result.report if result.status == "invalid" else None
         item.messages.extend(result.messages)
         if result.status == "invalid":

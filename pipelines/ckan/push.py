@@ -21,6 +21,7 @@ from ckanapi import CKANAPIError, NotFound, ServerIncompatibleError
 
 from catalog.ckan.shapes import package_dict
 from catalog.errors import InvalidInput, UserError
+from catalog.i18n import _
 from catalog.metadata import Catalog
 from pipelines import outbound
 from pipelines.ckan.client import Tally, connect, progress
@@ -55,10 +56,11 @@ class PushResult(Tally):
         return all(item.ok for item in self.items)
 
     def summary(self) -> str:
-        return f"push to {self.target}: " + self.counted("nothing to push")
+        return _("đẩy lên {target}: {counts}", target=self.target, counts=self.counted(_("không có gì để đẩy")))
 
     def not_done(self) -> list[str]:
-        return [f"not done: {item.dataset}: {'; '.join(item.messages)}" for item in self.items if not item.ok]
+        return [_("chưa xong: {dataset}: {problem}", dataset=item.dataset, problem="; ".join(item.messages))
+                for item in self.items if not item.ok]
 
     def to_dict(self) -> dict:
         return {"target": self.target, "ok": self.ok, "counts": self.counts(),
@@ -119,8 +121,8 @@ class Pusher:
             try:
                 self.remote_orgs[name] = self.ckan.action.organization_show(id=name)
             except NotFound:
-                raise InvalidInput(f"organization {name!r} does not exist on {self.target}",
-                                   hint="create it there, or pass --org with one that exists") from None
+                raise InvalidInput(_("tổ chức {name} không tồn tại trên {target}", name=repr(name), target=self.target),
+                                   hint=_("hãy tạo nó ở đó, hoặc dùng --org với một tổ chức đã có")) from None
         return self.remote_orgs[name]
 
     def push(self, dataset: dict, org: dict, target_org: str | None) -> PushItem:

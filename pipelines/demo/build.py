@@ -51,8 +51,11 @@ def build_demo(catalog: Catalog, *, air_rows: int = 20000, log: Callable[[str], 
 
 def publish_dataset(catalog: Catalog, dataset: DemoDataset, summary: DemoSummary, log: Callable[[str], None]) -> None:
     """Publish each of the dataset's files as a version, oldest first; a file that does not validate stops the demo."""
+    tags = [{"name": t, "title": dataset.tag_labels.get(t, {}).get("vi", ""),
+             "title_en": dataset.tag_labels.get(t, {}).get("en", "")} for t in dataset.tags]
     meta = {"title": dataset.title, "description": dataset.description, "license": dataset.license,
-            "tags": dataset.tags, "frequency": dataset.frequency, "source": dataset.source,
+            "title_en": dataset.title_en, "description_en": dataset.description_en,
+            "tags": tags, "frequency": dataset.frequency, "source": dataset.source,
             "temporal_coverage": dataset.temporal_coverage, "spatial_coverage": dataset.spatial_coverage}
     for number, file in enumerate(dataset.files, start=1):
         result = publish(catalog, file, dataset=dataset.name, org=dataset.org, schema=dataset.schema,

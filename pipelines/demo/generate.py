@@ -44,6 +44,8 @@ class DemoDataset:
     temporal_coverage: str
     spatial_coverage: str = "Hà Nội"
     files: list[Path] = field(default_factory=list)  # one per version, oldest first
+    description_en: str = ""
+    tag_labels: dict[str, dict[str, str]] = field(default_factory=dict)  # slug -> {"vi", "en"}
 
 
 def hanoi_districts(out: Path) -> Generated:
@@ -70,11 +72,18 @@ def generators(air_rows: int) -> dict[str, Callable[[Path], Generated]]:
     }
 
 
-def dataset(meta: dict, files: list[Path], facts: dict, synthetic: str) -> DemoDataset:
-    """A dataset's declared metadata with its description's placeholders filled from the generated facts."""
+def dataset(meta: dict, files: list[Path], facts: dict, synthetic: str, declared: dict | None = None) -> DemoDataset:
+    """A dataset's declared metadata with its descriptions' placeholders filled from the generated facts
+    (``declared``: the whole datasets.yaml, for the English synthetic note and the tags' labels)."""
+    declared = declared or {}
     values = {**meta, **{k: v for k, v in facts.items() if k == "temporal_coverage"}}
     values["description"] = meta["description"].format(synthetic=synthetic, **facts)
+    if meta.get("description_en"):
+        values["description_en"] = meta["description_en"].format(synthetic=declared.get("synthetic_note_en", ""),
+                                                                 **facts)
     values["tags"] = list(meta["tags"])
+    labels = declared.get("tag_labels") or {}
+    values["tag_labels"] = {tag: labels[tag] for tag in values["tags"] if tag in labels}
     return DemoDataset(**admin_units.label_old_units(values), files=files)
 
 
@@ -91,5 +100,5 @@ def build_demo_files(out_dir: Path, *, air_rows: int = 20000) -> list[DemoDatase
     datasets = []
     for meta in declared["datasets"]:
         files, facts = write[meta["name"]](out)
-        datasets.append(dataset(meta, files, facts, declared["synthetic_note"]))
+        datasets.append(dataset(meta, files, facts, declared["synthetic_note"], declared))
     return datasets

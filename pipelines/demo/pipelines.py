@@ -98,7 +98,8 @@ def ensure_departments(catalog: Catalog) -> None:
     """Every demo department as an organisation; existing ones are kept as they are."""
     for department in DEPARTMENTS:
         if catalog.find_org(department["name"]) is None:
-            catalog.add_org(department["name"], department["title"], department.get("description", ""), actor="demo")
+            catalog.add_org(department["name"], department["title"], department.get("description", ""), actor="demo",
+                            title_en=department.get("title_en", ""), description_en=department.get("description_en", ""))
 
 
 def ensure_demo_references(catalog: Catalog, work_dir: Path) -> None:

@@ -21,6 +21,7 @@ import duckdb
 
 from catalog import published_schema
 from catalog.errors import InvalidInput
+from catalog.i18n import _, format_number
 from catalog.metadata import Catalog
 from catalog.sqltext import quote_ident, sql_list
 from catalog.storage import WorkDir, sha256_file, version_relpath
@@ -56,17 +57,19 @@ def check_key(new_file: Path, existing: list[Path], key: list[str], dataset: str
         described = [r[0] for r in con.execute(f"DESCRIBE SELECT * FROM {new}").fetchall()]
         absent = [k for k in key if k not in described]
         if absent:
-            raise InvalidInput(f"publish.key names column(s) {', '.join(map(repr, absent))} that the output "
-                               "does not have", hint="key columns must be fields of the target schema")
+            raise InvalidInput(_("publish.key ghi (các) cột {columns} mà kết quả đầu ra không có",
+                                 columns=", ".join(map(repr, absent))),
+                               hint=_("các cột khoá phải là trường của lược đồ đích"))
         blanks = con.execute(f"SELECT count(*) FROM {new} WHERE " + " OR ".join(
             f"{quote_ident(k)} IS NULL" for k in key)).fetchone()[0]
         if blanks:
-            raise DuplicateKeys(f"{blanks:,} new row(s) have an empty key ({', '.join(key)})")
+            raise DuplicateKeys(_("{count} dòng mới có khoá trống ({key})", count=format_number(blanks),
+                                  key=", ".join(key)))
         repeated = con.execute(f"SELECT {cols}, count(*) FROM {new} GROUP BY ALL HAVING count(*) > 1 "
                                "ORDER BY ALL LIMIT 3").fetchall()
         if repeated:
-            raise DuplicateKeys(f"the new rows repeat key values ({', '.join(key)}): {_show(repeated)}",
-                                hint="add a deduplicate step")
+            raise DuplicateKeys(_("các dòng mới lặp lại giá trị khoá ({key}): {examples}", key=", ".join(key),
+                                  examples=_show(repeated)), hint=_("hãy thêm một bước deduplicate"))
         if not existing:
             return
         bounds = con.execute("SELECT " + ", ".join(f"min({quote_ident(k)}), max({quote_ident(k)})" for k in key)
@@ -80,10 +83,11 @@ def check_key(new_file: Path, existing: list[Path], key: list[str], dataset: str
             total = con.execute(
                 f"SELECT count(*) FROM read_parquet({sql_list(existing)}) e SEMI JOIN {new} n ON {on} "
                 f"WHERE {where}", list(bounds)).fetchone()[0]
-            raise DuplicateKeys(f"{total:,} new row(s) have key values already in {dataset} "
-                                f"({', '.join(key)}: {_show(found)}): nothing was appended",
-                                hint="the source repeats rows already published; filter them out or use "
-                                     "publish mode: replace")
+            raise DuplicateKeys(_("{count} dòng mới có giá trị khoá đã có trong {dataset} ({key}: {examples}): "
+                                  "không nối thêm gì", count=format_number(total), dataset=dataset,
+                                  key=", ".join(key), examples=_show(found)),
+                                hint=_("nguồn lặp lại các dòng đã công bố; hãy lọc bỏ chúng hoặc dùng publish mode: "
+                                       "replace"))
     finally:
         con.close()
 
@@ -119,22 +123,23 @@ def append(
     gate's findings when the caller already scanned exactly these rows (the runner does), else they are scanned.
     """
     meta = {k: v for k, v in (meta or {}).items() if v is not None}
-    existing = target_dataset(catalog, dataset, org, org_hint="set target.org in the pipeline")
+    existing = target_dataset(catalog, dataset, org, org_hint=_("hãy đặt target.org trong quy trình"))
     latest = catalog.latest_version(dataset) if existing and existing["latest_version"] else None
     columns = published_schema.version_columns(schema, {"format": source_format})
     if latest and latest["schema"] != columns["schema"]:
-        raise InvalidInput(f"append cannot change {dataset}'s schema (fields or constraints differ from version "
-                           f"{latest['number']})", hint="publish the new schema once with mode: replace")
+        raise InvalidInput(_("append không thể thay đổi lược đồ của {dataset} (trường hoặc ràng buộc khác với phiên "
+                             "bản {number})", dataset=dataset, number=latest["number"]),
+                           hint=_("hãy công bố lược đồ mới một lần với mode: replace"))
     with WorkDir(catalog.home) as work, validate_file(path, schema=schema, format="parquet",
                                                      references=catalog_references(catalog)) as validation:
         if not validation.valid:
             return PublishResult("invalid", dataset, report=validation.report,
-                                 messages=["the new rows are not valid against the schema: nothing was appended"])
+                                 messages=[_("các dòng mới không hợp lệ theo lược đồ: không nối thêm gì")])
         staged = work.file("part.parquet")
         validation.write_parquet(staged, table_schema=columns["schema"])
         if findings is None:
             findings = privacy.check_file(staged, schema)
-        overridden = privacy.enforce(findings, override=privacy_override, what=f"the rows for {dataset}")
+        overridden = privacy.enforce(findings, override=privacy_override, what=_("Các dòng cho {dataset}", dataset=dataset))
         existing_files = catalog.version_files(latest) if latest else []
         if key:
             check_key(staged, existing_files, key, dataset)
@@ -142,7 +147,8 @@ def append(
         relpath = version_relpath(dataset, part_sha)
         parts = (parts_of(latest) if latest else []) + [relpath]
         if relpath in parts[:-1]:
-            raise DuplicateKeys(f"these rows are byte-for-byte a part {dataset} already has: nothing was appended")
+            raise DuplicateKeys(_("các dòng này giống hệt từng byte một phần mà {dataset} đã có: không nối thêm gì",
+                                  dataset=dataset))
         rows = validation.rows
         part_bytes = staged.stat().st_size
         record = {
@@ -167,5 +173,6 @@ def append(
             also=in_transaction))
     version = catalog.get_version(dataset, number)
     return PublishResult("published", dataset, version=version, report=validation.report,
-                         messages=[f"appended {rows:,} row(s) to {dataset}: version {number} has "
-                                   f"{version['rows']:,} rows in {len(parts)} part(s)"])
+                         messages=[_("đã nối thêm {rows} dòng vào {dataset}: phiên bản {number} có {total} dòng trong "
+                                     "{parts} phần", rows=format_number(rows), dataset=dataset, number=number,
+                                     total=format_number(version["rows"]), parts=len(parts))])

@@ -12,6 +12,7 @@ from __future__ import annotations
 import duckdb
 
 from catalog.errors import InvalidInput
+from catalog.i18n import _, format_number
 from pipelines.etl.steps.base import ident, literal
 
 DUCK_TYPES = {"string": "VARCHAR", "integer": "BIGINT", "number": "DOUBLE", "boolean": "BOOLEAN", "date": "DATE",
@@ -69,12 +70,12 @@ def conform(con: duckdb.DuckDBPyConnection, table: str, schema: dict, out: str, 
     if missing or extra:
         parts = []
         if missing:
-            parts.append(f"lacks the schema's field(s) {', '.join(map(repr, missing))}")
+            parts.append(_("thiếu (các) trường của lược đồ {fields}", fields=", ".join(map(repr, missing))))
         if extra:
-            parts.append(f"has column(s) the schema does not know: {', '.join(map(repr, extra))}")
-        raise ConformError(f"the output {after} " + " and ".join(parts),
-                           hint="rename/select/drop/derive columns so the output has exactly the fields: "
-                                + ", ".join(names))
+            parts.append(_("có (các) cột mà lược đồ không biết: {columns}", columns=", ".join(map(repr, extra))))
+        raise ConformError(_("kết quả đầu ra {after} {problems}", after=after, problems=_(" và ").join(parts)),
+                           hint=_("hãy dùng rename/select/drop/derive để kết quả có đúng các trường: {fields}",
+                                  fields=", ".join(names)))
     exprs = {f["name"]: convert_sql(ident(f["name"]), described[f["name"]], f) for f in fields}
     converting = [f for f in fields if exprs[f["name"]] != ident(f["name"])]
     bad = {f["name"]: _bad_sql(f["name"], exprs[f["name"]], described[f["name"]]) for f in converting}
@@ -88,11 +89,13 @@ def conform(con: duckdb.DuckDBPyConnection, table: str, schema: dict, out: str, 
             examples = con.execute(f"SELECT DISTINCT {ident(field['name'])}::VARCHAR FROM {table} "
                                    f"WHERE {bad[field['name']]} LIMIT 3").fetchall()
             shown = ", ".join(repr(e[:30]) for (e,) in examples)
-            problems.append(f"{field['name']!r}: {count:,} value(s) are not a plain {field.get('type', 'string')} "
-                            f"(e.g. {shown})")
+            problems.append(_("{field}: {count} giá trị không phải giá trị kiểu {type} đơn thuần (ví dụ {examples})",
+                              field=repr(field["name"]), count=format_number(count),
+                              type=field.get("type", "string"), examples=shown))
         if problems:
-            raise ConformError(f"the output {after} does not fit the schema's types: " + "; ".join(problems),
-                               hint="add a cast step (locale: vi reads 1.234,5 and 05/09/2024)")
+            raise ConformError(_("kết quả đầu ra {after} không khớp kiểu dữ liệu của lược đồ: {problems}", after=after,
+                                 problems="; ".join(problems)),
+                               hint=_("hãy thêm một bước cast (locale: vi đọc được 1.234,5 và 05/09/2024)"))
     items = []
     for field in fields:
         name = field["name"]

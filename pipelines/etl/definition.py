@@ -28,6 +28,7 @@ from typing import Any
 import yaml
 
 from catalog.errors import InvalidInput
+from catalog.i18n import N_, _
 from catalog.metadata import NAME_RE
 from catalog.text import nfc, nfc_value
 from pipelines.etl import schedule as schedules
@@ -45,21 +46,21 @@ READ_OPTIONS = {
 }
 SOURCE_KINDS: dict[str, dict[str, Opt]] = {
     "path": {
-        "path": Opt("str", required=True, doc="a file or a glob, relative to the pipeline file"),
+        "path": Opt("str", required=True, doc=N_("một tệp hoặc một mẫu glob, tính từ tệp quy trình")),
         "pick": Opt("str", default="newest", choices=("newest", "all", "new"),
                     doc="for a glob: the newest file, all files in name order, or the files not yet taken"),
         "filename_column": Opt("str", doc="add a column holding each row's file name"),
         **READ_OPTIONS,
     },
     "url": {
-        "url": Opt("str", required=True, doc="an http(s) URL"),
+        "url": Opt("str", required=True, doc=N_("một URL http(s)")),
         "timeout": Opt("int", default=60, minimum=1, doc="seconds"),
         "max_mb": Opt("int", default=2048, minimum=1, doc="refuse larger downloads"),
         **READ_OPTIONS,
     },
     "ckan": {
-        "ckan": Opt("str", required=True, doc="the CKAN portal's base URL"),
-        "resource": Opt("str", required=True, doc="the resource id"),
+        "ckan": Opt("str", required=True, doc=N_("địa chỉ gốc của cổng CKAN")),
+        "resource": Opt("str", required=True, doc=N_("mã (id) của tài nguyên")),
         "api_key_env": Opt("str", doc="environment variable holding an API token (never the token itself)"),
         "timeout": Opt("int", default=60, minimum=1, doc="seconds"),
         "max_mb": Opt("int", default=2048, minimum=1, doc="refuse larger downloads"),
@@ -68,11 +69,11 @@ SOURCE_KINDS: dict[str, dict[str, Opt]] = {
     "database": {
         "database": Opt("str", doc="a SQLAlchemy URL, e.g. sqlite:///so-y-te.db (relative to the pipeline file)"),
         "database_env": Opt("str", doc="or: the environment variable holding the URL (keeps passwords out)"),
-        "query": Opt("str", required=True, doc="the SQL query run against the department's database"),
+        "query": Opt("str", required=True, doc=N_("truy vấn SQL chạy trên cơ sở dữ liệu của sở, ngành")),
         "columns": READ_OPTIONS["columns"],
     },
     "dataset": {
-        "dataset": Opt("str", required=True, doc="a dataset of this catalogue"),
+        "dataset": Opt("str", required=True, doc=N_("một bộ dữ liệu của danh mục này")),
         "version": Opt("int", minimum=1, doc="a version number (default: the latest)"),
         "columns": READ_OPTIONS["columns"],
     },
@@ -80,7 +81,7 @@ SOURCE_KINDS: dict[str, dict[str, Opt]] = {
 KIND_KEYS = {"path": "path", "url": "url", "ckan": "ckan", "database": "database", "database_env": "database",
              "dataset": "dataset"}
 TARGET = {
-    "dataset": Opt("str", required=True, doc="the dataset to publish (lowercase a-z, 0-9, '-')"),
+    "dataset": Opt("str", required=True, doc=N_("bộ dữ liệu cần công bố (chữ thường a-z, 0-9, '-')")),
     "org": Opt("str", doc="the publishing organisation (required for a new dataset)"),
     "schema": Opt("schema", doc="standard schema name, JSON file (relative to the pipeline file) or inline"),
     "title": Opt("str"), "description": Opt("str"), "license": Opt("str"), "tags": Opt("strs"),
@@ -99,9 +100,9 @@ TOP = {
     "name": Opt("str", doc="the pipeline's name (default: the file name)"),
     "title": Opt("str"),
     "description": Opt("str"),
-    "source": Opt("map", required=True, doc="where the data comes from"),
+    "source": Opt("map", required=True, doc=N_("dữ liệu lấy từ đâu")),
     "steps": Opt("any", default=[], doc="the transform steps, in order"),
-    "target": Opt("map", required=True, doc="the dataset to publish"),
+    "target": Opt("map", required=True, doc=N_("bộ dữ liệu cần công bố")),
     "publish": Opt("map", doc="how to publish"),
     "schedule": Opt("str", doc="hourly, daily, weekly, monthly or a cron expression"),
 }
@@ -116,8 +117,13 @@ class Issue:
     message: str
 
     def __str__(self) -> str:
-        at = f"line {self.line}: " if self.line else ""
-        return f"{at}{self.where + ': ' if self.where else ''}{self.message}"
+        text = f"{self.where}: {self.message}" if self.where else self.message
+        return _("dòng {line}: {problem}", line=self.line, problem=text) if self.line else text
+
+
+def pipeline_named(label: str) -> str:
+    """``quy trình 'x' (x.yaml)`` (English: ``pipeline 'x' (x.yaml)``): how every message about a pipeline starts."""
+    return _("quy trình {label}", label=label)
 
 
 class PipelineError(InvalidInput):
@@ -125,9 +131,12 @@ class PipelineError(InvalidInput):
 
     def __init__(self, label: str, issues: list[Issue]) -> None:
         first = str(issues[0])
-        more = f" (and {len(issues) - 1} more problem(s))" if len(issues) > 1 else ""
-        super().__init__(f"pipeline {label}: {first}{more}",
-                         hint="'opendata pipeline validate FILE' lists every problem" if more else None)
+        if len(issues) > 1:
+            super().__init__(_("{pipeline}: {problem} (và {count} vấn đề khác)", pipeline=pipeline_named(label),
+                               problem=first, count=len(issues) - 1),
+                             hint=_("'opendata pipeline validate TỆP' liệt kê mọi vấn đề"))
+        else:
+            super().__init__(f"{pipeline_named(label)}: {first}")
         self.label = label
         self.issues = issues
 
@@ -141,7 +150,7 @@ class StepSpec:
 
     @property
     def label(self) -> str:
-        return f"step {self.index} ({self.type})"
+        return _("bước {index} ({type})", index=self.index, type=self.type)
 
 
 @dataclass
@@ -192,7 +201,8 @@ def _walk(node: yaml.Node, path: tuple, lines: dict[tuple, int], issues: list[Is
             key = nfc(key)
             if key in seen:
                 issues.append(Issue(key_node.start_mark.line + 1, ".".join(map(str, path)) or "file",
-                                    f"key {key!r} appears twice (the second would silently win)"))
+                                    _("khoá {key} xuất hiện hai lần (khoá thứ hai sẽ âm thầm được dùng)",
+                                      key=repr(key))))
             seen.add(key)
             lines[path + (key,)] = key_node.start_mark.line + 1
             _walk(value_node, path + (key,), lines, issues)
@@ -213,7 +223,8 @@ def parse_yaml(text: str, label: str) -> tuple[Any, dict[tuple, int], list[Issue
     except yaml.YAMLError as error:
         mark = getattr(error, "problem_mark", None)
         problem = getattr(error, "problem", None) or str(error)
-        raise PipelineError(label, [Issue(mark.line + 1 if mark else None, "", f"not valid YAML: {problem}")]) from None
+        raise PipelineError(label, [Issue(mark.line + 1 if mark else None, "",
+                                          _("không phải YAML hợp lệ: {problem}", problem=problem))]) from None
     if node is not None:
         _walk(node, (), lines, issues)
     return nfc_value(data), lines, issues
@@ -225,13 +236,14 @@ def _step_parts(raw: Any) -> tuple[str | None, Any, tuple, str | None]:
     if isinstance(raw, str):
         return raw, {}, (), None
     if not isinstance(raw, dict) or not raw:
-        return None, None, (), f"a step must be a mapping such as '- rename: {{...}}', not {describe_value(raw)}"
+        return None, None, (), _("một bước phải là một ánh xạ (mapping) như '- rename: {example}', không phải "
+                                 "{value}", example="{...}", value=describe_value(raw))
     if "type" in raw:
         return raw["type"], {k: v for k, v in raw.items() if k != "type"}, (), None
     if len(raw) != 1:
-        return None, None, (), ("a step is one mapping key (the step type) with its options, e.g. "
-                                "'- rename: {columns: {...}}'; or give 'type:'. Found keys: "
-                                + ", ".join(map(str, raw)))
+        return None, None, (), _("một bước là một khoá ánh xạ duy nhất (loại bước) kèm các tuỳ chọn của nó, ví dụ "
+                                 "'- rename: {example}'; hoặc ghi 'type:'. Các khoá tìm thấy: {keys}",
+                                 example="{columns: {...}}", keys=", ".join(map(str, raw)))
     (kind, options), = raw.items()
     return kind, ({} if options is None else options), (kind,), None
 
@@ -239,9 +251,9 @@ def _step_parts(raw: Any) -> tuple[str | None, Any, tuple, str | None]:
 def source_kind(source: dict) -> tuple[str | None, str | None]:
     kinds = sorted({KIND_KEYS[k] for k in source if k in KIND_KEYS})
     if not kinds:
-        return None, "the source needs one of: path, url, ckan, database, dataset"
+        return None, _("nguồn cần một trong: path, url, ckan, database, dataset")
     if len(kinds) > 1:
-        return None, f"the source names several kinds ({', '.join(kinds)}): keep one"
+        return None, _("nguồn ghi nhiều loại ({kinds}): hãy giữ một", kinds=", ".join(kinds))
     return kinds[0], None
 
 
@@ -257,12 +269,12 @@ def check_definition(data: Any, lines: dict[tuple, int], label: str) -> list[Iss
         issues.append(Issue(line or lines.get(()), where, message))
 
     if not isinstance(data, dict):
-        return [Issue(1, "", f"a pipeline file is a YAML mapping (source, steps, target, ...), not "
-                             f"{describe_value(data)}")]
-    for path, message in check_options(data, TOP, "key"):
+        return [Issue(1, "", _("một tệp quy trình là một ánh xạ YAML (source, steps, target, ...), không phải "
+                               "{value}", value=describe_value(data)))]
+    for path, message in check_options(data, TOP, _("khoá")):
         add(path, "", message)
     if isinstance(data.get("name"), str) and not NAME_RE.match(data["name"]):
-        add(("name",), "name", "use lowercase letters a-z, digits and '-', e.g. 'tourism-monthly'")
+        add(("name",), "name", _("hãy dùng chữ thường a-z, chữ số và '-', ví dụ 'tourism-monthly'"))
     source = data.get("source")
     kind = None
     if isinstance(source, dict):
@@ -273,23 +285,24 @@ def check_definition(data: Any, lines: dict[tuple, int], label: str) -> list[Iss
             for path, message in check_options(source, SOURCE_KINDS[kind]):
                 add(("source",) + path, "source", message)
             if kind == "database" and ("database" in source) == ("database_env" in source):
-                add(("source",), "source", "give either 'database' or 'database_env'")
+                add(("source",), "source", _("hãy ghi hoặc 'database' hoặc 'database_env'"))
     target = data.get("target")
     if isinstance(target, dict):
         for path, message in check_options(target, TARGET):
             add(("target",) + path, "target", message)
         if isinstance(target.get("dataset"), str) and not NAME_RE.match(target["dataset"]):
-            add(("target", "dataset"), "target", f"invalid dataset name {target['dataset']!r}: use lowercase "
-                                                 "letters a-z, digits and '-'")
+            add(("target", "dataset"), "target", _("tên bộ dữ liệu {name} không hợp lệ: hãy dùng chữ thường a-z, "
+                                                   "chữ số và '-'", name=repr(target["dataset"])))
     publish = data.get("publish") or {}
     if isinstance(publish, dict):
         for path, message in check_options(publish, PUBLISH):
             add(("publish",) + path, "publish", message)
         mode = publish.get("mode", "replace")
         if "key" in publish and mode != "append":
-            add(("publish", "key"), "publish", "'key' applies to mode: append only")
+            add(("publish", "key"), "publish", _("'key' chỉ áp dụng cho mode: append"))
         if isinstance(source, dict) and source.get("pick") == "new" and mode != "append":
-            add(("source", "pick"), "source", "pick: new (only files not taken before) needs publish mode: append")
+            add(("source", "pick"), "source", _("pick: new (chỉ các tệp chưa lấy trước đó) cần publish mode: "
+                                                "append"))
     if isinstance(data.get("schedule"), str):
         try:
             schedules.parse(data["schedule"])
@@ -299,21 +312,24 @@ def check_definition(data: Any, lines: dict[tuple, int], label: str) -> list[Iss
     if steps is None:
         steps = []
     if not isinstance(steps, list):
-        add(("steps",), "steps", f"steps must be a list, not {describe_value(steps)}")
+        add(("steps",), "steps", _("steps phải là một danh sách, không phải {value}", value=describe_value(steps)))
         steps = []
     for i, raw in enumerate(steps):
         kind_name, options, rel, problem = _step_parts(raw)
-        where = f"step {i + 1}" + (f" ({kind_name})" if isinstance(kind_name, str) else "")
+        if isinstance(kind_name, str):
+            where = _("bước {index} ({type})", index=i + 1, type=kind_name)
+        else:
+            where = _("bước {index}", index=i + 1)
         base = ("steps", i) + rel
         if problem:
             add(("steps", i), where, problem)
             continue
         module = get_step(kind_name) if isinstance(kind_name, str) else None
         if module is None:
-            add(("steps", i), where, unknown_message(kind_name, sorted(STEPS) + sorted(ALIASES), "step"))
+            add(("steps", i), where, unknown_message(kind_name, sorted(STEPS) + sorted(ALIASES), _("bước")))
             continue
         extra = getattr(module, "check", None)
-        for path, message in check_options(options, module.OPTIONS, "option", extra):
+        for path, message in check_options(options, module.OPTIONS, None, extra):
             add(base + path, where, message)
     return issues
 
@@ -323,11 +339,12 @@ def load_pipeline(path: str | Path) -> Pipeline:
     path = Path(path)
     label = path.name
     if not path.is_file():
-        raise PipelineError(label, [Issue(None, "", f"file not found: {path}")])
+        raise PipelineError(label, [Issue(None, "", _("không tìm thấy tệp: {path}", path=path))])
     try:
         text = path.read_text(encoding="utf-8-sig")
     except UnicodeDecodeError as error:
-        raise PipelineError(label, [Issue(None, "", f"not UTF-8 text (byte {error.start})")]) from None
+        raise PipelineError(label, [Issue(None, "", _("không phải văn bản UTF-8 (byte {byte})",
+                                                      byte=error.start))]) from None
     return parse_pipeline(text, base_dir=path.resolve().parent, path=path.resolve())
 
 
@@ -340,16 +357,17 @@ def parse_pipeline(text: str, *, base_dir: Path, path: Path | None = None, name:
     default_name = (path.stem if path else name) or "pipeline"
     pipeline_name = data.get("name") or default_name.lower().replace("_", "-").replace(".", "-")
     if not NAME_RE.match(pipeline_name):
-        raise PipelineError(label, [Issue(None, "name", f"the file name {default_name!r} is not a usable pipeline "
-                                                        "name: add 'name: some-name' (a-z, 0-9, '-')")])
+        raise PipelineError(label, [Issue(None, "name", _("tên tệp {name} không dùng được làm tên quy trình: hãy "
+                                                          "thêm 'name: ten-nao-do' (a-z, 0-9, '-')",
+                                                          name=repr(default_name)))])
     steps = []
     for i, raw in enumerate(data.get("steps") or []):
-        kind_name, options, _, _ = _step_parts(raw)
+        kind_name, options, _rel, _problem = _step_parts(raw)
         canonical = ALIASES.get(kind_name, kind_name)
         module = STEPS[canonical]
         full = {**{k: o.default for k, o in module.OPTIONS.items() if o.default is not None}, **options}
         steps.append(StepSpec(i + 1, canonical, full, lines.get(("steps", i))))
-    kind, _ = source_kind(data["source"])
+    kind, _problem = source_kind(data["source"])
     source = {**{k: o.default for k, o in SOURCE_KINDS[kind].items() if o.default is not None}, **data["source"]}
     publish = {**{k: o.default for k, o in PUBLISH.items() if o.default is not None}, **(data.get("publish") or {})}
     return Pipeline(name=pipeline_name, base_dir=base_dir, source=source, source_kind=kind, steps=steps,

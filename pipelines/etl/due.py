@@ -11,6 +11,7 @@ from collections.abc import Callable
 from pathlib import Path
 
 from catalog import runs
+from catalog.i18n import _
 from catalog.metadata import Catalog
 from pipelines.etl import schedule as schedules
 from pipelines.etl.definition import PipelineError, find_pipelines, load_pipeline, pipeline_name_of
@@ -28,14 +29,21 @@ def due_pipelines(catalog: Catalog, folder: str | Path, now: dt.datetime | None 
         try:
             pipeline = load_pipeline(path)
         except PipelineError as error:
-            due.append((path, f"broken: {error}"))
+            due.append((path, _broken(error)))
             continue
         if not pipeline.schedule:
             continue
         last = runs.last_run(catalog, pipeline.name)
         if schedules.is_due(pipeline.schedule, last["started_at"] if last else None, now):
-            due.append((path, f"schedule {pipeline.schedule!r}" + ("" if last else ", never run")))
+            if last:
+                due.append((path, _("lịch chạy {schedule}", schedule=repr(pipeline.schedule))))
+            else:
+                due.append((path, _("lịch chạy {schedule}, chưa chạy lần nào", schedule=repr(pipeline.schedule))))
     return due
+
+
+def _broken(error: object) -> str:
+    return _("bị hỏng: {error}", error=error)
 
 
 def run_due(catalog: Catalog, folder: str | Path, *, actor: str = "cli",
@@ -46,12 +54,13 @@ def run_due(catalog: Catalog, folder: str | Path, *, actor: str = "cli",
     so a timer calling this every few minutes does not bury the history under copies of one failure.
     """
     results = []
+    broken = _broken("")  # the reason of a file that does not load starts with this, then the problem
     for path, why in due_pipelines(catalog, folder):
         if log:
-            log(f"{path.name}: {why if why.startswith('broken') else 'due (' + why + ')'}")
-        if why.startswith("broken: "):
+            log(f"{path.name}: " + (why if why.startswith(broken) else _("đến hạn ({why})", why=why)))
+        if why.startswith(broken):
             last = runs.last_run(catalog, pipeline_name_of(path))
-            if last and last["status"] == "failed" and last["error"] == why[len("broken: "):]:
+            if last and last["status"] == "failed" and last["error"] == why[len(broken):]:
                 results.append(RunResult(pipeline_name_of(path), "failed", error=last["error"]))
                 continue
         results.append(run_pipeline(catalog, path, trigger="due", actor=actor, log=log))

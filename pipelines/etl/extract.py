@@ -33,6 +33,7 @@ import requests
 from requests_hardened.ip_filter import InvalidIPAddress
 
 from catalog.errors import InvalidInput, UserError
+from catalog.i18n import _, format_number
 from catalog.metadata import Catalog
 from catalog.sqltext import sql_list, sql_string
 from catalog.storage import sha256_file
@@ -120,18 +121,22 @@ def pick_files(pipeline: Pipeline, consumed: set[str]) -> list[Path]:
     if not glob.has_magic(pattern):
         path = Path(full)
         if not path.is_file():
-            raise SourceError(f"source file not found: {pattern}", hint=f"paths are relative to {pipeline.base_dir}")
+            raise SourceError(_("không tìm thấy tệp nguồn: {path}", path=pattern), hint=_relative(pipeline))
         return [path]
     matches = [Path(p) for p in glob.glob(full, recursive=True) if Path(p).is_file()]
     pick = pipeline.source.get("pick", "newest")
     if not matches:
         if pick == "new":
             return []
-        raise SourceError(f"no file matches the source pattern {pattern}",
-                          hint=f"paths are relative to {pipeline.base_dir}")
+        raise SourceError(_("không có tệp nào khớp mẫu đường dẫn nguồn {pattern}", pattern=pattern),
+                          hint=_relative(pipeline))
     if pick == "newest":
         return [max(matches, key=lambda p: (p.stat().st_mtime_ns, p.name))]
     return sorted(matches, key=lambda p: p.name)
+
+
+def _relative(pipeline: Pipeline) -> str:
+    return _("đường dẫn được tính từ {folder}", folder=pipeline.base_dir)
 
 
 def file_format(path: Path, declared: str | None) -> str:
@@ -139,8 +144,8 @@ def file_format(path: Path, declared: str | None) -> str:
         return declared
     fmt = FORMATS.get(path.suffix.lower())
     if fmt is None:
-        raise SourceError(f"cannot tell the format of {path.name}", hint="set source.format (csv, tsv, xlsx, json, "
-                                                                          "ndjson, parquet)")
+        raise SourceError(_("không nhận ra định dạng của {name}", name=path.name),
+                          hint=_("hãy đặt source.format (csv, tsv, xlsx, json, ndjson, parquet)"))
     return fmt
 
 
@@ -165,8 +170,9 @@ def load_files(con: duckdb.DuckDBPyConnection, files: list[Path], source: dict, 
             con.execute(f"ALTER TABLE {part} RENAME TO {table}")
             continue
         if columns != first_columns:
-            raise SourceError(f"{path.name} has columns {columns} but {files[0].name} has {first_columns}",
-                              hint="files taken together must share one layout")
+            raise SourceError(_("{name} có các cột {columns} nhưng {first} có {first_columns}", name=path.name,
+                                columns=columns, first=files[0].name, first_columns=first_columns),
+                              hint=_("các tệp được lấy cùng nhau phải có chung một bố cục cột"))
         con.execute(f"INSERT INTO {table} SELECT * FROM {part}")
         con.execute(f"DROP TABLE {part}")
     return fmt
@@ -175,13 +181,13 @@ def load_files(con: duckdb.DuckDBPyConnection, files: list[Path], source: dict, 
 def read_error(name: str, fmt: str, error: duckdb.Error, source: dict) -> SourceError:
     lines = [line.strip() for line in str(error).splitlines() if line.strip()]
     if any("unicode" in line.lower() for line in lines[:4]):
-        return SourceError(f"cannot read {name}: it is not UTF-8 text",
-                           hint="set source.encoding (e.g. cp1258 for Windows-1258, utf-16)")
+        return SourceError(_("không đọc được {name}: đây không phải văn bản UTF-8", name=name),
+                           hint=_("hãy đặt source.encoding (ví dụ cp1258 cho Windows-1258, utf-16)"))
     # DuckDB's CSV errors: "CSV Error on Line: N", the raw line, then the reason.
     reason = next((line for line in lines[1:4] if not line.startswith("Original Line")), "")
     text = first_line(error) + (f": {reason}" if reason and "CSV Error" in lines[0] else "")
-    return SourceError(f"cannot read {name} as {fmt}: {text}",
-                       hint="check source.format, delimiter and header_row")
+    return SourceError(_("không đọc được {name} dưới dạng {format}: {error}", name=name, format=fmt, error=text),
+                       hint=_("hãy kiểm tra source.format, delimiter và header_row"))
 
 
 def load_one(con: duckdb.DuckDBPyConnection, path: Path, fmt: str, source: dict, table: str, work_dir: Path) -> None:
@@ -204,7 +210,7 @@ def load_one(con: duckdb.DuckDBPyConnection, path: Path, fmt: str, source: dict,
     elif fmt == "parquet":
         con.execute(f"CREATE TABLE {table} AS SELECT * FROM read_parquet({sql_string(path)})")
     else:
-        raise SourceError(f"unsupported source format {fmt!r}")
+        raise SourceError(_("định dạng nguồn {format} không được hỗ trợ", format=repr(fmt)))
 
 
 def to_utf8(path: Path, encoding: str | None, work_dir: Path) -> Path:
@@ -214,7 +220,8 @@ def to_utf8(path: Path, encoding: str | None, work_dir: Path) -> Path:
     try:
         decoder = codecs.getincrementaldecoder(encoding)(errors="strict")
     except LookupError:
-        raise SourceError(f"unknown encoding {encoding!r}", hint="e.g. utf-8, utf-16, cp1258") from None
+        raise SourceError(_("không biết bảng mã {encoding}", encoding=repr(encoding)),
+                          hint=_("ví dụ utf-8, utf-16, cp1258")) from None
     target = work_dir / f"utf8-{path.stem}.csv"
     try:
         with open(path, "rb") as src, open(target, "w", encoding="utf-8", newline="") as dst:
@@ -222,8 +229,8 @@ def to_utf8(path: Path, encoding: str | None, work_dir: Path) -> Path:
                 dst.write(decoder.decode(chunk))
             dst.write(decoder.decode(b"", final=True))
     except UnicodeDecodeError as error:
-        raise SourceError(f"{path.name} is not valid {encoding} (byte {error.start} of a chunk)",
-                          hint="check source.encoding") from None
+        raise SourceError(_("{name} không phải {encoding} hợp lệ (byte {byte} của một khối)", name=path.name,
+                            encoding=encoding, byte=error.start), hint=_("hãy kiểm tra source.encoding")) from None
     return target
 
 
@@ -247,9 +254,10 @@ def load_xlsx(con: duckdb.DuckDBPyConnection, path: Path, source: dict, table: s
         with zipfile.ZipFile(path) as archive:
             inflated = sum(i.file_size for i in archive.infolist())
     except zipfile.BadZipFile:
-        raise SourceError(f"{path.name} is not an xlsx file (not a zip archive)") from None
+        raise SourceError(_("{name} không phải tệp xlsx (không phải tệp nén zip)", name=path.name)) from None
     if inflated > XLSX_MAX_UNCOMPRESSED:
-        raise SourceError(f"{path.name} inflates to {inflated / 1e9:.1f} GB: refused")
+        raise SourceError(_("{name} bung ra {size} GB khi giải nén: bị từ chối", name=path.name,
+                            size=format_number(inflated / 1e9, 1)))
     try:
         book = CalamineWorkbook.from_path(str(path))
         sheet_opt = source.get("sheet")
@@ -258,22 +266,26 @@ def load_xlsx(con: duckdb.DuckDBPyConnection, path: Path, source: dict, table: s
             sheet = book.get_sheet_by_index(0)
         elif isinstance(sheet_opt, int):
             if not 1 <= sheet_opt <= len(names):
-                raise SourceError(f"{path.name} has {len(names)} sheet(s); sheet {sheet_opt} does not exist")
+                raise SourceError(_("{name} có {count} trang tính; không có trang tính số {sheet}", name=path.name,
+                                    count=len(names), sheet=sheet_opt))
             sheet = book.get_sheet_by_index(sheet_opt - 1)
         else:
             wanted = nfc(str(sheet_opt))
             match = [n for n in names if nfc(n) == wanted]
             if not match:
-                raise SourceError(f"{path.name} has no sheet {sheet_opt!r}", hint="sheets: " + ", ".join(names))
+                raise SourceError(_("{name} không có trang tính {sheet}", name=path.name, sheet=repr(sheet_opt)),
+                                  hint=_("các trang tính: {sheets}", sheets=", ".join(names)))
             sheet = book.get_sheet_by_name(match[0])
         rows = sheet.to_python(skip_empty_area=False)
     except SourceError:
         raise
     except Exception as error:  # calamine raises its own error types for damaged files
-        raise SourceError(f"cannot read {path.name} as xlsx: {first_line(error)}") from None
+        raise SourceError(_("không đọc được {name} dưới dạng {format}: {error}", name=path.name, format="xlsx",
+                            error=first_line(error))) from None
     header_row = int(source.get("header_row", 1))
     if len(rows) < header_row:
-        raise SourceError(f"{path.name} has {len(rows)} row(s): no header at row {header_row}")
+        raise SourceError(_("{name} có {count} dòng: không có dòng tiêu đề ở dòng {row}", name=path.name,
+                            count=len(rows), row=header_row))
     names = unique_names([cell_text(v) for v in rows[header_row - 1]])
     width = len(names)
     body = [[cell_text(v) for v in (list(r) + [None] * width)[:width]] for r in rows[header_row:]]
@@ -309,16 +321,17 @@ def check_source_url(url: str) -> None:
 def unreachable(what: str, error: Exception) -> SourceError:
     """A failed request as one line; a redirect to a private address says so and how to allow it."""
     if isinstance(error, InvalidIPAddress):
-        return SourceError(f"source refused: {what}: {outbound.describe_error(error)}")
+        return SourceError(_("nguồn bị từ chối: {what}: {error}", what=what, error=outbound.describe_error(error)))
     reason = type(error).__name__.replace("Error", " error").strip()
-    return SourceError(f"source unreachable: {what} ({reason})", hint="check the URL and the network")
+    return SourceError(_("không truy cập được nguồn: {what} ({reason})", what=what, reason=reason),
+                       hint=_("hãy kiểm tra URL và kết nối mạng"))
 
 
 def download(url: str, work_dir: Path, source: dict, *, headers: dict | None = None,
              fmt_hint: str | None = None) -> Path:
     parsed = urlparse(url)
     if parsed.scheme not in ("http", "https"):
-        raise SourceError(f"source URL must be http or https: {url}")
+        raise SourceError(_("URL nguồn phải là http hoặc https: {url}", url=url))
     check_source_url(url)
     limit = int(source.get("max_mb", 2048)) * 1024 * 1024
     suffix = Path(parsed.path).suffix.lower()
@@ -326,7 +339,8 @@ def download(url: str, work_dir: Path, source: dict, *, headers: dict | None = N
         with outbound.session() as http, http.get(url, stream=True, timeout=(10, int(source.get("timeout", 60))),
                                                    headers={"User-Agent": USER_AGENT, **(headers or {})}) as response:
             if response.status_code != 200:
-                raise SourceError(f"source unreachable: {url} answered HTTP {response.status_code}")
+                raise SourceError(_("không truy cập được nguồn: {url} trả lời HTTP {status}", url=url,
+                                    status=response.status_code))
             fmt = source.get("format") or fmt_hint or FORMATS.get(suffix) or CONTENT_TYPES.get(
                 response.headers.get("Content-Type", "").split(";")[0].strip().lower(), "csv")
             target = work_dir / f"download.{'csv' if fmt == 'tsv' else fmt}"
@@ -335,8 +349,8 @@ def download(url: str, work_dir: Path, source: dict, *, headers: dict | None = N
                 for chunk in response.iter_content(1 << 20):
                     size += len(chunk)
                     if size > limit:
-                        raise SourceError(f"{url} is larger than {source.get('max_mb', 2048)} MB",
-                                          hint="raise source.max_mb")
+                        raise SourceError(_("{url} lớn hơn {size} MB", url=url, size=source.get("max_mb", 2048)),
+                                          hint=_("hãy nâng source.max_mb"))
                     out.write(chunk)
     except requests.RequestException as error:
         raise unreachable(url, error) from None
@@ -349,7 +363,8 @@ def ckan_resource(source: dict) -> tuple[str, dict, str | None]:
 
     token = os.environ.get(source["api_key_env"], "") if source.get("api_key_env") else ""
     if source.get("api_key_env") and not token:
-        raise SourceError(f"environment variable {source['api_key_env']} (source.api_key_env) is not set")
+        raise SourceError(_("biến môi trường {variable} ({option}) chưa được đặt", variable=source["api_key_env"],
+                            option="source.api_key_env"))
     check_source_url(source["ckan"])
     portal = ckanapi.RemoteCKAN(source["ckan"].rstrip("/"), apikey=token or None, user_agent=USER_AGENT,
                                 session=outbound.session())
@@ -357,17 +372,19 @@ def ckan_resource(source: dict) -> tuple[str, dict, str | None]:
         with portal:
             resource = portal.action.resource_show(id=source["resource"])
     except ckanapi.NotFound:
-        raise SourceError(f"CKAN resource {source['resource']!r} not found on {source['ckan']}") from None
+        raise SourceError(_("không tìm thấy tài nguyên CKAN {resource} trên {portal}",
+                            resource=repr(source["resource"]), portal=source["ckan"])) from None
     except ckanapi.NotAuthorized:
-        raise SourceError(f"not authorised to read CKAN resource {source['resource']!r}",
-                          hint="set source.api_key_env to a variable holding a token") from None
+        raise SourceError(_("không có quyền đọc tài nguyên CKAN {resource}", resource=repr(source["resource"])),
+                          hint=_("hãy đặt source.api_key_env là tên một biến môi trường chứa token")) from None
     except requests.RequestException as error:
-        raise unreachable(f"CKAN portal {source['ckan']}", error) from None
+        raise unreachable(_("cổng CKAN {portal}", portal=source["ckan"]), error) from None
     except (ckanapi.CKANAPIError, ValueError) as error:
-        raise SourceError(f"source unreachable: CKAN portal {source['ckan']} ({type(error).__name__})") from None
+        raise SourceError(_("không truy cập được nguồn: {what} ({reason})", what=_("cổng CKAN {portal}",
+                            portal=source["ckan"]), reason=type(error).__name__)) from None
     url = resource.get("url") or ""
     if not url:
-        raise SourceError(f"CKAN resource {source['resource']!r} has no URL")
+        raise SourceError(_("tài nguyên CKAN {resource} không có URL", resource=repr(source["resource"])))
     fmt = (resource.get("format") or "").strip().lower() or None
     fmt = {"xls": "xlsx", "jsonl": "ndjson"}.get(fmt, fmt)
     if fmt not in ("csv", "tsv", "xlsx", "json", "ndjson", "parquet"):
@@ -379,7 +396,8 @@ def ckan_resource(source: dict) -> tuple[str, dict, str | None]:
 def database_url(source: dict, base_dir: Path) -> str:
     url = source.get("database") or os.environ.get(source.get("database_env", ""), "")
     if not url:
-        raise SourceError(f"environment variable {source.get('database_env')} (source.database_env) is not set")
+        raise SourceError(_("biến môi trường {variable} ({option}) chưa được đặt",
+                            variable=source.get("database_env"), option="source.database_env"))
     prefix = "sqlite:///"
     if url.startswith(prefix) and not url.startswith(prefix + "/") and url != prefix and ":memory:" not in url:
         url = prefix + str((base_dir / url[len(prefix):]).resolve())
@@ -394,10 +412,11 @@ def query_database(source: dict, base_dir: Path, work_dir: Path) -> tuple[Path, 
     try:
         shown = sa.engine.make_url(url).render_as_string(hide_password=True)
     except sa.exc.ArgumentError:
-        raise SourceError("source.database is not a SQLAlchemy URL", hint="e.g. sqlite:///so-y-te.db or "
-                                                                          "postgresql://user@host/db") from None
+        raise SourceError(_("source.database không phải một URL SQLAlchemy"),
+                          hint=_("ví dụ sqlite:///so-y-te.db hoặc postgresql://user@host/db")) from None
     if url.startswith("sqlite:///") and ":memory:" not in url and not Path(url[len("sqlite:///"):]).is_file():
-        raise SourceError(f"source unreachable: database file not found ({shown})")
+        raise SourceError(_("không truy cập được nguồn: không tìm thấy tệp cơ sở dữ liệu ({database})",
+                            database=shown))
     target = work_dir / "query.parquet"
     digest = hashlib.sha256()
     rows = 0
@@ -417,7 +436,8 @@ def query_database(source: dict, base_dir: Path, work_dir: Path) -> tuple[Path, 
                     rows += len(batch)
     except sa.exc.SQLAlchemyError as error:
         detail = first_line(getattr(error, "orig", None) or error)
-        raise SourceError(f"source query failed on {shown}: {detail}") from None
+        raise SourceError(_("truy vấn nguồn thất bại trên {database}: {error}", database=shown,
+                            error=detail)) from None
     finally:
         engine.dispose()
     return target, digest.hexdigest(), rows
@@ -427,7 +447,7 @@ def query_database(source: dict, base_dir: Path, work_dir: Path) -> tuple[Path, 
 def load_dataset(con: duckdb.DuckDBPyConnection, catalog: Catalog | None, source: dict,
                  table: str) -> tuple[list[dict], str]:
     if catalog is None:
-        raise SourceError("a dataset source needs a catalogue")
+        raise SourceError(_("một nguồn kiểu bộ dữ liệu (dataset) cần có danh mục"))
     version = resolve_version(catalog, source["dataset"], source.get("version"))
     con.execute(f"CREATE TABLE {table} AS SELECT * FROM read_parquet({sql_list(catalog.version_files(version))})")
     return [{"name": f"{source['dataset']}@{version['number']}", "sha256": version["sha256"],
@@ -437,12 +457,13 @@ def load_dataset(con: duckdb.DuckDBPyConnection, catalog: Catalog | None, source
 def resolve_version(catalog: Catalog, dataset: str, number: int | None) -> dict:
     found = catalog.find_dataset(dataset)
     if found is None:
-        raise SourceError(f"dataset {dataset!r} is not in the catalogue", hint="'opendata datasets' lists them")
+        raise SourceError(_("bộ dữ liệu {dataset} không có trong danh mục", dataset=repr(dataset)),
+                          hint=_("'opendata datasets' liệt kê các bộ dữ liệu"))
     if number is not None:
         return catalog.get_version(dataset, number)
     version = catalog.latest_version(dataset)
     if version is None:
-        raise SourceError(f"dataset {dataset!r} has no version yet")
+        raise SourceError(_("bộ dữ liệu {dataset} chưa có phiên bản nào", dataset=repr(dataset)))
     return version
 
 
@@ -469,7 +490,7 @@ def normalise_table(con: duckdb.DuckDBPyConnection, raw: str, view: str) -> dict
                                                        for (v,) in values):
                 needs.add(column)
     items = []
-    for (old, _kind, *_), new in zip(described, names, strict=True):
+    for (old, _kind, *_rest), new in zip(described, names, strict=True):
         value = f"nfc_normalize({ident(old)})" if old in needs else ident(old)
         items.append(f"{value} AS {ident(new)}")
     con.execute(f"CREATE VIEW {view} AS SELECT {', '.join(items)} FROM {raw}")
@@ -482,7 +503,7 @@ def check_columns(pipeline: Pipeline, columns: dict[str, str]) -> None:
     if expected is None:
         return
     expected = [expected] if isinstance(expected, str) else list(expected)
-    raise_drift(expected, list(columns), "source.columns declares")
+    raise_drift(expected, list(columns), _("source.columns khai báo"))
 
 
 def raise_drift(expected: list[str], found: list[str], what: str) -> None:
@@ -491,8 +512,9 @@ def raise_drift(expected: list[str], found: list[str], what: str) -> None:
     if missing or new:
         parts = []
         if missing:
-            parts.append("missing: " + ", ".join(map(repr, missing)))
+            parts.append(_("thiếu: {columns}", columns=", ".join(map(repr, missing))))
         if new:
-            parts.append("new: " + ", ".join(map(repr, new)))
-        raise SourceError(f"the source's columns changed ({'; '.join(parts)}); {what} {len(expected)} column(s)",
-                          hint="if the new layout is right, update the pipeline (steps and source.columns)")
+            parts.append(_("mới: {columns}", columns=", ".join(map(repr, new))))
+        raise SourceError(_("các cột của nguồn đã thay đổi ({changes}); {what} {count} cột",
+                            changes="; ".join(parts), what=what, count=len(expected)),
+                          hint=_("nếu bố cục mới là đúng, hãy cập nhật quy trình (các bước và source.columns)"))

@@ -9,6 +9,7 @@ from __future__ import annotations
 from pathlib import Path
 
 from catalog.errors import NotFound
+from catalog.i18n import _
 from catalog.metadata import Catalog
 from pipelines.etl.definition import find_pipelines, pipeline_name_of
 
@@ -26,6 +27,7 @@ def resolve_pipeline_file(name_or_path: str | Path, folder: str | Path) -> Path:
     for candidate in find_pipelines(folder):
         if name_or_path in (candidate.stem, pipeline_name_of(candidate)):
             return candidate
-    raise NotFound(f"pipeline {str(name_or_path)!r} not found: no such file, and no pipeline of that name in "
-                   f"{folder}", hint="give the YAML file's path, or --dir FOLDER")
+    raise NotFound(_("không tìm thấy quy trình {name}: không có tệp này, và không có quy trình nào tên đó trong "
+                     "{folder}", name=repr(str(name_or_path)), folder=folder),
+                   hint=_("hãy nhập đường dẫn tệp YAML, hoặc --dir THƯ_MỤC"))
 

@@ -11,16 +11,18 @@ from collections.abc import Callable
 from dataclasses import dataclass
 from typing import Any
 
-KINDS = {
-    "str": "a text",
-    "int": "a whole number",
-    "bool": "true or false",
-    "strs": "a list of column names (or one name)",
-    "str_map": "a mapping of names to names",
-    "map": "a mapping",
-    "scalar_map": "a mapping of values to values",
-    "schema": "a standard schema name, a path to a JSON Table Schema, or an inline schema mapping",
-    "any": "a value",
+from catalog.i18n import N_, _
+
+KINDS = {  # what each kind of option must be, for people (translated where it is shown)
+    "str": N_("một đoạn văn bản"),
+    "int": N_("một số nguyên"),
+    "bool": N_("true hoặc false"),
+    "strs": N_("một danh sách tên cột (hoặc một tên)"),
+    "str_map": N_("một ánh xạ từ tên sang tên"),
+    "map": N_("một ánh xạ (mapping)"),
+    "scalar_map": N_("một ánh xạ từ giá trị sang giá trị"),
+    "schema": N_("tên một lược đồ chuẩn, đường dẫn tới một JSON Table Schema, hoặc một lược đồ viết trực tiếp"),
+    "any": N_("một giá trị"),
 }
 
 
@@ -63,27 +65,32 @@ def describe_value(value: Any) -> str:
     if isinstance(value, bool):
         return "true/false"
     if isinstance(value, dict):
-        return "a mapping"
+        return _("một ánh xạ (mapping)")
     if isinstance(value, list):
-        return "a list"
+        return _("một danh sách")
     if value is None:
-        return "nothing (null)"
+        return _("không có gì (null)")
     if isinstance(value, (int, float)):
-        return f"the number {value}"
+        return _("số {value}", value=value)
     return f"{str(value)!r}"
 
 
 def unknown_message(name: str, known: list[str], what: str) -> str:
+    """``what`` (translated) names the kind of thing: tuỳ chọn, bước, khoá."""
     close = difflib.get_close_matches(str(name), known, n=1, cutoff=0.6)
-    hint = f"did you mean {close[0]!r}? " if close else ""
-    return f"unknown {what} {name!r}: {hint}known: {', '.join(known)}"
+    if close:
+        return _("{what} {name} không xác định: có phải ý bạn là {close}? các giá trị đã biết: {known}", what=what,
+                 name=repr(name), close=repr(close[0]), known=", ".join(known))
+    return _("{what} {name} không xác định: các giá trị đã biết: {known}", what=what, name=repr(name),
+             known=", ".join(known))
 
 
-def check_options(options: Any, spec: dict[str, Opt], what: str = "option",
+def check_options(options: Any, spec: dict[str, Opt], what: str | None = None,
                   extra: Callable[[dict], list[Problem]] | None = None) -> list[Problem]:
-    """Problems with ``options`` against ``spec`` (empty when fine)."""
+    """Problems with ``options`` against ``spec`` (empty when fine); ``what`` (translated) names an option."""
+    what = what or _("tuỳ chọn")
     if not isinstance(options, dict):
-        return [((), f"expected a mapping of options, got {describe_value(options)}")]
+        return [((), _("cần một ánh xạ các tuỳ chọn, nhưng gặp {value}", value=describe_value(options)))]
     problems: list[Problem] = []
     malformed = False  # an option of the wrong kind: the extra checks could not read the options
     for name, value in options.items():
@@ -93,16 +100,20 @@ def check_options(options: Any, spec: dict[str, Opt], what: str = "option",
         opt = spec[name]
         if not is_kind(value, opt.kind):
             malformed = True
-            problems.append(((name,), f"{what} {name!r} must be {KINDS[opt.kind]}, not {describe_value(value)}"))
+            problems.append(((name,), _("{what} {name} phải là {kind}, không phải {value}", what=what,
+                                        name=repr(name), kind=_(KINDS[opt.kind]), value=describe_value(value))))
         elif opt.choices and value not in opt.choices:
-            problems.append(((name,), f"{what} {name!r} must be one of {', '.join(map(str, opt.choices))}, "
-                                      f"not {describe_value(value)}"))
+            problems.append(((name,), _("{what} {name} phải là một trong {choices}, không phải {value}", what=what,
+                                        name=repr(name), choices=", ".join(map(str, opt.choices)),
+                                        value=describe_value(value))))
         elif opt.minimum is not None and value < opt.minimum:
-            problems.append(((name,), f"{what} {name!r} must be at least {opt.minimum}"))
+            problems.append(((name,), _("{what} {name} phải ít nhất là {minimum}", what=what, name=repr(name),
+                                        minimum=opt.minimum)))
     for name, opt in spec.items():
         if opt.required and name not in options:
             malformed = True
-            problems.append(((), f"missing required {what} {name!r} ({opt.doc or KINDS[opt.kind]})"))
+            problems.append(((), _("thiếu {what} bắt buộc {name} ({about})", what=what, name=repr(name),
+                                   about=_(opt.doc or KINDS[opt.kind]))))
     if not malformed and extra is not None:
         problems += extra(options)
     return problems

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from catalog.i18n import _, format_number
+from pipelines.etl.definition import pipeline_named
 from pipelines.etl.results import RunResult
 
 CELL = 24
@@ -13,28 +15,31 @@ def _cell(value: object) -> str:
 
 
 def render_run(result: RunResult, *, samples: bool = True) -> str:
-    lines = [f"pipeline {result.pipeline}" + (f" → {result.dataset}" if result.dataset else "")]
+    lines = [pipeline_named(result.pipeline) + (f" → {result.dataset}" if result.dataset else "")]
     if result.steps:
-        lines.append(f"  {'step':<4} {'type':<26} {'rows':>11} {'ms':>7}")
+        step, kind, rows = _("bước"), _("loại"), _("số dòng")
+        lines.append(f"  {step:<4} {kind:<26} {rows:>11} {'ms':>7}")
     for step in result.steps:
-        lines.append(f"  {step.index:<4} {step.type:<26} {step.rows:>11,} {step.ms:>7,}")
+        lines.append(f"  {step.index:<4} {step.type:<26} {format_number(step.rows):>11} {format_number(step.ms):>7}")
         for note in step.notes:
-            lines.append(f"       note: {note}")
+            lines.append("       " + _("ghi chú: {note}", note=note))
         if samples and step.sample:
             lines.append("       " + " | ".join(_cell(c) for c in step.columns))
             for row in step.sample:
                 lines.append("       " + " | ".join(_cell(row.get(c)) for c in step.columns))
     for finding in result.findings:
-        lines.append(f"  privacy: {finding}")
+        lines.append("  " + _("quyền riêng tư: {finding}", finding=finding))
     lines.extend(result.messages)
     if result.status == "failed":
-        lines.append(f"FAILED: {result.error}")
+        lines.append(_("THẤT BẠI: {error}", error=result.error))
     elif result.status == "published" and result.version:
         v = result.version
-        lines.append(f"published {result.dataset} version {v['number']}: {v['rows']:,} rows "
-                     f"({len(v.get('parts') or [v['path']])} part(s)) in {result.duration_ms / 1000:.1f} s")
+        lines.append(_("đã công bố {dataset} phiên bản {number}: {rows} dòng ({parts} phần) trong {seconds} giây",
+                       dataset=result.dataset, number=v["number"], rows=format_number(v["rows"]),
+                       parts=len(v.get("parts") or [v["path"]]), seconds=format_number(result.duration_ms / 1000, 1)))
     elif result.status == "unchanged":
-        lines.append(f"unchanged: nothing published ({result.duration_ms / 1000:.1f} s)")
+        lines.append(_("không đổi: không công bố gì ({seconds} giây)",
+                       seconds=format_number(result.duration_ms / 1000, 1)))
     return "\n".join(lines)
 
 

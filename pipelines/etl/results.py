@@ -11,6 +11,7 @@ from dataclasses import dataclass, field
 from typing import Any
 
 from catalog import runs
+from catalog.i18n import _
 from catalog.metadata import Catalog
 from pipelines import privacy
 
@@ -95,9 +96,15 @@ def report_errors(report: dict | None, limit: int = 5) -> list[str]:
         errors += task.get("errors") or []
     lines = []
     for error in errors[:limit]:
-        where = " ".join(p for p in (f"row {error['rowNumber']}" if error.get("rowNumber") else "",
-                                     f"field {error['fieldName']!r}" if error.get("fieldName") else "") if p)
-        lines.append(f"{error.get('type', 'error')}{' at ' + where if where else ''}: {error.get('note', '')}".strip())
+        places = []
+        if error.get("rowNumber"):
+            places.append(_("dòng {row}", row=error["rowNumber"]))
+        if error.get("fieldName"):
+            places.append(_("trường {field}", field=repr(error["fieldName"])))
+        kind = error.get("type", "error")
+        if places:
+            kind = _("{kind} tại {where}", kind=kind, where=" ".join(places))
+        lines.append(f"{kind}: {error.get('note', '')}".strip())
     if len(errors) > limit:
-        lines.append(f"… {len(errors) - limit} more")
-    return lines or ["see the validation report"]
+        lines.append(_("… và {count} lỗi khác", count=len(errors) - limit))
+    return lines or [_("xem báo cáo kiểm tra")]

@@ -24,12 +24,13 @@ from typing import Any
 
 from catalog import runs
 from catalog.errors import InvalidInput, UserError
+from catalog.i18n import _, format_number
 from catalog.metadata import Catalog
 from catalog.sqltext import sql_string
 from catalog.storage import WorkDir
 from pipelines import privacy
 from pipelines.etl.append import append
-from pipelines.etl.definition import Pipeline, PipelineError, load_pipeline, pipeline_name_of
+from pipelines.etl.definition import Pipeline, PipelineError, load_pipeline, pipeline_name_of, pipeline_named
 from pipelines.etl.extract import Extracted, SourceError, extract, raise_drift
 from pipelines.etl.results import RunResult, record, record_in, report_errors
 from pipelines.etl.steps.base import first_line
@@ -71,8 +72,8 @@ def run_pipeline(catalog: Catalog, source: str | Path | Pipeline, *, dry_run: bo
     name = source.name if isinstance(source, Pipeline) else pipeline_name_of(source)
     with pipeline_lock(catalog, name) as locked:
         if not locked:
-            return RunResult(name, "failed", error=f"pipeline {name!r} is already running in another process: "
-                                                   "this run did nothing (not recorded)")
+            return RunResult(name, "failed", error=_("quy trình {name} đang chạy trong một tiến trình khác: lần chạy "
+                                                     "này không làm gì (không được ghi lại)", name=repr(name)))
         return _run_locked(catalog, source, name, started, dry_run=dry_run, trigger=trigger, actor=actor,
                            privacy_override=privacy_override, sample_rows=sample_rows, log=log)
 
@@ -114,9 +115,10 @@ def _run_locked(catalog: Catalog, source: str | Path | Pipeline, name: str, star
     except UserError as error:
         result.status = "failed"
         text = str(error)
-        result.error = text if text.startswith("pipeline ") else f"pipeline {name!r}: {text}"
+        result.error = text if text.startswith(pipeline_named("")) else f"{pipeline_named(repr(name))}: {text}"
     except BaseException as error:
-        result.status, result.error = "failed", f"internal error: {type(error).__name__}: {first_line(error)}"
+        result.status, result.error = "failed", _("lỗi nội bộ: {kind}: {error}", kind=type(error).__name__,
+                                                  error=first_line(error))
         result.duration_ms = int((time.monotonic() - started) * 1000)
         record(catalog, result)
         raise
@@ -148,7 +150,8 @@ class _Run:
         self.dataset = pipeline.target["dataset"]
         self.existing = catalog.find_dataset(self.dataset)
         if self.existing is None and not pipeline.target.get("org") and not self.dry_run:
-            raise InvalidInput(f"pipeline {pipeline.label}: dataset {self.dataset!r} is new: set target.org")
+            raise InvalidInput(_("{pipeline}: bộ dữ liệu {dataset} là bộ mới: hãy đặt target.org",
+                                 pipeline=pipeline_named(pipeline.label), dataset=repr(self.dataset)))
         self.schema, self.schema_name = target_schema(catalog, pipeline, self.existing)
         self.definition = pipeline.definition_sha256(self.schema)
         self.last_ok = runs.last_success(catalog, pipeline.name)
@@ -180,7 +183,7 @@ class _Run:
         written = f"SELECT * FROM read_parquet({sql_string(output)})"
         self.findings = self.result.findings = privacy.check_schema(self.schema) + privacy.scan(con, written)
         self.overridden = privacy.enforce(self.findings, override=self.override,
-                                          what=f"pipeline {self.pipeline.label}: the output")
+                                          what=_("{pipeline}: kết quả đầu ra", pipeline=pipeline_named(self.pipeline.label)))
 
     # -- extract, and the reasons to stop early --------------------------------------------------------------------
     def _extract(self, con: Any, work_dir: Path) -> str:
@@ -188,12 +191,14 @@ class _Run:
         try:
             extracted = extract(pipeline, con, work_dir, catalog=self.catalog, consumed=self.consumed)
         except SourceError as error:
-            raise SourceError(f"{where(pipeline)}, source: {error.message}", hint=error.hint) from None
+            raise SourceError(_("{where}, nguồn: {error}", where=where(pipeline), error=error.message),
+                              hint=error.hint) from None
         self.extracted = extracted
         if extracted.nothing_new:
             result.status = "unchanged"
             result.version = self.catalog.latest_version(self.dataset) if self.existing else None
-            result.messages.append("no new source files since the last successful run: nothing to publish")
+            result.messages.append(_("không có tệp nguồn mới kể từ lần chạy thành công gần nhất: không có gì để "
+                                     "công bố"))
             raise _Outcome(result)
         fingerprint = hashlib.sha256(f"{extracted.fingerprint}\n{self.definition}".encode()).hexdigest()
         result.fingerprint, result.inputs = fingerprint, extracted.inputs
@@ -208,9 +213,10 @@ class _Run:
             return
         try:
             raise_drift(last_ok["source_columns"], list(self.extracted.columns),
-                        f"the last successful run (#{last_ok['id']}) had")
+                        _("lần chạy thành công gần nhất (#{run}) có", run=last_ok["id"]))
         except SourceError as error:
-            raise SourceError(f"{where(self.pipeline)}, source: {error.message}", hint=error.hint) from None
+            raise SourceError(_("{where}, nguồn: {error}", where=where(self.pipeline), error=error.message),
+                              hint=error.hint) from None
 
     def _stop_if_unchanged(self, fingerprint: str) -> None:
         unchanged = self.unchanged = _unchanged(self.catalog, self.pipeline, self.last_ok, fingerprint,
@@ -218,12 +224,13 @@ class _Run:
         if unchanged and not self.dry_run:
             self.result.status, self.result.version = "unchanged", unchanged
             self.result.rows = unchanged["rows"]
-            self.result.messages.append(f"source and pipeline unchanged since run #{self.last_ok['id']}: "
-                                        f"{self.dataset} stays at version {unchanged['number']}")
+            self.result.messages.append(_("nguồn và quy trình không đổi kể từ lần chạy #{run}: {dataset} vẫn ở "
+                                          "phiên bản {number}", run=self.last_ok["id"], dataset=self.dataset,
+                                          number=unchanged["number"]))
             raise _Outcome(self.result)
         if unchanged:
-            self.result.messages.append("the source and the pipeline are unchanged since the last successful run: "
-                                        "a real run would publish nothing")
+            self.result.messages.append(_("nguồn và quy trình không đổi kể từ lần chạy thành công gần nhất: một lần "
+                                          "chạy thật sẽ không công bố gì"))
 
     # -- publish, append, or only tell -----------------------------------------------------------------------------
     def _publish(self, output: Path) -> None:
@@ -267,16 +274,20 @@ class _Run:
             result.report = validation.report
         result.status = "dry-run"
         if not result.valid:
-            result.messages.append("the output is NOT valid against the target schema: a real run would fail: "
-                                   + "; ".join(report_errors(result.report)))
+            result.messages.append(_("kết quả đầu ra KHÔNG hợp lệ theo lược đồ đích: một lần chạy thật sẽ thất bại: "
+                                     "{errors}", errors="; ".join(report_errors(result.report))))
             return
         if self.unchanged:
-            result.messages.append(f"valid: {result.rows:,} row(s) (nothing was written)")
+            result.messages.append(_("hợp lệ: {rows} dòng (không ghi gì)", rows=format_number(result.rows)))
             return
         number = (self.existing or {}).get("latest_version")
-        verb = "append" if self.pipeline.mode == "append" else "publish"
-        result.messages.append(f"valid: a real run would {verb} {result.rows:,} row(s) as {self.dataset} version "
-                               f"{(number or 0) + 1} (nothing was written)")
+        values = {"rows": format_number(result.rows), "dataset": self.dataset, "number": (number or 0) + 1}
+        if self.pipeline.mode == "append":
+            result.messages.append(_("hợp lệ: một lần chạy thật sẽ nối thêm {rows} dòng thành {dataset} phiên bản "
+                                     "{number} (không ghi gì)", **values))
+        else:
+            result.messages.append(_("hợp lệ: một lần chạy thật sẽ công bố {rows} dòng thành {dataset} phiên bản "
+                                     "{number} (không ghi gì)", **values))
 
 
 def _unchanged(catalog: Catalog, pipeline: Pipeline, last_ok: dict | None, fingerprint: str,
@@ -308,8 +319,8 @@ def _finish_publish(pipeline: Pipeline, result: RunResult, published: PublishRes
     result.report = published.report if published.status == "invalid" else None
     if published.status == "invalid":
         result.status, result.valid = "failed", False
-        result.error = (f"pipeline {pipeline.label}: the output is not valid against the target schema: "
-                        + "; ".join(report_errors(published.report)))
+        result.error = _("{pipeline}: kết quả đầu ra không hợp lệ theo lược đồ đích: {errors}",
+                         pipeline=pipeline_named(pipeline.label), errors="; ".join(report_errors(published.report)))
         return
     result.valid = True
     result.status = published.status  # published or unchanged

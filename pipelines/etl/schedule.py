@@ -17,6 +17,8 @@ from datetime import UTC, datetime, timedelta
 
 from croniter import CroniterBadDateError, CroniterError, croniter
 
+from catalog.i18n import _
+
 KEYWORDS = {"hourly": "0 * * * *", "daily": "0 1 * * *", "weekly": "0 1 * * 1", "monthly": "0 1 1 * *"}
 FIELD_NAMES = ("minute", "hour", "day of month", "month", "day of week")
 SEARCH_YEARS = 5  # a schedule with no moment in this many years (30 February) is never due
@@ -59,7 +61,8 @@ def _plain_ranges(parts: list[str]) -> str:
         for piece in part.split(","):
             found = _RANGE.fullmatch(piece)
             if found and int(found[1]) > int(found[2]):
-                raise ValueError(f"{name}: the range {piece!r} goes downwards (write the smaller number first)")
+                raise ValueError(_("{field}: khoảng {piece} đi ngược (hãy viết số nhỏ hơn trước)", field=name,
+                                   piece=repr(piece)))
             pieces.append(found[1] if found and found[1] == found[2] else piece)
         fields.append(",".join(pieces))
     return " ".join(fields)
@@ -70,13 +73,14 @@ def parse(text: str) -> Schedule:
     expression = KEYWORDS.get(text.strip().lower(), text.strip())
     parts = expression.split()
     if len(parts) != 5:
-        raise ValueError(f"schedule {text!r} is not hourly, daily, weekly, monthly or a cron expression with five "
-                         "fields (minute hour day-of-month month day-of-week), e.g. '0 6 * * *'")
+        raise ValueError(_("lịch chạy {schedule} không phải hourly, daily, weekly, monthly hay một biểu thức cron gồm năm "
+                           "trường (phút giờ ngày-trong-tháng tháng ngày-trong-tuần), ví dụ '0 6 * * *'",
+                           schedule=repr(text)))
     expression = _plain_ranges(parts)
     try:
         expanded, _nth = croniter.expand(expression)
     except CroniterError as error:
-        raise ValueError(f"schedule {text!r}: {error}") from None
+        raise ValueError(_("lịch chạy {schedule}: {error}", schedule=repr(text), error=error)) from None
     return Schedule(text, expression, expanded)
 
 

@@ -20,11 +20,12 @@ from typing import Any
 import duckdb
 
 from catalog.errors import InvalidInput, UserError
+from catalog.i18n import _, format_number
 from catalog.jsonvalues import jsonable
 from catalog.metadata import Catalog
 from catalog.sqltext import sql_list, sql_string
 from pipelines.etl.conform import conform
-from pipelines.etl.definition import Pipeline, StepSpec
+from pipelines.etl.definition import Pipeline, StepSpec, pipeline_named
 from pipelines.etl.results import StepReport
 from pipelines.etl.steps import STEPS, apply, is_table
 from pipelines.etl.steps.base import StepError, first_line
@@ -39,9 +40,11 @@ class StepFailed(InvalidInput):
 def where(pipeline: Pipeline, spec: StepSpec | None = None) -> str:
     """``pipeline NAME, step N (TYPE), line L``: the start of every message about a run."""
     if spec is None:
-        return f"pipeline {pipeline.label}"
-    line = f", line {spec.line}" if spec.line else ""
-    return f"pipeline {pipeline.label}, {spec.label}{line}"
+        return pipeline_named(pipeline.label)
+    if spec.line:
+        return _("{pipeline}, {step}, dòng {line}", pipeline=pipeline_named(pipeline.label), step=spec.label,
+                 line=spec.line)
+    return f"{pipeline_named(pipeline.label)}, {spec.label}"
 
 
 # -- the DuckDB instance of a run ----------------------------------------------------------------------------------
@@ -150,8 +153,8 @@ class Transform:
             count = self._step(spec, table, rows)
             table, rows = f"step_{spec.index}", count
         if rows == 0 and not self.pipeline.publish.get("allow_empty"):
-            raise StepFailed(f"{where(self.pipeline)}: the source has no rows",
-                             hint="set publish.allow_empty: true if an empty dataset is right")
+            raise StepFailed(_("{where}: nguồn không có dòng nào", where=where(self.pipeline)),
+                             hint=_("hãy đặt publish.allow_empty: true nếu một bộ dữ liệu rỗng là đúng"))
         return table, rows
 
     def _step(self, spec: StepSpec, table: str, rows: int) -> int:
@@ -170,18 +173,22 @@ class Transform:
         self.meta.update(inp.meta)
         self.log(f"{spec.index:>3} {spec.type:<12} {count:>10,} rows")
         if count == 0 and rows and not self.pipeline.publish.get("allow_empty"):
-            raise StepFailed(f"{where(self.pipeline, spec)}: produced no rows (its input had {rows:,})",
-                             hint="check the step's condition; set publish.allow_empty: true if an empty "
-                                  "dataset is right")
+            raise StepFailed(_("{where}: không tạo ra dòng nào (đầu vào của bước có {rows} dòng)",
+                               where=where(self.pipeline, spec), rows=format_number(rows)),
+                             hint=_("hãy kiểm tra điều kiện của bước; đặt publish.allow_empty: true nếu một bộ dữ "
+                                    "liệu rỗng là đúng"))
         if is_table(self.con, out):
             drop_upstream(self.con, keep={out, *self.references.values()})
         return count
 
     def write(self, table: str, schema: dict, output: Path) -> int:
         """Type the last table by the schema and write it to ``output``; returns its row count."""
-        last = self.pipeline.steps[-1].label if self.pipeline.steps else "of the source"
+        if self.pipeline.steps:
+            after = _("sau {step}", step=self.pipeline.steps[-1].label)
+        else:
+            after = _("của nguồn")
         try:
-            rows = conform(self.con, table, schema, "final", f"after {last}")
+            rows = conform(self.con, table, schema, "final", after)
             # The one pass that evaluates the chain of views: every step's expressions run here.
             self.con.execute(f"COPY final TO {sql_string(output)} (FORMAT parquet, COMPRESSION snappy)")
         except UserError as error:

@@ -11,6 +11,7 @@ from __future__ import annotations
 
 from catalog.activity import Filters, list_activity
 from catalog.ckan.shapes import ckan_time, organization_dict
+from catalog.i18n import pgettext
 from web.auth import current_viewer
 from web.ckan.api import action, catalog, find_package, int_param, org_cache, required, show
 from web.ckan.errors import not_found
@@ -57,7 +58,7 @@ def organization_activity_list(data: dict) -> list[dict]:
     """The activity of an organisation and of its datasets the caller may see, newest first."""
     org = catalog().find_org(required(data, "id"))
     if org is None:
-        raise not_found("Organization")
+        raise not_found(pgettext("ckan", "Tổ chức"))
     return _activities(data, org=org["name"])
 
 

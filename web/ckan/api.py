@@ -8,6 +8,8 @@ from collections.abc import Callable
 from typing import Any
 
 from catalog.ckan.shapes import as_bool, package_dict, parse_json_value, resource_dicts
+from catalog.i18n import gettext as _
+from catalog.i18n import pgettext
 from catalog.metadata import Catalog
 from catalog.search import get_index, listing
 from catalog.visibility import ANONYMOUS, Viewer, visible
@@ -43,9 +45,10 @@ def can_read(user: dict | None, dataset: dict) -> bool:
 def require_write(org: str) -> dict:
     user = current_user()
     if user is None:
-        raise not_authorized("this action needs an API token (send 'Authorization: <token>')")
+        raise not_authorized(_("việc này cần một token API (gửi 'Authorization: <token>')"))
     if not get_accounts().can_write(user, org):
-        raise not_authorized(f"user {user['name']!r} may not edit datasets of organization {org!r}")
+        raise not_authorized(_("người dùng {user!r} không được sửa bộ dữ liệu của tổ chức {org!r}", user=user["name"],
+                                org=org))
     return user
 
 
@@ -53,9 +56,11 @@ def require_sysadmin(what: str) -> dict:
     """The token's user when a site admin (organisations and purges are the site's, as in CKAN)."""
     user = current_user()
     if user is None:
-        raise not_authorized(f"{what} needs an API token of a site admin (send 'Authorization: <token>')")
+        raise not_authorized(_("{what} cần token API của một quản trị viên trang (gửi 'Authorization: <token>')",
+                                what=_(what)))
     if not user.get("sysadmin"):
-        raise not_authorized(f"only a site admin may {what}; user {user['name']!r} is not one")
+        raise not_authorized(_("chỉ quản trị viên trang mới được {what}; người dùng {user!r} không phải", what=_(what),
+                                user=user["name"]))
     return user
 
 
@@ -80,11 +85,11 @@ def int_param(data: dict, name: str, default: int | None, *, minimum: int = 0) -
     try:
         number = value if isinstance(value, int) and not isinstance(value, bool) else int(str(value).strip())
     except ValueError:
-        raise validation(**{name: "Invalid integer"}) from None
+        raise validation(**{name: _("Không phải số nguyên hợp lệ")}) from None
     if number > MAX_INT64:
-        raise validation(**{name: f"Must be at most {MAX_INT64}"})
+        raise validation(**{name: _("Tối đa là {high}", high=MAX_INT64)})
     if number < minimum:
-        raise validation(**{name: "Must be a natural number"})
+        raise validation(**{name: _("Phải là một số tự nhiên")})
     return number
 
 
@@ -94,13 +99,13 @@ def bool_param(data: dict, name: str, default: bool = False) -> bool:
     try:
         return as_bool(data[name], name)
     except ValueError:
-        raise validation(**{name: "Invalid boolean"}) from None
+        raise validation(**{name: _("Không phải giá trị đúng/sai hợp lệ")}) from None
 
 
 def required(data: dict, name: str, field: str | None = None) -> str:
     value = data.get(name)
     if value in (None, "") or isinstance(value, list | dict):
-        raise validation(**{field or name: "Missing value"})
+        raise validation(**{field or name: _("Thiếu giá trị")})
     return str(value).strip()
 
 
@@ -118,12 +123,12 @@ def find_package(ident: str, *, for_edit: bool = False) -> dict:
     """A dataset by id or name that the caller may see (deleted ones only to its editors)."""
     dataset = catalog().find_dataset(ident, include_deleted=True)
     if dataset is None:
-        raise not_found("Dataset")
+        raise not_found(pgettext("ckan", "Bộ dữ liệu"))
     user = current_user()
     if dataset.get("state") == "deleted" and not get_accounts().can_write(user, dataset["org"]):
-        raise not_found("Dataset")
+        raise not_found(pgettext("ckan", "Bộ dữ liệu"))
     if not can_read(user, dataset):  # a private dataset does not exist for outsiders (catalog.visibility)
-        raise not_found("Dataset")
+        raise not_found(pgettext("ckan", "Bộ dữ liệu"))
     if for_edit:
         require_write(dataset["org"])
     return dataset
@@ -153,7 +158,7 @@ def find_resource(resource_id: str) -> tuple[dict, dict]:
                 if not can_read(user, dataset):
                     break  # a private dataset's resource does not exist for outsiders
                 return dataset, resource
-    raise not_found("Resource")
+    raise not_found(pgettext("ckan", "Tài nguyên"))
 
 
 
@@ -161,7 +166,7 @@ def datastore_table(resource_id: str) -> tuple[dict, dict, dict]:
     """(dataset, resource, version) of a resource with a datastore table."""
     dataset, resource = find_resource(resource_id)
     if not resource.get("datastore_active") or resource.get("dataset_version") is None:
-        raise not_found(f'Resource "{resource_id}" was not found in the datastore')
+        raise not_found(_("Tài nguyên \"{resource}\" không có trong datastore", resource=resource_id))
     version = catalog().get_version(dataset["name"], resource["dataset_version"])
     return dataset, resource, version
 

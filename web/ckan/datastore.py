@@ -20,6 +20,7 @@ import pyarrow.parquet as pq
 
 from catalog import jsonlimits
 from catalog.errors import InvalidInput
+from catalog.i18n import gettext as _
 from catalog.rows import jsonable, number_text
 from catalog.sqltext import fold_sql, quote_ident
 from catalog.text import fold, nfc
@@ -76,7 +77,7 @@ def as_json(value: Any, name: str) -> Any:
         try:
             return jsonlimits.loads(value, name)
         except InvalidInput as exc:
-            raise validation(**{name: f"Could not parse as valid JSON: {exc}"}) from None
+            raise validation(**{name: _("Không đọc được thành JSON hợp lệ: {error}", error=exc)}) from None
     return value
 
 
@@ -95,10 +96,10 @@ def field_list(value: Any, columns: dict[str, str], name: str = "fields") -> lis
     if isinstance(value, str):
         value = [part.strip() for part in value.split(",") if part.strip()]
     if not isinstance(value, list) or not all(isinstance(v, str) for v in value):
-        raise validation(**{name: "Must be a list of field names or a comma-separated string"})
+        raise validation(**{name: _("Phải là một danh sách tên trường hoặc một chuỗi cách nhau bằng dấu phẩy")})
     unknown = [v for v in value if v not in columns]
     if unknown:
-        raise validation(**{name: [f'field "{v}" not in table' for v in unknown]})
+        raise validation(**{name: [_("trường \"{field}\" không có trong bảng", field=v) for v in unknown]})
     return list(dict.fromkeys(value))
 
 
@@ -114,10 +115,10 @@ def parse_sort(value: Any, columns: dict[str, str]) -> list[tuple[str, str]]:
         while pos < len(text.rstrip()):
             match = SORT_RE.match(text, pos)
             if not match or match.end() == pos:
-                raise validation(sort=f"Cannot parse sort {text!r}: use 'field [asc|desc], ...'")
+                raise validation(sort=_("Không đọc được sort {sort!r}: dùng 'field [asc|desc], ...'", sort=text))
             name = match.group(1).replace('""', '"') if match.group(1) else match.group(2)
             if name not in columns:
-                raise validation(sort=f'field "{name}" not in table')
+                raise validation(sort=_("trường \"{field}\" không có trong bảng", field=name))
             order.append((name, (match.group(3) or "asc").lower()))
             pos = match.end()
     return order
@@ -182,10 +183,10 @@ class Table:
         filters = as_json(filters, "filters")
         if filters not in (None, ""):
             if not isinstance(filters, dict):
-                raise validation(filters="Not a json object")
+                raise validation(filters=_("Không phải một đối tượng JSON"))
             for name, value in filters.items():
                 if name not in self.columns:
-                    raise validation(filters=f'field "{name}" not in table')
+                    raise validation(filters=_("trường \"{field}\" không có trong bảng", field=name))
                 column = quote_ident(name)
                 cast = f"CAST(? AS {self.columns[name]})"
                 values = value if isinstance(value, list) else [value]
@@ -207,7 +208,7 @@ class Table:
         if isinstance(q, dict):
             for name, text in q.items():
                 if name not in self.columns:
-                    raise validation(q=f'field "{name}" not in table')
+                    raise validation(q=_("trường \"{field}\" không có trong bảng", field=name))
                 for word in str(text).split():
                     clauses.append(f"contains({self._folded(name)}, ?)")
                     params.append(fold(word))
@@ -226,12 +227,12 @@ class Table:
     def search(self, resource_id: str, params: dict) -> dict:
         unknown = sorted(set(params) - ALLOWED)
         if unknown:
-            raise validation(**{k: f"The input field {k} was not expected." for k in unknown})
+            raise validation(**{k: _("Không cần trường đầu vào {field}.", field=k) for k in unknown})
         limit = min(int_param(params, "limit", LIMIT_DEFAULT), LIMIT_MAX)
         offset = int_param(params, "offset", 0)
         records_format = params.get("records_format") or "objects"
         if records_format not in RECORD_FORMATS:
-            raise validation(records_format=f"Value must be one of {list(RECORD_FORMATS)}")
+            raise validation(records_format=_("Giá trị phải là một trong {values}", values=list(RECORD_FORMATS)))
         distinct = as_bool(params.get("distinct"), False)
         include_total = as_bool(params.get("include_total"), True)
         fields = field_list(params.get("fields"), self.columns)
@@ -248,8 +249,8 @@ class Table:
             order = ", ".join(f"{quote_ident(n)} {d.upper()} NULLS LAST" for n, d in sort)
         else:
             order = '"_id"' if not distinct else ", ".join(str(i + 1) for i in range(len(fields)))
-        if distinct and sort and any(n not in fields for n, _ in sort):
-            raise validation(sort="with distinct, sort only by returned fields")
+        if distinct and sort and any(n not in fields for n, _order in sort):
+            raise validation(sort=_("khi có distinct, chỉ sắp xếp theo các trường được trả về"))
         base = f"SELECT {distinct_sql}{selected} FROM {source}{where}"
         rows: list[tuple] = []
         if limit:
@@ -292,7 +293,7 @@ def datastore_search(files: list[Path], schema: dict | None, resource_id: str, p
         with Table(files, schema) as table:
             return table.search(resource_id, params)
     except duckdb.ConversionException as exc:
-        raise validation(filters=f"a value does not fit its column: {str(exc).splitlines()[0]}") from None
+        raise validation(filters=_("một giá trị không hợp với cột của nó: {error}", error=str(exc).splitlines()[0])) from None
     except duckdb.Error as exc:
         if isinstance(exc, ActionError):
             raise

@@ -21,6 +21,8 @@ import duckdb
 from catalog.ckan.shapes import INTERNAL, internal
 from catalog.ckan.state import save_state
 from catalog.errors import InvalidInput, InvalidSchema
+from catalog.i18n import format_number
+from catalog.i18n import gettext as _
 from catalog.rows import jsonable
 from catalog.sqltext import sql_list
 from catalog.storage import WorkDir
@@ -48,21 +50,22 @@ def key_list(value: Any) -> list[str]:
         return []
     names = value.split(",") if isinstance(value, str) else value
     if not isinstance(names, list) or not all(isinstance(n, str) and n.strip() for n in names):
-        raise validation(primary_key="a field name or a list of field names")
+        raise validation(primary_key=_("một tên trường hoặc một danh sách tên trường"))
     return [n.strip() for n in names]
 
 
 def schema_of(fields: Any, primary_key: list[str]) -> dict:
     """CKAN ``fields`` ([{id, type, info: {label, notes}}]) → a Table Schema with the primary key."""
     if not isinstance(fields, list) or not fields:
-        raise validation(fields="a list of {id, type} objects, one per column")
+        raise validation(fields=_("một danh sách đối tượng {id, type}, mỗi cột một đối tượng"))
     out = []
     for field in fields:
         if not isinstance(field, dict) or not str(field.get("id") or "").strip():
-            raise validation(fields="each field needs an 'id' (the column name)")
+            raise validation(fields=_("mỗi trường cần một 'id' (tên cột)"))
         kind = str(field.get("type") or "text").strip().lower()
         if kind not in TYPES:
-            raise validation(fields=f"type {kind!r} of {field['id']!r} is not one of: {', '.join(sorted(TYPES))}")
+            raise validation(fields=_("kiểu {kind!r} của {field!r} không phải một trong: {types}", kind=kind,
+                                      field=field["id"], types=", ".join(sorted(TYPES))))
         entry = {"name": str(field["id"]).strip(), "type": TYPES[kind]}
         info = field.get("info") if isinstance(field.get("info"), dict) else {}
         if info.get("label"):
@@ -73,7 +76,7 @@ def schema_of(fields: Any, primary_key: list[str]) -> dict:
     names = [f["name"] for f in out]
     unknown = [k for k in primary_key if k not in names]
     if unknown:
-        raise validation(primary_key=f"not a field: {', '.join(unknown)}")
+        raise validation(primary_key=_("không phải trường: {names}", names=", ".join(unknown)))
     schema: dict[str, Any] = {"fields": out}
     if primary_key:
         schema["primaryKey"] = primary_key
@@ -94,8 +97,8 @@ def current_rows(dataset: dict, version_number: int | None) -> list[dict]:
         return []
     version = catalog().get_version(dataset["name"], version_number)
     if (version.get("rows") or 0) > MAX_ROWS:
-        raise validation(resource_id=f"this table has {version['rows']:,} rows; datastore writes hold at most "
-                                     f"{MAX_ROWS:,}: publish a file instead")
+        raise validation(resource_id=_("bảng này có {rows} dòng; ghi qua datastore giữ tối đa {limit}: hãy công bố "
+                                       "một tệp", rows=format_number(version["rows"]), limit=format_number(MAX_ROWS)))
     con = duckdb.connect(":memory:")
     try:
         result = con.execute(f"SELECT * FROM read_parquet({sql_list(catalog().version_files(version))})")
@@ -107,13 +110,13 @@ def current_rows(dataset: dict, version_number: int | None) -> list[dict]:
 
 def check_records(records: Any, schema: dict) -> list[dict]:
     if not isinstance(records, list) or not all(isinstance(r, dict) for r in records):
-        raise validation(records="a list of objects, one per row")
+        raise validation(records=_("một danh sách đối tượng, mỗi dòng một đối tượng"))
     names = {f["name"] for f in schema["fields"]}
     for position, record in enumerate(records):
         unknown = sorted(set(record) - names)
         if unknown:
-            raise validation(records=f"row {position + 1}: unknown field(s) {', '.join(unknown)}; the table has "
-                                     f"{', '.join(sorted(names))}")
+            raise validation(records=_("dòng {row}: không có trường {unknown}; bảng có {names}", row=position + 1,
+                                       unknown=", ".join(unknown), names=", ".join(sorted(names))))
     return records
 
 
@@ -124,17 +127,18 @@ def key_of(record: dict, key: list[str]) -> tuple:
 def merged(rows: list[dict], records: list[dict], key: list[str], method: str) -> list[dict]:
     """``rows`` after ``records`` (by primary key; without a key every record is a new row)."""
     if method in ("upsert", "update") and not key:
-        raise validation(method=f"{method} needs the table's primary_key (set it with datastore_create)")
+        raise validation(method=_("{method} cần primary_key của bảng (đặt bằng datastore_create)", method=method))
     out = list(rows)
     where = {key_of(r, key): i for i, r in enumerate(out)} if key else {}
     for position, record in enumerate(records):
         if key and any(record.get(k) in (None, "") for k in key):
-            raise validation(records=f"row {position + 1}: the primary key {', '.join(key)} needs a value")
+            raise validation(records=_("dòng {row}: khoá chính {key} cần có giá trị", row=position + 1, key=", ".join(key)))
         found = where.get(key_of(record, key)) if key else None
         if found is None and method == "update":
-            raise validation(records=f"row {position + 1}: no row has this primary key; use method 'upsert'")
+            raise validation(records=_("dòng {row}: không dòng nào có khoá chính này; hãy dùng method 'upsert'",
+                                       row=position + 1))
         if found is not None and method == "insert":
-            raise validation(records=f"row {position + 1}: a row with this primary key exists; use 'upsert'")
+            raise validation(records=_("dòng {row}: đã có một dòng với khoá chính này; hãy dùng 'upsert'", row=position + 1))
         if found is None:
             if key:
                 where[key_of(record, key)] = len(out)
@@ -156,29 +160,29 @@ def matches(row: dict, filters: dict) -> bool:
 def target(data: dict) -> tuple[dict, dict | None]:
     """(dataset, its resource entry, or None for a new one) named by ``resource_id`` or ``resource``."""
     if data.get("resource_id") or data.get("id"):
-        dataset, _ = find_resource(str(data.get("resource_id") or data.get("id")))
+        dataset, _resource = find_resource(str(data.get("resource_id") or data.get("id")))
         rid = str(data.get("resource_id") or data.get("id"))
         entry = next((e for e in internal(dataset).get("resources") or [] if e.get("id") == rid), None)
         if entry is None:
-            raise validation(resource_id="this resource is a download of a published version: publish a new "
-                                         "version of the dataset instead of writing to it")
+            raise validation(resource_id=_("tài nguyên này là tệp tải về của một phiên bản đã công bố: hãy công bố "
+                                           "một phiên bản mới của bộ dữ liệu thay vì ghi vào nó"))
     else:
         resource = json_param(data, "resource", None)
         if not isinstance(resource, dict) or not resource.get("package_id"):
-            raise validation(resource_id="give resource_id, or resource: {package_id, name} for a new resource")
+            raise validation(resource_id=_("hãy cho resource_id, hoặc resource: {package_id, name} cho một tài nguyên mới"))
         dataset, entry = find_package(str(resource["package_id"])), None
     require_write(dataset["org"])
     if INTERNAL not in (dataset.get("extras") or {}):
-        raise validation(resource_id=f"dataset {dataset['name']!r} was published from files: datastore writes "
-                                     "are for datasets created with package_create; publish a new file instead")
+        raise validation(resource_id=_("bộ dữ liệu {name!r} được công bố từ tệp: ghi qua datastore dành cho bộ dữ "
+                                       "liệu tạo bằng package_create; hãy công bố một tệp mới", name=dataset["name"]))
     return dataset, entry
 
 
 def publish_rows(dataset: dict, rows: list[dict], schema: dict, note: str) -> int | None:
     """Publish ``rows`` as the dataset's next version (None when there are no rows to publish)."""
     if len(rows) > MAX_ROWS:
-        raise validation(records=f"the table would hold {len(rows):,} rows; datastore writes hold at most "
-                                 f"{MAX_ROWS:,}: publish a file instead")
+        raise validation(records=_("bảng sẽ có {rows} dòng; ghi qua datastore giữ tối đa {limit}: hãy công bố một "
+                                   "tệp", rows=format_number(len(rows)), limit=format_number(MAX_ROWS)))
     if not rows:
         return None
     with WorkDir(catalog().home) as work:
@@ -232,7 +236,7 @@ def datastore_create(data: dict) -> dict:
     given = json_param(data, "fields", None)
     schema = schema_of(given, key) if given is not None else dict(dataset.get("schema") or {})
     if not schema.get("fields"):
-        raise validation(fields="a list of {id, type} objects, one per column")
+        raise validation(fields=_("một danh sách đối tượng {id, type}, mỗi cột một đối tượng"))
     records = check_records(json_param(data, "records", []), schema)
     if entry is None:
         resource = json_param(data, "resource", {})
@@ -252,10 +256,10 @@ def datastore_upsert(data: dict) -> dict:
     """Add or change ``records`` by the primary key (``method``: upsert, insert or update): a new version."""
     dataset, entry = target(data)
     if entry is None or not dataset.get("schema"):
-        raise not_found("the resource has no datastore table: create it with datastore_create")
+        raise not_found(_("tài nguyên chưa có bảng datastore: hãy tạo bằng datastore_create"))
     method = str(data.get("method") or "upsert").strip()
     if method not in METHODS:
-        raise validation(method=f"use one of: {', '.join(METHODS)}")
+        raise validation(method=_("dùng một trong: {ops}", ops=", ".join(METHODS)))
     schema = dataset["schema"]
     records = check_records(json_param(data, "records", []), schema)
     rows = merged(current_rows(dataset, entry.get("version")), records, primary_key_of(schema), method)
@@ -268,14 +272,14 @@ def datastore_delete(data: dict) -> dict:
     """Delete the rows matching ``filters`` (all rows without filters): a new version, or no table at all."""
     dataset, entry = target(data)
     if entry is None or not dataset.get("schema"):
-        raise not_found("the resource has no datastore table")
+        raise not_found(_("tài nguyên chưa có bảng datastore"))
     schema = dataset["schema"]
     filters = json_param(data, "filters", {})
     if not isinstance(filters, dict):
-        raise validation(filters="an object of field: value (a list means any of the values)")
+        raise validation(filters=_("một đối tượng trường: giá trị (một danh sách nghĩa là bất kỳ giá trị nào trong đó)"))
     unknown = sorted(set(filters) - {f["name"] for f in schema["fields"]})
     if unknown:
-        raise validation(filters=f"unknown field(s) {', '.join(unknown)}")
+        raise validation(filters=_("không có trường {names}", names=", ".join(unknown)))
     rows = current_rows(dataset, entry.get("version"))
     kept = [r for r in rows if not matches(r, filters)] if filters else []
     entry = write_version(dataset, entry, kept, schema, f"CKAN datastore_delete: {len(rows) - len(kept)} row(s)")

@@ -1,8 +1,12 @@
-"""CKAN's error vocabulary: the ``__type`` strings ``ckanapi`` turns back into exceptions, with CKAN's statuses."""
+"""CKAN's error vocabulary: the ``__type`` strings ``ckanapi`` turns back into exceptions, with CKAN's statuses.
+
+The ``__type`` is the stable code clients match on; the messages are in the request's language."""
 
 from __future__ import annotations
 
 from typing import Any
+
+from catalog.i18n import gettext as _
 
 
 class ActionError(Exception):
@@ -31,16 +35,16 @@ def validation(**fields: Any) -> ActionError:
 
 
 def not_found(what: str) -> ActionError:
-    return ActionError("Not Found Error", 404, f"Not found: {what}")
+    return ActionError("Not Found Error", 404, _("Không tìm thấy: {what}", what=what))
 
 
 def not_authorized(why: str) -> ActionError:
-    return ActionError("Authorization Error", 403, f"Access denied: {why}")
+    return ActionError("Authorization Error", 403, _("Không được phép: {why}", why=why))
 
 
 def search_query(why: str) -> ActionError:
-    return ActionError("Search Query Error", 400, f"Search Query Error: {why}")
+    return ActionError("Search Query Error", 400, _("Lỗi truy vấn tìm kiếm: {why}", why=why))
 
 
 def bad_request(why: str) -> ActionError:
-    return ActionError("Bad Request", 400, f"Bad request - {why}")
+    return ActionError("Bad Request", 400, _("Yêu cầu không hợp lệ - {why}", why=why))

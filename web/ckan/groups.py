@@ -7,7 +7,7 @@ actions with the counts of the datasets the caller may see.
 from __future__ import annotations
 
 from catalog.ckan.groups import find_group, group_dict, group_names, groups_of
-from catalog.i18n import collate
+from catalog.i18n import collate, pgettext
 from web.ckan.api import action, bool_param, int_param, org_cache, required, show, visible_datasets
 from web.ckan.errors import not_found
 
@@ -47,7 +47,7 @@ def group_show(data: dict) -> dict:
     """One topic by name (``envi``), theme code (``ENVI``) or id; its datasets with include_datasets."""
     name = find_group(required(data, "id"))
     if name is None:
-        raise not_found("Group")
+        raise not_found(pgettext("ckan", "Nhóm chủ đề"))
     found = sorted(members(name, True), key=lambda d: d["name"])
     result = group_dict(name, package_count=len(found))
     result.update(users=[], groups=[], tags=[], num_followers=0)

@@ -13,6 +13,8 @@ import uuid
 
 from catalog.accounts import ROLES
 from catalog.errors import NotFound
+from catalog.i18n import gettext as _
+from catalog.i18n import pgettext
 from web.auth import current_user, get_accounts
 from web.ckan.api import action, catalog, origin, required
 from web.ckan.errors import not_authorized, not_found, validation
@@ -22,10 +24,10 @@ def admin_of(org_ident: str) -> tuple[dict, dict]:
     """(organisation, acting user) when the token's user may manage the organisation's members."""
     org = catalog().find_org(org_ident)
     if org is None:
-        raise not_found("Organization")
+        raise not_found(pgettext("ckan", "Tổ chức"))
     user = current_user()
     if user is None or not get_accounts().can_admin(user, org["name"]):
-        raise not_authorized(f"only an admin of {org['name']!r} may change its members")
+        raise not_authorized(_("chỉ quản trị viên của {org!r} mới được đổi thành viên của nó", org=org["name"]))
     return org, user
 
 
@@ -37,16 +39,16 @@ def member_dict(org: dict, user_id: str, role: str) -> dict:
 def check_object_type(data: dict) -> None:
     kind = str(data.get("object_type") or "user").strip()
     if kind == "package":
-        raise validation(object_type="datasets join topics (groups) through their themes, from their standard "
-                                     "schema and tags: edit the dataset's tags instead")
+        raise validation(object_type=_("bộ dữ liệu thuộc các chủ đề (nhóm) qua lĩnh vực của nó, lấy từ lược đồ chuẩn "
+                                       "và các thẻ: hãy sửa thẻ của bộ dữ liệu"))
     if kind != "user":
-        raise validation(object_type="use 'user'")
+        raise validation(object_type=_("dùng 'user'"))
 
 
 def add(org_ident: str, username: str, role: str) -> dict:
     org, user = admin_of(org_ident)
     if role not in ROLES:
-        raise validation(capacity=f"capacity {role!r} is not one of: {', '.join(ROLES)}")
+        raise validation(capacity=_("vai trò {role!r} không phải một trong: {roles}", role=role, roles=", ".join(ROLES)))
     try:
         get_accounts().add_member(org["name"], username, role, actor=user["name"], origin=origin())
     except NotFound as error:

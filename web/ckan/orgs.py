@@ -12,6 +12,8 @@ import uuid
 
 from catalog.ckan.shapes import nfc, organization_dict
 from catalog.errors import Conflict
+from catalog.i18n import N_, pgettext
+from catalog.i18n import gettext as _
 from catalog.metadata import check_name
 from catalog.purge import delete_org
 from web.ckan.api import action, catalog, origin, package_counts, require_sysadmin, required
@@ -25,7 +27,7 @@ def given_id(data: dict) -> str | None:
     try:
         return str(uuid.UUID(str(value)))
     except ValueError:
-        raise validation(id="an organization id is a UUID; leave it out and the server assigns one") from None
+        raise validation(id=_("mã tổ chức là một UUID; bỏ trống để máy chủ tự cấp")) from None
 
 
 def shown(name: str) -> dict:
@@ -37,7 +39,7 @@ def shown(name: str) -> dict:
 @action("organization_create", write=True)
 def organization_create(data: dict) -> dict:
     """Create an organisation: name, title, description (and id, to keep another catalogue's)."""
-    user = require_sysadmin("create organizations")
+    user = require_sysadmin(N_("tạo tổ chức"))
     name = required(data, "name")
     try:
         check_name(name, "organisation")
@@ -45,25 +47,25 @@ def organization_create(data: dict) -> dict:
         raise validation(name=str(error)) from None
     org_id = given_id(data)
     if catalog().find_org(name) is not None:
-        raise validation(name="Group name already exists in database")
+        raise validation(name=_("Tên nhóm đã có trong cơ sở dữ liệu"))
     if org_id and catalog().find_org(org_id) is not None:
-        raise validation(id="That id is already in use")
+        raise validation(id=_("Mã này đã được dùng"))
     try:
         catalog().add_org(name, nfc(data.get("title") or name), nfc(data.get("description") or ""),
                           actor=user["name"], origin=origin(), org_id=org_id,
                           title_en=str(data.get("title_en") or ""), description_en=str(data.get("description_en") or ""))
     except Conflict:
-        raise validation(name="Group name already exists in database") from None
+        raise validation(name=_("Tên nhóm đã có trong cơ sở dữ liệu")) from None
     return shown(name)
 
 
 def change_org(data: dict, *, replace: bool) -> dict:
-    user = require_sysadmin("edit organizations")
+    user = require_sysadmin(N_("sửa tổ chức"))
     org = catalog().find_org(str(data.get("id") or data.get("name") or ""))
     if org is None:
-        raise not_found("Organization")
+        raise not_found(pgettext("ckan", "Tổ chức"))
     if data.get("name") and data["name"] != org["name"]:
-        raise validation(name="Renaming an organization is not supported: its name is part of its URLs")
+        raise validation(name=_("Không đổi tên tổ chức được: tên của nó là một phần trong các địa chỉ URL"))
     fields = {}
     for key in ("title", "description", "title_en", "description_en"):
         if key in data or replace:
@@ -87,10 +89,10 @@ def organization_patch(data: dict) -> dict:
 @action("organization_delete", write=True)
 def organization_delete(data: dict) -> None:
     """Delete an organisation without datasets (purge or move them first)."""
-    user = require_sysadmin("delete organizations")
+    user = require_sysadmin(N_("xoá tổ chức"))
     org = catalog().find_org(required(data, "id"))
     if org is None:
-        raise not_found("Organization")
+        raise not_found(pgettext("ckan", "Tổ chức"))
     try:
         delete_org(catalog(), org["id"], actor=user["name"], origin=origin())
     except Conflict as error:

@@ -12,6 +12,7 @@ import re
 from collections.abc import Callable
 from datetime import UTC, datetime, timedelta
 
+from catalog.i18n import gettext as _
 from web.ckan.errors import search_query
 
 STRING_FIELDS = {"id", "name", "organization", "owner_org", "tags", "res_format", "license_id", "groups", "state",
@@ -31,7 +32,7 @@ def parse_date(text: str | None) -> datetime | None:
     try:
         return _parse_date(text.strip())
     except OverflowError:
-        raise ValueError(f"date out of range: {shown(text)}") from None
+        raise ValueError(_("ngày nằm ngoài khoảng cho phép: {date}", date=shown(text))) from None
 
 
 def _parse_date(text: str) -> datetime:
@@ -47,7 +48,7 @@ def _parse_date(text: str) -> datetime:
             elif unit in UNITS:
                 delta = timedelta(days=int(amount) * UNITS[unit])
             else:
-                raise ValueError(f"unknown date unit {unit}")
+                raise ValueError(_("không có đơn vị thời gian {unit}", unit=unit))
             moment = moment + delta if sign == "+" else moment - delta
         return moment
     moment = datetime.fromisoformat(text.replace("Z", "+00:00"))
@@ -106,7 +107,7 @@ class Tokenizer:
         self.pos = 0
 
     def error(self, why: str) -> Exception:
-        return search_query(f"cannot parse {shown(self.text)}: {why}")
+        return search_query(_("không phân tích được {query}: {why}", query=shown(self.text), why=why))
 
     def tokens(self) -> list[tuple]:
         found = []
@@ -138,7 +139,7 @@ class Tokenizer:
         if end > 0:
             field, self.pos = text[pos:end - 1], end
             if self.pos >= len(text):
-                raise self.error(f"no value after {field}:")
+                raise self.error(_("không có giá trị sau {field}:", field=field))
             if text[self.pos] == "(":
                 self.pos += 1
                 return ("group", field)
@@ -169,7 +170,7 @@ class Tokenizer:
             value.append(text[end])
             end += 1
         if end >= len(text):
-            raise self.error("unterminated quote")
+            raise self.error(_("dấu ngoặc kép chưa đóng"))
         self.pos = end + 1
         return "".join(value)
 
@@ -178,11 +179,11 @@ class Tokenizer:
         while end < len(text) and text[end] not in "]}":
             end += 1
         if end >= len(text):
-            raise self.error("unterminated range")
+            raise self.error(_("khoảng chưa đóng"))
         inner = text[self.pos + 1:end]
         words = inner.split()
         if words.count("TO") != 1 or words[0] == "TO" or words[-1] == "TO":
-            raise self.error(f"range {shown(inner)} needs 'X TO Y'")
+            raise self.error(_("khoảng {range} cần dạng 'X TO Y'", range=shown(inner)))
         split = words.index("TO")
         self.pos = end + 1
         return " ".join(words[:split]), " ".join(words[split + 1:]), opening == "[", text[end] == "]"
@@ -195,7 +196,7 @@ class Tokenizer:
             value.append(text[self.pos])
             self.pos += 1
         if not value:
-            raise self.error("empty term")
+            raise self.error(_("điều kiện rỗng"))
         return "".join(value)
 
 
@@ -212,7 +213,7 @@ class Parser:
         self.fields: list[str | None] = [None]
 
     def error(self, why: str) -> Exception:
-        return search_query(f"cannot parse {shown(self.text)}: {why}")
+        return search_query(_("không phân tích được {query}: {why}", query=shown(self.text), why=why))
 
     def peek(self) -> tuple | None:
         return self.tokens[self.at] if self.at < len(self.tokens) else None
@@ -228,19 +229,21 @@ class Parser:
 
     def parse(self) -> tuple:
         if not self.tokens:
-            raise self.error("unexpected end of query")
+            raise self.error(_("truy vấn kết thúc đột ngột"))
         node = self.or_expr()
         if self.at < len(self.tokens):
-            raise self.error(f"unexpected {self.describe(self.peek())}")
+            raise self.error(_("không mong đợi {token}", token=self.describe(self.peek())))
         return node
 
     def describe(self, token: tuple | None) -> str:
-        return "')'" if token == (")",) else f"token {token[0]!r}" if token else "end of query"
+        if token == (")",):
+            return "')'"
+        return _("từ {token!r}", token=token[0]) if token else _("cuối truy vấn")
 
     def nested(self, parse: Callable[[], tuple]) -> tuple:
         self.depth += 1
         if self.depth > MAX_DEPTH:
-            raise self.error(f"nested more than {MAX_DEPTH} levels deep")
+            raise self.error(_("lồng sâu hơn {limit} cấp", limit=MAX_DEPTH))
         try:
             return parse()
         finally:
@@ -264,7 +267,7 @@ class Parser:
     def unary(self) -> tuple:
         token = self.peek()
         if token is None:
-            raise self.error("unexpected end of query")
+            raise self.error(_("truy vấn kết thúc đột ngột"))
         if self.is_op("NOT") or (token[0] == "prefix" and token[1] in "-!"):
             self.take()
             return ("not", self.nested(self.unary))
@@ -281,7 +284,7 @@ class Parser:
             node = self.nested(self.or_expr)
             self.fields.pop()
             if self.peek() != (")",):
-                raise self.error("missing ')'")
+                raise self.error(_("thiếu ')'"))
             self.take()
             return node
         if kind == "all":
@@ -293,7 +296,7 @@ class Parser:
             if token[2] == "range":
                 return ("range", field, *token[3])
             return ("term", field, token[3], token[2])
-        raise self.error("empty term")
+        raise self.error(_("điều kiện rỗng"))
 
 
 def parse(text: str) -> tuple:
@@ -328,4 +331,4 @@ def check_fields(node: tuple) -> None:
     elif kind == "not":
         check_fields(node[1])
     elif kind in ("term", "range") and node[1] is not None and not known_field(node[1]):
-        raise search_query(f"undefined field {node[1]}")
+        raise search_query(_("trường chưa định nghĩa {field}", field=node[1]))

@@ -12,7 +12,8 @@ from catalog.ckan.shapes import (
     parse_json_value,
     tag_dict,
 )
-from catalog.i18n import collate
+from catalog.i18n import collate, format_number, pgettext
+from catalog.i18n import gettext as _
 from catalog.search import listing
 from catalog.sqltext import quote_ident
 from catalog.visibility import ANONYMOUS, visible
@@ -60,7 +61,7 @@ def help_show(data: dict) -> str:
     name = required(data, "name")
     fn = ACTIONS.get(name)
     if fn is None:
-        raise not_found(f"Action function {name}")
+        raise not_found(_("Hàm action {name}", name=name))
     return (fn.__doc__ or name).strip()
 
 
@@ -86,7 +87,7 @@ def package_show(data: dict) -> dict:
     """One dataset by id or name."""
     ident = data.get("id") or data.get("name_or_id") or data.get("name")
     if ident in (None, "") or isinstance(ident, list | dict):
-        raise validation(name_or_id="Missing value")
+        raise validation(name_or_id=_("Thiếu giá trị"))
     return show(find_package(str(ident)))
 
 
@@ -127,7 +128,7 @@ def organization_list(data: dict) -> list:
     if wanted:
         wanted = [wanted] if isinstance(wanted, str) else wanted
         if not isinstance(wanted, list) or not all(isinstance(name, str) for name in wanted):
-            raise validation(organizations="Must be a list of organization names")
+            raise validation(organizations=_("Phải là một danh sách tên tổ chức"))
         orgs = [o for o in orgs if o["name"] in wanted]
     q = str(data.get("q") or "").strip().lower()
     if q:
@@ -153,7 +154,7 @@ def organization_show(data: dict) -> dict:
     """One organisation by id or name, with its package_count (and packages with include_datasets)."""
     org = catalog().find_org(required(data, "id"))
     if org is None:
-        raise not_found("Organization")
+        raise not_found(pgettext("ckan", "Tổ chức"))
     count = package_counts(True).get(org["name"], 0)
     result = organization_dict(org, package_count=count)
     result.update(extras=[], users=[], groups=[], tags=[], num_followers=0)
@@ -222,7 +223,8 @@ def datastore_search_sql(data: dict) -> dict:
     for resource_id in dict.fromkeys(re.findall(r'"([0-9a-fA-F-]{36})"', sql)):
         dataset, resource, version = datastore_table(resource_id)  # 404 when unknown or not visible
         if not visible(dataset, ANONYMOUS) or version["number"] != dataset["latest_version"]:  # SQL is public
-            raise not_authorized(f"resource {resource_id} cannot be queried with SQL; use datastore_search")
+            raise not_authorized(_("tài nguyên {resource} không truy vấn bằng SQL được; hãy dùng datastore_search",
+                                    resource=resource_id))
         files = catalog().version_keys(version)
         offsets = []
         if len(files) > 1:
@@ -239,7 +241,7 @@ def datastore_search_sql(data: dict) -> dict:
         if error.code == "forbidden":
             raise not_authorized(error.message) from None
         if error.code == "busy":
-            raise ActionError("Search Error", 409, f"Search Error: {error.message}") from None
+            raise ActionError("Search Error", 409, _("Lỗi tìm kiếm: {error}", error=error.message)) from None
         raise validation(query=error.message) from None
     names = [c["name"] for c in result.columns]
     out = {"sql": sql, "records": [dict(zip(names, row, strict=True)) for row in result.rows],
@@ -258,8 +260,8 @@ def check_select(sql: str) -> None:
     from catalog.sql.messages import Refused
 
     if len(sql) > query_engine().limits.max_sql_length:
-        raise validation(query=f"the query text is too long (at most {query_engine().limits.max_sql_length:,} "
-                               "characters)")
+        raise validation(query=_("câu truy vấn quá dài (tối đa {limit} ký tự)",
+                                 limit=format_number(query_engine().limits.max_sql_length)))
     con = duckdb.connect(":memory:", config={"enable_external_access": False})
     try:
         check_statement(con, sql)

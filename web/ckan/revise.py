@@ -19,6 +19,8 @@ from __future__ import annotations
 import copy
 from typing import Any
 
+from catalog.i18n import N_
+from catalog.i18n import gettext as _
 from catalog.purge import purge_dataset
 from web.ckan.api import action, catalog, find_package, json_param, origin, require_sysadmin, required, show
 from web.ckan.errors import validation
@@ -74,7 +76,7 @@ def apply_filter(node: Any, patterns: list[tuple[str, list[str]]], path: list | 
 def parse_patterns(value: Any) -> list[tuple[str, list[str]]]:
     value = [value] if isinstance(value, str) else value
     if not isinstance(value, list) or not all(isinstance(p, str) and p[:1] in "+-" and len(p) > 1 for p in value):
-        raise validation(filter="a list of patterns such as '-resources__*' or '+resources__0'")
+        raise validation(filter=_("một danh sách mẫu như '-resources__*' hoặc '+resources__0'"))
     return [(p[0], p[1:].split("__")) for p in value]
 
 
@@ -97,7 +99,8 @@ def item_index(items: list, segment: str, path: str) -> int:
                  and str(item.get("id") or "").startswith(segment)]
         if len(found) == 1:
             return found[0]
-    raise validation(**{path: f"no single list item {segment!r} (an index, or a prefix of one item's id)"})
+    raise validation(**{path: _("không có đúng một phần tử {segment!r} (một chỉ số, hoặc đầu của id một phần tử)",
+                               segment=segment)})
 
 
 def set_path(node: Any, segments: list[str], value: Any, path: str) -> Any:
@@ -114,7 +117,8 @@ def set_path(node: Any, segments: list[str], value: Any, path: str) -> Any:
         out = dict(node or {})
         out[head] = set_path(out.get(head), rest, value, path) if rest else merge(out.get(head), value)
         return out
-    raise validation(**{path: f"cannot go into {head!r}: the value there is neither an object nor a list"})
+    raise validation(**{path: _("không đi vào {head!r} được: giá trị ở đó không phải đối tượng cũng không phải danh "
+                               "sách", head=head)})
 
 
 def mismatches(current: Any, wanted: Any, path: str = "") -> list[str]:
@@ -136,29 +140,30 @@ def package_revise(data: dict) -> dict:
     """Change a dataset with match / filter / update / update__<path> (see CKAN's package_revise)."""
     match = flattened(data, "match__", json_param(data, "match", {}))
     if not isinstance(match, dict) or not (match.get("id") or match.get("name")):
-        raise validation(match="give the dataset's id or name in match, e.g. {\"name\": \"air-quality\"}")
+        raise validation(match=_("ghi id hoặc tên bộ dữ liệu trong match, ví dụ {\"name\": \"air-quality\"}"))
     dataset = find_package(str(match.get("id") or match.get("name")), for_edit=True)
     current = show(dataset)
     wrong = mismatches(current, match)
     if wrong:
-        raise validation(match=[f"field {path!r} does not match the dataset's current value" for path in wrong])
+        raise validation(match=[_("trường {path!r} không khớp với giá trị hiện tại của bộ dữ liệu", path=path)
+                                for path in wrong])
     revised = copy.deepcopy(current)
     if data.get("filter") not in (None, ""):
         revised = apply_filter(revised, parse_patterns(json_param(data, "filter", [])))
     update = json_param(data, "update", {})
     if not isinstance(update, dict):
-        raise validation(update="must be an object of fields to change")
+        raise validation(update=_("phải là một đối tượng gồm các trường cần đổi"))
     revised = flattened(data, "update__", merge(revised, update))
     revised["id"] = current["id"]
     if revised.get("name") != current["name"]:
-        raise validation(name="Renaming a dataset is not supported: its name is part of its download URLs")
+        raise validation(name=_("Không đổi tên bộ dữ liệu được: tên của nó là một phần trong các địa chỉ tải về"))
     return {"package": update_package(revised, replace=True)}
 
 
 @action("dataset_purge", write=True)
 def dataset_purge(data: dict) -> None:
     """Remove a dataset for good: its metadata, every version and their files (site admins only)."""
-    user = require_sysadmin("purge datasets")
+    user = require_sysadmin(N_("xoá hẳn bộ dữ liệu"))
     dataset = find_package(required(data, "id"))
     purge_dataset(catalog(), dataset["id"], actor=user["name"], origin=origin())
     return None

@@ -17,6 +17,8 @@ from typing import Any
 from catalog import jsonlimits
 from catalog.ckan.shapes import ckan_time, license_info, resource_dicts
 from catalog.errors import InvalidInput
+from catalog.i18n import format_number
+from catalog.i18n import gettext as _
 from catalog.metadata import Catalog
 from catalog.search import get_index, listing, match_scores
 from catalog.text import fold
@@ -99,7 +101,7 @@ def matches(node: tuple, doc: dict[str, list[Any]]) -> bool:
         try:
             wanted = parse_date(value)
         except ValueError:
-            raise search_query(f"invalid date {value!r} for {field}") from None
+            raise search_query(_("ngày {value!r} của {field} không hợp lệ", value=value, field=field)) from None
         return any(v == wanted for v in values)
     if field in NUMBER_FIELDS:
         return any(str(v) == value for v in values)
@@ -121,7 +123,8 @@ def in_range(field: str, value: Any, low: str, high: str, low_incl: bool, high_i
         else:
             lo, hi, value = (None if low == "*" else low), (None if high == "*" else high), str(value)
     except ValueError:
-        raise search_query(f"invalid range bound for {field}: [{low} TO {high}]") from None
+        raise search_query(_("cận của khoảng cho {field} không hợp lệ: [{low} TO {high}]", field=field, low=low,
+                              high=high)) from None
     if lo is not None and (value < lo or (value == lo and not low_incl)):
         return False
     return not (hi is not None and (value > hi or (value == hi and not high_incl)))
@@ -134,18 +137,19 @@ def query_text(params: dict, name: str) -> str:
     if value is None:
         return ""
     if isinstance(value, list | dict):
-        raise validation(**{name: "Must be a string"})
+        raise validation(**{name: _("Phải là một chuỗi văn bản")})
     text = str(value).strip()
     if len(text) > MAX_QUERY_CHARS:
-        raise search_query(f"{name} is {len(text):,} characters long; the limit is {MAX_QUERY_CHARS:,}: "
-                           "split the query or search with fewer terms")
+        raise search_query(_("{name} dài {size} ký tự; giới hạn là {limit}: hãy chia nhỏ truy vấn hoặc tìm với ít từ "
+                             "hơn", name=name, size=format_number(len(text)), limit=format_number(MAX_QUERY_CHARS)))
     return text
 
 
 def parse_filter(text: str, name: str) -> tuple:
     """A parsed ``q`` / ``fq`` whose fields exist."""
     if len(text) > MAX_QUERY_CHARS:
-        raise search_query(f"{name} is {len(text):,} characters long; the limit is {MAX_QUERY_CHARS:,}")
+        raise search_query(_("{name} dài {size} ký tự; giới hạn là {limit}", name=name, size=format_number(len(text)),
+                             limit=format_number(MAX_QUERY_CHARS)))
     node = parse(text)
     check_fields(node)
     return node
@@ -160,7 +164,7 @@ def as_list(value: Any) -> list[str]:
             try:
                 value = jsonlimits.loads(text, "facet.field")
             except InvalidInput:
-                raise validation(**{"facet.field": "Could not parse as valid JSON"}) from None
+                raise validation(**{"facet.field": _("Không đọc được thành JSON hợp lệ")}) from None
         else:
             return [text]
     return [str(v) for v in value] if isinstance(value, list) else [str(value)]
@@ -173,9 +177,9 @@ def parse_sort(text: str) -> list[tuple[str, bool]]:
         if not bits:
             continue
         if len(bits) > 2 or (len(bits) == 2 and bits[1].lower() not in ("asc", "desc")):
-            raise search_query(f"cannot sort by {part.strip()!r}: use 'field asc|desc'")
+            raise search_query(_("không sắp xếp theo {sort!r} được: dùng 'field asc|desc'", sort=part.strip()))
         if bits[0] not in SORT_KEYS:
-            raise search_query(f"can not sort on undefined field {bits[0]!r}")
+            raise search_query(_("không sắp xếp được theo trường chưa định nghĩa {field!r}", field=bits[0]))
         order.append((bits[0], len(bits) == 2 and bits[1].lower() == "desc"))
     return order
 
@@ -211,7 +215,7 @@ def search(catalog: Catalog, params: dict, visible: Callable[[dict], bool]) -> d
     """Run a package_search; returns count, the page's dataset dicts, facets and search_facets."""
     unknown = sorted(k for k in params if k not in ALLOWED and not k.startswith("ext_"))
     if unknown:
-        raise search_query(f"Invalid search parameters: {unknown}")
+        raise search_query(_("Tham số tìm kiếm không hợp lệ: {names}", names=unknown))
     rows = min(int_param(params, "rows", ROWS_DEFAULT), ROWS_MAX)
     start = int_param(params, "start", 0)
     q = query_text(params, "q")
@@ -230,7 +234,7 @@ def search(catalog: Catalog, params: dict, visible: Callable[[dict], bool]) -> d
         candidates = [(i, d) for i, d in enumerate(listing.datasets(catalog, list(by_id))) if visible(d)]
         scores = {i: by_id[d["id"]] for i, d in candidates}
     if sum(clauses(node) for node in filters) > MAX_CLAUSES:
-        raise search_query(f"too many clauses in q and fq: the limit is {MAX_CLAUSES}")
+        raise search_query(_("q và fq có quá nhiều mệnh đề: giới hạn là {limit}", limit=MAX_CLAUSES))
 
     hits = []
     for i, dataset in candidates:
@@ -253,7 +257,7 @@ def search(catalog: Catalog, params: dict, visible: Callable[[dict], bool]) -> d
     if str(params.get("facet", "true")).lower() != "false":
         for field in facet_fields:
             counter: Counter = Counter()
-            for _, _, doc in hits:
+            for _score, _dataset, doc in hits:
                 counter.update(str(v) for v in dict.fromkeys(doc.get(field, [])) if v not in (None, ""))
             items = sorted(((v, n) for v, n in counter.items() if n >= mincount), key=lambda item: (-item[1], item[0]))
             if facet_limit >= 0:

@@ -24,6 +24,8 @@ from werkzeug.exceptions import HTTPException, RequestEntityTooLarge
 from catalog import jsonlimits
 from catalog.ckan.shapes import internal
 from catalog.errors import Conflict, Forbidden, InvalidInput, NotFound, TooLarge, Unauthorized, UserError
+from catalog.i18n import format_bytes, format_number
+from catalog.i18n import gettext as _
 from web.auth import current_user
 from web.ckan import (  # noqa: F401 - importing them registers their actions
     activity,
@@ -39,7 +41,7 @@ from web.ckan import (  # noqa: F401 - importing them registers their actions
 from web.ckan.api import ACTIONS, WRITE_ACTIONS, can_read, catalog
 from web.ckan.errors import ActionError, bad_request, not_authorized, not_found, validation
 from web.ckan.write import upload_media_type, uploads_dir
-from web.errors import public_message
+from web.errors import page_message, public_message
 from web.security import ATTACHMENT_HEADERS
 from web.urls import base_url
 
@@ -79,18 +81,18 @@ def read_params() -> dict:
     if not body.strip():
         return {}
     try:
-        data = jsonlimits.loads(body, "the request body")
+        data = jsonlimits.loads(body, _("Nội dung yêu cầu"))
     except InvalidInput as exc:
-        raise ActionError("Validation Error", 400, fields={"body": [f"{exc}: send a JSON object"]}) from None
+        raise ActionError("Validation Error", 400, fields={"body": [_("{error}: hãy gửi một đối tượng JSON", error=exc)]}) from None
     if not isinstance(data, dict):
-        raise ActionError("Validation Error", 400, fields={"body": ["the request body must be a JSON object"]})
+        raise ActionError("Validation Error", 400, fields={"body": [_("nội dung yêu cầu phải là một đối tượng JSON")]})
     return data
 
 
 def too_large(limit: int) -> ActionError:
-    size = f"{limit / (1024 * 1024):.0f} MB" if limit >= 1024 * 1024 else f"{limit:,} bytes"
-    message = (f"Upload too large: the limit is {size}; split the file or ask the catalogue's administrators "
-               "to raise MAX_UPLOAD_BYTES")
+    size = format_bytes(limit) if limit >= 1024 * 1024 else _("{count} byte", count=format_number(limit))
+    message = _("Tệp tải lên quá lớn: giới hạn là {size}; hãy chia nhỏ tệp hoặc đề nghị quản trị viên danh mục tăng "
+                "MAX_UPLOAD_BYTES", size=size)
     return ActionError("Validation Error", 413, message, fields={"upload": [message]})
 
 
@@ -122,9 +124,9 @@ def dispatch(name: str) -> Response:
     try:
         fn = ACTIONS.get(name)
         if fn is None:
-            raise bad_request(f"Action name not known: {name}")
+            raise bad_request(_("Không có action tên là: {name}", name=name))
         if request.method == "GET" and name in WRITE_ACTIONS:
-            raise bad_request(f"Please use POST method for the {name} action")
+            raise bad_request(_("Hãy dùng phương thức POST cho action {name}", name=name))
         params = read_params()
         result = fn(params)
         return envelope(name, {"success": True, "result": result})
@@ -135,10 +137,11 @@ def dispatch(name: str) -> Response:
     except UserError as error:
         failure = user_error(error)
     except HTTPException as error:
-        failure = ActionError("Bad Request", error.code or 400, error.description or error.name)
+        failure = ActionError("Bad Request", error.code or 400, page_message(error.code or 400,
+                                                                       (error.description or error.name).strip()))
     except Exception:
         log.exception("CKAN action %s failed", name)
-        failure = ActionError("Internal Server Error", 500, "Internal Server Error: the action failed")
+        failure = ActionError("Internal Server Error", 500, _("Lỗi máy chủ nội bộ: action không chạy được"))
     return envelope(name, {"success": False, "error": failure.to_dict()}, failure.status)
 
 
@@ -171,11 +174,11 @@ def download_upload(package_id: str, resource_id: str, filename: str) -> Respons
     """An uploaded resource's original file (as CKAN serves uploads)."""
     dataset = catalog().find_dataset(package_id)
     if dataset is None or not can_read(current_user(), dataset):
-        raise NotFound("resource not found")
+        raise NotFound(_("không tìm thấy tài nguyên"))
     entry = next((e for e in internal(dataset).get("resources") or []
                   if e.get("id") == resource_id and e.get("kind") == "upload"), None)
     if entry is None:
-        raise NotFound("resource not found")
+        raise NotFound(_("không tìm thấy tài nguyên"))
     version = catalog().get_version(dataset["name"], entry["version"])
     suffix = Path(entry.get("filename") or "").suffix.lower()
     original = uploads_dir() / f"{version['source_sha256']}{suffix}"

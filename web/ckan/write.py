@@ -26,6 +26,7 @@ from catalog.ckan.shapes import (
 from catalog.ckan.state import save_state
 from catalog.errors import Conflict, InvalidInput, InvalidSchema, NotFound, TooLarge, UserError
 from catalog.exports import MEDIA_TYPES
+from catalog.i18n import gettext as _
 from catalog.links import check_link
 from catalog.metadata import check_name
 from catalog.storage import WorkDir, place, temp_path
@@ -88,11 +89,11 @@ def resolve_schema_value(value: Any, field: str) -> tuple[dict, str]:
         raise validation(**{field: str(error)}) from None
     if isinstance(value, dict):
         if not isinstance(value.get("fields"), list):
-            raise validation(**{field: "a Table Schema needs a 'fields' list"})
+            raise validation(**{field: _("một Table Schema cần danh sách 'fields'")})
         return value, ""
     name = str(value).strip()
     if not re.fullmatch(r"[A-Za-z0-9_-]{1,100}", name):
-        raise validation(**{field: f"unknown standard schema {name!r}"})
+        raise validation(**{field: _("không có lược đồ chuẩn {name!r}", name=name)})
     try:
         return load_standard_schema(name), name.replace("-", "_")
     except NotFound as error:
@@ -129,10 +130,10 @@ def new_resource_id(requested: Any, taken: set[str] | None = None) -> str:
         return str(uuid.uuid4())
     rid = str(requested).strip()
     if not re.fullmatch(r"[A-Za-z0-9_-]{1,100}", rid):
-        raise validation(id="a resource id is 1 to 100 letters, digits, '-' or '_'; leave it out to get one")
+        raise validation(id=_("mã tài nguyên gồm 1 đến 100 chữ cái, chữ số, '-' hoặc '_'; bỏ trống để được cấp một mã"))
     taken = taken_resource_ids() if taken is None else taken
     if rid in taken:
-        message = f"resource id {rid!r} is already in use: leave 'id' out and the server assigns one"
+        message = _("mã tài nguyên {rid!r} đã được dùng: bỏ 'id' đi và máy chủ sẽ cấp một mã", rid=rid)
         raise ActionError("Validation Error", 409, message, fields={"id": [message]})
     taken.add(rid)
     return rid
@@ -141,10 +142,10 @@ def new_resource_id(requested: Any, taken: set[str] | None = None) -> str:
 def link_entry(res: Any, previous: dict | None = None, taken: set[str] | None = None) -> dict:
     """A resource given as a URL (kept as a link: the catalogue stores tabular data only as versions)."""
     if not isinstance(res, dict):
-        raise validation(resources="each resource must be an object")
+        raise validation(resources=_("mỗi tài nguyên phải là một đối tượng"))
     url = str(res.get("url") or (previous or {}).get("url") or "").strip()
     if not url:
-        raise validation(url="Missing value")
+        raise validation(url=_("Thiếu giá trị"))
     url = checked_link(url, "url")
     stamp = now()
     entry = {"id": (previous or {}).get("id") or new_resource_id(res.get("id"), taken), "kind": "link",
@@ -165,7 +166,7 @@ def merge_resources(dataset: dict, given: Any) -> list[dict]:
     left out are removed; the downloads of the latest version are always there and ignore edits."""
     given = parse_json_value(given, "resources")
     if not isinstance(given, list):
-        raise validation(resources="must be a list of resources")
+        raise validation(resources=_("phải là một danh sách tài nguyên"))
     stored = {e["id"]: e for e in internal(dataset).get("resources") or []}
     derived = {r["id"] for r in resource_dicts(dataset, "") if r["id"] not in stored}
     taken = taken_resource_ids() - set(stored)  # new ids must be new everywhere, and once in this list
@@ -194,20 +195,20 @@ def package_create(data: dict) -> dict:
     owner = required(data, "owner_org")
     org = catalog().find_org(owner, count=False)  # its dataset count would read all of its datasets
     if org is None:
-        raise validation(owner_org="Organization does not exist")
+        raise validation(owner_org=_("Tổ chức không tồn tại"))
     user = require_write(org["name"])
     try:
         check_name(name)
     except InvalidInput as error:
         raise validation(name=str(error)) from None
     if catalog().find_dataset(name, include_deleted=True):
-        raise validation(name="That URL is already in use.")
+        raise validation(name=_("Địa chỉ URL đó đã được dùng."))
     meta, ckan_only = package_meta(data, replace=True)
     resources = []
     if data.get("resources"):
         given = parse_json_value(data["resources"], "resources")
         if not isinstance(given, list):
-            raise validation(resources="must be a list of resources")
+            raise validation(resources=_("phải là một danh sách tài nguyên"))
         taken = taken_resource_ids()
         resources = [link_entry(r, taken=taken) for r in given]
     extras = meta.pop("extras", {})
@@ -216,23 +217,23 @@ def package_create(data: dict) -> dict:
         created = catalog().create_dataset(name, org["id"], actor=user["name"], origin=origin(), extras=extras,
                                            **{k: v for k, v in meta.items() if v is not None})
     except Conflict:
-        raise validation(name="That URL is already in use.") from None
+        raise validation(name=_("Địa chỉ URL đó đã được dùng.")) from None
     return show(created, {org["id"]: org})  # create_dataset read it back after its commit
 
 
 def update_package(data: dict, *, replace: bool) -> dict:
     ident = data.get("id") or data.get("name")
     if ident in (None, "") or isinstance(ident, list | dict):
-        raise validation(id="Missing value")
+        raise validation(id=_("Thiếu giá trị"))
     dataset = find_package(str(ident), for_edit=True)
     user = current_user()
     if data.get("name") and data.get("id") and data["name"] != dataset["name"]:
-        raise validation(name="Renaming a dataset is not supported: its name is part of its download URLs")
+        raise validation(name=_("Không đổi tên bộ dữ liệu được: tên của nó là một phần trong các địa chỉ tải về"))
     org_change = None
     if data.get("owner_org") and data["owner_org"] not in (dataset["org"], dataset["org_id"]):
         target = catalog().find_org(str(data["owner_org"]))
         if target is None:
-            raise validation(owner_org="Organization does not exist")
+            raise validation(owner_org=_("Tổ chức không tồn tại"))
         require_write(target["name"])
         org_change = target["id"]
     meta, ckan_only = package_meta(data, replace=replace)
@@ -267,7 +268,7 @@ def package_delete(data: dict) -> None:
     """Soft delete: the dataset leaves listings and search; its immutable files stay for existing links."""
     ident = data.get("id") or data.get("name")
     if not ident:
-        raise validation(id="Missing value")
+        raise validation(id=_("Thiếu giá trị"))
     dataset = find_package(str(ident), for_edit=True)
     catalog().delete_dataset(dataset["name"], actor=current_user()["name"], origin=origin())
     return None
@@ -297,14 +298,14 @@ def publish_upload(dataset: dict, user: dict, upload: Any, data: dict) -> dict:
     fmt = str(data.get("format") or "").strip().upper() or format_of({"url": filename})
     suffix = Path(filename).suffix.lower() or TABULAR.get(fmt.upper(), "")
     if not is_tabular(fmt) or suffix not in set(TABULAR.values()) | {".txt", ".jsonl"}:
-        raise validation(upload=f"{filename}: only tabular files (CSV, TSV, XLSX, JSON, Parquet) can be "
-                                "uploaded; link other files with 'url'")
+        raise validation(upload=_("{name}: chỉ tải lên được tệp dạng bảng (CSV, TSV, XLSX, JSON, Parquet); các tệp "
+                                  "khác hãy gắn liên kết bằng 'url'", name=filename))
     safe_name = re.sub(r"[^\w.() -]", "_", filename)[:200] or "data" + suffix
     with WorkDir(catalog().home) as work:
         path = work.file(safe_name)
         upload.save(path)
         if path.stat().st_size == 0:
-            raise validation(upload="the uploaded file is empty")
+            raise validation(upload=_("tệp tải lên đang trống"))
         from web.views.publish_api import check_upload_limits  # the same limits as the REST API
 
         check_upload_limits(path)
@@ -342,7 +343,7 @@ def infer_schema(path: Path) -> dict:
     except (bounded.BoundExceeded, TooLarge) as error:  # TooLarge: a reading limit (pipelines/limits.py)
         raise bound_error(error) from None
     except UserError as error:
-        raise validation(upload=f"cannot read {path.name} as a table: {error}") from None
+        raise validation(upload=_("không đọc được {name} thành một bảng: {error}", name=path.name, error=error)) from None
 
 
 def upload_limits() -> bounded.UploadLimits:
@@ -376,14 +377,14 @@ def change_resource(data: dict, *, replace: bool) -> dict:
     """resource_update / resource_patch of a resource created through the API (the downloads of a version are
     derived from it and cannot be edited); a new ``upload`` is published as a new version."""
     resource_id = required(data, "id")
-    dataset, _ = find_resource(resource_id)
+    dataset, _resource = find_resource(resource_id)
     require_write(dataset["org"])
     user = current_user()
     entries = internal(dataset).get("resources") or []
     index = next((i for i, e in enumerate(entries) if e.get("id") == resource_id), None)
     if index is None:
-        raise validation(id="this resource is a download of the dataset's latest version: publish a new "
-                            "version (resource_create with an upload) instead of editing it")
+        raise validation(id=_("tài nguyên này là tệp tải về của phiên bản mới nhất: hãy công bố một phiên bản mới "
+                              "(resource_create kèm tệp tải lên) thay vì sửa nó"))
     entry = dict(entries[index])
     upload = request.files.get("upload") if request.method == "POST" else None
     if upload is not None and upload.filename is not None:
@@ -424,10 +425,10 @@ def resource_patch(data: dict) -> dict:
 def resource_delete(data: dict) -> None:
     """Remove a resource created through the API (the dataset's versions themselves are immutable)."""
     resource_id = required(data, "id")
-    dataset, _ = find_resource(resource_id)
+    dataset, _resource = find_resource(resource_id)
     user = require_write(dataset["org"])
     if not any(e.get("id") == resource_id for e in internal(dataset).get("resources") or []):
-        raise validation(id="the downloads of a version cannot be deleted; delete the dataset instead")
+        raise validation(id=_("không xoá được các tệp tải về của một phiên bản; hãy xoá bộ dữ liệu"))
     save_state(catalog(), dataset["name"],
                lambda state: {**state, "resources": [e for e in state.get("resources") or []
                                                      if e.get("id") != resource_id]},

@@ -14,14 +14,16 @@ from __future__ import annotations
 import copy
 from typing import Any
 
+from catalog.i18n import N_, gettext, language
 from web.openapi import read, write
 from web.openapi.base import SCHEMAS as BASE_SCHEMAS
 
 SECURITY_SCHEMES = {
     "token": {"type": "http", "scheme": "bearer",
-              "description": "An API token (`opendata token create USER`), sent as `Authorization: Bearer <token>` "
-                             "(CKAN clients may send the bare token, or `X-CKAN-API-Key`). Reading needs none; "
-                             "with one, a member of an organisation also sees its private datasets."},
+              "description": N_("Một khoá API (`opendata token create USER`), gửi dạng `Authorization: "
+                                "Bearer <token>` (ứng dụng CKAN có thể gửi khoá trần, hoặc "
+                                "`X-CKAN-API-Key`). Đọc không cần khoá; có khoá, thành viên của một tổ "
+                                "chức thấy cả các bộ dữ liệu riêng tư của tổ chức đó.")},
 }
 PUBLISH_PATH = "/api/v1/datasets/{name}/versions"
 
@@ -42,15 +44,12 @@ SPEC: dict[str, Any] = {
     "info": {
         "title": "Hanoi Open Data Catalogue API",
         "version": "1.1.0",
-        "description": (
+        "description": N_(
             "Dữ liệu mở Hà Nội cho chương trình: tìm bộ dữ liệu, đọc siêu dữ liệu và các phiên bản, lọc và phân "
-            "trang các dòng, tải tệp, truy vấn SQL, công bố và kiểm tra tệp.\n\n"
-            "The Hanoi open data catalogue for programs: search datasets, read metadata and versions, filter and "
-            "page through rows, download files, query with SQL, publish and validate files. No key is needed for "
-            "reading; publishing, webhooks and `/me` need a token. Every GET allows any origin (CORS) and JSON "
-            "is gzipped when the client sends `Accept-Encoding: gzip`. Errors are "
-            "`{\"error\": {\"code\", \"message\"}}` with a 4xx status. Lists page the same way: `next` (pass it "
-            "as `cursor`) and `next_url`, both null on the last page."),
+            "trang các dòng, tải tệp, truy vấn SQL, công bố và kiểm tra tệp. Đọc không cần khoá; công bố, webhook "
+            "và `/me` cần khoá. Mọi yêu cầu GET cho phép mọi nguồn (CORS) và JSON được nén gzip khi ứng dụng gửi "
+            "`Accept-Encoding: gzip`. Lỗi có dạng `{\"error\": {\"code\", \"message\"}}` với mã 4xx. Các danh sách "
+            "phân trang giống nhau: `next` (gửi lại làm `cursor`) và `next_url`, cả hai là null ở trang cuối."),
         "license": {"name": "MIT"},
     },
     "tags": [{"name": name} for name in ("Datasets", "Rows", "Organisations", "SQL", "Publishing", "Accounts",
@@ -60,12 +59,36 @@ SPEC: dict[str, Any] = {
 }
 
 
-def openapi_spec(base_url: str | None = None) -> dict:
-    """A fresh copy of the document; with ``base_url``, its ``servers`` is that address."""
+SERVER = N_("Cổng dữ liệu mở Hà Nội")
+TRANSLATED = ("summary", "description")
+
+
+def openapi_spec(base_url: str | None = None, lang: str = "en") -> dict:
+    """A fresh copy of the document in ``lang`` (English for programs by default; every operation also keeps
+    its Vietnamese summary in ``x-summary-vi``); with ``base_url``, its ``servers`` is that address."""
     spec = copy.deepcopy(SPEC)
     if base_url is not None:
-        spec["servers"] = [{"url": base_url, "description": "Cổng dữ liệu mở Hà Nội / this catalogue"}]
-    return spec
+        spec["servers"] = [{"url": base_url, "description": SERVER}]
+    for item in spec["paths"].values():
+        for operation in item.values():
+            operation["x-summary-vi"] = operation["summary"]
+    with language(lang):
+        return _translated(spec)
+
+
+def _translated(node: Any) -> Any:
+    """Every ``summary`` and ``description`` text of ``node`` in the current language, paragraph by paragraph
+    (a description may end with a shared paragraph, such as the filters' rules)."""
+    if isinstance(node, dict):
+        return {key: _paragraphs(value) if key in TRANSLATED and isinstance(value, str) else _translated(value)
+                for key, value in node.items()}
+    if isinstance(node, list):
+        return [_translated(value) for value in node]
+    return node
+
+
+def _paragraphs(text: str) -> str:
+    return "\n\n".join(gettext(part) if part else part for part in text.split("\n\n"))
 
 
 def operations(spec: dict | None = None) -> list[dict]:

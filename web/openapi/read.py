@@ -8,6 +8,7 @@ from __future__ import annotations
 
 from typing import Any
 
+from catalog.i18n import N_
 from web.openapi.base import (
     BOM,
     CURSOR,
@@ -25,6 +26,14 @@ from web.openapi.base import (
     _ref,
 )
 
+FACET_PARAMETERS = [
+    ("organization", N_("Chỉ các bộ dữ liệu của tổ chức này (lặp lại được).")),
+    ("tag", N_("Chỉ các bộ dữ liệu có từ khoá này (lặp lại được).")),
+    ("license", N_("Chỉ các bộ dữ liệu có giấy phép này (lặp lại được).")),
+    ("frequency", N_("Chỉ các bộ dữ liệu có tần suất này (lặp lại được).")),
+    ("format", N_("Chỉ các bộ dữ liệu có định dạng này (lặp lại được).")),
+    ("area", N_("Chỉ các bộ dữ liệu về địa bàn này (lặp lại được).")),
+]
 _TEXTS = {"type": "object", "properties": {"vi": {"type": "string"}, "en": {"type": "string"}},
           "required": ["vi", "en"]}
 _CHECK = {"type": "object", "required": ["id", "passed", "points", "max", "label", "hint"], "properties": {
@@ -35,7 +44,7 @@ _CHECKS = {"type": "array", "items": _CHECK}
 _NUMBER_OR_NULL = {"type": "number", "nullable": True}
 QUALITY = {"type": "object", "required": ["dataset", "score", "udata", "mqa", "stars", "data", "failing"], "properties": {
     "dataset": {"type": "string"}, "title": {"type": "string"}, "org": {"type": "string"},
-    "score": {"type": "number", "minimum": 0, "maximum": 1, "description": "data.gouv.fr's score: points / 9."},
+    "score": {"type": "number", "minimum": 0, "maximum": 1, "description": N_("Điểm của data.gouv.fr: số điểm / 9.")},
     "assessed_at": {"type": "string"},
     "udata": {"type": "object", "required": ["score", "points", "max", "criteria"], "properties": {
         "score": {"type": "number"}, "points": {"type": "number"}, "max": {"type": "number"}, "criteria": _CHECKS}},
@@ -63,217 +72,208 @@ QUALITY = {"type": "object", "required": ["dataset", "score", "udata", "mqa", "s
 
 PATHS: dict[str, Any] = {
     "/api/v1": {"get": {
-        "tags": ["API"], "operationId": "index", "summary": "Links to the API's parts",
-        "responses": {"200": _json({"type": "object"}, "Links.")},
+        "tags": ["API"], "operationId": "index", "summary": N_("Liên kết tới các phần của API"),
+        "responses": {"200": _json({"type": "object"}, N_("Các liên kết."))},
     }},
     "/api/v1/openapi.json": {"get": {
-        "tags": ["API"], "operationId": "openapi", "summary": "This OpenAPI document",
-        "responses": {"200": _json({"type": "object", "required": ["openapi", "paths"]}, "OpenAPI 3 document.")},
+        "tags": ["API"], "operationId": "openapi", "summary": N_("Tài liệu OpenAPI này"),
+        "responses": {"200": _json({"type": "object", "required": ["openapi", "paths"]}, N_("Tài liệu OpenAPI 3."))},
     }},
     "/api/v1/datasets": {"get": {
-        "tags": ["Datasets"], "operationId": "searchDatasets", "summary": "Search datasets, with facets",
+        "tags": ["Datasets"], "operationId": "searchDatasets", "summary": N_("Tìm bộ dữ liệu, kèm bộ lọc theo nhóm"),
         "x-example-query": [["q", "dong da"], ["organization", EXAMPLE_ORG]],
         "description": (
-            "Full-text search over titles, descriptions, tags, organisations and column names. Accent-"
-            "insensitive and tone-aware: `q=dong da` finds “Đống Đa”, and exact tones rank first. Facet filters "
-            "combine with AND; repeat a parameter for several values. Facet counts are over the filtered result. "
-            "Also finds the values in a dataset's rows (districts, categories; the `area` facet holds its place "
-            "names) and Vietnamese synonyms (tầm soát = sàng lọc). When no dataset has every word, the nearest "
-            "ones are returned with `partial: true`."),
+            N_("Tìm toàn văn trong tiêu đề, mô tả, từ khoá, tổ chức và tên cột. Không cần dấu mà vẫn biết "
+               "dấu: `q=dong da` tìm ra “Đống Đa”, và kết quả đúng dấu xếp trước. Các bộ lọc theo nhóm kết "
+               "hợp bằng AND; lặp lại một tham số để chọn nhiều giá trị. Số đếm theo nhóm tính trên kết "
+               "quả đã lọc. Cũng tìm theo giá trị trong các dòng của bộ dữ liệu (quận huyện, danh mục; "
+               "nhóm `area` chứa các địa danh) và từ đồng nghĩa tiếng Việt (tầm soát = sàng lọc). Khi "
+               "không bộ dữ liệu nào có đủ mọi từ, trả về các bộ gần nhất với `partial: true`.")),
         "parameters": [
-            {"name": "q", "in": "query", "description": "Search words (all must match, else see `partial`).",
+            {"name": "q", "in": "query", "description": N_("Từ cần tìm (phải khớp hết, nếu không xem "
+                                                           "`partial`)."),
              "schema": {"type": "string"}, "example": "không khí"},
-            {"name": "limit", "in": "query", "description": "Results per page (0-1000, default 20).",
+            {"name": "limit", "in": "query", "description": N_("Số kết quả mỗi trang (0-1000, mặc định 20)."),
              "schema": {"type": "integer", "minimum": 0, "maximum": 1000, "default": 20}},
-            {"name": "offset", "in": "query", "description": "Results to skip.",
+            {"name": "offset", "in": "query", "description": N_("Số kết quả bỏ qua."),
              "schema": {"type": "integer", "minimum": 0, "default": 0}},
             CURSOR,
-            {"name": "sort", "in": "query", "description": "Order (default: relevance with q, else updated).",
+            {"name": "sort", "in": "query", "description": N_("Thứ tự (mặc định: mức liên quan khi có q, nếu không thì ngày cập nhật)."),
              "schema": {"type": "string", "enum": ["relevance", "updated", "title", "name", "created",
                                                    "quality"]}},
-            *({"name": facet, "in": "query", "description": f"Only datasets with this {facet} (repeatable).",
+            *({"name": facet, "in": "query", "description": description,
                "style": "form", "explode": True, "schema": {"type": "array", "items": {"type": "string"}}}
-              for facet in ("organization", "tag", "license", "frequency", "format", "area")),
+              for facet, description in FACET_PARAMETERS),
         ],
-        "responses": {"200": _json(_ref("SearchResult"), "Matching datasets and facet counts."),
-                      "400": _error("A bad parameter (limit, offset, sort).")},
+        "responses": {"200": _json(_ref("SearchResult"), N_("Các bộ dữ liệu phù hợp và số đếm theo nhóm.")),
+                      "400": _error(N_("Tham số sai (limit, offset, sort)."))},
     }},
     "/api/v1/datasets/{name}": {"get": {
-        "tags": ["Datasets"], "operationId": "getDataset", "summary": "A dataset: metadata, schema, files",
+        "tags": ["Datasets"], "operationId": "getDataset", "summary": N_("Một bộ dữ liệu: siêu dữ liệu, lược đồ, tệp"),
         "parameters": [NAME],
-        "responses": {"200": _json(_ref("Dataset"), "The dataset, with download URLs of its latest version."),
-                      "404": _error("No such (public) dataset.")},
+        "responses": {"200": _json(_ref("Dataset"), N_("Bộ dữ liệu, kèm đường dẫn tải về của phiên bản "
+                                                       "mới nhất.")),
+                      "404": _error(N_("Không có bộ dữ liệu (công khai) này."))},
     }},
     "/api/v1/datasets/{name}/versions": {"get": {
-        "tags": ["Datasets"], "operationId": "listVersions", "summary": "Every version, newest first",
+        "tags": ["Datasets"], "operationId": "listVersions", "summary": N_("Mọi phiên bản, mới nhất trước"),
         "parameters": [NAME],
-        "responses": {"200": _json(_ref("VersionList"), "The versions."), "404": _error("No such dataset.")},
+        "responses": {"200": _json(_ref("VersionList"), N_("Các phiên bản.")), "404": _error(N_("Không có bộ dữ liệu này."))},
     }},
     "/api/v1/datasets/{name}/versions/{number}": {"get": {
-        "tags": ["Datasets"], "operationId": "getVersion", "summary": "One version, with its schema",
+        "tags": ["Datasets"], "operationId": "getVersion", "summary": N_("Một phiên bản, kèm lược đồ"),
         "parameters": [NAME, NUMBER],
-        "responses": {"200": _json(_ref("VersionDetail"), "The version."),
-                      "404": _error("No such dataset or version.")},
+        "responses": {"200": _json(_ref("VersionDetail"), N_("Phiên bản.")),
+                      "404": _error(N_("Không có bộ dữ liệu hoặc phiên bản này."))},
     }},
     "/api/v1/datasets/{name}/quality": {"get": {
-        "tags": ["Datasets"], "operationId": "getDatasetQuality", "summary": "Quality: udata score, EU MQA, stars",
+        "tags": ["Datasets"], "operationId": "getDatasetQuality", "summary": N_("Quality: udata score, EU MQA, stars"),
         "description": (
-            "data.gouv.fr's nine criteria (score = points / 9), the EU Metadata Quality Assessment points of the "
-            "dataset's DCAT-AP description by dimension with its rating, the five open-data stars, and data "
-            "quality (valid rows, errors, suppressed cells, freshness against the declared frequency). `failing` "
-            "lists every failing check with a hint in Vietnamese (`?lang=en`: English)."),
+            N_("Chín tiêu chí của data.gouv.fr (điểm = số điểm / 9), điểm đánh giá chất lượng siêu dữ "
+               "liệu của EU (MQA) cho mô tả DCAT-AP của bộ dữ liệu theo từng khía cạnh kèm xếp hạng, năm "
+               "sao dữ liệu mở, và chất lượng dữ liệu (dòng hợp lệ, lỗi, ô bị ẩn, độ cập nhật so với tần "
+               "suất đã khai). `failing` liệt kê mọi tiêu chí chưa đạt kèm gợi ý bằng tiếng Việt "
+               "(`?lang=en`: tiếng Anh).")),
         "parameters": [NAME, {"name": "lang", "in": "query",
-                              "description": "Language of `failing`: en for English, anything else Vietnamese.",
+                              "description": N_("Ngôn ngữ của `failing`: en là tiếng Anh, giá trị khác là "
+                                                "tiếng Việt."),
                               "schema": {"type": "string"}, "example": "en"}],
-        "responses": {"200": _json(QUALITY, "The dataset's quality report."),
-                      "404": _error("No such (public) dataset.")},
+        "responses": {"200": _json(QUALITY, N_("Báo cáo chất lượng của bộ dữ liệu.")),
+                      "404": _error(N_("Không có bộ dữ liệu (công khai) này."))},
     }},
     "/api/v1/datasets/{name}/rows": {"get": {
-        "tags": ["Rows"], "operationId": "getRows", "summary": "Rows of the latest version: filter, sort, page",
+        "tags": ["Rows"], "operationId": "getRows", "summary": N_("Các dòng của phiên bản mới nhất: lọc, sắp xếp, phân trang"),
         "x-example-query": [["district", "Đống Đa"], ["pm25__gt", "50"], ["sort", "-pm25"], ["limit", "5"]],
         "description": (
-            "Keyset pagination: follow `next` (or `next_url`) until it is null; pages never skip or repeat rows, "
-            "and deep pages are as fast as the first. `total` counts every matching row." + FILTERS_DOC),
+            N_("Phân trang theo khoá: theo `next` (hoặc `next_url`) cho tới khi nó là null; các trang "
+               "không bao giờ bỏ sót hay lặp dòng, và trang sâu nhanh như trang đầu. `total` đếm mọi dòng "
+               "phù hợp.") + FILTERS_DOC),
         "parameters": [
             NAME,
-            {"name": "fields", "in": "query", "description": "Columns to return, comma-separated (default all).",
+            {"name": "fields", "in": "query", "description": N_("Các cột cần trả về, phân cách bằng dấu phẩy (mặc định tất cả)."),
              "schema": {"type": "string"}},
             {"name": "sort", "in": "query",
-             "description": "Sort columns, comma-separated; `-col` for descending (default: file order).",
+             "description": N_("Các cột để sắp xếp, phân cách bằng dấu phẩy; `-col` để xếp giảm dần (mặc "
+                               "định: thứ tự trong tệp)."),
              "schema": {"type": "string"}, "example": "-pm25"},
             LIMIT_ROWS,
-            {"name": "cursor", "in": "query", "description": "The `next` value of the previous page.",
+            {"name": "cursor", "in": "query", "description": N_("Giá trị `next` của trang trước."),
              "schema": {"type": "string"}},
         ],
-        "responses": {"200": _json(_ref("RowsPage"), "One page of rows."),
-                      "400": _error("A bad filter, sort, field, limit or cursor (the message names it)."),
-                      "404": _error("No such dataset, or nothing published yet.")},
+        "responses": {"200": _json(_ref("RowsPage"), N_("Một trang các dòng.")),
+                      "400": _error(N_("Bộ lọc, cách sắp xếp, trường, limit hoặc cursor sai (thông báo "
+                                       "nêu tên).")),
+                      "404": _error(N_("Không có bộ dữ liệu này, hoặc chưa công bố gì."))},
     }},
     "/api/v1/datasets/{name}/columns/{column}/counts": {"get": {
-        "tags": ["Rows"], "operationId": "getValueCounts", "summary": "Most frequent values of a column",
+        "tags": ["Rows"], "operationId": "getValueCounts", "summary": N_("Các giá trị thường gặp nhất của một cột"),
         "x-example-query": [["pm25__gt", "100"]],
-        "description": "Among the rows the filters select (all rows without filters)." + FILTERS_DOC,
+        "description": N_("Trong các dòng mà bộ lọc chọn (mọi dòng nếu không lọc).") + FILTERS_DOC,
         "parameters": [
             NAME,
             {"name": "column", "in": "path", "required": True, "schema": {"type": "string"}, "example": "district"},
-            {"name": "limit", "in": "query", "description": "Values to return (1-1000, default 50).",
+            {"name": "limit", "in": "query", "description": N_("Số giá trị trả về (1-1000, mặc định 50)."),
              "schema": {"type": "integer", "minimum": 1, "maximum": 1000, "default": 50}},
         ],
-        "responses": {"200": _json(_ref("ValueCounts"), "Values with their counts, most frequent first."),
-                      "400": _error("Unknown column or a bad filter."),
-                      "404": _error("No such dataset, or nothing published yet.")},
+        "responses": {"200": _json(_ref("ValueCounts"), N_("Các giá trị kèm số lần, thường gặp nhất trước.")),
+                      "400": _error(N_("Cột không có hoặc bộ lọc sai.")),
+                      "404": _error(N_("Không có bộ dữ liệu này, hoặc chưa công bố gì."))},
     }},
     "/api/v1/organizations": {"get": {
-        "tags": ["Organisations"], "operationId": "listOrganizations", "summary": "Publishing organisations",
-        "parameters": [{"name": "limit", "in": "query", "description": "Organisations per page (1-1000, default 100).",
+        "tags": ["Organisations"], "operationId": "listOrganizations", "summary": N_("Các tổ chức công bố dữ liệu"),
+        "parameters": [{"name": "limit", "in": "query", "description": N_("Số tổ chức mỗi trang (1-1000, mặc định 100)."),
                         "schema": {"type": "integer", "minimum": 1, "maximum": 1000, "default": 100}}, CURSOR],
-        "responses": {"200": _json(_ref("OrganizationList"), "One page of organisations, by name."),
-                      "400": _error("A bad limit or cursor.")},
+        "responses": {"200": _json(_ref("OrganizationList"), N_("Một trang các tổ chức, theo tên.")),
+                      "400": _error(N_("limit hoặc cursor sai."))},
     }},
     "/api/v1/organizations/{name}": {"get": {
-        "tags": ["Organisations"], "operationId": "getOrganization", "summary": "An organisation and its datasets",
+        "tags": ["Organisations"], "operationId": "getOrganization", "summary": N_("Một tổ chức và các bộ dữ liệu của nó"),
         "parameters": [{"name": "name", "in": "path", "required": True, "schema": {"type": "string"},
                         "example": EXAMPLE_ORG}],
-        "responses": {"200": _json(_ref("OrganizationDetail"), "The organisation."),
-                      "404": _error("No such organisation.")},
+        "responses": {"200": _json(_ref("OrganizationDetail"), N_("Tổ chức.")),
+                      "404": _error(N_("Không có tổ chức này."))},
     }},
     "/datasets/{name}/versions/{number}/data.{format}": {"get": {
-        "tags": ["Downloads"], "operationId": "downloadVersion", "summary": "A version's data file (immutable)",
+        "tags": ["Downloads"], "operationId": "downloadVersion", "summary": N_("Tệp dữ liệu của một phiên bản (không đổi)"),
         "description": (
-            "Never changes once published: strong `ETag`, `Cache-Control: immutable`, `If-None-Match` → 304, "
-            "`Range` requests (one range → 206, several → `multipart/byteranges`), so remote Parquet readers "
-            "(DuckDB httpfs, pyarrow) can read only the parts they need. CSV is UTF-8; XLSX is refused beyond "
-            "Excel's 1,048,575 rows."),
+            N_("Không bao giờ đổi sau khi công bố: `ETag` mạnh, `Cache-Control: immutable`, "
+               "`If-None-Match` → 304, yêu cầu `Range` (một khoảng → 206, nhiều khoảng → "
+               "`multipart/byteranges`), nên các trình đọc Parquet từ xa (DuckDB httpfs, pyarrow) chỉ đọc "
+               "phần cần thiết. CSV mã hoá UTF-8; XLSX bị từ chối khi quá 1.048.575 dòng của Excel.")),
         "parameters": [NAME, NUMBER, FORMAT, BOM, EXCEL],
         "responses": {
-            "200": {"description": "The file.", "headers": FILE_HEADERS, "content": _file_content()},
-            "206": {"description": "Part(s) of the file.", "headers": FILE_HEADERS,
+            "200": {"description": N_("Tệp."), "headers": FILE_HEADERS, "content": _file_content()},
+            "206": {"description": N_("Một (hay nhiều) phần của tệp."), "headers": FILE_HEADERS,
                     "content": {**_file_content(parsed=False), "multipart/byteranges": {"schema": {"type": "string"}}}},
-            "304": {"description": "Not modified (If-None-Match matched)."},
-            "400": _error("XLSX asked for more rows than Excel can open.", html=True),
-            "404": _error("No such dataset or version.", html=True),
-            "416": {"description": "No requested range is inside the file."},
+            "304": {"description": N_("Không thay đổi (khớp If-None-Match).")},
+            "400": _error(N_("XLSX được yêu cầu cho nhiều dòng hơn mức Excel mở được."), html=True),
+            "404": _error(N_("Không có bộ dữ liệu hoặc phiên bản này."), html=True),
+            "416": {"description": N_("Không khoảng nào được yêu cầu nằm trong tệp.")},
         },
     }},
     "/datasets/{name}/latest/data.{format}": {"get": {
-        "tags": ["Downloads"], "operationId": "downloadLatest", "summary": "Redirect to the newest version's file",
+        "tags": ["Downloads"], "operationId": "downloadLatest", "summary": N_("Chuyển tới tệp của phiên bản mới nhất"),
         "parameters": [NAME, FORMAT, BOM, EXCEL],
-        "responses": {"302": {"description": "Location: the versioned URL.",
+        "responses": {"302": {"description": N_("Location: đường dẫn theo phiên bản."),
                               "headers": {"Location": {"schema": {"type": "string"}}}},
-                      "400": _error("A bad value of bom or excel.", html=True),
-                      "404": _error("No such dataset, or nothing published yet.", html=True)},
+                      "400": _error(N_("Giá trị bom hoặc excel sai."), html=True),
+                      "404": _error(N_("Không có bộ dữ liệu này, hoặc chưa công bố gì."), html=True)},
     }},
     "/datasets/{name}/download.zip": {"get": {
         "tags": ["Downloads"], "operationId": "downloadZip",
-        "summary": "The latest version as CSV + Parquet + datapackage.json, zipped",
+        "summary": N_("Phiên bản mới nhất gồm CSV + Parquet + datapackage.json, nén ZIP"),
         "parameters": [NAME],
-        "responses": {"200": {"description": "A zip (streamed).",
+        "responses": {"200": {"description": N_("Một tệp zip (truyền dần)."),
                               "content": {"application/zip": {"schema": {"type": "string", "format": "binary"}}}},
-                      "404": _error("No such dataset, or nothing published yet.", html=True)},
+                      "404": _error(N_("Không có bộ dữ liệu này, hoặc chưa công bố gì."), html=True)},
     }},
     "/datasets/{name}/explore.{format}": {"get": {
         "tags": ["Downloads"], "operationId": "downloadView",
-        "summary": "Download this view: the filtered, sorted rows of the latest version",
+        "summary": N_("Tải khung nhìn này: các dòng đã lọc, sắp xếp của phiên bản mới nhất"),
         "x-example-query": [["district", "Đống Đa"], ["_sort", "-pm25"]],
-        "description": "The rows the explorer shows for the same query string, all of them." + FILTERS_DOC,
+        "description": N_("Các dòng mà trình khám phá hiển thị cho cùng chuỗi truy vấn, lấy tất cả.") + FILTERS_DOC,
         "parameters": [
             NAME, FORMAT,
-            {"name": "_sort", "in": "query", "description": "As `sort` of the rows API.", "schema": {"type": "string"}},
-            {"name": "_fields", "in": "query", "description": "As `fields` of the rows API.",
+            {"name": "_sort", "in": "query", "description": N_("Như `sort` của API dòng."), "schema": {"type": "string"}},
+            {"name": "_fields", "in": "query", "description": N_("Như `fields` của API dòng."),
              "schema": {"type": "string"}},
             BOM, EXCEL,
         ],
         "responses": {
-            "200": {"description": "The selected rows.", "content": _file_content()},
-            "206": {"description": "Part of the whole-version file (a view without filters is that file).",
+            "200": {"description": N_("Các dòng được chọn."), "content": _file_content()},
+            "206": {"description": N_("Một phần của tệp cả phiên bản (khung nhìn không lọc chính là tệp "
+                                      "đó)."),
                     "content": _file_content(parsed=False)},
-            "304": {"description": "Not modified (a view without filters is the immutable version file)."},
-            "400": _error("A bad filter, an unknown column in `_sort` or `_fields` (the message names it and "
-                          "lists the columns), or too many rows for XLSX.", html=True),
-            "404": _error("No such dataset, or nothing published yet.", html=True),
-            "416": {"description": "No requested range is inside the file."},
+            "304": {"description": N_("Không thay đổi (khung nhìn không lọc là tệp phiên bản bất biến).")},
+            "400": _error(N_("Bộ lọc sai, cột không có trong `_sort` hoặc `_fields` (thông báo nêu tên và "
+                             "liệt kê các cột), hoặc quá nhiều dòng cho XLSX."), html=True),
+            "404": _error(N_("Không có bộ dữ liệu này, hoặc chưa công bố gì."), html=True),
+            "416": {"description": N_("Không khoảng nào được yêu cầu nằm trong tệp.")},
         },
     }},
     "/datasets/{name}/versions/{number}/explore.{format}": {"get": {
         "tags": ["Downloads"], "operationId": "downloadPinnedView",
-        "summary": "Download this view of one version (the explorer pinned to a version)",
+        "summary": N_("Tải khung nhìn này của một phiên bản (trình khám phá gắn với phiên bản)"),
         "x-example-query": [["district", "dong da"]],
-        "description": "As downloadView, on version `number`; the file name carries the version." + FILTERS_DOC,
+        "description": N_("Như downloadView, trên phiên bản `number`; tên tệp mang số phiên bản.") + FILTERS_DOC,
         "parameters": [
             NAME, NUMBER, FORMAT,
-            {"name": "_sort", "in": "query", "description": "As `sort` of the rows API.", "schema": {"type": "string"}},
-            {"name": "_fields", "in": "query", "description": "As `fields` of the rows API.",
+            {"name": "_sort", "in": "query", "description": N_("Như `sort` của API dòng."), "schema": {"type": "string"}},
+            {"name": "_fields", "in": "query", "description": N_("Như `fields` của API dòng."),
              "schema": {"type": "string"}},
             BOM, EXCEL,
         ],
         "responses": {
-            "200": {"description": "The selected rows.", "content": _file_content()},
-            "206": {"description": "Part of the whole-version file (a view without filters is that file).",
+            "200": {"description": N_("Các dòng được chọn."), "content": _file_content()},
+            "206": {"description": N_("Một phần của tệp cả phiên bản (khung nhìn không lọc chính là tệp "
+                                      "đó)."),
                     "content": _file_content(parsed=False)},
-            "304": {"description": "Not modified (a view without filters is the immutable version file)."},
-            "400": _error("A bad filter, an unknown column in `_sort` or `_fields` (the message names it and "
-                          "lists the columns), or too many rows for XLSX.", html=True),
-            "404": _error("No such dataset or version.", html=True),
-            "416": {"description": "No requested range is inside the file."},
+            "304": {"description": N_("Không thay đổi (khung nhìn không lọc là tệp phiên bản bất biến).")},
+            "400": _error(N_("Bộ lọc sai, cột không có trong `_sort` hoặc `_fields` (thông báo nêu tên và "
+                             "liệt kê các cột), hoặc quá nhiều dòng cho XLSX."), html=True),
+            "404": _error(N_("Không có bộ dữ liệu hoặc phiên bản này."), html=True),
+            "416": {"description": N_("Không khoảng nào được yêu cầu nằm trong tệp.")},
         },
     }},
 }
 
-
-# Vietnamese summaries (the /api page shows them unless ?lang=en).
-SUMMARIES_VI = {
-    "index": "Liên kết tới các phần của API", "openapi": "Tài liệu OpenAPI này",
-    "searchDatasets": "Tìm bộ dữ liệu, kèm bộ lọc theo nhóm", "getDataset": "Một bộ dữ liệu: siêu dữ liệu, lược đồ, tệp",
-    "listVersions": "Mọi phiên bản, mới nhất trước", "getVersion": "Một phiên bản, kèm lược đồ",
-    "getRows": "Các dòng của phiên bản mới nhất: lọc, sắp xếp, phân trang",
-    "getValueCounts": "Các giá trị thường gặp nhất của một cột", "listOrganizations": "Các tổ chức công bố dữ liệu",
-    "getOrganization": "Một tổ chức và các bộ dữ liệu của nó",
-    "downloadVersion": "Tệp dữ liệu của một phiên bản (không đổi)",
-    "downloadLatest": "Chuyển tới tệp của phiên bản mới nhất",
-    "downloadZip": "Phiên bản mới nhất gồm CSV + Parquet + datapackage.json, nén ZIP",
-    "downloadView": "Tải khung nhìn này: các dòng đã lọc, sắp xếp của phiên bản mới nhất",
-    "downloadPinnedView": "Tải khung nhìn này của một phiên bản (trình khám phá gắn với phiên bản)",
-}
-for _item in PATHS.values():
-    for _operation in _item.values():
-        _operation.setdefault("x-summary-vi", SUMMARIES_VI.get(_operation["operationId"], _operation["summary"]))

@@ -14,6 +14,7 @@ from flask import Blueprint, jsonify, request
 from catalog.accounts import parse_since
 from catalog.activity import MAX_LIMIT, Filters, list_activity
 from catalog.errors import NotFound
+from catalog.i18n import gettext as _
 from web.auth import current_viewer, personal_cache
 from web.context import get_catalog, int_arg
 from web.urls import base_url
@@ -30,7 +31,9 @@ def _known(name: str | None, kind: str) -> str | None:
     found = (catalog.find_dataset(name, include_deleted=True, viewer=current_viewer()) if kind == "dataset"
              else catalog.find_org(name))
     if found is None:
-        raise NotFound(f"{kind} {name!r} not found", hint="leave it out to see all the activity you may see")
+        message = _("không tìm thấy bộ dữ liệu {name!r}", name=name) if kind == "dataset" \
+            else _("không tìm thấy tổ chức {org!r}", org=name)
+        raise NotFound(message, hint=_("bỏ tham số này để xem mọi hoạt động bạn được xem"))
     return found["name"]
 
 

@@ -231,9 +231,8 @@ def reference_model(spec: dict, base: str) -> dict:
             params = [{"name": p["name"], "in": p["in"], "type": _type_of(p.get("schema", {})),
                        "required": p.get("required", False), "description": p.get("description", "")}
                       for p in op.get("parameters", [])]
-            summary = op.get("summary", "") if current_lang() == "en" else op.get("x-summary-vi") or op.get("summary")
             operations.append({"id": op.get("operationId", ""), "method": method.upper(), "path": path,
-                               "summary": summary, "description": op.get("description", ""),
+                               "summary": op.get("summary", ""), "description": op.get("description", ""),
                                "token": {} not in op.get("security", [{}]),
                                "tag": (op.get("tags") or [""])[0], "parameters": params, "responses": responses,
                                "example": _example_command({"path": path, **op}, base)})
@@ -244,8 +243,9 @@ def reference_model(spec: dict, base: str) -> dict:
 
 @bp.get("/api")
 def reference() -> Response:
-    """The API reference page, rendered from the same OpenAPI document programs read."""
-    html = render_template("api.html", api=reference_model(openapi_spec(base_url()), base_url()))
+    """The API reference page, rendered from the same OpenAPI document programs read, in the page's language."""
+    spec = openapi_spec(base_url(), lang=current_lang())
+    html = render_template("api.html", api=reference_model(spec, base_url()))
     return Response(html, mimetype="text/html")
 
 

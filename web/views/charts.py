@@ -28,6 +28,7 @@ from catalog.charts import (
     to_svg,
 )
 from catalog.errors import NotFound, UserError
+from catalog.i18n import gettext as _
 from web import errors, i18n, row_params
 from web.auth import personal_cache
 from web.context import bounded_int, get_catalog
@@ -74,8 +75,8 @@ def spec_from(args: Any, schema: dict, prefix: str = "",
     x = (args.get(prefix + "x") or "").strip()
     if not x:
         columns = ", ".join(f["name"] for f in schema.get("fields") or [])
-        raise UserError(f"parameter {prefix}x is required: the column along the horizontal axis",
-                        hint=f"the columns are: {columns}")
+        raise UserError(_("cần tham số {prefix}x: cột nằm dọc trục ngang", prefix=prefix),
+                        hint=_("các cột là: {columns}", columns=columns))
     if filter_args is None:
         filter_args = [(k, v) for k, v in args.items(multi=True) if k not in names]
     return ChartSpec(type=(args.get(prefix + "type") or "bar").strip(), x=x,
@@ -101,7 +102,8 @@ def _version(name: str, number: int | None) -> dict:
     catalog = get_catalog()
     version = catalog.latest_version(name) if number is None else catalog.get_version(name, number)
     if version is None:
-        raise NotFound(f"dataset {name!r} has no published version yet", hint=f"see /datasets/{name}")
+        raise NotFound(_("bộ dữ liệu {name!r} chưa có phiên bản nào được công bố", name=name),
+                       hint=_("xem /datasets/{name}", name=name))
     return version
 
 

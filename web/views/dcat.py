@@ -22,6 +22,7 @@ from markupsafe import Markup
 
 from catalog import dcat, schema_org
 from catalog.errors import InvalidInput, NotFound, UserError
+from catalog.i18n import gettext as _
 from catalog.search import MAX_LIMIT, search
 from catalog.visibility import ANONYMOUS
 from web import errors
@@ -75,8 +76,9 @@ def modified_since() -> datetime | None:
     try:
         when = datetime.fromisoformat(raw)
     except ValueError:
-        raise InvalidInput(f"parameter modified_since must be an ISO 8601 date or date-time, not {raw[:40]!r}",
-                           hint="e.g. modified_since=2024-01-31 or modified_since=2024-01-31T08:00:00Z") from None
+        raise InvalidInput(_("tham số modified_since phải là ngày hoặc ngày giờ ISO 8601, không phải {value!r}",
+                             value=raw[:40]),
+                           hint=_("ví dụ modified_since=2024-01-31 hoặc modified_since=2024-01-31T08:00:00Z")) from None
     return when if when.tzinfo else when.replace(tzinfo=UTC)
 
 
@@ -117,8 +119,8 @@ def catalogue(suffix: str, org: str | None = None) -> Response:
     datasets = selected_datasets(org)
     paging = dcat.Paging(number=number, per_page=PER_PAGE, total=len(datasets), url=page_url)
     if number > paging.last:
-        raise NotFound(f"page {number} does not exist: this catalogue has {paging.last} page(s)",
-                       hint="follow hydra:next from the first page")
+        raise NotFound(_("không có trang {number}: danh mục này có {count} trang", number=number, count=paging.last),
+                       hint=_("hãy đi theo hydra:next từ trang đầu"))
     shown = datasets[(number - 1) * PER_PAGE:number * PER_PAGE]
     modified = max((d.get("updated_at") or "" for d in datasets), default=None)
     graph = dcat.catalog_graph(get_catalog(), links(), shown, paging=paging, modified=modified or None)
@@ -128,7 +130,7 @@ def catalogue(suffix: str, org: str | None = None) -> Response:
 def public_dataset(name: str) -> dict:
     dataset = get_catalog().find_dataset(name, viewer=ANONYMOUS)
     if dataset is None:
-        raise NotFound(f"dataset {name!r} not found", hint="the list at /datasets shows every dataset")
+        raise NotFound(_("không tìm thấy bộ dữ liệu {name!r}", name=name), hint=_("danh sách ở /datasets có mọi bộ dữ liệu"))
     return dataset
 
 
@@ -142,7 +144,7 @@ def catalog_document(suffix: str) -> Response:
 def organization_catalog(org: str, suffix: str) -> Response:
     found = get_catalog().find_org(org, ANONYMOUS)
     if found is None:
-        raise NotFound(f"organisation {org!r} not found", hint="the list at /organizations shows them")
+        raise NotFound(_("không tìm thấy tổ chức {org!r}", org=org), hint=_("danh sách ở /organizations có mọi tổ chức"))
     return catalogue(suffix, found["name"])
 
 
@@ -156,7 +158,7 @@ def version_schema(name: str, number: int) -> Response:
     """The Table Schema of one version (what its distributions ``dct:conformsTo``)."""
     dataset = get_catalog().find_dataset(name, include_deleted=True, viewer=ANONYMOUS)
     if dataset is None:
-        raise NotFound(f"dataset {name!r} not found", hint="the list at /datasets shows every dataset")
+        raise NotFound(_("không tìm thấy bộ dữ liệu {name!r}", name=name), hint=_("danh sách ở /datasets có mọi bộ dữ liệu"))
     version = get_catalog().get_version(dataset["name"], number)
     body = json.dumps(version.get("schema") or {}, ensure_ascii=False, indent=2).encode("utf-8")
     response = Response(body, mimetype="application/json")

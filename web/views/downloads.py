@@ -27,6 +27,7 @@ from werkzeug.wsgi import wrap_file
 
 from catalog import exports
 from catalog.errors import InvalidInput, NotFound
+from catalog.i18n import gettext as _
 from catalog.storage import Storage, WorkDir, read_range
 from web import row_params
 from web.auth import current_viewer, personal_cache
@@ -53,7 +54,7 @@ def flag(name: str) -> bool:
     if value is None:
         return False
     if value.strip().lower() not in FLAGS:
-        raise InvalidInput(f"{name} must be 1 or 0, got {value!r}")
+        raise InvalidInput(_("{name} phải là 1 hoặc 0, không phải {value!r}", name=name, value=value))
     return FLAGS[value.strip().lower()]
 
 
@@ -64,7 +65,7 @@ def published_dataset(name: str, *, include_deleted: bool = False) -> dict:
     """
     dataset = get_catalog().find_dataset(name, include_deleted=include_deleted, viewer=current_viewer())
     if dataset is None:
-        raise NotFound(f"dataset {name!r} not found", hint="the list at /datasets shows every dataset")
+        raise NotFound(_("không tìm thấy bộ dữ liệu {name!r}", name=name), hint=_("danh sách ở /datasets có mọi bộ dữ liệu"))
     return dataset
 
 
@@ -81,8 +82,8 @@ def latest_of(dataset: dict | str) -> dict:
     if isinstance(dataset, str):
         dataset = published_dataset(dataset)
     if dataset.get("latest_version") is None:
-        raise NotFound(f"dataset {dataset['name']!r} has no published version yet",
-                       hint=f"see /datasets/{dataset['name']}")
+        raise NotFound(_("bộ dữ liệu {name!r} chưa có phiên bản nào được công bố", name=dataset["name"]),
+                       hint=_("xem /datasets/{name}", name=dataset["name"]))
     key = (dataset["id"], dataset["latest_version"], dataset.get("last_published_at"))
     with _versions_lock:
         found = _versions.get(key)

@@ -12,6 +12,7 @@ from flask import Blueprint, Response, jsonify
 
 from catalog import dumps
 from catalog.errors import NotFound
+from catalog.i18n import gettext as _
 from web.context import get_catalog
 from web.urls import base_url
 
@@ -44,7 +45,8 @@ def dump_schema(dump: str) -> Response:
 @bp.get("/catalog/<dump>.jsonl.gz")
 def dump_jsonl(dump: str) -> Response:
     if dump != "datasets":
-        raise NotFound(f"there is no /catalog/{dump}.jsonl.gz", hint="the JSON Lines dump is /catalog/datasets.jsonl.gz")
+        raise NotFound(_("không có /catalog/{dump}.jsonl.gz", dump=dump),
+                       hint=_("bản kết xuất JSON Lines là /catalog/datasets.jsonl.gz"))
     response = Response(dumps.datasets_jsonl_gz(get_catalog(), base_url()), content_type="application/gzip")
     response.headers["Content-Disposition"] = 'attachment; filename="datasets.jsonl.gz"'
     response.headers["Cache-Control"] = CACHE

@@ -152,7 +152,7 @@ def catalogue_feed() -> Response:
 def organization_feed(org: str) -> Response:
     found = get_catalog().find_org(org, ANONYMOUS)
     if found is None:
-        raise NotFound(f"organisation {org!r} not found", hint="the list at /organizations shows them")
+        raise NotFound(_("không tìm thấy tổ chức {org!r}", org=org), hint=_("danh sách ở /organizations có mọi tổ chức"))
     return render(found["title"], f"{base_url()}/organizations/{found['name']}", found["created_at"],
                   org=found["name"])
 
@@ -161,7 +161,7 @@ def organization_feed(org: str) -> Response:
 def dataset_feed(name: str) -> Response:
     found = get_catalog().find_dataset(name, viewer=ANONYMOUS)
     if found is None:
-        raise NotFound(f"dataset {name!r} not found", hint="the list at /datasets shows every dataset")
+        raise NotFound(_("không tìm thấy bộ dữ liệu {name!r}", name=name), hint=_("danh sách ở /datasets có mọi bộ dữ liệu"))
     return render(found["title"], f"{base_url()}/datasets/{found['name']}", found["created_at"],
                   dataset=found["name"])
 

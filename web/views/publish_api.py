@@ -22,9 +22,12 @@ from werkzeug.wsgi import LimitedStream
 from catalog import jsonlimits
 from catalog.accounts import WRITE_ROLES
 from catalog.errors import Forbidden, InvalidInput, InvalidSchema, TooLarge, UserError
+from catalog.i18n import format_bytes, format_number
+from catalog.i18n import gettext as _
 from catalog.metadata import check_name
 from catalog.storage import WorkDir
 from pipelines.report import for_client
+from pipelines.validation.explain import explain_report
 from web.auth import client_origin, current_user, current_viewer, get_accounts, require_user
 from web.context import get_catalog
 from web.errors import public_message
@@ -59,9 +62,9 @@ def _suffix(filename: str | None, mimetype: str | None = None) -> str:
 
 
 def _too_large(limit: int) -> TooLarge:
-    size = f"{limit / (1024 * 1024):.0f} MB" if limit >= 1024 * 1024 else f"{limit:,} bytes"
-    return TooLarge(f"upload larger than the server's limit of {size}",
-                    hint="split the file, or ask the catalogue's administrators to raise MAX_UPLOAD_BYTES")
+    size = format_bytes(limit) if limit >= 1024 * 1024 else _("{count} byte", count=format_number(limit))
+    return TooLarge(_("tệp tải lên lớn hơn giới hạn {size} của máy chủ", size=size),
+                    hint=_("hãy chia nhỏ tệp, hoặc đề nghị quản trị viên danh mục tăng MAX_UPLOAD_BYTES"))
 
 
 def receive_upload(work: WorkDir, limit: int) -> tuple[Path, str, MultiDict]:
@@ -73,8 +76,9 @@ def receive_upload(work: WorkDir, limit: int) -> tuple[Path, str, MultiDict]:
         if request.mimetype == "multipart/form-data":
             return _receive_multipart(work, stream, limit)
         if request.mimetype == "application/x-www-form-urlencoded":
-            raise InvalidInput("a form without a file", hint="send the file as multipart/form-data (part 'file') "
-                                                               "or as the raw body with ?filename=NAME.csv")
+            raise InvalidInput(_("biểu mẫu không có tệp"),
+                               hint=_("gửi tệp dạng multipart/form-data (phần 'file') hoặc làm nội dung thô với "
+                                      "?filename=TEN.csv"))
         filename = request.args.get("filename") or ""
         target = work.file("upload" + _suffix(filename, request.mimetype))
         with open(target, "wb") as out:
@@ -97,15 +101,15 @@ def _receive_multipart(work: WorkDir, stream: IO[bytes], limit: int) -> tuple[Pa
     parser = FormDataParser(stream_factory=to_work_folder, max_form_memory_size=MAX_FIELD_BYTES,
                             max_content_length=limit, silent=False, max_form_parts=100)
     try:
-        _, form, files = parser.parse(stream, request.mimetype, request.content_length, request.mimetype_params)
+        _stream, form, files = parser.parse(stream, request.mimetype, request.content_length, request.mimetype_params)
     except ValueError as exc:
-        raise InvalidInput(f"cannot read the multipart upload: {exc}") from None
+        raise InvalidInput(_("không đọc được phần tải lên multipart: {error}", error=exc)) from None
     finally:
         for handle in opened:
             handle.close()
     upload = next((files[name] for name in FILE_FIELDS if name in files), None)
     if upload is None:
-        raise InvalidInput("no file in the upload", hint="send the file as the multipart part named 'file'")
+        raise InvalidInput(_("không có tệp trong phần tải lên"), hint=_("gửi tệp trong phần multipart tên là 'file'"))
     return Path(upload.stream.name), upload.filename or "", form
 
 
@@ -127,7 +131,7 @@ def check_upload_limits(path: Path) -> None:
 # -- reading the fields -----------------------------------------------------------------------------------------
 def _json_field(fields: MultiDict, name: str) -> dict | None:
     text = (fields.get(name) or "").strip()
-    return jsonlimits.loads_object(text, f"field {name!r}") if text else None
+    return jsonlimits.loads_object(text, _("trường {name!r}", name=name)) if text else None
 
 
 def schema_field(fields: MultiDict) -> dict | str | None:
@@ -138,8 +142,8 @@ def schema_field(fields: MultiDict) -> dict | str | None:
     if text.startswith("{"):
         return _json_field(fields, "schema")
     if not re.fullmatch(r"[A-Za-z0-9_-]{1,100}", text):
-        raise InvalidSchema(f"unknown standard schema {text!r}",
-                            hint="send a standard schema name (GET /api/v1/schemas) or the schema's JSON")
+        raise InvalidSchema(_("không có lược đồ chuẩn {name!r}", name=text),
+                            hint=_("gửi tên một lược đồ chuẩn (GET /api/v1/schemas) hoặc JSON của lược đồ"))
     from schemas import load_standard_schema
 
     load_standard_schema(text)  # NotFound with the list of known names
@@ -191,8 +195,8 @@ def publish_version(name: str) -> tuple[Response, int]:
     if org:
         accounts.require_write(user, org)
     elif not user["sysadmin"] and not any(role in WRITE_ROLES for role in user["memberships"].values()):
-        raise Forbidden(f"user {user['name']!r} may not publish for any organisation",
-                        hint="an organisation admin can run 'opendata member add ORG USER --role editor'")
+        raise Forbidden(_("người dùng {user!r} không được công bố cho tổ chức nào", user=user["name"]),
+                        hint=_("quản trị viên một tổ chức có thể chạy 'opendata member add ORG USER --role editor'"))
     limit = max_upload()
     if request.args.get("check"):
         size = request.args.get("size", type=int)
@@ -205,11 +209,11 @@ def publish_version(name: str) -> tuple[Response, int]:
         if not existing and not org:
             org = fields.get("org")
             if not org:
-                raise InvalidInput(f"dataset {name!r} is new: say which organisation publishes it",
-                                   hint="send the field 'org'")
+                raise InvalidInput(_("bộ dữ liệu {name!r} là mới: hãy cho biết tổ chức nào công bố nó", name=name),
+                                   hint=_("gửi trường 'org'"))
             accounts.require_write(user, org)
         if path.stat().st_size == 0:
-            raise InvalidInput("the uploaded file is empty")
+            raise InvalidInput(_("tệp tải lên đang trống"))
         path = _with_user_filename(path, filename)
         check_upload_limits(path)
         from pipelines import bounded  # validation and the write run in a bounded worker process
@@ -219,6 +223,8 @@ def publish_version(name: str) -> tuple[Response, int]:
                                  meta=meta_fields(fields), publisher=user["name"], origin=client_origin(),
                                  note=fields.get("note") or "", viewer=current_viewer(), **_read_options(fields))
     body = for_client(result.to_dict(), path, filename, hide=[catalog.home.root])  # no server paths
+    if body.get("report"):  # the explanations in the request's language (the worker wrote the default's)
+        explain_report(body["report"])
     if result.status == "invalid":
         body["error"] = {"code": "invalid", "message": " ".join(result.messages)}
         return jsonify(body), 422
@@ -262,7 +268,7 @@ def validate_upload() -> Response:
     with WorkDir(catalog.home) as work:
         path, filename, fields = receive_upload(work, limit)
         if path.stat().st_size == 0:
-            raise InvalidInput("the uploaded file is empty")
+            raise InvalidInput(_("tệp tải lên đang trống"))
         path = _with_user_filename(path, filename)
         check_upload_limits(path)
         from pipelines import bounded  # reading and validating run in a bounded worker process
@@ -272,12 +278,13 @@ def validate_upload() -> Response:
         dataset = catalog.get_dataset(fields["dataset"], viewer=viewer) if fields.get("dataset") else None
         schema = schema_field(fields)
         if schema is None and dataset is None:
-            raise InvalidInput("no schema given", hint="send the field 'schema' (a standard name or JSON) or 'dataset'")
-        schema_dict, _ = resolve_dataset_schema(catalog, dataset, schema)
+            raise InvalidInput(_("chưa cho lược đồ"), hint=_("gửi trường 'schema' (tên lược đồ chuẩn hoặc JSON) hoặc 'dataset'"))
+        schema_dict, _source = resolve_dataset_schema(catalog, dataset, schema)
         checked = bounded.validate(path, schema=schema_dict, references=catalog_references(catalog, viewer),
                                    limits=bounded.UploadLimits.from_config(current_app.config), **_read_options(fields))
+        report = explain_report(checked["report"], schema_dict)  # in the request's language
         return jsonify({"valid": checked["valid"], "rows": checked["rows"],
-                        "report": for_client(checked["report"], path, filename, hide=[catalog.home.root])})
+                        "report": for_client(report, path, filename, hide=[catalog.home.root])})
 
 
 @bp.get("/me")

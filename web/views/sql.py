@@ -18,6 +18,7 @@ from flask import Blueprint, Flask, Response, current_app, jsonify, render_templ
 from werkzeug.wsgi import wrap_file
 
 from catalog import charts
+from catalog.i18n import gettext as _
 from catalog.sql.engine import FORMATS, MEDIA_TYPES, QueryEngine, QueryResult
 from catalog.sql.limits import QueryLimits, describe_limits
 from catalog.sql.messages import QueryError
@@ -57,18 +58,19 @@ def read_params() -> tuple[str, str, bool]:
         if request.is_json:
             body = request.get_json(silent=True)
             if not isinstance(body, dict):
-                raise QueryError("sql_error", 'The JSON body must be an object such as {"sql": "SELECT 1"}.')
+                raise QueryError("sql_error", _("Nội dung JSON phải là một đối tượng như {\"sql\": \"SELECT 1\"}."))
             values.update(body)
         else:
             values.update(request.form.items())
     sql = values.get("sql", values.get("q", ""))
     if not isinstance(sql, str):
-        raise QueryError("sql_error", "sql must be a string holding one SELECT statement.")
+        raise QueryError("sql_error", _("sql phải là một chuỗi chứa một câu lệnh SELECT."))
     if not isinstance(values.get("format", ""), str):
-        raise QueryError("sql_error", "format must be a string: one of " + ", ".join(FORMATS) + ".")
+        raise QueryError("sql_error", _("format phải là một chuỗi: một trong {formats}.", formats=", ".join(FORMATS)))
     fmt = str(values.get("format") or "json").lower()
     if fmt not in FORMATS:
-        raise QueryError("sql_error", f"Unknown format {fmt!r}: use one of {', '.join(FORMATS)}.")
+        raise QueryError("sql_error", _("Không có định dạng {fmt!r}: dùng một trong {formats}.", fmt=fmt,
+                                        formats=", ".join(FORMATS)))
     download = str(values.get("download", "")).lower() in TRUE_FLAGS or fmt != "json"
     return sql, fmt, download
 
@@ -156,7 +158,9 @@ def examples(table: Table) -> list[dict]:
         column = field["name"]
         return column if column.isidentifier() and column.islower() else '"' + column.replace('"', '""') + '"'
 
-    def label(field: dict) -> str:
+    def label(field: dict) -> str:  # an English page names a column by its English title, else by its name
+        if i18n.current_lang() == "en":
+            return field.get("title_en") or field["name"]
         return field.get("title") or field["name"]
 
     def looks_like_id(column: str) -> bool:

@@ -12,6 +12,7 @@ from flask import Blueprint, jsonify, request
 
 from catalog import webhooks
 from catalog.errors import InvalidInput
+from catalog.i18n import gettext as _
 from pipelines import webhooks as sending
 from web.auth import get_accounts, require_user
 from web.context import get_catalog, int_arg
@@ -22,8 +23,9 @@ bp = Blueprint("webhooks", __name__, url_prefix="/api/v1/webhooks")
 def _body() -> dict:
     data = request.get_json(silent=True)
     if not isinstance(data, dict):
-        raise InvalidInput("send a JSON object", hint='e.g. {"url": "https://example.org/hook", "org": "so-tnmt", '
-                                                      '"events": ["dataset.version_published"]}')
+        raise InvalidInput(_("hãy gửi một đối tượng JSON"),
+                           hint=_('ví dụ {"url": "https://example.org/hook", "org": "so-tnmt", '
+                                  '"events": ["dataset.version_published"]}'))
     return data
 
 
@@ -32,7 +34,7 @@ def _text(data: dict, name: str, *, required: bool = True) -> str | None:
     if value is None and not required:
         return None
     if not isinstance(value, str) or not value.strip():
-        raise InvalidInput(f"field {name!r} must be a non-empty string")
+        raise InvalidInput(_("trường {name!r} phải là một chuỗi không rỗng", name=name))
     return value.strip()
 
 
@@ -51,7 +53,7 @@ def add():
     org, url, secret = _text(data, "org"), _text(data, "url"), _text(data, "secret", required=False)
     events = data.get("events")
     if not isinstance(events, list) or not all(isinstance(e, str) for e in events):
-        raise InvalidInput("field 'events' must be a list of event names", hint=", ".join(webhooks.EVENTS))
+        raise InvalidInput(_("trường 'events' phải là một danh sách tên sự kiện"), hint=", ".join(webhooks.EVENTS))
     get_accounts().require_write(user, get_catalog().get_org(org)["name"])
     hook, plain = sending.add(get_catalog(), org, url, events, secret=secret, actor=user["name"])
     return jsonify({"webhook": hook, **({"secret": plain} if secret is None else {})}), 201

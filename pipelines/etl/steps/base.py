@@ -15,6 +15,7 @@ from typing import Any
 import duckdb
 
 from catalog.errors import InvalidInput
+from catalog.i18n import _
 from catalog.sqltext import quote_ident as ident
 from catalog.sqltext import sql_string
 from catalog.text import nfc
@@ -40,8 +41,9 @@ class StepInput:
         missing = [n for n in names if n not in self.columns]
         if missing:
             raise StepError(
-                f"option {option!r}: column(s) {', '.join(map(repr, missing))} not found",
-                hint="input columns: " + ", ".join(self.columns))
+                _("tuỳ chọn {option}: không tìm thấy (các) cột {columns}", option=repr(option),
+                  columns=", ".join(map(repr, missing))),
+                hint=_("các cột đầu vào: {columns}", columns=", ".join(self.columns)))
 
     def string_columns(self) -> list[str]:
         return [n for n, t in self.columns.items() if t.upper() == "VARCHAR"]
@@ -74,8 +76,10 @@ def expression(text: str, option: str) -> str:
     try:
         parsed = duckdb.SQLExpression(nfc(text))
     except duckdb.Error as error:
-        raise StepError(f"option {option!r} is not one SQL expression: {first_line(error)}",
-                        hint="write a single expression such as \"so_luot > 0 AND quan IS NOT NULL\"") from None
+        raise StepError(_("tuỳ chọn {option} không phải một biểu thức SQL duy nhất: {error}", option=repr(option),
+                          error=first_line(error)),
+                        hint=_("hãy viết một biểu thức duy nhất như {example}",
+                               example='"so_luot > 0 AND quan IS NOT NULL"')) from None
     return f"({parsed})"
 
 

@@ -20,6 +20,7 @@ from __future__ import annotations
 
 import re
 
+from catalog.i18n import N_, _, format_number
 from pipelines.etl.options import Opt, Problem
 from pipelines.etl.steps.base import StepError, StepInput, ident, literal, select_list
 
@@ -35,7 +36,7 @@ TRUE_VALUES = ["true", "1", "có", "x", "yes", "đúng"]
 FALSE_VALUES = ["false", "0", "không", "no", "sai"]
 
 OPTIONS = {
-    "columns": Opt("map", required=True, doc="column → type, or column → {type, decimal, group, format}"),
+    "columns": Opt("map", required=True, doc=N_("cột → kiểu, hoặc cột → {type, decimal, group, format}")),
     "locale": Opt("str", default="iso", choices=tuple(LOCALES), doc="iso (1234.5, 2024-09-05) or vi (1.234,5, 05/09/2024)"),
     "on_error": Opt("str", default="fail", choices=("fail", "null"), doc="what an unreadable value does"),
     "missing_values": Opt("any", default=[""], doc="texts that mean 'no value', e.g. ['', '-']"),
@@ -48,21 +49,26 @@ def check(options: dict) -> list[Problem]:
         if isinstance(spec, str):
             spec = {"type": spec}
         if not isinstance(spec, dict):
-            problems.append((("columns", column), f"column {column!r}: give a type name or a mapping with 'type'"))
+            problems.append((("columns", column), _("cột {column}: hãy ghi tên một kiểu hoặc một ánh xạ có 'type'",
+                                                    column=repr(column))))
             continue
         for key in spec:
             if key not in COLUMN_KEYS:
-                problems.append((("columns", column, key), f"column {column!r}: unknown key {key!r} "
-                                                          f"(known: {', '.join(COLUMN_KEYS)})"))
+                problems.append((("columns", column, key), _("cột {column}: khoá {key} không xác định (đã biết: "
+                                                             "{known})", column=repr(column), key=repr(key),
+                                                             known=", ".join(COLUMN_KEYS))))
         if spec.get("type") not in TYPES:
-            problems.append((("columns", column), f"column {column!r}: type must be one of {', '.join(TYPES)}, "
-                                                  f"not {spec.get('type')!r}"))
+            problems.append((("columns", column), _("cột {column}: kiểu phải là một trong {types}, không phải "
+                                                    "{found}", column=repr(column), types=", ".join(TYPES),
+                                                    found=repr(spec.get("type")))))
         for key in ("decimal", "group"):
             if key in spec and (not isinstance(spec[key], str) or len(spec[key]) > 1):
-                problems.append((("columns", column, key), f"column {column!r}: {key} must be one character"))
+                problems.append((("columns", column, key), _("cột {column}: {key} phải là đúng một ký tự",
+                                                             column=repr(column), key=key)))
     missing = options.get("missing_values", [""])
     if not isinstance(missing, list) or not all(isinstance(m, str) for m in missing):
-        problems.append((("missing_values",), "missing_values must be a list of texts, e.g. ['', '-']"))
+        problems.append((("missing_values",), _("missing_values phải là một danh sách văn bản, ví dụ {example}",
+                                                example="['', '-']")))
     return problems
 
 
@@ -165,12 +171,13 @@ def verify(options: dict, inp: StepInput, out: str) -> None:
         examples = inp.con.execute(f"SELECT DISTINCT {col}::VARCHAR FROM {inp.table} WHERE NOT "
                                    f"{missing_sql(col, missing)} AND ({parsed}) IS NULL LIMIT 3").fetchall()
         shown = ", ".join(repr(e[:30]) for (e,) in examples)
-        failures.append(f"column {name!r}: {count:,} value(s) are not {describe(spec)} (e.g. {shown})")
+        failures.append(_("cột {column}: {count} giá trị không phải {kind} (ví dụ {examples})", column=repr(name),
+                          count=format_number(count), kind=describe(spec), examples=shown))
     if options.get("on_error", "fail") == "fail":
         raise StepError("; ".join(failures),
-                        hint="fix the source, set decimal/group/format for the column, list the placeholder in "
-                             "missing_values, or set on_error: \"null\" to empty such cells")
-    inp.notes.extend(f"emptied: {f}" for f in failures)
+                        hint=_("hãy sửa nguồn, đặt decimal/group/format cho cột, thêm giá trị giữ chỗ vào "
+                               "missing_values, hoặc đặt on_error: \"null\" để làm trống các ô đó"))
+    inp.notes.extend(_("đã làm trống: {failure}", failure=f) for f in failures)
 
 
 def describe(spec: dict) -> str:
@@ -179,7 +186,8 @@ def describe(spec: dict) -> str:
         sample = "1.234" if spec["group"] == "." else ("1,234" if spec["group"] == "," else "1234")
         if kind == "number":
             sample += spec["decimal"] + "5"
-        return f"{'an' if kind == 'integer' else 'a'} {kind} written like {sample}"
+        return _("một giá trị kiểu {kind} viết như {sample}", kind=kind, sample=sample)
     if spec.get("format"):
-        return f"a {kind} in format {' or '.join(spec['format'])}"
-    return f"a {kind}"
+        return _("một giá trị kiểu {kind} theo định dạng {formats}", kind=kind,
+                 formats=_(" hoặc ").join(spec["format"]))
+    return _("một giá trị kiểu {kind}", kind=kind)

@@ -7,6 +7,7 @@ Without ``order_by``, first and last follow the input's order. The number of row
 
 from __future__ import annotations
 
+from catalog.i18n import _, format_number
 from pipelines.etl.options import Opt, as_list
 from pipelines.etl.steps.base import StepInput, ident
 
@@ -32,6 +33,6 @@ def build(options: dict, inp: StepInput) -> str:
     removed = inp.scalar(f"SELECT count(*) - (SELECT count(*) FROM (SELECT DISTINCT {partition} FROM {inp.table})) "
                          f"FROM {inp.table}")
     if removed:
-        inp.notes.append(f"removed {removed:,} duplicate row(s)")
+        inp.notes.append(_("đã bỏ {count} dòng trùng lặp", count=format_number(removed)))
     return (f"SELECT * FROM {inp.table} QUALIFY row_number() OVER (PARTITION BY {partition} ORDER BY {order_sql}) = 1 "
             f"ORDER BY rowid")

@@ -6,6 +6,7 @@
 
 from __future__ import annotations
 
+from catalog.i18n import _
 from pipelines.etl.options import Opt, Problem
 from pipelines.etl.steps.base import StepInput, expression, ident, select_list
 
@@ -19,11 +20,11 @@ OPTIONS = {
 def check(options: dict) -> list[Problem]:
     single = "column" in options or "expression" in options
     if single and "columns" in options:
-        return [((), "give either 'column' with 'expression', or 'columns', not both")]
+        return [((), _("hãy ghi hoặc 'column' cùng 'expression', hoặc 'columns', không ghi cả hai"))]
     if single and not ("column" in options and "expression" in options):
-        return [((), "'column' and 'expression' go together")]
+        return [((), _("'column' và 'expression' phải đi cùng nhau"))]
     if not single and "columns" not in options:
-        return [((), "missing 'column' and 'expression' (or 'columns')")]
+        return [((), _("thiếu 'column' và 'expression' (hoặc 'columns')"))]
     return []
 
 

@@ -6,10 +6,11 @@ the input's columns (quote names with spaces: ``"Chỉ tiêu" <> 'Tổng số'``
 
 from __future__ import annotations
 
+from catalog.i18n import N_
 from pipelines.etl.options import Opt
 from pipelines.etl.steps.base import StepInput, expression
 
-OPTIONS = {"where": Opt("str", required=True, doc="a SQL condition, e.g. \"so_luot > 0\"")}
+OPTIONS = {"where": Opt("str", required=True, doc=N_("một điều kiện SQL, ví dụ \"so_luot > 0\""))}
 
 
 def build(options: dict, inp: StepInput) -> str:

@@ -11,12 +11,13 @@
 
 from __future__ import annotations
 
+from catalog.i18n import N_, _
 from pipelines.etl.options import Opt, as_list
 from pipelines.etl.steps.base import StepError, StepInput, ident, literal, select_list
 
 OPTIONS = {
-    "columns": Opt("strs", required=True, doc="the column(s) whose values are mapped"),
-    "values": Opt("scalar_map", required=True, doc="old value → new value"),
+    "columns": Opt("strs", required=True, doc=N_("(các) cột có giá trị được ánh xạ")),
+    "values": Opt("scalar_map", required=True, doc=N_("giá trị cũ → giá trị mới")),
     "unmapped": Opt("str", default="keep", choices=("keep", "null", "fail"), doc="values not in the mapping"),
 }
 
@@ -43,8 +44,9 @@ def build(options: dict, inp: StepInput) -> str:
                 f"GROUP BY 1 ORDER BY 2 DESC, 1 LIMIT 5").fetchall()
             if rows:
                 shown = ", ".join(f"{v!r} ({n})" for v, n in rows)
-                raise StepError(f"column {column!r} has values the mapping does not know: {shown}",
-                                hint="add them to 'values' (or set unmapped: keep)")
+                raise StepError(_("cột {column} có các giá trị mà ánh xạ không biết: {examples}",
+                                  column=repr(column), examples=shown),
+                                hint=_("hãy thêm chúng vào 'values' (hoặc đặt unmapped: keep)"))
     replaced = {}
     for column in columns:
         col = ident(column)

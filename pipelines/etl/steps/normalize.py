@@ -9,6 +9,7 @@ spaces (including the no-break spaces Excel leaves), optional title case for nam
 
 from __future__ import annotations
 
+from catalog.i18n import _
 from pipelines.etl.options import Opt, as_list
 from pipelines.etl.steps.base import StepError, StepInput, ident, select_list
 
@@ -60,7 +61,7 @@ def build(options: dict, inp: StepInput) -> str:
     inp.require(columns, "columns")
     not_text = [c for c in columns if inp.columns[c].upper() != "VARCHAR"]
     if not_text and options.get("columns"):
-        raise StepError(f"option 'columns': {', '.join(map(repr, not_text))} hold "
-                        f"{', '.join(inp.columns[c] for c in not_text)}, not text",
-                        hint="normalize only text columns (or cast them to string first)")
+        raise StepError(_("tuỳ chọn 'columns': {columns} chứa {types}, không phải văn bản",
+                          columns=", ".join(map(repr, not_text)), types=", ".join(inp.columns[c] for c in not_text)),
+                        hint=_("chỉ chuẩn hoá các cột văn bản (hoặc chuyển chúng sang string trước)"))
     return f"SELECT {select_list(inp.columns, {c: clean_sql(ident(c), options) for c in columns})} FROM {inp.table}"

@@ -2,10 +2,11 @@
 
 from __future__ import annotations
 
+from catalog.i18n import N_
 from pipelines.etl.options import Opt, as_list
 from pipelines.etl.steps.base import StepInput, ident
 
-OPTIONS = {"columns": Opt("strs", required=True, doc="the columns to keep, in order")}
+OPTIONS = {"columns": Opt("strs", required=True, doc=N_("các cột cần giữ, theo thứ tự"))}
 
 
 def build(options: dict, inp: StepInput) -> str:

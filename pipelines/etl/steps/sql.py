@@ -14,6 +14,7 @@ from __future__ import annotations
 
 import duckdb
 
+from catalog.i18n import N_, _
 from catalog.sql.guard import check_statement
 from catalog.sql.messages import Refused
 from catalog.sql.sandbox import open_sandbox
@@ -24,7 +25,7 @@ from pipelines.etl.steps.base import StepError, StepInput, first_line
 MATERIALIZE = True  # its rows arrive from the sandbox as an Arrow table
 
 OPTIONS = {
-    "query": Opt("str", required=True, doc="one SELECT over the table 'input'"),
+    "query": Opt("str", required=True, doc=N_("một câu SELECT trên bảng 'input'")),
     "memory_mb": Opt("int", default=1024, minimum=64, doc="memory for the query"),
 }
 
@@ -38,11 +39,11 @@ def build(options: dict, inp: StepInput) -> str:
         try:
             statement = check_statement(sandbox, options["query"])
         except Refused as refused:
-            raise StepError(f"option 'query': {refused.message}") from None
+            raise StepError(_("tuỳ chọn 'query': {error}", error=refused.message)) from None
         try:
             table = sandbox.sql(statement.query).to_arrow_table()  # the text the guard checked
         except duckdb.Error as error:
-            raise StepError(f"option 'query' failed: {first_line(error)}") from None
+            raise StepError(_("tuỳ chọn 'query' chạy thất bại: {error}", error=first_line(error))) from None
     finally:
         sandbox.close()
     name = f"{inp.table.strip(chr(34))}_sql"

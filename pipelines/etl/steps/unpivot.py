@@ -9,6 +9,7 @@ column names (``Tháng 1``) into values (1).
 
 from __future__ import annotations
 
+from catalog.i18n import _
 from pipelines.etl.options import Opt, Problem, as_list
 from pipelines.etl.steps.base import StepError, StepInput, ident
 
@@ -25,9 +26,10 @@ OPTIONS = {
 
 def check(options: dict) -> list[Problem]:
     if ("columns" in options) == ("keep" in options):
-        return [((), "give either 'columns' (what becomes rows) or 'keep' (what stays), not both")]
+        return [((), _("hãy ghi hoặc 'columns' (các cột trở thành dòng) hoặc 'keep' (các cột giữ nguyên), không ghi "
+                       "cả hai"))]
     if options.get("name", "name") == options.get("value", "value"):
-        return [(("value",), "'name' and 'value' must differ")]
+        return [(("value",), _("'name' và 'value' phải khác nhau"))]
     return []
 
 
@@ -40,12 +42,12 @@ def build(options: dict, inp: StepInput) -> str:
         inp.require(keep, "keep")
         wide = [c for c in inp.columns if c not in keep]
     if not wide:
-        raise StepError("there are no columns to unpivot")
+        raise StepError(_("không có cột nào để xoay (unpivot)"))
     name, value = options.get("name", "name"), options.get("value", "value")
     taken = [n for n in (name, value) if n in inp.columns and n not in wide]
     if taken:
-        raise StepError(f"new column name(s) {', '.join(map(repr, taken))} already exist",
-                        hint="choose other 'name'/'value' names")
+        raise StepError(_("(các) tên cột mới {names} đã tồn tại", names=", ".join(map(repr, taken))),
+                        hint=_("hãy chọn tên 'name'/'value' khác"))
     types = {inp.columns[c] for c in wide}
     nulls = "INCLUDE NULLS" if options.get("include_nulls") else "EXCLUDE NULLS"
     source = inp.table

@@ -9,6 +9,7 @@ from __future__ import annotations
 from typing import Any
 
 from flask import Response
+from markupsafe import Markup
 
 from catalog import rows
 from catalog.errors import UserError
@@ -43,7 +44,7 @@ def describe_constraints(field: dict) -> list[str]:
     if c.get("enum"):
         values = [str(v) for v in c["enum"]]
         shown = ", ".join(values[:ENUM_SHOWN]) + (f", … (+{len(values) - ENUM_SHOWN})" if len(values) > ENUM_SHOWN else "")
-        out.append(f"{_('một trong')}: {shown}")
+        out.append(Markup('{}: <span data-content>{}</span>').format(_("một trong"), shown))  # values are data
     return out
 
 
@@ -85,7 +86,7 @@ def data_dictionary(schema: dict) -> list[dict]:
         if f.get("name") in primary:
             constraints.insert(0, _("Khoá chính"))
         if f.get("name") in foreign:
-            constraints.append(f"{_('Khoá ngoại')} → {foreign[f['name']]}")
+            constraints.append(_("Khoá ngoại → {target}", target=foreign[f["name"]]))
         out.append({"name": f.get("name"), "title": f.get("title") or "", "type": f.get("type", "string"),
                     "title_en": f.get("title_en") or "", "description_en": f.get("description_en") or "",
                     "format": fmt,
@@ -121,7 +122,7 @@ def audit_summary(entry: dict) -> str:
     if entry["action"] == "publish":
         parts = []
         if detail.get("rows") is not None:
-            parts.append(f"{i18n.format_number(detail['rows'])} {_('dòng')}")
+            parts.append(_("{rows} dòng", rows=i18n.format_number(detail["rows"])))
         if detail.get("source"):
             parts.append(str(detail["source"]))
         return " · ".join(parts)

@@ -276,8 +276,10 @@ def byte_size(catalog: Catalog | None, version: dict, fmt: str) -> int | None:
         return int(version["bytes"])
     if catalog is None:
         return None
-    cached = cache_path(catalog, version, variant_name(fmt))
-    return cached.stat().st_size if cached.exists() else None
+    try:
+        return cache_path(catalog, version, variant_name(fmt)).stat().st_size
+    except FileNotFoundError:  # not made yet, or evicted (catalog/exports.py)
+        return None
 
 
 def add_distribution(g: Graph, links: Links, name: str, version: dict, fmt: str, licence: URIRef | None,

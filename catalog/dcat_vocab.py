@@ -70,6 +70,7 @@ LICENSES = {
     "ODBL-1.0": "http://opendatacommons.org/licenses/odbl/1-0/",
     "PDDL-1.0": "http://opendatacommons.org/licenses/pddl/1-0/",
     "OGL-UK-3.0": "http://www.nationalarchives.gov.uk/doc/open-government-licence/version/3/",
+    "GPL-3.0-OR-LATER": "https://www.gnu.org/licenses/gpl-3.0.html",
 }
 # Each download format: its EU file type code (None: the list has none), IANA media type (None: not
 # registered), whether it is an open, machine-readable format, and its label.

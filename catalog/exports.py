@@ -8,6 +8,9 @@ as the Table Schema reads them back, so a downloaded CSV republishes to the very
 A whole version's derived files never change (the version is immutable), so each is produced once and kept
 under ``cache/<dataset>/<sha256>.<variant>``; concurrent producers race harmlessly: the first hard link wins
 and the file is never replaced, so a client resuming with ``Range`` always reads the bytes it started with.
+The folder is bounded (``OPENDATA_EXPORT_CACHE_MB``, default 4096): the least recently used files are evicted
+(catalog/filecache.py), never one used within ``EVICT_GRACE`` seconds, so a file being served stays. An evicted
+file is made again on demand, byte for byte the same (the writers are deterministic), so its strong ETag holds.
 """
 
 from __future__ import annotations
@@ -22,7 +25,7 @@ from typing import Any
 
 import duckdb
 
-from catalog import published_schema, rows, writers
+from catalog import filecache, published_schema, rows, writers
 from catalog.ckan.shapes import license_info
 from catalog.errors import InvalidInput
 from catalog.i18n import format_number
@@ -83,6 +86,11 @@ def write_export(files: Sequence[Path | str], schema: dict, fmt: str, out: Path,
 
 
 # -- whole versions, cached -------------------------------------------------------------------------------------
+CACHE_SETTING, DEFAULT_CACHE_MB = "OPENDATA_EXPORT_CACHE_MB", 4096
+EVICT_GRACE = filecache.EVICT_GRACE
+DIGEST = ".sha256"  # the suffix of a derived file's cached hash, which goes with it
+
+
 def cache_path(catalog: Catalog, version: dict, variant: str) -> Path:
     return catalog.home.cache_dir / version["dataset"] / f"{version['sha256']}.{variant}"
 
@@ -111,12 +119,27 @@ def version_export(catalog: Catalog, version: dict, fmt: str, *, bom: bool = Fal
             hint=_("hãy tải CSV hoặc Parquet"))
     final = cache_path(catalog, version, variant_name(fmt, bom=bom, excel=excel))
     if final.exists():
+        filecache.touch(final)  # the last use, which eviction goes by
         return final
     with WorkDir(catalog.home) as work:
         staged = work.file(f"export.{fmt}")
         write_export(catalog.version_files(version), version["schema"], fmt, staged, bom=bom, excel=excel)
         place_once(staged, final)
+    evict_exports(catalog)
     return final
+
+
+def evict_exports(catalog: Catalog) -> list[Path]:
+    """Keep the derived files within ``OPENDATA_EXPORT_CACHE_MB``: least recently used first, each with its hash.
+    Folders whose name starts with "_" are not datasets' (the S3 read cache, bounded on its own)."""
+    root = catalog.home.cache_dir
+
+    def derived(path: Path) -> bool:
+        return not path.relative_to(root).parts[0].startswith("_") and not path.name.endswith(DIGEST)
+
+    limit = filecache.megabytes_setting(CACHE_SETTING, DEFAULT_CACHE_MB)
+    return filecache.evict(filecache.files_in(root, derived), limit, grace=EVICT_GRACE,
+                           companions=lambda path: [path.with_name(path.name + DIGEST)])
 
 
 # -- Data Package v2 descriptor of a version --------------------------------------------------------------------
@@ -138,7 +161,7 @@ def file_facts(catalog: Catalog, version: dict, fmt: str) -> FileFacts:
     if fmt == "parquet" and version.get("path"):
         return FileFacts(version["bytes"], version["sha256"])  # the stored file itself
     path = version_export(catalog, version, fmt)
-    digest = cache_path(catalog, version, variant_name(fmt) + ".sha256")
+    digest = cache_path(catalog, version, variant_name(fmt) + DIGEST)
     if not digest.exists():
         with WorkDir(catalog.home) as work:
             staged = work.file("digest")

@@ -37,6 +37,7 @@ import pyarrow as pa
 import pyarrow.fs as pafs
 import pyarrow.parquet as pq
 
+from catalog import filecache
 from catalog.errors import InvalidInput
 from catalog.i18n import gettext as _
 from catalog.storage import CHUNK, HashMismatch, Storage, read_range, safe_join
@@ -44,7 +45,7 @@ from catalog.storage import CHUNK, HashMismatch, Storage, read_range, safe_join
 TEMP = "_tmp"  # not a possible dataset name (names are a-z, 0-9 and '-'), so never a version key
 TEMP_MAX_AGE = 3600.0  # seconds after which fsck treats a temporary object as abandoned
 PLAUSIBLE_SINCE = 946684800.0  # 2000-01-01: an object store's mtime before this means "unknown"
-EVICT_GRACE = 600.0  # seconds a cached file stays after its last use, whatever the bound
+EVICT_GRACE = filecache.EVICT_GRACE  # seconds a cached file stays after its last use, whatever the bound
 DEFAULT_CACHE_MB = 2048
 DOWNLOAD_MODES = ("proxy", "redirect")
 PRESIGN_SECONDS = 300  # a redirect's URL stays valid this long: long enough to start, short enough to not leak
@@ -126,7 +127,7 @@ class S3Storage(Storage):
         self.fs = fs or settings.filesystem()
         self.cache_dir = Path(cache_dir)
         if cache_bytes is None:
-            cache_bytes = int(os.environ.get("OPENDATA_S3_CACHE_MB") or DEFAULT_CACHE_MB) << 20
+            cache_bytes = filecache.megabytes_setting("OPENDATA_S3_CACHE_MB", DEFAULT_CACHE_MB)
         self.cache_bytes = cache_bytes
         self._client = None
 
@@ -248,7 +249,7 @@ class S3Storage(Storage):
         """A local copy of ``key`` (downloaded once, then kept while the cache has room)."""
         path = self.cache_path(key)
         if path.is_file():
-            os.utime(path)  # the last use, which eviction goes by
+            filecache.touch(path)  # the last use, which eviction goes by
             return str(path)
         path.parent.mkdir(parents=True, exist_ok=True)
         partial = path.with_name(f".{path.name}.{uuid.uuid4().hex}.part")
@@ -264,18 +265,7 @@ class S3Storage(Storage):
 
     def evict(self) -> list[Path]:
         """Remove least recently used cached files beyond the bound (never one used within ``EVICT_GRACE``)."""
-        files = [(p.stat().st_mtime, p.stat().st_size, p) for p in self.cache_dir.rglob("*")
-                 if p.is_file() and not p.name.startswith(".")]
-        total = sum(size for _, size, _ in files)
-        removed: list[Path] = []
-        now = time.time()
-        for used, size, path in sorted(files):
-            if total <= self.cache_bytes or now - used < EVICT_GRACE:
-                break
-            path.unlink(missing_ok=True)  # a reader that has it open keeps reading (POSIX)
-            total -= size
-            removed.append(path)
-        return removed
+        return filecache.evict(filecache.files_in(self.cache_dir), self.cache_bytes, grace=EVICT_GRACE)
 
     def parquet_schema(self, key: str) -> pa.Schema:
         """A Parquet object's schema, from its footer (a few kilobytes, not the whole file)."""

@@ -150,7 +150,8 @@ def test_rows_cursor_paging_covers_every_row_once(client):
     ("quan=Ba Đình", "unknown column 'quan'"), ("district__like=Ba", "unknown filter operator 'like'"),
 ])
 def test_rows_bad_input(client, query, needle):
-    error = get_json(client, f"/api/v1/datasets/air-quality/rows?{query}&lang=en", 400)["error"]
+    english = {"Accept-Language": "en"}  # not ?lang=en: its cookie would make the module's client speak English
+    error = get_json(client, f"/api/v1/datasets/air-quality/rows?{query}", 400, headers=english)["error"]
     assert error["code"] == "invalid_input" and needle in error["message"]
 
 

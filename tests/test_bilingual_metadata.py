@@ -17,6 +17,7 @@ from pathlib import Path
 
 import pytest
 import sqlalchemy as sa
+import yaml
 from rdflib import Graph, Literal, URIRef
 from rdflib.namespace import DCTERMS
 
@@ -210,6 +211,9 @@ def test_the_demo_metadata_is_bilingual():
             labels = declared["tag_labels"].get(tag) or {}
             assert labels.get("vi") and labels.get("en"), f"tag {tag} needs both labels"
     assert all(d.get("title_en") for d in DEPARTMENTS)
+    for definition in (REPO / "pipelines" / "demo" / "data" / "pipelines").glob("*.yaml"):  # the ETL pipelines'
+        target = yaml.safe_load(definition.read_text(encoding="utf-8"))["target"]
+        assert target.get("title_en") and target.get("description_en"), definition.name
 
 
 def test_the_migration_upgrades_a_catalogue_made_before_bilingual_metadata(tmp_path):

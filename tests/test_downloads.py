@@ -9,7 +9,9 @@ import csv
 import hashlib
 import io
 import json
+import os
 import threading
+import time
 import zipfile
 from pathlib import Path
 
@@ -155,10 +157,67 @@ def test_derived_files_are_cached_next_to_the_data(client, catalogue):
     client.get(version_url("bao-cao", 1, "jsonl"))
     cached = catalogue.home.cache_dir / "bao-cao" / f"{version['sha256']}.jsonl"
     assert cached.is_file()
-    before = cached.stat().st_mtime_ns
+    before = cached.stat().st_ino
     assert client.get(version_url("bao-cao", 1, "jsonl")).data == cached.read_bytes()
-    assert cached.stat().st_mtime_ns == before  # served, not remade
+    assert cached.stat().st_ino == before  # served, not remade
     assert not [p for p in catalogue.home.tmp_dir.iterdir() if p.name.startswith("work-")]
+
+
+def cached_file(catalogue, name: str, number: int, fmt: str) -> Path:
+    return exports.cache_path(catalogue, catalogue.get_version(name, number), exports.variant_name(fmt))
+
+
+def derived_bytes(catalogue) -> int:
+    """The size of every derived file in the cache (not their hashes, not the S3 read cache)."""
+    root = catalogue.home.cache_dir
+    return sum(p.stat().st_size for p in root.rglob("*") if p.is_file() and not p.name.endswith(".sha256")
+               and not p.relative_to(root).parts[0].startswith("_"))
+
+
+def set_bound(monkeypatch, size: int) -> None:
+    monkeypatch.setenv("OPENDATA_EXPORT_CACHE_MB", repr(size / (1 << 20)))
+
+
+def test_the_download_cache_stays_within_its_bound_by_evicting_the_least_recently_used(client, catalogue,
+                                                                                        monkeypatch):
+    files = [("bao-cao", 1, "csv"), ("bao-cao", 1, "json"), ("bao-cao", 1, "jsonl"), ("air-quality", 1, "csv")]
+    originals = {f: client.get(version_url(*f)).data for f in files}
+    trigger = ("air-quality", 1, "json")
+    made = client.get(version_url(*trigger)).data  # its size, then it goes: downloading it again fills the cache
+    cached_file(catalogue, *trigger).unlink()
+    now = time.time()
+    paths = [cached_file(catalogue, *f) for f in files]
+    for age, path in enumerate(paths):  # unused for an hour, the first the least recently used
+        os.utime(path, (now - 3600 + age, now - 3600 + age))
+    set_bound(monkeypatch, derived_bytes(catalogue) + len(made) - paths[0].stat().st_size - paths[1].stat().st_size)
+
+    assert client.get(version_url(*trigger)).data == made
+    assert [path.exists() for path in paths] == [False, False, True, True], "exactly the two oldest went"
+    assert cached_file(catalogue, *trigger).is_file(), "the file just made stays"
+    assert derived_bytes(catalogue) <= float(os.environ["OPENDATA_EXPORT_CACHE_MB"]) * (1 << 20)
+    for f, content in originals.items():
+        response = client.get(version_url(*f))
+        assert response.status_code == 200 and response.data == content, f"{f} is made again, byte for byte"
+
+
+def test_a_download_cache_file_used_within_the_grace_period_is_never_evicted(client, catalogue, monkeypatch):
+    set_bound(monkeypatch, 0)
+    url = version_url("air-quality", 2, "jsonl")
+    content = client.get(url).data
+    path = cached_file(catalogue, "air-quality", 2, "jsonl")
+    assert path not in exports.evict_exports(catalogue)
+    assert path.is_file(), "used a moment ago: it may be being served"
+    os.utime(path, (time.time() - exports.EVICT_GRACE - 1,) * 2)
+    assert path in exports.evict_exports(catalogue) and not path.exists()
+    assert client.get(url).data == content
+
+
+def test_a_wrong_download_cache_bound_is_a_clear_error(catalogue, monkeypatch):
+    from catalog.errors import InvalidInput
+
+    monkeypatch.setenv("OPENDATA_EXPORT_CACHE_MB", "lots")
+    with pytest.raises(InvalidInput, match="OPENDATA_EXPORT_CACHE_MB='lots'"):
+        exports.evict_exports(catalogue)
 
 
 def test_xlsx_refuses_more_rows_than_excel_opens(client, monkeypatch):

@@ -6,11 +6,11 @@ from __future__ import annotations
 
 import pytest
 import requests
-from conftest import ServerProcess
 from data_api_helpers import build_catalogue
 
 from catalog.i18n import language
 from catalog.sql.explain import explain
+from conftest import ServerProcess
 
 BAD_FILTER = "/api/v1/datasets/air-quality/rows?pm25__gt=abc"
 VIETNAMESE = "'abc' không phải giá trị kiểu số hợp lệ cho cột 'pm25'"
@@ -117,11 +117,11 @@ def test_ckan_action_errors_follow_the_language(server):
 
 
 def test_ckan_validation_errors_follow_the_language(server):
-    url = "/api/3/action/package_search?rows=nhieu"
+    url = "/api/3/action/organization_list?limit=nhieu"
     vietnamese = requests.get(server.url + url, timeout=30).json()["error"]
     english = requests.get(server.url + url + "&lang=en", timeout=30).json()["error"]
     assert vietnamese["__type"] == english["__type"] == "Validation Error"
-    assert vietnamese["rows"] == ["Không phải số nguyên hợp lệ"] and english["rows"] == ["Invalid integer"]
+    assert vietnamese["limit"] == ["Không phải số nguyên hợp lệ"] and english["limit"] == ["Invalid integer"]
 
 
 def test_duckdb_explanations_are_catalogue_messages():

@@ -165,7 +165,7 @@ def test_a_file_that_breaks_its_declared_schema_is_reported_with_its_report(port
     assert statuses(result) == {"big-markets": "invalid", "markets": "created"}
     invalid = next(i for i in result.items if i.status == "invalid")
     assert invalid.report and not invalid.report["valid"], "the validation report is kept"
-    assert any("not done: big-markets" in line for line in result.not_done())
+    assert any("chưa xong: big-markets" in line for line in result.not_done())
     assert local.find_dataset("big-markets") is None
     assert [a["dataset"] for a in local.list_audit() if a["action"] == "harvest.invalid"] == ["big-markets"]
 
@@ -174,8 +174,8 @@ def test_a_portal_that_fails_to_list_is_reported(shared_portal, local):
     server, _, _ = shared_portal
     result = harvest_ckan(local, server.url + "/not-ckan")
     assert not result.ok and result.items == []
-    assert "package_search at start=0 failed" in result.errors[0]
-    assert "re-run" in result.summary()
+    assert "package_search với start=0 thất bại" in result.errors[0]
+    assert "hãy chạy lại" in result.summary()
 
 
 def test_harvest_command_line(shared_portal, local):
@@ -184,9 +184,9 @@ def test_harvest_command_line(shared_portal, local):
     cmd = [sys.executable, "-m", "cli", "harvest", "ckan", server.url, "--org", "so-gtvt"]
     proc = subprocess.run(cmd, cwd=REPO, env=env, capture_output=True, text=True, timeout=300)
     assert proc.returncode == 0, proc.stderr
-    assert "2 created" in proc.stdout
+    assert "2 đã tạo" in proc.stdout
     again = subprocess.run(cmd, cwd=REPO, env=env, capture_output=True, text=True, timeout=300)
-    assert again.returncode == 0 and "2 unchanged" in again.stdout
+    assert again.returncode == 0 and "2 không đổi" in again.stdout
     bad = subprocess.run([sys.executable, "-m", "cli", "harvest", "ckan", server.url, "--since", "yesterday"],
                          cwd=REPO, env=env, capture_output=True, text=True, timeout=60)
     assert bad.returncode != 0 and "cannot read the date" in bad.stderr and "Traceback" not in bad.stderr
@@ -214,4 +214,4 @@ def test_harvest_from_a_loopback_address_is_refused_with_a_clear_message_unless_
     assert local.list_datasets(include_private=True) == []
     allowed = subprocess.run(cmd, cwd=REPO, env={**env, "OPENDATA_ALLOW_PRIVATE_URLS": "true"},
                              capture_output=True, text=True, timeout=300)
-    assert allowed.returncode == 0 and "1 created" in allowed.stdout, allowed.stderr
+    assert allowed.returncode == 0 and "1 đã tạo" in allowed.stdout, allowed.stderr

@@ -94,7 +94,7 @@ def test_push_fails_per_dataset_and_a_rerun_finishes(local, portal):
     assert not first.ok
     assert statuses(first) == {"lakes": "created", "permits": "failed", "rainfall": "created"}
     failed = next(i for i in first.items if i.status == "failed")
-    assert "so-xd" in failed.messages[0] and "does not exist" in failed.messages[0]
+    assert "so-xd" in failed.messages[0] and "không tồn tại" in failed.messages[0]
 
     portal_cat = Catalog(server.home)
     portal_cat.add_org("so-xd", "Sở Xây dựng")
@@ -114,17 +114,17 @@ def test_push_to_an_unreachable_portal_and_the_command_line(local, portal, tmp_p
     cmd = [sys.executable, "-m", "cli", "push", "ckan", server.url, "--org", "so-tnmt", "--dataset", "hidden"]
     proc = subprocess.run(cmd, cwd=REPO, env=env, capture_output=True, text=True, timeout=120)
     assert proc.returncode == 0, proc.stderr
-    assert "1 created" in proc.stdout
+    assert "1 đã tạo" in proc.stdout
     assert RemoteCKAN(server.url, apikey=token).action.package_show(id="hidden")["private"] is True
     again = subprocess.run(cmd, cwd=REPO, env=env, capture_output=True, text=True, timeout=120)
-    assert again.returncode == 0 and "1 unchanged" in again.stdout
+    assert again.returncode == 0 and "1 không đổi" in again.stdout
     failed = subprocess.run([sys.executable, "-m", "cli", "push", "ckan", down, "--dataset", "rainfall"],
                             cwd=REPO, env=env, capture_output=True, text=True, timeout=120)
-    assert failed.returncode == 1 and "1 failed" in failed.stdout and "Traceback" not in failed.stderr
+    assert failed.returncode == 1 and "1 thất bại" in failed.stdout and "Traceback" not in failed.stderr
 
 
 def test_push_to_a_private_address_is_refused_unless_the_setting_allows_it(local, monkeypatch):
     monkeypatch.delenv("OPENDATA_ALLOW_PRIVATE_URLS")
     for url in ("http://127.0.0.1:9/", "http://10.0.0.7/", "http://169.254.169.254/"):
-        with pytest.raises(Forbidden, match="private, loopback or reserved address"):
+        with pytest.raises(Forbidden, match="một địa chỉ riêng, loopback hoặc dành riêng"):
             push_ckan(local, url, "token", site_url=SITE)

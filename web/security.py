@@ -27,7 +27,7 @@ from urllib.parse import urlsplit
 
 from flask import Blueprint, Flask, Response, current_app, g, jsonify, request
 
-from catalog.i18n import format_bytes, format_number
+from catalog.i18n import current_lang, format_bytes, format_number, set_lang
 from catalog.i18n import gettext as _
 from catalog.ratelimit import Limit, RateLimiter
 
@@ -102,12 +102,26 @@ def init_app(app: Flask) -> None:
     app.before_request(_limit_body)
     app.before_request(_rate_limit)
     app.after_request(_add_headers)
+    app.teardown_request(_restore_language)
 
 
 def _choose_language() -> None:
+    """The request's language before any refusal below (``web.i18n`` chooses it; its hook runs later too)."""
     from web.i18n import select_language, use_language
 
-    use_language(select_language())
+    g.language_before = set_lang(select_language())  # restored after the request: see _restore_language
+    use_language(current_lang())
+
+
+def _restore_language(_error: BaseException | None) -> None:
+    """Give the thread back the language it had: a request's choice must not leak into whatever the thread runs
+    next outside a request (a test's direct call, a background job)."""
+    token = g.pop("language_before", None)
+    if token is not None:
+        try:
+            token.var.reset(token)
+        except ValueError:  # created in another context (a copied request context): nothing to restore here
+            pass
 
 
 def _json_error(status: int, code: str, message: str) -> Response:

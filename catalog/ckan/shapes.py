@@ -59,6 +59,8 @@ LICENSES: list[dict[str, Any]] = [
      "url": "https://opendatacommons.org/licenses/odbl/1-0/", "open": True, "aliases": ("odc-odbl",)},
     {"id": "PDDL-1.0", "title": "Open Data Commons Public Domain Dedication and License (PDDL)",
      "url": "https://opendatacommons.org/licenses/pddl/1-0/", "open": True, "aliases": ("odc-pddl",)},
+    {"id": "GPL-3.0-or-later", "title": "GNU General Public License v3.0 or later",
+     "url": "https://www.gnu.org/licenses/gpl-3.0.html", "open": True, "aliases": ("gpl-3.0",)},
     {"id": "other-open", "title": "Other (Open)", "url": "", "open": True, "aliases": ()},
     {"id": "other-pd", "title": "Other (Public Domain)", "url": "", "open": True, "aliases": ()},
     {"id": "other-at", "title": "Other (Attribution)", "url": "", "open": True, "aliases": ()},

@@ -17,6 +17,8 @@ The contract (the HTML pages and ``GET /api/v1/datasets`` both call it; keep it 
   accent-insensitive and tone-aware: ``dong da`` and ``Đống Đa`` both find "Đống Đa" (``đ`` folds to ``d``), and
   a word that matches with its exact tones weighs twice a folded match, so "Đống Đa" ranks above "Đông Đa" for
   the query ``Đống Đa``. Fields weigh title > name, tags > organisation > columns > description, coverage, values.
+  English titles and descriptions (and tags' and organisations' English labels) match too, weighted below the
+  Vietnamese they translate (the English title weighs half the Vietnamese title).
   The words found together, in order, rank first (``không khí`` before "không phải ... khí"). The query's last
   word (the one being typed), of 3+ letters, also matches the beginning of a longer word (``truon`` finds
   "trường học"), with a lower score; other words match whole words only.

@@ -87,3 +87,48 @@ def autocomplete(catalog: Catalog, viewer: Viewer, typed: str, limit: int) -> li
              .order_by(kind, s.c.name).limit(limit))
     with catalog.reader.connect() as conn:
         return [(k, name, title or name) for k, name, title in conn.execute(query)]
+
+
+# -- CKAN package_search without free text: the index narrows, so only the datasets that may match are read -------
+TERM_FIELDS = ("id", "name", "organization", "owner_org", "tags")  # fields whose exact values the index holds
+ORDER_COLUMNS = {"metadata_modified": "updated_at", "metadata_created": "created_at", "name": "name",
+                 "id": "dataset_id"}  # CKAN sort keys the index's columns order exactly as the documents do
+
+
+def _term(field: str, value: str) -> sa.ColumnElement[bool]:
+    """Datasets whose ``field`` equals ``value`` ignoring case (``value`` already case-folded, ASCII)."""
+    s, o, f = db.search_documents, db.organizations, db.search_facets
+    if field == "tags":
+        return sa.exists().where(f.c.dataset_id == s.c.dataset_id, f.c.facet == "tag", sa.func.lower(f.c.value) == value)
+    if field == "organization":
+        return s.c.org_id.in_(sa.select(o.c.id).where(sa.func.lower(o.c.name) == value))
+    column = {"id": s.c.dataset_id, "name": s.c.name, "owner_org": s.c.org_id}[field]
+    return sa.func.lower(column) == value
+
+
+def _selected(viewer: Viewer, terms: list[tuple[str, str]]) -> list[sa.ColumnElement[bool]]:
+    return [sql_filter(viewer, db.search_documents), *(_term(field, value) for field, value in terms)]
+
+
+def matching_ids(catalog: Catalog, viewer: Viewer, terms: list[tuple[str, str]] = (), *,
+                 order: list[tuple[str, bool]] = (), limit: int | None = None, offset: int = 0) -> list[str]:
+    """Ids of the visible active datasets having every (field, value) of ``terms`` (``TERM_FIELDS``; the value
+    case-folded and ASCII), ordered by ``order`` ((CKAN sort key of ``ORDER_COLUMNS``, descending) pairs), then
+    by name, as package_search orders them; a page of them with ``limit`` and ``offset``."""
+    s = db.search_documents
+    bytewise = catalog.reader.dialect.name == "postgresql"  # Python compares code points: PostgreSQL's "C" does
+    keys = [getattr(s.c, ORDER_COLUMNS[key]) for key, _ in order] + [s.c.name]
+    keys = [key.collate("C") if bytewise else key for key in keys]
+    ordering = [key.desc() if descending else key.asc() for key, (_, descending) in zip(keys, [*order, ("", False)],
+                                                                                          strict=True)]
+    query = sa.select(s.c.dataset_id).where(*_selected(viewer, list(terms))).order_by(*ordering)
+    query = query.offset(offset) if offset else query
+    with catalog.reader.connect() as conn:
+        return list(conn.execute(query.limit(limit) if limit is not None else query).scalars())
+
+
+def count(catalog: Catalog, viewer: Viewer, terms: list[tuple[str, str]] = ()) -> int:
+    """How many visible active datasets have every (field, value) of ``terms``."""
+    query = sa.select(sa.func.count()).select_from(db.search_documents).where(*_selected(viewer, list(terms)))
+    with catalog.reader.connect() as conn:
+        return conn.execute(query).scalar_one()

@@ -12,6 +12,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 
 from catalog.accounts import Accounts
+from catalog.i18n import _
 from catalog.metadata import Catalog
 from pipelines.demo.content import DEPARTMENTS
 from pipelines.demo.generate import DemoDataset, build_demo_files
@@ -44,7 +45,7 @@ def build_demo(catalog: Catalog, *, air_rows: int = 20000, log: Callable[[str], 
     folder = catalog.home.root / "pipelines"
     build_demo_pipelines(catalog, folder)
     run_demo_pipelines(catalog, folder, log=log)
-    summary.notes.append(f"demo pipelines in {folder} (try: opendata run --due)")
+    summary.notes.append(_("các quy trình demo nằm trong {folder} (hãy thử: opendata run --due)", folder=folder))
     summary.notes.append(demo_editor(catalog))
     return summary
 
@@ -59,7 +60,7 @@ def publish_dataset(catalog: Catalog, dataset: DemoDataset, summary: DemoSummary
             "temporal_coverage": dataset.temporal_coverage, "spatial_coverage": dataset.spatial_coverage}
     for number, file in enumerate(dataset.files, start=1):
         result = publish(catalog, file, dataset=dataset.name, org=dataset.org, schema=dataset.schema,
-                         meta=meta, publisher="demo", origin="demo", note=f"demo file {number}")
+                         meta=meta, publisher="demo", origin="demo", note=f"tệp demo số {number}")  # data: Vietnamese, as the demo's content
         summary.published.append(result)
         log(f"{dataset.name}: {result.messages[0] if result.messages else result.status}")
         if not result.ok:
@@ -80,7 +81,8 @@ def demo_editor(catalog: Catalog) -> str:
         accounts.add_member(department["name"], DEMO_USER, "editor", actor="demo")
     token = token_file.read_text().strip() if token_file.exists() else ""
     if not token or accounts.authenticate(token) is None:
-        token, _ = accounts.create_token(DEMO_USER, name="demo", actor="demo")
+        token, _record = accounts.create_token(DEMO_USER, name="demo", actor="demo")
         token_file.touch(mode=0o600)
         token_file.write_text(token + "\n")
-    return f"demo editor token (user {DEMO_USER}, editor of every department) in {token_file}"
+    return _("mã truy cập (token) của biên tập viên demo (người dùng {user}, biên tập viên của mọi sở, ngành) nằm "
+             "trong {path}", user=DEMO_USER, path=token_file)

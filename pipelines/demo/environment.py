@@ -15,6 +15,8 @@ from datetime import date, datetime, timedelta
 from pathlib import Path
 from typing import Any
 
+from catalog.errors import InvalidInput
+from catalog.i18n import _
 from pipelines.demo.content import DISTRICT, REPORT_DATE, day, load_table, load_yaml
 from pipelines.demo.files import interp, lognormal, seeded, span, write_csv
 
@@ -114,7 +116,8 @@ def air_rows(n: int) -> list[list[object]]:
 def air_quality(out: Path, air_rows_count: int) -> Generated:
     """Three versions, whole-hour prefixes: the network "uploads" 1/3, 2/3, then all of the period."""
     if air_rows_count < 3:
-        raise ValueError("air_rows must be at least 3 (one row per version)")
+        raise InvalidInput(_("--air-rows phải ít nhất là 3 (mỗi phiên bản một dòng), không phải {count}",
+                             count=air_rows_count))
     rows = air_rows(air_rows_count)
     n_st = len(load_table("air-stations.csv"))
     cuts: list[int] = []

@@ -85,6 +85,7 @@ TARGET = {
     "org": Opt("str", doc="the publishing organisation (required for a new dataset)"),
     "schema": Opt("schema", doc="standard schema name, JSON file (relative to the pipeline file) or inline"),
     "title": Opt("str"), "description": Opt("str"), "license": Opt("str"), "tags": Opt("strs"),
+    "title_en": Opt("str"), "description_en": Opt("str"),
     "frequency": Opt("str"), "source": Opt("str", doc="where the data comes from (shown on the dataset page)"),
     "contact": Opt("str"), "temporal_coverage": Opt("str"), "spatial_coverage": Opt("str"),
 }

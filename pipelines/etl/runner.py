@@ -38,7 +38,7 @@ from pipelines.etl.transform import Transform, open_engine, where
 from pipelines.publish import PublishResult, catalog_references, publish, resolve_dataset_schema
 
 SAMPLE_ROWS = 3
-META_KEYS = ("title", "description", "license", "tags", "frequency", "source", "contact", "temporal_coverage",
+META_KEYS = ("title", "description", "title_en", "description_en", "license", "tags", "frequency", "source", "contact", "temporal_coverage",
              "spatial_coverage")
 
 

@@ -96,7 +96,7 @@ def package_search(data: dict) -> dict:
     """Search datasets: q, fq (Solr syntax), sort, rows (≤ 1000), start, facet.field, include_private."""
     viewer = current_viewer() if bool_param(data, "include_private") else ANONYMOUS
 
-    found = ckan_search.search(catalog(), data, lambda dataset: visible(dataset, viewer))
+    found = ckan_search.search(catalog(), data, lambda dataset: visible(dataset, viewer), viewer)
     orgs = org_cache()
     results = [show(d, orgs) for d in found["datasets"]]
     fl = data.get("fl")

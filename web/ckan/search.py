@@ -22,6 +22,7 @@ from catalog.i18n import gettext as _
 from catalog.metadata import Catalog
 from catalog.search import get_index, listing, match_scores
 from catalog.text import fold
+from catalog.visibility import Viewer
 from web.ckan.api import int_param
 from web.ckan.errors import search_query, validation
 from web.ckan.query_parser import (
@@ -211,8 +212,59 @@ def facet_label(field: str, value: str, titles: dict[str, str]) -> str:
     return value
 
 
-def search(catalog: Catalog, params: dict, visible: Callable[[dict], bool]) -> dict:
-    """Run a package_search; returns count, the page's dataset dicts, facets and search_facets."""
+def required_terms(node: tuple) -> list[tuple[str, str]]:
+    """(field, case-folded value) pairs that every dataset matching ``node`` has, among the fields whose exact
+    values the search index holds (``listing.TERM_FIELDS``): what narrows the datasets read. The rest of the tree
+    is left to :func:`matches`, so the answer does not depend on what could be narrowed."""
+    if node[0] == "and":
+        return [term for part in node[1] for term in required_terms(part)]
+    if node[0] != "term" or node[1] not in listing.TERM_FIELDS:
+        return []
+    value = node[2].casefold()
+    return [] if value.endswith("*") or not value.isascii() else [(node[1], value)]
+
+
+def only_terms(node: tuple) -> bool:
+    """Is ``node`` exactly the conjunction of its :func:`required_terms` (so SQL alone answers it)?"""
+    if node[0] == "and":
+        return all(only_terms(part) for part in node[1])
+    return bool(required_terms(node))
+
+
+def field_candidates(catalog: Catalog, filters: list[tuple], visible: Callable[[dict], bool],
+                     viewer: Viewer | None) -> list[tuple[int, dict]]:
+    """The datasets that may match ``filters``: those with their required terms, found in the index (every
+    active dataset only when nothing narrows them, or for a caller that gives no ``viewer``)."""
+    if viewer is None:
+        return [(i, d) for i, d in enumerate(get_index(catalog).datasets) if visible(d)]
+    ids = listing.matching_ids(catalog, viewer, [term for node in filters for term in required_terms(node)])
+    return [(i, d) for i, d in enumerate(listing.datasets(catalog, ids)) if visible(d)]
+
+
+def sql_answer(catalog: Catalog, params: dict, filters: list[tuple], viewer: Viewer | None,
+               window: tuple[int, int]) -> dict | None:
+    """The whole answer from the index with COUNT and LIMIT/OFFSET, when SQL alone gives exactly what
+    :func:`search` would (no free text, filters of exact terms only, no facets, a sort on indexed columns);
+    None otherwise. What makes a catalogue-wide ``package_search`` (no ``q``) cost a page, not the catalogue."""
+    sort_text = str(params.get("sort") or "").strip() or "score desc, metadata_modified desc"
+    order = parse_sort(sort_text)
+    wants_facets = as_list(params.get("facet.field")) and str(params.get("facet", "true")).lower() != "false"
+    for name, default in (("facet.limit", 50), ("facet.mincount", 1)):  # checked as search() checks them
+        int_param(params, name, default, minimum=-MAX_INT64)
+    if viewer is None or wants_facets or not all(only_terms(node) for node in filters) \
+            or any(key != "score" and key not in listing.ORDER_COLUMNS for key, _ in order):
+        return None
+    terms = [term for node in filters for term in required_terms(node)]
+    rows, start = window
+    ids = listing.matching_ids(catalog, viewer, terms, order=[(k, d) for k, d in order if k != "score"],
+                               limit=rows, offset=start)
+    return {"count": listing.count(catalog, viewer, terms), "datasets": listing.datasets(catalog, ids),
+            "facets": {}, "search_facets": {}, "sort": sort_text}
+
+
+def search(catalog: Catalog, params: dict, visible: Callable[[dict], bool], viewer: Viewer | None = None) -> dict:
+    """Run a package_search; returns count, the page's dataset dicts, facets and search_facets. ``visible`` is
+    the rule for one dataset; ``viewer`` (the same rule, for SQL) lets the index narrow the datasets read."""
     unknown = sorted(k for k in params if k not in ALLOWED and not k.startswith("ext_"))
     if unknown:
         raise search_query(_("Tham số tìm kiếm không hợp lệ: {names}", names=unknown))
@@ -226,9 +278,13 @@ def search(catalog: Catalog, params: dict, visible: Callable[[dict], bool]) -> d
 
     scores: dict[int, float] = {}
     if q in ("", "*:*", "*") or has_field_syntax(q) or q.startswith(("-", "(")):
-        candidates = [(i, d) for i, d in enumerate(get_index(catalog).datasets) if visible(d)]
         if q not in ("", "*:*", "*"):
             filters.append(parse_filter(q, "q"))
+        if sum(clauses(node) for node in filters) <= MAX_CLAUSES:
+            answer = sql_answer(catalog, params, filters, viewer, (rows, start))
+            if answer is not None:
+                return answer
+        candidates = field_candidates(catalog, filters, visible, viewer)
     else:  # free text: only its matches are read (the index ranks them), not the whole catalogue
         by_id = match_scores(catalog, q)
         candidates = [(i, d) for i, d in enumerate(listing.datasets(catalog, list(by_id))) if visible(d)]

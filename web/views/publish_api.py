@@ -30,7 +30,7 @@ from pipelines.report import for_client
 from pipelines.validation.explain import explain_report
 from web.auth import client_origin, current_user, current_viewer, get_accounts, require_user
 from web.context import get_catalog
-from web.errors import public_message
+from web.errors import page_message, public_message
 from web.security import upload_endpoint
 
 bp = Blueprint("publish_api", __name__, url_prefix="/api/v1")
@@ -313,7 +313,9 @@ def user_error(error: UserError) -> tuple[Response, int]:
 def http_error(error: HTTPException) -> tuple[Response, int]:
     if isinstance(error, RequestEntityTooLarge):
         return user_error(_too_large(max_upload()))
-    return _error(error.code or 500, re.sub(r"\W+", "_", (error.name or "error").lower()), error.description or "")
+    status = error.code or 500
+    return _error(status, re.sub(r"\W+", "_", (error.name or "error").lower()),
+                  page_message(status, (error.description or "").strip()))  # werkzeug's stock English, translated
 
 
 DRAIN_LIMIT = 8 * 1024 * 1024

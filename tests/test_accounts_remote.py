@@ -179,7 +179,7 @@ def test_cli_remote_publish_validate_and_login(site):
     result = cli(site, "publish", str(files["good.csv"]), "--dataset", "arrivals", "--org", "so-tnmt", "--schema",
                  schema, "--title", "Lượt khách", "--remote", url, "--token", token)
     assert result.returncode == 0, result.stderr
-    assert "published arrivals version 1" in result.stdout
+    assert "đã công bố arrivals phiên bản 1" in result.stdout
     assert site["catalog"].get_dataset("arrivals")["title"] == "Lượt khách"
 
     # invalid: the same report as a local publish, exit 1, nothing published
@@ -213,7 +213,7 @@ def test_cli_remote_publish_validate_and_login(site):
     config = site["root"] / "config" / "opendata" / "config.json"
     assert stat.S_IMODE(config.stat().st_mode) == 0o600 and json.loads(config.read_text())["token"] == token
     result = cli(site, "publish", str(files["more.csv"]), "--dataset", "arrivals")
-    assert result.returncode == 0 and "published arrivals version 2" in result.stdout, result.stderr
+    assert result.returncode == 0 and "đã công bố arrivals phiên bản 2" in result.stdout, result.stderr
     entry = site["catalog"].list_audit(dataset="arrivals")[0]
     assert entry["actor"] == "an" and entry["origin"] == "127.0.0.1" and entry["target"] == "arrivals@2"
     bad_login = cli(site, "login", url, "--token", "odp_wrong")
@@ -221,7 +221,7 @@ def test_cli_remote_publish_validate_and_login(site):
     assert json.loads(config.read_text())["token"] == token  # a failed login keeps the old one
     assert cli(site, "logout").returncode == 0 and not config.exists()
     unreachable = cli(site, "datasets", "--remote", "http://127.0.0.1:9")
-    assert unreachable.returncode == 2 and "cannot reach" in unreachable.stderr
+    assert unreachable.returncode == 2 and "không kết nối được tới" in unreachable.stderr
 
 
 def test_cli_remote_reads(site):

@@ -283,10 +283,10 @@ def test_describe_drafts_a_schema_with_the_geometry_typed_geojson(tmp_path: Path
 
 @pytest.mark.parametrize(("change", "message"), [
     (lambda c: c["features"][1]["geometry"].update(coordinates=[[[21.0, 105.8], [21.0, 105.9], [21.1, 105.9],
-                                                                 [21.0, 105.8]]]), "outside longitude"),
-    (lambda c: c["features"][0]["geometry"].update(type="Circle"), "not a GeoJSON geometry type"),
-    (lambda c: c["features"][2]["geometry"]["coordinates"][0].pop(), "must end where it starts"),
-    (lambda c: c.update(type="Feature"), "expected a GeoJSON FeatureCollection"),
+                                                                 [21.0, 105.8]]]), "nằm ngoài kinh độ"),
+    (lambda c: c["features"][0]["geometry"].update(type="Circle"), "không phải một kiểu hình học GeoJSON"),
+    (lambda c: c["features"][2]["geometry"]["coordinates"][0].pop(), "phải kết thúc ở điểm bắt đầu"),
+    (lambda c: c.update(type="Feature"), "cần một GeoJSON FeatureCollection"),
 ])
 def test_a_malformed_feature_collection_is_refused_with_the_feature_named(tmp_path: Path, catalog: Catalog,
                                                                           change, message: str) -> None:

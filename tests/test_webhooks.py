@@ -266,7 +266,7 @@ def test_the_address_is_checked_again_at_send_time(catalog, tmp_path, receiver, 
     publish_rows(catalog, tmp_path, 2)
     Worker(catalog, WorkerConfig(name="test")).run_once()
     [delivery] = webhooks.deliveries(catalog, hook["id"])
-    assert hook_receiver.received == [] and "private, loopback" in delivery["log"][0]["error"]
+    assert hook_receiver.received == [] and "địa chỉ riêng, loopback" in delivery["log"][0]["error"]
 
 
 def test_the_cli_adds_lists_and_removes_webhooks_without_showing_the_secret_again(catalog, tmp_path):

@@ -99,7 +99,7 @@ def _term(field: str, value: str) -> sa.ColumnElement[bool]:
     """Datasets whose ``field`` equals ``value`` ignoring case (``value`` already case-folded, ASCII)."""
     s, o, f = db.search_documents, db.organizations, db.search_facets
     if field == "tags":
-        return sa.exists().where(f.c.dataset_id == s.c.dataset_id, f.c.facet == "tag", sa.func.lower(f.c.value) == value)
+        return s.c.dataset_id.in_(sa.select(f.c.dataset_id).where(f.c.facet == "tag", sa.func.lower(f.c.value) == value))
     if field == "organization":
         return s.c.org_id.in_(sa.select(o.c.id).where(sa.func.lower(o.c.name) == value))
     column = {"id": s.c.dataset_id, "name": s.c.name, "owner_org": s.c.org_id}[field]

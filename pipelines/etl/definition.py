@@ -122,6 +122,10 @@ class Issue:
         return _("dòng {line}: {problem}", line=self.line, problem=text) if self.line else text
 
 
+class SourceError(InvalidInput):
+    """The source cannot be reached or read, or it no longer has the layout the pipeline expects."""
+
+
 def pipeline_named(label: str) -> str:
     """``quy trình 'x' (x.yaml)`` (English: ``pipeline 'x' (x.yaml)``): how every message about a pipeline starts."""
     return _("quy trình {label}", label=label)

@@ -17,7 +17,6 @@ from __future__ import annotations
 import codecs
 import glob
 import hashlib
-import json
 import os
 import unicodedata
 import zipfile
@@ -28,19 +27,19 @@ from urllib.parse import urlparse
 
 import duckdb
 import pyarrow as pa
-import pyarrow.parquet as pq
 import requests
 from requests_hardened.ip_filter import InvalidIPAddress
 
-from catalog.errors import InvalidInput, UserError
+from catalog.errors import UserError
 from catalog.i18n import _, format_number
 from catalog.metadata import Catalog
 from catalog.sqltext import sql_list, sql_string
 from catalog.storage import sha256_file
 from catalog.text import nfc
 from pipelines import outbound
-from pipelines.etl.definition import Pipeline
-from pipelines.etl.steps.base import first_line, ident, literal
+from pipelines.etl.database import query_database
+from pipelines.etl.definition import Pipeline, SourceError
+from pipelines.etl.steps.base import first_line, ident, literal, unique_names
 
 FORMATS = {".csv": "csv", ".txt": "csv", ".tsv": "tsv", ".xlsx": "xlsx", ".xlsm": "xlsx", ".json": "json",
            ".jsonl": "ndjson", ".ndjson": "ndjson", ".parquet": "parquet"}
@@ -48,13 +47,8 @@ CONTENT_TYPES = {"text/csv": "csv", "application/json": "json", "application/vnd
                  "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet": "xlsx",
                  "text/tab-separated-values": "tsv", "application/x-ndjson": "ndjson"}
 XLSX_MAX_UNCOMPRESSED = 1 << 30  # a spreadsheet inflating past 1 GB is refused (zip bomb)
-BATCH = 50_000
 DISTINCT_CHECK = 100_000  # a text column with at most this many distinct values is NFC-checked in Python
 USER_AGENT = "hanoi-opendata-etl/0.1"
-
-
-class SourceError(InvalidInput):
-    """The source cannot be reached or read, or it no longer has the layout the pipeline expects."""
 
 
 @dataclass
@@ -297,17 +291,6 @@ def load_xlsx(con: duckdb.DuckDBPyConnection, path: Path, source: dict, table: s
     con.unregister(f"{table}_arrow")
 
 
-def unique_names(raw: list[str | None]) -> list[str]:
-    names: list[str] = []
-    for i, name in enumerate(raw):
-        base = " ".join((name or "").split()) or f"column_{i + 1}"
-        candidate, n = base, 2
-        while candidate in names:
-            candidate, n = f"{base}_{n}", n + 1
-        names.append(candidate)
-    return names
-
-
 # -- HTTP and CKAN --------------------------------------------------------------------------------------------------
 def check_source_url(url: str) -> None:
     """The outbound rule for a pipeline's URL: the server fetches it, so it must not reach the server's own
@@ -390,57 +373,6 @@ def ckan_resource(source: dict) -> tuple[str, dict, str | None]:
     if fmt not in ("csv", "tsv", "xlsx", "json", "ndjson", "parquet"):
         fmt = None
     return url, ({"Authorization": token} if token else {}), fmt
-
-
-# -- databases ------------------------------------------------------------------------------------------------------
-def database_url(source: dict, base_dir: Path) -> str:
-    url = source.get("database") or os.environ.get(source.get("database_env", ""), "")
-    if not url:
-        raise SourceError(_("biến môi trường {variable} ({option}) chưa được đặt",
-                            variable=source.get("database_env"), option="source.database_env"))
-    prefix = "sqlite:///"
-    if url.startswith(prefix) and not url.startswith(prefix + "/") and url != prefix and ":memory:" not in url:
-        url = prefix + str((base_dir / url[len(prefix):]).resolve())
-    return url
-
-
-def query_database(source: dict, base_dir: Path, work_dir: Path) -> tuple[Path, str, int]:
-    """Run the query (read-only: the transaction is never committed), streaming rows as text to Parquet."""
-    import sqlalchemy as sa
-
-    url = database_url(source, base_dir)
-    try:
-        shown = sa.engine.make_url(url).render_as_string(hide_password=True)
-    except sa.exc.ArgumentError:
-        raise SourceError(_("source.database không phải một URL SQLAlchemy"),
-                          hint=_("ví dụ sqlite:///so-y-te.db hoặc postgresql://user@host/db")) from None
-    if url.startswith("sqlite:///") and ":memory:" not in url and not Path(url[len("sqlite:///"):]).is_file():
-        raise SourceError(_("không truy cập được nguồn: không tìm thấy tệp cơ sở dữ liệu ({database})",
-                            database=shown))
-    target = work_dir / "query.parquet"
-    digest = hashlib.sha256()
-    rows = 0
-    engine = sa.create_engine(url)
-    try:
-        with engine.connect() as conn:
-            result = conn.execution_options(stream_results=True).execute(sa.text(source["query"]))
-            names = unique_names([nfc(str(k)) for k in result.keys()])
-            schema = pa.schema([(n, pa.string()) for n in names])
-            with pq.ParquetWriter(target, schema, compression="zstd") as writer:
-                while batch := result.fetchmany(BATCH):
-                    texts = [[None if v is None else str(v) for v in row] for row in batch]
-                    for row in texts:
-                        digest.update(json.dumps(row, ensure_ascii=False).encode())
-                    writer.write_table(pa.table({n: [r[i] for r in texts] for i, n in enumerate(names)},
-                                                schema=schema))
-                    rows += len(batch)
-    except sa.exc.SQLAlchemyError as error:
-        detail = first_line(getattr(error, "orig", None) or error)
-        raise SourceError(_("truy vấn nguồn thất bại trên {database}: {error}", database=shown,
-                            error=detail)) from None
-    finally:
-        engine.dispose()
-    return target, digest.hexdigest(), rows
 
 
 # -- catalogue datasets -----------------------------------------------------------------------------------------------

@@ -99,3 +99,15 @@ def select_list(columns: dict[str, str], replace: dict[str, str] | None = None, 
             continue
         items.append(f"{replace[name]} AS {ident(name)}" if name in replace else ident(name))
     return ", ".join(items)
+
+
+def unique_names(raw: list[str | None]) -> list[str]:
+    """Column names as a table can hold them: blanks named ``column_N``, repeats suffixed ``_2``, ``_3``."""
+    names: list[str] = []
+    for i, name in enumerate(raw):
+        base = " ".join((name or "").split()) or f"column_{i + 1}"
+        candidate, n = base, 2
+        while candidate in names:
+            candidate, n = f"{base}_{n}", n + 1
+        names.append(candidate)
+    return names

@@ -262,10 +262,10 @@ def not_utf8(path: Path, exc: UnicodeDecodeError | None = None) -> InvalidInput:
     if exc is None:
         return InvalidInput(_("{name} không phải UTF-8 hợp lệ; chúng tôi không đoán bảng mã, để không bao giờ công "
                               "bố văn bản bị lỗi phông", name=path.name), hint=hint)
+    byte = format(exc.object[exc.start], "02x")
     return InvalidInput(
         _("{name} không phải UTF-8 hợp lệ (byte 0x{byte} ở vị trí {offset}); chúng tôi không đoán bảng mã, để không "
-          "bao giờ công bố văn bản bị lỗi phông", name=path.name, byte=f"{exc.object[exc.start]:02x}",
-          offset=exc.start), hint=hint)
+          "bao giờ công bố văn bản bị lỗi phông", name=path.name, byte=byte, offset=exc.start), hint=hint)
 
 
 # -------------------------------------------------------------------------------------------- CSV dialect

@@ -186,7 +186,7 @@ def test_cli_remote_publish_validate_and_login(site):
     local = cli(site, "publish", str(files["bad.csv"]), "--dataset", "arrivals", home=True)
     remote = cli(site, "publish", str(files["bad.csv"]), "--dataset", "arrivals", "--remote", url, "--token", token)
     assert remote.returncode == local.returncode == 1
-    assert remote.stdout == local.stdout and "nothing was published" in remote.stdout
+    assert remote.stdout == local.stdout and "không có gì được công bố" in remote.stdout
     assert site["catalog"].get_dataset("arrivals")["latest_version"] == 1
 
     # refusals: one line on stderr, exit 2
@@ -235,5 +235,5 @@ def test_cli_remote_reads(site):
     local = cli(site, "versions", "baseline", home=True)
     assert versions.stdout == local.stdout
     missing = cli(site, "show", "no-such-dataset", "--remote", url)
-    assert missing.returncode == 2 and "not found" in missing.stderr
+    assert missing.returncode == 2 and "không tìm thấy" in missing.stderr  # the server answers in the CLI's language
 

@@ -119,7 +119,8 @@ def test_unknown_action_is_400_with_the_error_envelope(url, anon):
     response = requests.post(url + "/api/3/action/no_such_thing", json={})
     assert response.status_code == 400
     body = response.json()
-    assert body["success"] is False and "Action name not known: no_such_thing" in body["error"]["message"]
+    assert body["success"] is False and body["error"]["__type"] == "Bad Request"
+    assert "Không có action tên là: no_such_thing" in body["error"]["message"]  # Vietnamese unless asked
     with pytest.raises(CKANAPIError):
         anon.call_action("no_such_thing")
 
@@ -130,7 +131,7 @@ def test_malformed_json_is_a_400_validation_error(url):
     assert response.status_code == 400
     error = response.json()["error"]
     assert error["__type"] == "Validation Error"
-    assert "not valid JSON" in error["body"][0]
+    assert "không phải JSON hợp lệ" in error["body"][0]
     not_object = requests.post(url + "/api/3/action/package_show", json=["schools"])
     assert not_object.status_code == 400 and not_object.json()["error"]["__type"] == "Validation Error"
 
@@ -146,7 +147,7 @@ def test_errors_map_to_ckanapi_exceptions_and_statuses(url, anon):
     assert requests.post(url + "/api/3/action/package_show", json={"id": "nope"}).status_code == 404
     with pytest.raises(ValidationError) as missing:
         anon.action.package_show()
-    assert missing.value.error_dict["name_or_id"] == ["Missing value"]
+    assert missing.value.error_dict["name_or_id"] == ["Thiếu giá trị"]
     assert requests.post(url + "/api/3/action/package_show", json={}).status_code == 409
     assert anon.action.help_show(name="package_show").startswith("One dataset")
 
@@ -345,7 +346,7 @@ def test_create_patch_update_delete(site, anon):
     assert link["datastore_active"] is False
     with pytest.raises(ValidationError) as duplicate:
         editor.action.package_create(name="new-one", owner_org="so-tnmt")
-    assert duplicate.value.error_dict["name"] == ["That URL is already in use."]
+    assert duplicate.value.error_dict["name"] == ["Địa chỉ URL đó đã được dùng."]
 
     patched = editor.action.package_patch(id="new-one", notes="Sửa")
     assert patched["notes"] == "Sửa" and patched["title"] == "Mới" and patched["resources"][0]["id"] == link["id"]
@@ -409,7 +410,7 @@ def test_oversize_upload_is_413(site, url):
                              headers={"Authorization": site[1]["editor1"]})
     assert response.status_code == 413
     error = response.json()["error"]
-    assert error["__type"] == "Validation Error" and "limit" in error["message"]
+    assert error["__type"] == "Validation Error" and "giới hạn" in error["message"]
     with pytest.raises(ValidationError):
         client(site, "editor1").action.resource_create(package_id="lake-water",
                                                        upload=("big.csv", io.BytesIO(body)))

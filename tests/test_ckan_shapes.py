@@ -117,7 +117,7 @@ def test_unparseable_queries_are_search_query_errors(bad):
 
 
 def test_unknown_fields_are_refused():
-    with pytest.raises(ActionError, match="undefined field colour"):
+    with pytest.raises(ActionError, match="trường chưa định nghĩa colour"):
         check_fields(parse("colour:red OR tags:x"))
 
 

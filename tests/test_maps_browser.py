@@ -145,7 +145,7 @@ def test_the_schematic_tile_grid_is_labelled_and_self_contained(server: ServerPr
     page = watched.page
     page.goto(server.url + "/datasets/diem-ngap/map?join=district&value=sau_cm")
     figure = page.locator("figure[data-schematic]")
-    assert "schematic, not boundaries" in figure.locator("figcaption").inner_text()
+    assert "Sơ đồ minh hoạ" in figure.locator("figcaption").inner_text()
     assert figure.locator("g[data-unit]").count() == 30
     watched.shot(tmp_path, "map-schematic.png")
     assert watched.foreign(server.url) == [] and watched.problems == []

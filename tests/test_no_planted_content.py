@@ -142,7 +142,7 @@ def test_a_resource_id_that_exists_anywhere_is_refused_and_new_ids_are_the_serve
         for attempt in attempts:
             assert attempt.status_code == 409, attempt.get_data(as_text=True)
             error = attempt.get_json()["error"]
-            assert "already in use" in error["message"] and error["id"]
+            assert "đã được dùng" in error["message"] and error["id"]
     shown = action(web, site, "resource_show", id="ban-do-quan").get_json()["result"]
     assert shown["url"] == "https://a.example/y.pdf"
     twice = action(web, site, "package_create", "teacher", name="ids-gddt-3", owner_org="so-gddt",

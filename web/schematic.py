@@ -16,13 +16,14 @@ import functools
 from pathlib import Path
 
 from catalog.geo import join_key
+from catalog.i18n import N_, gettext
 
 TILES_FILE = Path(__file__).parent / "static" / "maps" / "hanoi-district-tiles.csv"
 PALETTE = ("#ffffcc", "#fed976", "#fd8d3c", "#e31a1c", "#800026")
 LIGHT_TEXT = frozenset({"#e31a1c", "#800026"})  # white labels on the two darkest classes (contrast >= 4.5:1)
 NO_DATA = "#e5e7eb"
 CELL = 72
-LABEL = "Sơ đồ minh hoạ, không phải bản đồ ranh giới / schematic, not boundaries"
+LABEL = N_("Sơ đồ minh hoạ, không phải bản đồ ranh giới")
 
 
 @functools.lru_cache(maxsize=1)
@@ -65,7 +66,7 @@ def grid(values: dict[str, float | None]) -> dict:
                       "x": tile["col"] * CELL, "y": tile["row"] * CELL, "size": CELL - 4})
     known = {join_key(t["name"]) for t in _tiles()}
     return {
-        "label": LABEL,
+        "label": gettext(LABEL),
         "tiles": tiles,
         "legend": [{"low": low, "high": high, "fill": colour} for (low, high), colour in zip(classes, PALETTE,
                                                                                             strict=True)],

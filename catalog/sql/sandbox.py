@@ -12,11 +12,12 @@ from __future__ import annotations
 
 import duckdb
 
+from catalog.i18n import N_
 from catalog.sqltext import fold_sql, quote_ident, sql_list
 
 # Macros every sandbox has, listed on the SQL page: (name, definition, what it does).
 HELPERS = [("bo_dau", f"CREATE MACRO bo_dau(x) AS {fold_sql('x')}",
-            "bo_dau(text): chữ thường, bỏ dấu, đ → d. WHERE bo_dau(district) = 'dong da' tìm thấy «Đống Đa».")]
+            N_("bo_dau(text): chữ thường, bỏ dấu, đ → d. WHERE bo_dau(district) = 'dong da' tìm thấy «Đống Đa»."))]
 
 
 def new_connection(threads: int, memory_mb: int) -> duckdb.DuckDBPyConnection:

@@ -17,10 +17,11 @@ from datetime import UTC, datetime, timedelta
 
 from croniter import CroniterBadDateError, CroniterError, croniter
 
-from catalog.i18n import _
+from catalog.i18n import N_, _
 
 KEYWORDS = {"hourly": "0 * * * *", "daily": "0 1 * * *", "weekly": "0 1 * * 1", "monthly": "0 1 1 * *"}
-FIELD_NAMES = ("minute", "hour", "day of month", "month", "day of week")
+FIELD_NAMES = (N_("phút"), N_("giờ trong ngày"), N_("ngày trong tháng"), N_("tháng trong năm"),  # translated
+               N_("ngày trong tuần"))  # where a message shows them
 SEARCH_YEARS = 5  # a schedule with no moment in this many years (30 February) is never due
 _RANGE = re.compile(r"(\d+)-(\d+)(?:/\d+)?")
 
@@ -61,7 +62,7 @@ def _plain_ranges(parts: list[str]) -> str:
         for piece in part.split(","):
             found = _RANGE.fullmatch(piece)
             if found and int(found[1]) > int(found[2]):
-                raise ValueError(_("{field}: khoảng {piece} đi ngược (hãy viết số nhỏ hơn trước)", field=name,
+                raise ValueError(_("{field}: khoảng {piece} đi ngược (hãy viết số nhỏ hơn trước)", field=_(name),
                                    piece=repr(piece)))
             pieces.append(found[1] if found and found[1] == found[2] else piece)
         fields.append(",".join(pieces))

@@ -142,7 +142,7 @@ class Transform:
         rows = self.con.execute(f"SELECT count(*) FROM {table}").fetchone()[0]
         cols, rows_sample = sample(self.con, table, self.sample_rows)
         self.steps.append(StepReport(0, label, rows, int((time.monotonic() - started) * 1000), cols, rows_sample))
-        self.log(f"  0 extract      {rows:>10,} rows")
+        self.log(f"  0 extract      {format_number(rows):>10} " + _("dòng"))
         return rows
 
     def run(self, catalog: Catalog, table: str, rows: int) -> tuple[str, int]:
@@ -171,7 +171,7 @@ class Transform:
         self.steps.append(StepReport(spec.index, spec.type, count, int((time.monotonic() - started) * 1000),
                                      cols, rows_sample, list(inp.notes)))
         self.meta.update(inp.meta)
-        self.log(f"{spec.index:>3} {spec.type:<12} {count:>10,} rows")
+        self.log(f"{spec.index:>3} {spec.type:<12} {format_number(count):>10} " + _("dòng"))
         if count == 0 and rows and not self.pipeline.publish.get("allow_empty"):
             raise StepFailed(_("{where}: không tạo ra dòng nào (đầu vào của bước có {rows} dòng)",
                                where=where(self.pipeline, spec), rows=format_number(rows)),

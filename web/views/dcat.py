@@ -119,7 +119,7 @@ def catalogue(suffix: str, org: str | None = None) -> Response:
     datasets = selected_datasets(org)
     paging = dcat.Paging(number=number, per_page=PER_PAGE, total=len(datasets), url=page_url)
     if number > paging.last:
-        raise NotFound(_("không có trang {number}: danh mục này có {count} trang", number=number, count=paging.last),
+        raise NotFound(_("không có trang {number} (page={number}): danh mục này có {count} trang", number=number, count=paging.last),
                        hint=_("hãy đi theo hydra:next từ trang đầu"))
     shown = datasets[(number - 1) * PER_PAGE:number * PER_PAGE]
     modified = max((d.get("updated_at") or "" for d in datasets), default=None)

@@ -256,14 +256,14 @@ def sql_page() -> Response:
     if errors.wants_json():  # the page's JSON twin is the API answer
         response = error_json(error) if error else (result_response(result) if result else
                                                     jsonify({"tables": [t.name for t in engine.tables.latest()],
-                                                             "helpers": [{"name": n, "doc": d} for n, _s, d in HELPERS]}))
+                                                             "helpers": [{"name": n, "doc": _(d)} for n, _s, d in HELPERS]}))
         return response
     tables = [table_entry(t, engine.tables.versions_of(t.dataset)) for t in engine.tables.latest()]
     rows = result.rows if result else []
     data = {
         "sql": sql, "tables": tables, "result": result, "rows": rows, "error": error,
         "limits": describe_limits(engine.limits),
-        "helpers": HELPERS,
+        "helpers": [(n, s, _(d)) for n, s, d in HELPERS],
         "downloads": [{"format": f + ("-excel" if "excel" in extra else ""), "label": label,
                        "url": "/api/v1/sql?" + urlencode({"sql": sql, "format": f} | extra)}
                       for f, label, extra in DOWNLOAD_LABELS] if result else [],

@@ -84,11 +84,12 @@ def test_tokens_and_roles_are_enforced(site):
     good = site["files"]["good.csv"]
     response = post_file(site, "tourism", good, None, org="so-tnmt", schema=json.dumps(SCHEMA))
     assert response.status_code == 401
-    assert response.json()["error"]["message"].startswith("no API token given")
+    assert response.json()["error"]["code"] == "unauthorized"
+    assert response.json()["error"]["message"].startswith("chưa gửi token API")
     response = post_file(site, "tourism", good, "odp_not-a-token", org="so-tnmt", schema=json.dumps(SCHEMA))
-    assert response.status_code == 401 and "unknown or revoked token" in response.json()["error"]["message"]
+    assert response.status_code == 401 and "token không đúng hoặc đã bị thu hồi" in response.json()["error"]["message"]
     response = post_file(site, "tourism", good, site["tokens"]["expired"], org="so-tnmt", schema=json.dumps(SCHEMA))
-    assert response.status_code == 401 and "token expired on 2024-05-06" in response.json()["error"]["message"]
+    assert response.status_code == 401 and "token đã hết hạn ngày 2024-05-06" in response.json()["error"]["message"]
     # binh edits for so-yte only
     response = requests.post(f"{site['url']}/api/v1/datasets/tourism/versions?org=so-tnmt", data=b"x",
                              headers={"Authorization": f"Bearer {site['tokens']['binh']}"}, timeout=30)
@@ -138,7 +139,7 @@ def test_too_large_is_refused_before_upload(site, tmp_path):
     assert big.stat().st_size > 200000
     token = site["tokens"]["an"]
     response = post_file(site, "big", big, token, org="so-tnmt", schema=json.dumps(SCHEMA))
-    assert response.status_code == 413 and "limit" in response.json()["error"]["message"]
+    assert response.status_code == 413 and "giới hạn" in response.json()["error"]["message"]
     check = requests.post(f"{site['url']}/api/v1/datasets/big/versions",
                           params={"org": "so-tnmt", "check": 1, "size": big.stat().st_size},
                           headers={"Authorization": token}, timeout=30)
@@ -191,14 +192,14 @@ def test_cli_remote_publish_validate_and_login(site):
 
     # refusals: one line on stderr, exit 2
     for args, needle in (
-        (["--token", "odp_wrong"], "unknown or revoked token"),
-        (["--token", site["tokens"]["expired"]], "token expired on 2024-05-06"),
-        (["--token", site["tokens"]["binh"]], "may not publish"),
-        ([], "needs an API token"),
+        (["--token", "odp_wrong"], "token không đúng hoặc đã bị thu hồi"),
+        (["--token", site["tokens"]["expired"]], "token đã hết hạn ngày 2024-05-06"),
+        (["--token", site["tokens"]["binh"]], "không được công bố"),
+        ([], "cần một token API"),
     ):
         refused = cli(site, "publish", str(files["more.csv"]), "--dataset", "arrivals", "--remote", url, *args)
         assert refused.returncode == 2, refused.stderr
-        assert refused.stderr.startswith("Error:") and refused.stderr.count("\n") == 1 and needle in refused.stderr
+        assert refused.stderr.startswith("Lỗi:") and refused.stderr.count("\n") == 1 and needle in refused.stderr
         assert "Traceback" not in refused.stderr
 
     # validate with the server's schemas
@@ -217,7 +218,7 @@ def test_cli_remote_publish_validate_and_login(site):
     entry = site["catalog"].list_audit(dataset="arrivals")[0]
     assert entry["actor"] == "an" and entry["origin"] == "127.0.0.1" and entry["target"] == "arrivals@2"
     bad_login = cli(site, "login", url, "--token", "odp_wrong")
-    assert bad_login.returncode == 2 and "unknown or revoked token" in bad_login.stderr
+    assert bad_login.returncode == 2 and "token không đúng hoặc đã bị thu hồi" in bad_login.stderr
     assert json.loads(config.read_text())["token"] == token  # a failed login keeps the old one
     assert cli(site, "logout").returncode == 0 and not config.exists()
     unreachable = cli(site, "datasets", "--remote", "http://127.0.0.1:9")

@@ -40,8 +40,8 @@ def test_pipeline_validate_lists_problems_with_lines(catalog, tmp_path):
                     encoding="utf-8")
     bad = cli(catalog, "pipeline", "validate", str(path))
     assert bad.exit_code == 1
-    assert f"{path}:4: step 1 (cats): unknown step 'cats': did you mean 'cast'?" in bad.output
-    assert f"{path}:7: target: unknown option 'orgg': did you mean 'org'?" in bad.output
+    assert f"{path}:4: bước 1 (cats): bước 'cats' không xác định: có phải ý bạn là 'cast'?" in bad.output
+    assert f"{path}:7: target: tuỳ chọn 'orgg' không xác định: có phải ý bạn là 'org'?" in bad.output
     as_json = json.loads(cli(catalog, "pipeline", "validate", str(path), "--json").output)
     assert as_json["valid"] is False and as_json["problems"][0]["line"] == 4
 
@@ -56,7 +56,7 @@ def test_run_dry_run_runs_and_history(catalog, tmp_path):
     assert by_name.exit_code == 0 and "không đổi" in by_name.output
     (tmp_path / "visits.csv").write_text("district,visits\nBa Đình,mười hai\n", encoding="utf-8")
     broken = cli(catalog, "run", str(path))
-    assert broken.exit_code == 1 and "FAILED: pipeline 'visits' (visits.yaml), step 1 (cast), line 4" in broken.output
+    assert broken.exit_code == 1 and "THẤT BẠI: quy trình 'visits' (visits.yaml), bước 1 (cast), dòng 4" in broken.output
     history = cli(catalog, "runs", "visits")
     lines = history.output.splitlines()
     assert lines[0].split() == ["RUN", "PIPELINE", "STATUS", "STARTED", "(UTC)", "SECONDS", "ROWS", "VERSION", "ERROR"]

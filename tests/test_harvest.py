@@ -189,7 +189,7 @@ def test_harvest_command_line(shared_portal, local):
     assert again.returncode == 0 and "2 không đổi" in again.stdout
     bad = subprocess.run([sys.executable, "-m", "cli", "harvest", "ckan", server.url, "--since", "yesterday"],
                          cwd=REPO, env=env, capture_output=True, text=True, timeout=60)
-    assert bad.returncode != 0 and "cannot read the date" in bad.stderr and "Traceback" not in bad.stderr
+    assert bad.returncode != 0 and "không đọc được ngày" in bad.stderr and "Traceback" not in bad.stderr
 
 
 def test_harvested_download_links_are_immutable(shared_portal, local):

@@ -191,6 +191,6 @@ def test_a_deeply_nested_json_body_is_a_clear_400_on_every_json_api(site):
     client = app.test_client()
     ckan = client.post("/api/3/action/package_search", data=DEEP, content_type="application/json")
     assert ckan.status_code == 400
-    assert "nests arrays or objects more than" in ckan.get_json()["error"]["body"][0]
+    assert "lồng mảng hoặc đối tượng sâu hơn" in ckan.get_json()["error"]["body"][0]
     sql = client.post("/api/v1/sql", data='{"sql": ' + DEEP + "}", content_type="application/json")
     assert sql.status_code == 400 and sql.get_json()["error"]["code"]

@@ -157,7 +157,7 @@ def test_too_large_is_refused_before_upload(site, tmp_path):
     assert site["catalog"].find_dataset("big") is None
     result = cli(site, "publish", str(big), "--dataset", "big", "--org", "so-tnmt", "--schema",
                  str(site["files"]["schema"]), "--remote", site["url"], "--token", token)
-    assert result.returncode == 2 and result.stderr.count("\n") == 1 and "limit of" in result.stderr
+    assert result.returncode == 2 and result.stderr.count("\n") == 1 and "giới hạn" in result.stderr
 
 
 def test_schemas_and_validate_endpoints(site):
@@ -195,7 +195,7 @@ def test_cli_remote_publish_validate_and_login(site):
         (["--token", "odp_wrong"], "token không đúng hoặc đã bị thu hồi"),
         (["--token", site["tokens"]["expired"]], "token đã hết hạn ngày 2024-05-06"),
         (["--token", site["tokens"]["binh"]], "không được công bố"),
-        ([], "cần một token API"),
+        ([], "cần một mã truy cập API"),
     ):
         refused = cli(site, "publish", str(files["more.csv"]), "--dataset", "arrivals", "--remote", url, *args)
         assert refused.returncode == 2, refused.stderr

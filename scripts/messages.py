@@ -5,7 +5,7 @@ English lives in ``catalog/locale/en/LC_MESSAGES/<domain>.po``, one domain per t
 is the one place that knows how to find the messages, so ``tests/test_messages.py`` and developers run the same
 extraction.
 
-    python scripts/messages.py update     # add new messages (empty English) to each domain's .po, drop none
+    python scripts/messages.py update     # add new messages (empty English), drop those no longer in the code
     python scripts/messages.py missing    # list messages without English; exit 1 if there is any
     python scripts/messages.py add web "Bộ dữ liệu" "Datasets" ["…" "…" …]   # set English (pairs)
     python scripts/messages.py add web --context "chart type" "Cột" "Bars"   # where the Vietnamese is ambiguous
@@ -84,15 +84,30 @@ def save(domain: str, catalogue: Catalog) -> None:
         write_po(handle, catalogue, sort_output=True, omit_header=False, width=116, no_location=True)
 
 
+def obsolete() -> dict[str, list[str]]:
+    """Per domain, English entries whose Vietnamese is no longer in the code (reworded or removed messages)."""
+    found: dict[str, list[str]] = {}
+    for domain in DOMAINS:
+        used = {(m.id, m.context) for m in extract(domain) if m.id}
+        stale = [m.id for m in english(domain) if m.id and (m.id, m.context) not in used]
+        if stale:
+            found[domain] = stale
+    return found
+
+
 def update() -> None:
-    """Add every new message to its domain's English catalogue (empty), keep existing English, sort by id."""
+    """Add every new message to its domain's English catalogue (empty), drop stale ones, keep the rest."""
     with locked():
         for domain in DOMAINS:
             translated = english(domain)
-            for message in extract(domain):
-                if message.id and translated.get(message.id, message.context) is None:
+            extracted = [m for m in extract(domain) if m.id]
+            for message in extracted:
+                if translated.get(message.id, message.context) is None:
                     translated.add(message.id, string=("", "") if isinstance(message.id, tuple) else "",
                                    context=message.context)
+            used = {(m.id, m.context) for m in extracted}
+            for message in [m for m in translated if m.id and (m.id, m.context) not in used]:
+                translated.delete(message.id, message.context)
             save(domain, translated)
 
 

@@ -210,7 +210,7 @@ def test_cli_remote_publish_validate_and_login(site):
 
     # login stores the token for the owner only; later commands go to the server
     login = cli(site, "login", url, "--token", token)
-    assert login.returncode == 0 and "as an" in login.stdout, login.stderr
+    assert login.returncode == 0 and "với tên an" in login.stdout, login.stderr
     config = site["root"] / "config" / "opendata" / "config.json"
     assert stat.S_IMODE(config.stat().st_mode) == 0o600 and json.loads(config.read_text())["token"] == token
     result = cli(site, "publish", str(files["more.csv"]), "--dataset", "arrivals")

@@ -129,7 +129,7 @@ def test_backup_and_restore_refusals(filled, tmp_path):
     data = bytearray(victim.read_bytes())
     data[len(data) // 2] ^= 0xFF
     victim.write_bytes(bytes(data))
-    with pytest.raises(InvalidInput, match="damaged"):
+    with pytest.raises(InvalidInput, match="bị hỏng"):
         restore(tmp_path / "bk", Home(tmp_path / "r2"))
     assert not (tmp_path / "r2").exists()
     assert not [p for p in tmp_path.iterdir() if ".partial-" in p.name]

@@ -86,7 +86,7 @@ def test_version_numbers_are_consecutive(catalog):
     assert numbers == [1, 2, 3]
     assert [v["number"] for v in catalog.list_versions("d")] == [3, 2, 1]
     assert catalog.latest_version("d")["rows"] == 2
-    with pytest.raises(NotFound, match="no version 9"):
+    with pytest.raises(NotFound, match="không có phiên bản 9"):
         catalog.get_version("d", 9)
 
 

@@ -18,6 +18,7 @@ import pytest
 import yaml
 from frictionless import Package, Resource, Schema
 
+from catalog.errors import InvalidInput
 from pipelines.demo.content import DATA, DEPARTMENTS, DISTRICTS, REPORT, load_table, load_yaml
 from pipelines.demo.generate import DemoDataset, build_demo_files
 from pipelines.demo.pipelines import render_pipelines
@@ -276,7 +277,7 @@ def test_small_air_series_is_a_prefix_of_a_large_one(demo, tmp_path):
 
 
 def test_too_few_air_rows_is_refused(tmp_path):
-    with pytest.raises(ValueError, match="air_rows"):
+    with pytest.raises(InvalidInput, match="--air-rows"):
         build_demo_files(tmp_path, air_rows=2)
 
 

@@ -57,12 +57,12 @@ def test_run_dry_run_runs_and_history(catalog, tmp_path):
     (tmp_path / "visits.csv").write_text("district,visits\nBa Đình,mười hai\n", encoding="utf-8")
     broken = cli(catalog, "run", str(path))
     assert broken.exit_code == 1 and "THẤT BẠI: quy trình 'visits' (visits.yaml), bước 1 (cast), dòng 4" in broken.output
-    history = cli(catalog, "runs", "visits")
+    history = cli(catalog, "--lang", "en", "runs", "visits")
     lines = history.output.splitlines()
-    assert lines[0].split() == ["RUN", "PIPELINE", "STATUS", "STARTED", "(UTC)", "SECONDS", "ROWS", "VERSION", "ERROR"]
+    assert lines[0].split() == ["RUN", "PIPELINE", "STATUS", "STARTED", "SECONDS", "ROWS", "VERSION", "ERROR"]
     assert [line.split()[2] for line in lines[1:]] == ["failed", "unchanged", "published"]
     runs = json.loads(cli(catalog, "runs", "--json").output)
-    assert runs[0]["status"] == "failed" and "not an integer" in runs[0]["error"]
+    assert runs[0]["status"] == "failed" and "không phải một giá trị kiểu" in runs[0]["error"]
 
 
 def test_run_due_and_argument_errors(catalog, tmp_path):
@@ -71,7 +71,7 @@ def test_run_due_and_argument_errors(catalog, tmp_path):
     assert due.exit_code == 0 and "visits.yaml: đến hạn (lịch chạy 'hourly', chưa chạy lần nào)" in due.output
     again = cli(catalog, "run", "--due", "--dir", str(tmp_path))
     assert again.exit_code == 0 and "đến hạn" in again.output
-    neither = cli(catalog, "run")
+    neither = cli(catalog, "--lang", "en", "run")
     assert neither.exit_code == 2 and "give either a PIPELINE or --due" in neither.output
-    missing = cli(catalog, "run", "nope", "--dir", str(tmp_path))
+    missing = cli(catalog, "--lang", "en", "run", "nope", "--dir", str(tmp_path))
     assert missing.exit_code == 2 and "pipeline 'nope' not found" in missing.output

@@ -201,7 +201,7 @@ def test_a_pinned_version_maps_that_versions_rows(client) -> None:
 
 def test_a_dataset_without_coordinates_has_no_map_and_says_why(client) -> None:
     response = client.get("/datasets/khong-toa-do/map.geojson")
-    assert response.status_code == 400 and "no coordinates" in response.get_json()["error"]["message"]
+    assert response.status_code == 400 and "không có toạ độ" in response.get_json()["error"]["message"]
 
 
 # -- the page ------------------------------------------------------------------------------------------------------

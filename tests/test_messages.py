@@ -27,6 +27,12 @@ def test_every_message_in_the_code_has_its_english_translation():
     assert not gaps, f"messages without English (run `python scripts/messages.py update`, then translate):\n{listed}"
 
 
+def test_the_catalogues_keep_no_english_for_messages_the_code_no_longer_has():
+    stale = load_messages_tool().obsolete()
+    listed = "\n".join(f"{domain}: {text}" for domain, texts in stale.items() for text in texts)
+    assert not stale, f"stale entries (run `python scripts/messages.py update`):\n{listed}"
+
+
 def test_extraction_finds_python_and_template_messages_in_every_layer():
     tool = load_messages_tool()
     web = {m.id for m in tool.extract("web") if m.id}

@@ -73,10 +73,10 @@ def test_an_s3_storage_url_gives_the_catalogue_an_s3_storage_with_its_cache_in_t
 
 
 @pytest.mark.parametrize("url, env, expected", [
-    ("ftp://x/y", {}, "neither file:// nor s3://"),
-    ("s3:///no-bucket", {}, "is not an S3 URL"),
-    ("s3://b/p", {"OPENDATA_S3_ENDPOINT_URL": "127.0.0.1:9000"}, "must start with http"),
-    ("s3://b/p", {"OPENDATA_S3_DOWNLOADS": "teleport"}, "is not a download mode"),
+    ("ftp://x/y", {}, "không phải file:// cũng không phải s3://"),
+    ("s3:///no-bucket", {}, "không phải địa chỉ S3"),
+    ("s3://b/p", {"OPENDATA_S3_ENDPOINT_URL": "127.0.0.1:9000"}, "phải bắt đầu bằng http"),
+    ("s3://b/p", {"OPENDATA_S3_DOWNLOADS": "teleport"}, "không phải một cách tải về"),
 ])
 def test_a_wrong_storage_setting_is_a_clear_error(url, env, expected, tmp_path, monkeypatch):
     for name, value in env.items():

@@ -6,6 +6,7 @@ import pytest
 
 from catalog import search as search_mod
 from catalog.errors import InvalidInput
+from catalog.i18n import language
 from catalog.metadata import Catalog
 from catalog.search import fold, search
 
@@ -129,13 +130,15 @@ def test_paging_and_sorting(cat: Catalog) -> None:
 
 
 def test_bad_arguments_are_user_errors(cat: Catalog) -> None:
-    with pytest.raises(InvalidInput, match="unknown search filter"):
+    with pytest.raises(InvalidInput, match="không có bộ lọc tìm kiếm 'colour'"):
         search(cat, "", {"colour": ["red"]})
-    with pytest.raises(InvalidInput, match="unknown sort"):
+    with language("en"), pytest.raises(InvalidInput, match="unknown search filter"):
+        search(cat, "", {"colour": ["red"]})
+    with language("en"), pytest.raises(InvalidInput, match="unknown sort"):
         search(cat, "", sort="random")
-    with pytest.raises(InvalidInput, match="limit"):
+    with language("en"), pytest.raises(InvalidInput, match="limit"):
         search(cat, "", limit=5000)
-    with pytest.raises(InvalidInput, match="offset"):
+    with language("en"), pytest.raises(InvalidInput, match="offset"):
         search(cat, "", offset=-1)
 
 

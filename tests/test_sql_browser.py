@@ -97,7 +97,8 @@ def test_ctrl_enter_and_insert_buttons(server: ServerProcess, chromium_browser) 
     assert editor.input_value() == "SELECT count(*) AS n FROM air_quality"
     editor.press("Control+Enter")
     page.locator("table[data-sql-result]").wait_for()
-    assert page.locator("table[data-sql-result] tbody td").first.inner_text() == "5000"
+    cell = page.locator("table[data-sql-result] tbody td").first
+    assert cell.inner_text() == "5.000" and cell.get_attribute("data-value") == "5000"  # shown the Vietnamese way
     page.close()
 
 

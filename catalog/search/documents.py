@@ -69,7 +69,8 @@ def document_fields(dataset: Mapping[str, Any]) -> Iterable[tuple[str, str]]:
         yield "coverage", str(dataset.get(key) or "")
     for column in (dataset.get("schema") or {}).get("fields") or []:
         if isinstance(column, Mapping):
-            for key in ("name", "title", "description", "title_en", "description_en"):
+            # (fields' English titles are shown, not indexed: a long column text lowers every match's score)
+            for key in ("name", "title", "description"):
                 if isinstance(column.get(key), str):
                     yield "columns", column[key]
             # a column's allowed values (e.g. the districts) say what the rows are about

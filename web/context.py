@@ -1,7 +1,8 @@
 """Request-time access to the app's catalogue, and the bounds on what a request may carry.
 
-Numbers from URLs and query strings end up in SQLite and DuckDB, whose integers stop at 2**63 - 1: a larger one
-is refused here (404 in a URL path, 400 in a parameter) instead of overflowing there. JSON bodies read through
+Numbers from URLs and query strings end up in SQLite and DuckDB, whose integers stop at 2**63 - 1, and as ids and
+version numbers in the metadata, whose INTEGER columns stop at 2**31 - 1 on PostgreSQL: a larger one is refused
+here (404 in a URL path, 400 in a parameter) instead of overflowing there. JSON bodies read through
 Flask (``request.get_json``) go through ``catalog.jsonlimits``, so a deeply nested body is a 400, not a 500.
 """
 
@@ -19,6 +20,7 @@ from catalog.i18n import gettext as _
 from catalog.metadata import Catalog
 
 MAX_INT64 = 2**63 - 1  # the largest integer SQLite and DuckDB (BIGINT) hold
+MAX_ID = 2**31 - 1  # the largest id or version number the metadata holds (INTEGER on PostgreSQL)
 
 
 def get_catalog() -> Catalog:
@@ -48,10 +50,11 @@ def bounded_int(value: Any, name: str, default: int, low: int, high: int | None 
 
 
 class Int64Converter(IntegerConverter):
-    """``<int:...>`` in a URL: a number larger than SQLite holds is no such page (404), not an overflow."""
+    """``<int:...>`` in a URL (a version number or an id): one larger than the metadata holds is no such page
+    (404), not an overflow."""
 
     def __init__(self, url_map: Any, *args: Any, **kwargs: Any) -> None:
-        kwargs.setdefault("max", MAX_INT64)
+        kwargs.setdefault("max", MAX_ID)
         super().__init__(url_map, *args, **kwargs)
 
 

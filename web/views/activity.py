@@ -16,7 +16,7 @@ from catalog.activity import MAX_LIMIT, Filters, list_activity
 from catalog.errors import NotFound
 from catalog.i18n import gettext as _
 from web.auth import current_viewer, personal_cache
-from web.context import get_catalog, int_arg
+from web.context import MAX_ID, get_catalog, int_arg
 from web.urls import base_url
 
 bp = Blueprint("activity", __name__, url_prefix="/api/v1")
@@ -42,7 +42,7 @@ def activity():
     """?since= (date, date-time or age like 7d), org=, dataset=, cursor= (from ``next``), limit= (1-500)."""
     filters = Filters(since=parse_since(request.args.get("since")), org=_known(request.args.get("org"), "org"),
                       dataset=_known(request.args.get("dataset"), "dataset"),
-                      before=int_arg("cursor", 0, 1) or None, limit=int_arg("limit", 50, 1, MAX_LIMIT))
+                      before=int_arg("cursor", 0, 1, MAX_ID) or None, limit=int_arg("limit", 50, 1, MAX_LIMIT))
     entries, cursor = list_activity(get_catalog(), current_viewer(), filters)
     next_url = None
     if cursor is not None:

@@ -132,6 +132,22 @@ def N_(text: str) -> str:  # noqa: N802 - the gettext convention for "extract, b
     return text
 
 
+# -- metadata codes ----------------------------------------------------------------------------------------
+# Metadata values stored in English (frequency codes), shown in the interface's language.
+FREQUENCIES = {
+    "hourly": N_("hằng giờ"), "daily": N_("hằng ngày"), "weekly": N_("hằng tuần"), "monthly": N_("hằng tháng"),
+    "quarterly": N_("hằng quý"), "yearly": N_("hằng năm"), "annual": N_("hằng năm"),
+    "irregular": N_("không định kỳ"), "continuous": N_("liên tục"), "realtime": N_("liên tục"),
+}
+
+
+def frequency_label(code: str | None) -> str:
+    """``monthly`` → "hằng tháng" / "monthly"; an unknown code is shown as it is."""
+    if not code:
+        return ""
+    return gettext(FREQUENCIES.get(code.lower(), code))
+
+
 # -- numbers -----------------------------------------------------------------------------------------------
 def format_number(value: Any, digits: int | None = None, lang: str | None = None) -> str:
     """A number for people: ``20.000`` / ``92,5`` (vi), ``20,000`` / ``92.5`` (en).

@@ -10,7 +10,7 @@ from __future__ import annotations
 
 import click
 
-from catalog.i18n import N_, format_number, lazy_gettext
+from catalog.i18n import N_, current_lang, format_number, frequency_label, lazy_gettext
 from catalog.i18n import gettext as _
 from catalog.metadata import Catalog
 from cli.common import (
@@ -215,15 +215,16 @@ def show(catalog: Catalog, dataset: str, as_json: bool, remote: str | None, toke
     if as_json:
         emit_json(found)
         return
-    shown = [(_(SHOWN_FIELDS[key]), shown_value(key, found.get(key))) for key in SHOWN_FIELDS]
+    shown = [(_(SHOWN_FIELDS[key]), shown_value(key, in_language(found, key))) for key in SHOWN_FIELDS]
     if found.get("tags"):
-        shown.append((_("thẻ"), ", ".join(map(str, found["tags"]))))
+        shown.append((_("thẻ"), ", ".join(tag_label(found, str(tag)) for tag in found["tags"])))
     shown = [(label, value) for label, value in shown if value not in (None, "")]
     width = max((display_width(label) for label, _value in shown), default=0)
     for label, value in shown:
         click.echo(f"{' ' * (width - display_width(label))}{label}: {value}")
-    if found.get("description"):
-        click.echo("\n" + found["description"].strip() + "\n")
+    description = (found.get("description_en") if current_lang() == "en" else None) or found.get("description")
+    if description:
+        click.echo("\n" + description.strip() + "\n")
     fields = (found.get("schema") or {}).get("fields", [])
     if fields:
         click.echo(_("các trường:"))
@@ -232,10 +233,25 @@ def show(catalog: Catalog, dataset: str, as_json: bool, remote: str | None, toke
                     indent="  ")
 
 
+def in_language(dataset: dict, key: str) -> object:
+    """The English of a title or description (``title_en``…) in English where the publisher gave one."""
+    english = dataset.get(f"{key}_en") if current_lang() == "en" and key in ("title", "org_title") else None
+    return english or dataset.get(key)
+
+
+def tag_label(dataset: dict, slug: str) -> str:
+    """A tag as people read it in the current language (``Môi trường`` / ``Environment``), else its slug."""
+    labels = (dataset.get("tag_labels") or {}).get(slug) or {}
+    english = labels.get("title_en") if current_lang() == "en" else None
+    return english or labels.get("title") or slug
+
+
 def shown_value(key: str, value: object) -> object:
-    """A metadata value for people: numbers in the language's format, times in Hanoi time."""
+    """A metadata value for people: numbers in the language's format, times in Hanoi time, codes in words."""
     if key == "updated_at":
         return human_time(value)
+    if key == "frequency":
+        return frequency_label(str(value)) if value else value
     if isinstance(value, int) and not isinstance(value, bool):
         return format_number(value)
     return value

@@ -110,3 +110,21 @@ def test_the_language_chosen_for_one_command_does_not_outlive_it():
     assert "Usage:" in runner.invoke(main, ["--lang", "en", "--help"], env={"LANG": "C.UTF-8"}).output
     assert current_lang() == "vi"
     assert "Cách dùng:" in runner.invoke(main, ["--help"], env={"LANG": "C.UTF-8", "LC_ALL": ""}).output
+
+
+def test_show_speaks_the_language_with_english_metadata_tag_labels_and_frequency_words(tmp_path):
+    home = tmp_path / "home"
+    assert opendata("init", home=home).returncode == 0
+    assert opendata("org", "add", "so-tnmt", "--title", "Sở Tài nguyên và Môi trường", "--title-en",
+                    "Department of Natural Resources and Environment", home=home).returncode == 0
+    (tmp_path / "d.csv").write_text("district,visitors\nBa Đình,12\n", encoding="utf-8")
+    (tmp_path / "s.json").write_text(json.dumps(SCHEMA), encoding="utf-8")
+    published = opendata("publish", str(tmp_path / "d.csv"), "--dataset", "khach", "--org", "so-tnmt", "--schema",
+                         str(tmp_path / "s.json"), "--title", "Lượt khách", "--title-en", "Visitors",
+                         "--frequency", "monthly", "--tag", "du-lich=Du lịch|Tourism", home=home)
+    assert published.returncode == 0, published.stderr
+    vietnamese = opendata("show", "khach", home=home).stdout
+    assert "Lượt khách" in vietnamese and "hằng tháng" in vietnamese and "Du lịch" in vietnamese
+    english = opendata("--lang", "en", "show", "khach", home=home).stdout
+    assert "title: Visitors" in english and "monthly" in english and "tags: Tourism" in english
+    assert "Department of Natural Resources and Environment" in english

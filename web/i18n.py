@@ -26,6 +26,7 @@ from catalog.i18n import (
     format_bytes,
     format_date,
     format_number,
+    frequency_label,
     gettext,
     pgettext,
     set_lang,
@@ -38,20 +39,8 @@ __all__ = ["DEFAULT", "LANGUAGES", "N_", "current_lang", "format_bytes", "format
 COOKIE = "lang"
 COOKIE_MAX_AGE = 365 * 24 * 3600
 
-# Metadata values stored in English (frequency codes), shown in the interface's language.
-FREQUENCIES = {
-    "hourly": N_("hằng giờ"), "daily": N_("hằng ngày"), "weekly": N_("hằng tuần"), "monthly": N_("hằng tháng"),
-    "quarterly": N_("hằng quý"), "yearly": N_("hằng năm"), "annual": N_("hằng năm"),
-    "irregular": N_("không định kỳ"), "continuous": N_("liên tục"), "realtime": N_("liên tục"),
-}
 # The switch shows the other language's name in that language.
 LANGUAGE_NAMES = {"vi": "Tiếng Việt", "en": "English"}
-
-
-def frequency_label(code: str | None) -> str:
-    if not code:
-        return ""
-    return gettext(FREQUENCIES.get(code.lower(), code))
 
 
 def lang_url(code: str) -> str:

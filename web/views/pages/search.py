@@ -60,7 +60,7 @@ def facet_links(filters: dict[str, list[str]], facets: dict[str, list[dict]]) ->
             selected = item["value"] in chosen or (facet == "format" and item["value"].lower() in
                                                    {c.lower() for c in chosen})
             others = [c for c in chosen if c.lower() != item["value"].lower()] if selected else [*chosen, item["value"]]
-            label = _(i18n.FREQUENCIES.get(item["label"].lower(), item["label"])) if facet == "frequency" else item["label"]
+            label = i18n.frequency_label(item["label"]) if facet == "frequency" else item["label"]
             entries.append({**item, "label": label, "selected": selected,
                             "url": url_with(page=None, **{facet: others}, _drop=facet_alias_keys(facet))})
         links[facet] = entries

@@ -50,10 +50,10 @@ def create_app(home: Home | str | Path | None = None, config: dict[str, Any] | N
     catalog.ensure_ready()
     app.extensions["catalog"] = catalog
     context.init_app(app)  # bounded <int:...> URL numbers and JSON bodies, before any route is registered
+    i18n.init_app(app)  # first: the request's language, which every answer below speaks (refusals included)
     app.register_blueprint(security.bp)
-    security.init_app(app)  # first: its before_request hooks (body and rate limits) run before any other
+    security.init_app(app)  # then its before_request hooks (body and rate limits) run before any other
     errors.register(app)
-    i18n.init_app(app)
     templating.init_app(app)
     bilingual.init_app(app)  # metadata (titles, descriptions, tag labels) in the page's language
     for blueprint in (pages.bp, downloads.bp, api.bp, sql.bp, publish_api.bp, ckan.bp, diff.bp, feeds.bp,

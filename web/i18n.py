@@ -75,8 +75,21 @@ def use_language(code: str) -> None:
 
 
 def _choose_language() -> None:
-    use_language(select_language())
+    """The first hook of every request, so that every answer (security's refusals too) speaks its language."""
+    g.language_token = set_lang(select_language())  # restored at teardown: see _restore_language
+    g.lang = current_lang()
     g.lang_asked = request.args.get("lang") in LANGUAGES
+
+
+def _restore_language(_error: BaseException | None) -> None:
+    """Give the thread back the language it had: a request's choice must not leak into whatever the thread runs
+    next outside a request (a test's direct call, a background job)."""
+    token = g.pop("language_token", None)
+    if token is not None:
+        try:
+            token.var.reset(token)
+        except ValueError:  # created in another context (a copied request context): nothing to restore here
+            pass
 
 
 def _remember_language(response: Response) -> Response:
@@ -97,6 +110,7 @@ def init_app(app: Flask) -> None:
           default_translation_directories=str(LOCALE_DIR), default_domain="web")
     app.before_request(_choose_language)
     app.after_request(_remember_language)
+    app.teardown_request(_restore_language)
 
     @app.context_processor
     def _template_helpers() -> dict[str, Any]:

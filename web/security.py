@@ -27,7 +27,7 @@ from urllib.parse import urlsplit
 
 from flask import Blueprint, Flask, Response, current_app, g, jsonify, request
 
-from catalog.i18n import current_lang, format_bytes, format_number, set_lang
+from catalog.i18n import format_bytes, format_number
 from catalog.i18n import gettext as _
 from catalog.ratelimit import Limit, RateLimiter
 
@@ -97,31 +97,10 @@ def init_app(app: Flask) -> None:
     for table in ("RATELIMITS", "RATELIMITS_TOKEN"):  # a typo in the configuration fails at start, not per request
         app.config[table] = {bucket: Limit.parse(value) for bucket, value in app.config[table].items()}
     app.extensions["ratelimiter"] = RateLimiter(app.extensions["catalog"].home)
-    app.before_request(_choose_language)  # its refusals below speak the request's language too
     app.before_request(_refuse_cross_site_forms)
     app.before_request(_limit_body)
     app.before_request(_rate_limit)
     app.after_request(_add_headers)
-    app.teardown_request(_restore_language)
-
-
-def _choose_language() -> None:
-    """The request's language before any refusal below (``web.i18n`` chooses it; its hook runs later too)."""
-    from web.i18n import select_language, use_language
-
-    g.language_before = set_lang(select_language())  # restored after the request: see _restore_language
-    use_language(current_lang())
-
-
-def _restore_language(_error: BaseException | None) -> None:
-    """Give the thread back the language it had: a request's choice must not leak into whatever the thread runs
-    next outside a request (a test's direct call, a background job)."""
-    token = g.pop("language_before", None)
-    if token is not None:
-        try:
-            token.var.reset(token)
-        except ValueError:  # created in another context (a copied request context): nothing to restore here
-            pass
 
 
 def _json_error(status: int, code: str, message: str) -> Response:
@@ -244,8 +223,8 @@ def _rate_limit() -> Response | None:
     g.ratelimit = decision
     if decision.allowed:
         return None
-    message = _("quá nhiều yêu cầu {bucket} từ token này: tối đa {limit} mỗi {window} giây; thử lại sau {reset} giây")\
-        if user else _("quá nhiều yêu cầu {bucket} từ địa chỉ của bạn: tối đa {limit} mỗi {window} giây; thử lại sau "
-                       "{reset} giây")
-    return _json_error(429, "rate_limited", message.format(bucket=bucket, limit=decision.limit,
-                                                           window=decision.window, reset=decision.reset))
+    values = {"bucket": bucket, "limit": decision.limit, "window": decision.window, "reset": decision.reset}
+    message = _("quá nhiều yêu cầu {bucket} từ token này: tối đa {limit} mỗi {window} giây; thử lại sau {reset} giây",
+                **values) if user else _("quá nhiều yêu cầu {bucket} từ địa chỉ của bạn: tối đa {limit} mỗi {window} "
+                                         "giây; thử lại sau {reset} giây", **values)
+    return _json_error(429, "rate_limited", message)

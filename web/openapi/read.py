@@ -70,6 +70,33 @@ QUALITY = {"type": "object", "required": ["dataset", "score", "udata", "mqa", "s
                                                                                            "hint")}}},
 }}
 
+def _view_download(operation_id: str, summary: str, example: list, description: str, path_parameters: list,
+                   not_found: str) -> dict:
+    """The explorer's download of a view (latest or pinned version): the same parameters and answers."""
+    return {"get": {
+        "tags": ["Downloads"], "operationId": operation_id, "summary": summary, "x-example-query": example,
+        "description": description + FILTERS_DOC,
+        "parameters": [
+            *path_parameters,
+            {"name": "_sort", "in": "query", "description": N_("Như `sort` của API dòng."), "schema": {"type": "string"}},
+            {"name": "_fields", "in": "query", "description": N_("Như `fields` của API dòng."),
+             "schema": {"type": "string"}},
+            BOM, EXCEL,
+        ],
+        "responses": {
+            "200": {"description": N_("Các dòng được chọn."), "content": _file_content()},
+            "206": {"description": N_("Một phần của tệp cả phiên bản (khung nhìn không lọc chính là tệp "
+                                      "đó)."),
+                    "content": _file_content(parsed=False)},
+            "304": {"description": N_("Không thay đổi (khung nhìn không lọc là tệp phiên bản bất biến).")},
+            "400": _error(N_("Bộ lọc sai, cột không có trong `_sort` hoặc `_fields` (thông báo nêu tên và "
+                             "liệt kê các cột), hoặc quá nhiều dòng cho XLSX."), html=True),
+            "404": _error(not_found, html=True),
+            "416": {"description": N_("Không khoảng nào được yêu cầu nằm trong tệp.")},
+        },
+    }}
+
+
 PATHS: dict[str, Any] = {
     "/api/v1": {"get": {
         "tags": ["API"], "operationId": "index", "summary": N_("Liên kết tới các phần của API"),
@@ -227,53 +254,14 @@ PATHS: dict[str, Any] = {
                               "content": {"application/zip": {"schema": {"type": "string", "format": "binary"}}}},
                       "404": _error(N_("Không có bộ dữ liệu này, hoặc chưa công bố gì."), html=True)},
     }},
-    "/datasets/{name}/explore.{format}": {"get": {
-        "tags": ["Downloads"], "operationId": "downloadView",
-        "summary": N_("Tải khung nhìn này: các dòng đã lọc, sắp xếp của phiên bản mới nhất"),
-        "x-example-query": [["district", "Đống Đa"], ["_sort", "-pm25"]],
-        "description": N_("Các dòng mà trình khám phá hiển thị cho cùng chuỗi truy vấn, lấy tất cả.") + FILTERS_DOC,
-        "parameters": [
-            NAME, FORMAT,
-            {"name": "_sort", "in": "query", "description": N_("Như `sort` của API dòng."), "schema": {"type": "string"}},
-            {"name": "_fields", "in": "query", "description": N_("Như `fields` của API dòng."),
-             "schema": {"type": "string"}},
-            BOM, EXCEL,
-        ],
-        "responses": {
-            "200": {"description": N_("Các dòng được chọn."), "content": _file_content()},
-            "206": {"description": N_("Một phần của tệp cả phiên bản (khung nhìn không lọc chính là tệp "
-                                      "đó)."),
-                    "content": _file_content(parsed=False)},
-            "304": {"description": N_("Không thay đổi (khung nhìn không lọc là tệp phiên bản bất biến).")},
-            "400": _error(N_("Bộ lọc sai, cột không có trong `_sort` hoặc `_fields` (thông báo nêu tên và "
-                             "liệt kê các cột), hoặc quá nhiều dòng cho XLSX."), html=True),
-            "404": _error(N_("Không có bộ dữ liệu này, hoặc chưa công bố gì."), html=True),
-            "416": {"description": N_("Không khoảng nào được yêu cầu nằm trong tệp.")},
-        },
-    }},
-    "/datasets/{name}/versions/{number}/explore.{format}": {"get": {
-        "tags": ["Downloads"], "operationId": "downloadPinnedView",
-        "summary": N_("Tải khung nhìn này của một phiên bản (trình khám phá gắn với phiên bản)"),
-        "x-example-query": [["district", "dong da"]],
-        "description": N_("Như downloadView, trên phiên bản `number`; tên tệp mang số phiên bản.") + FILTERS_DOC,
-        "parameters": [
-            NAME, NUMBER, FORMAT,
-            {"name": "_sort", "in": "query", "description": N_("Như `sort` của API dòng."), "schema": {"type": "string"}},
-            {"name": "_fields", "in": "query", "description": N_("Như `fields` của API dòng."),
-             "schema": {"type": "string"}},
-            BOM, EXCEL,
-        ],
-        "responses": {
-            "200": {"description": N_("Các dòng được chọn."), "content": _file_content()},
-            "206": {"description": N_("Một phần của tệp cả phiên bản (khung nhìn không lọc chính là tệp "
-                                      "đó)."),
-                    "content": _file_content(parsed=False)},
-            "304": {"description": N_("Không thay đổi (khung nhìn không lọc là tệp phiên bản bất biến).")},
-            "400": _error(N_("Bộ lọc sai, cột không có trong `_sort` hoặc `_fields` (thông báo nêu tên và "
-                             "liệt kê các cột), hoặc quá nhiều dòng cho XLSX."), html=True),
-            "404": _error(N_("Không có bộ dữ liệu hoặc phiên bản này."), html=True),
-            "416": {"description": N_("Không khoảng nào được yêu cầu nằm trong tệp.")},
-        },
-    }},
+    "/datasets/{name}/explore.{format}": _view_download(
+        "downloadView", N_("Tải khung nhìn này: các dòng đã lọc, sắp xếp của phiên bản mới nhất"),
+        [["district", "Đống Đa"], ["_sort", "-pm25"]],
+        N_("Các dòng mà trình khám phá hiển thị cho cùng chuỗi truy vấn, lấy tất cả."), [NAME, FORMAT],
+        N_("Không có bộ dữ liệu này, hoặc chưa công bố gì.")),
+    "/datasets/{name}/versions/{number}/explore.{format}": _view_download(
+        "downloadPinnedView", N_("Tải khung nhìn này của một phiên bản (trình khám phá gắn với phiên bản)"),
+        [["district", "dong da"]], N_("Như downloadView, trên phiên bản `number`; tên tệp mang số phiên bản."),
+        [NAME, NUMBER, FORMAT], N_("Không có bộ dữ liệu hoặc phiên bản này.")),
 }
 

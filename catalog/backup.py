@@ -27,7 +27,7 @@ from catalog.errors import Conflict, InvalidInput, NotFound
 from catalog.home import Home
 from catalog.i18n import gettext as _
 from catalog.metadata import Catalog
-from catalog.storage import fsync_dir, read_range, safe_join, sha256_file
+from catalog.storage import STORAGE_URL, LocalStorage, fsync_dir, read_range, safe_join, sha256_file
 
 MANIFEST = "backup.json"
 FORMAT = 1
@@ -257,13 +257,15 @@ def restore(src: str | Path, home: Home, *, copy: bool = False, progress=None) -
         _copy_extra_folders(source, work, copy=copy)
         restored = Home(work)
         restored.create_dirs()
-        fresh = Catalog(restored)
+        fresh = Catalog(restored, storage=LocalStorage(restored.data_dir))  # the files are in data/, whatever the env
         try:
             fresh.init()  # a backup from an older release gets the newer migrations
         finally:
             fresh.dispose()
         fsync_dir(work)
         _move_into_place(work, final)
+        if os.environ.get(STORAGE_URL):  # which names another place: the restored home keeps reading its data/
+            home.record_storage(f"file://{home.data_dir}")
     except BaseException:
         shutil.rmtree(work, ignore_errors=True)
         raise

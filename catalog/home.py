@@ -1,7 +1,7 @@
 """Where a catalogue lives on disk.
 
 One folder holds everything: the metadata database (the only mutable state; or a PostgreSQL database named by
-``$OPENDATA_DATABASE_URL``), the immutable Parquet files,
+``$OPENDATA_DATABASE_URL``), the immutable Parquet files (or a bucket named by ``$OPENDATA_STORAGE_URL``),
 a temp folder on the same filesystem (so a finished file is moved into place with an atomic rename) and a cache
 of derived downloads. Several server processes can share one home.
 """
@@ -21,6 +21,8 @@ DEFAULT_DIRNAME = "opendata-home"
 class Home:
     root: Path
     database: str | None = None  # the metadata's SQLAlchemy URL; None: $OPENDATA_DATABASE_URL, else SQLite here
+    # ``init`` records a non-default database and storage URL in the home (metadata.url, storage.url): they win
+    # over the environment of every later command on this home.
 
     @classmethod
     def resolve(cls, path: str | os.PathLike | None = None, database: str | None = None) -> Home:
@@ -58,6 +60,27 @@ class Home:
         if url == self.default_url:
             return
         fd = os.open(self.url_path, os.O_WRONLY | os.O_CREAT | os.O_TRUNC, 0o600)
+        with os.fdopen(fd, "w", encoding="utf-8") as out:
+            out.write(url + "\n")
+
+    @property
+    def storage_path(self) -> Path:
+        return self.root / "storage.url"
+
+    def recorded_storage(self) -> str | None:
+        """The storage URL this home was made with (``storage.url``, written by ``init``), if not the default."""
+        try:
+            return self.storage_path.read_text(encoding="utf-8").strip() or None
+        except FileNotFoundError:
+            return None
+
+    def record_storage(self, url: str) -> None:
+        """Remember where the version files are (a storage URL chosen explicitly, not the default ``data/``), so
+        that a home made on S3 never reads an empty local folder when a later command's environment lacks the
+        setting, nor another bucket when it names one (owner-only, as metadata.url: a URL may hold a secret)."""
+        if not url:
+            return
+        fd = os.open(self.storage_path, os.O_WRONLY | os.O_CREAT | os.O_TRUNC, 0o600)
         with os.fdopen(fd, "w", encoding="utf-8") as out:
             out.write(url + "\n")
 

@@ -26,7 +26,7 @@ from catalog.home import Home
 from catalog.i18n import N_
 from catalog.i18n import gettext as _
 from catalog.storage import Storage
-from catalog.storage_url import storage_for
+from catalog.storage_url import chosen_url, storage_for
 from catalog.visibility import ANONYMOUS, Viewer, sql_filter, visible
 
 NAME_RE = re.compile(r"^[a-z0-9][a-z0-9-]{0,98}[a-z0-9]$|^[a-z0-9]$")
@@ -94,7 +94,9 @@ class Catalog:
         home = home if isinstance(home, Home) else Home.resolve(home)
         self.home = dataclasses.replace(home, database=url) if url else home
         self.url = self.home.database_url  # SQLite in the home unless told else (``url``, $OPENDATA_DATABASE_URL)
-        self.storage: Storage = storage or storage_for(self.home)  # where version files live (OPENDATA_STORAGE_URL)
+        # Where version files live: the home's storage.url, else OPENDATA_STORAGE_URL, else the home's data/.
+        self.storage_url = None if storage else chosen_url(self.home)  # None: a Storage given by the caller
+        self.storage: Storage = storage or storage_for(self.home, self.storage_url)
         self._writer: sa.Engine | None = None
         self._reader: sa.Engine | None = None
 
@@ -124,6 +126,8 @@ class Catalog:
         self.home.create_dirs()
         applied = db.migrate(self.writer, MIGRATION_DATA)
         self.home.record_database(self.url)  # later commands on this home find this database, whatever the env
+        if self.storage_url:
+            self.home.record_storage(self.storage_url)  # and its version files: never an empty local folder instead
         return applied
 
     def ensure_ready(self) -> None:
@@ -299,7 +303,7 @@ class Catalog:
         dataset_id = str(uuid.uuid4())
         conn.execute(d.insert().values(id=dataset_id, name=name, org_id=org_row.id, created_at=now,
                                        updated_at=now, **values))
-        search_index.refresh_dataset(conn, name)  # the search index follows in the same transaction
+        search_index.index_created(conn, dataset_id)  # the search index follows in the same transaction
         self._audit(conn, actor, "dataset.create", dataset=name, target=name,
                     detail={k: v for k, v in values.items() if k != "schema"}, origin=origin)
         return dataset_id

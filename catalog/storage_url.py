@@ -1,4 +1,4 @@
-"""The storage a catalogue uses, as ``OPENDATA_STORAGE_URL`` names it.
+"""The storage a catalogue uses, as its home records it or ``OPENDATA_STORAGE_URL`` names it.
 
 Why a module of its own: choosing needs both implementations (``catalog.storage`` and ``catalog.s3storage``,
 which builds on the first), and the seam itself must not know its implementations.
@@ -16,10 +16,18 @@ from catalog.s3storage import S3Settings, S3Storage
 from catalog.storage import STORAGE_URL, LocalStorage, Storage
 
 
+def chosen_url(home: Home, url: str | None = None) -> str:
+    """The storage URL in force: ``url``, else the one the home was made with (``storage.url``, see
+    ``Home.record_storage``), else ``OPENDATA_STORAGE_URL``; empty: the home's ``data/``."""
+    if url is not None:
+        return url
+    return home.recorded_storage() or os.environ.get(STORAGE_URL, "")
+
+
 def storage_for(home: Home, url: str | None = None) -> Storage:
-    """The storage ``url`` (else ``OPENDATA_STORAGE_URL``) names: ``file:///folder`` (default: the home's
-    ``data/``) or ``s3://bucket/prefix`` (``catalog.s3storage``, read through a cache in ``cache/_objects``)."""
-    url = url if url is not None else os.environ.get(STORAGE_URL, "")
+    """The storage ``chosen_url`` names: ``file:///folder`` (default: the home's ``data/``) or
+    ``s3://bucket/prefix`` (``catalog.s3storage``, read through a cache in ``cache/_objects``)."""
+    url = chosen_url(home, url)
     if not url:
         return LocalStorage(home.data_dir)
     if url.startswith("file://"):

@@ -11,8 +11,8 @@
 #   - the database named by OPENDATA_DATABASE_URL, which must exist and be empty (createdb -O opendata NAME);
 #   - the bucket prefix named by OPENDATA_STORAGE_URL (objects are copied in; extra objects are removed by fsck);
 #   - OPENDATA_HOME, this node's home, where 'opendata init' and 'opendata fsck' run at the end. A home records
-#     the database it was made with (HOME/metadata.url): restoring into another database needs a new home, or
-#     that file removed, on every node (the script refuses otherwise).
+#     the database and storage it was made with (HOME/metadata.url, HOME/storage.url): restoring into another
+#     database or bucket prefix needs a new home, or that file removed, on every node (the script refuses otherwise).
 # Stop the web and worker services on every node first; start them again after this script succeeds.
 # Needs: pg_restore and psql (of the server's major version), rclone and opendata on PATH, s3-postgres-common.sh
 # next to this script.
@@ -41,6 +41,9 @@ fi
 [ -n "${OPENDATA_HOME:-}" ] || die "OPENDATA_HOME is not set in $ENV_FILE: fsck runs in this node's home"
 if [ -f "$OPENDATA_HOME/metadata.url" ] && [ "$(cat "$OPENDATA_HOME/metadata.url")" != "$OPENDATA_DATABASE_URL" ]; then
     die "the home $OPENDATA_HOME was made with another database ($OPENDATA_HOME/metadata.url), not the one in $ENV_FILE: remove that file (the home keeps only caches) on every node, or set OPENDATA_HOME to a new folder, then run again"
+fi
+if [ -f "$OPENDATA_HOME/storage.url" ] && [ "$(cat "$OPENDATA_HOME/storage.url")" != "$OPENDATA_STORAGE_URL" ]; then
+    die "the home $OPENDATA_HOME was made with another storage ($OPENDATA_HOME/storage.url), not the one in $ENV_FILE: remove that file (the home keeps only caches) on every node, or set OPENDATA_HOME to a new folder, then run again"
 fi
 TABLES=$(psql -X -q -t -A -v ON_ERROR_STOP=1 --dbname="$PGURL" \
     -c "SELECT count(*) FROM pg_catalog.pg_tables WHERE schemaname NOT IN ('pg_catalog', 'information_schema')") ||

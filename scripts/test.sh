@@ -2,22 +2,29 @@
 # Install everything the tests need (Debian's Chromium for the browser tests, the package with its test extras
 # in ./.venv, pinned by constraints.txt) and run the suite.
 #
-#   bash scripts/test.sh              the whole suite, as CI runs it (metadata on SQLite)
-#   bash scripts/test.sh --postgres   the whole suite with the metadata on PostgreSQL: each test gets a new database
-#                                     on a throwaway server that the tests start (tests/pg_cluster.py) and stop
+#   bash scripts/test.sh              the whole suite, as CI's first lane runs it (metadata on SQLite, version
+#                                     files in each home's local data/ folder)
+#   bash scripts/test.sh --postgres   CI's second lane: the whole suite with the metadata on PostgreSQL (each test
+#                                     gets a new database on a throwaway server that the tests start,
+#                                     tests/pg_cluster.py) AND the version files on S3 (each test gets its own
+#                                     prefix on an S3-protocol server the tests start, `rclone serve s3`)
+#   bash scripts/test.sh --s3         version files on S3 only (metadata on SQLite, unless --postgres too)
 #   bash scripts/test.sh --fast       the development lane: no slow tests, no browser tests (a few minutes)
-#   bash scripts/test.sh [--fast] [--postgres] ARGS   extra pytest arguments, e.g. tests/test_rows.py -k filter
+#   bash scripts/test.sh [--fast] [--postgres] [--s3] ARGS   extra pytest arguments, e.g. tests/test_rows.py -k filter
+# The lanes are chosen by OPENDATA_TEST_DATABASE (sqlite|postgresql) and OPENDATA_TEST_STORAGE (local|s3), read by
+# tests/conftest.py; tests about the local folder itself are marked local_storage and keep it in the S3 lane.
 # Debian's postgresql (server binaries for the throwaway cluster) is installed unless --fast: tests/test_postgres.py
 # runs in both lanes of CI.
 set -euo pipefail
 cd "$(dirname "$0")/.."
 
 FAST=""
-export OPENDATA_TEST_DATABASE=sqlite
+export OPENDATA_TEST_DATABASE=sqlite OPENDATA_TEST_STORAGE=local
 while [ $# -gt 0 ]; do
     case "$1" in
         --fast) FAST=1 ;;
-        --postgres) OPENDATA_TEST_DATABASE=postgresql ;;
+        --postgres) OPENDATA_TEST_DATABASE=postgresql OPENDATA_TEST_STORAGE=s3 ;;
+        --s3) OPENDATA_TEST_STORAGE=s3 ;;
         *) break ;;
     esac
     shift

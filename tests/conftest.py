@@ -7,6 +7,7 @@ import socket
 import subprocess
 import sys
 import time
+import uuid
 from collections.abc import Iterator
 from pathlib import Path
 
@@ -16,6 +17,7 @@ from pg_cluster import Cluster, postgres_mode
 
 from catalog.home import DATABASE_URL_VAR
 from catalog.metadata import Catalog
+from catalog.storage import STORAGE_URL
 
 REPO = Path(__file__).resolve().parents[1]
 SHARED = REPO.parent / "shared"
@@ -66,6 +68,53 @@ def metadata_database(request: pytest.FixtureRequest, module_database) -> Iterat
     """Every catalogue a test makes (in this process, and in the servers and commands it starts) keeps its
     metadata in the test's own database in PostgreSQL mode."""
     yield from _fresh_database(request)
+
+
+STORAGE_MODE_VAR = "OPENDATA_TEST_STORAGE"
+
+
+def s3_mode() -> bool:
+    """Is the suite asked to keep version files on the session's S3-protocol server (``OPENDATA_TEST_STORAGE=s3``)?"""
+    mode = os.environ.get(STORAGE_MODE_VAR, "local").strip().lower()
+    if mode not in ("local", "s3"):
+        raise RuntimeError(f"{STORAGE_MODE_VAR}={mode!r}: use 'local' (the default) or 's3'")
+    return mode == "s3"
+
+
+def _fresh_storage(request: pytest.FixtureRequest, scope: str) -> Iterator[dict | None]:
+    """With ``OPENDATA_TEST_STORAGE=s3``: a new prefix of the session's S3 server (``s3_server``) named by
+    ``$OPENDATA_STORAGE_URL`` and its settings, for the fixture's scope. A home records its storage (``init``), so a
+    module's shared home keeps its module prefix. Tests about the local folder itself are marked
+    ``local_storage``: for them the setting is removed and their homes keep version files in ``data/``."""
+    if not s3_mode():
+        yield None
+        return
+    with pytest.MonkeyPatch.context() as patch:
+        if request.node.get_closest_marker("local_storage"):
+            patch.delenv(STORAGE_URL, raising=False)
+            yield None
+            return
+        values = request.getfixturevalue("s3_server").env(f"{scope}-{uuid.uuid4().hex[:10]}")
+        for name, value in values.items():
+            patch.setenv(name, value)
+        yield values
+
+
+@pytest.fixture(scope="session", autouse=True)
+def session_storage(request: pytest.FixtureRequest) -> Iterator[dict | None]:
+    yield from _fresh_storage(request, "session")
+
+
+@pytest.fixture(scope="module", autouse=True)
+def module_storage(request: pytest.FixtureRequest, session_storage) -> Iterator[dict | None]:
+    yield from _fresh_storage(request, "module")
+
+
+@pytest.fixture(autouse=True)
+def version_storage(request: pytest.FixtureRequest, module_storage) -> Iterator[dict | None]:
+    """Every catalogue a test makes (in this process, and in the servers and commands it starts) keeps its version
+    files under the test's own prefix of the session's S3 server in S3 mode (the S3 settings in the environment)."""
+    yield from _fresh_storage(request, "test")
 
 
 @pytest.fixture

@@ -32,8 +32,10 @@ from test_storage import (  # noqa: F401 - the same contract, collected here wit
 from catalog import s3storage
 from catalog.errors import InvalidInput
 from catalog.fsck import fsck
+from catalog.home import Home
 from catalog.metadata import Catalog
 from catalog.s3storage import S3Settings, S3Storage
+from catalog.storage import LocalStorage
 from catalog.storage_url import storage_for
 from conftest import ServerProcess
 
@@ -267,6 +269,54 @@ def test_objects_survive_a_restart_of_the_s3_server(on_s3, s3_server, tmp_path):
     version = cat.get_version("air-quality", 1)
     assert fresh.sha256(version["path"]) == version["sha256"]
     assert fresh.list() == sorted({key for v in cat.all_versions() for key in cat.version_keys(v)})
+
+
+# -- a home remembers its storage ---------------------------------------------------------------------------------
+def test_init_records_the_s3_storage_in_the_home_and_later_opens_use_it_whatever_the_environment(catalog, env,
+                                                                                               monkeypatch, s3_server):
+    recorded = catalog.home.root / "storage.url"
+    assert recorded.read_text(encoding="utf-8").strip() == env["OPENDATA_STORAGE_URL"]
+    assert recorded.stat().st_mode & 0o777 == 0o600, "owner-only, as metadata.url"
+    monkeypatch.delenv("OPENDATA_STORAGE_URL")  # a later command without the setting: never the empty data/
+    reopened = Catalog(catalog.home.root)
+    assert isinstance(reopened.storage, S3Storage) and reopened.storage.base == catalog.storage.base
+    monkeypatch.setenv("OPENDATA_STORAGE_URL", s3_env(s3_server)["OPENDATA_STORAGE_URL"])  # nor another prefix
+    assert Catalog(catalog.home.root).storage.base == catalog.storage.base
+    assert storage_for(catalog.home, "file:///elsewhere").root.as_posix() == "/elsewhere", "an explicit URL wins"
+
+
+def test_a_home_made_with_local_files_records_no_storage_and_keeps_its_data_folder(tmp_path, monkeypatch):
+    monkeypatch.delenv("OPENDATA_STORAGE_URL", raising=False)
+    cat = Catalog(tmp_path / "home")
+    cat.init()
+    cat.dispose()
+    assert not (cat.home.root / "storage.url").exists()
+    assert isinstance(cat.storage, LocalStorage) and cat.storage.root == cat.home.data_dir
+
+
+def test_a_home_restored_from_a_backup_keeps_its_local_files_although_the_environment_names_a_bucket(
+        env, tmp_path, monkeypatch):
+    from test_storage import new_version, staged_parquet
+
+    from catalog.backup import backup, restore
+    from catalog.unit_of_work import commit_version
+
+    monkeypatch.delenv("OPENDATA_DATABASE_URL", raising=False)  # these backups copy the home's SQLite file
+    source = Catalog(tmp_path / "source")
+    source.init()
+    source.add_org("so-tnmt", "Sở Tài nguyên và Môi trường")
+    assert isinstance(source.storage, S3Storage)
+    (tmp_path / "work").mkdir()
+    new = new_version(source, staged_parquet(tmp_path / "work"))
+    commit_version(source, new)
+    backup(source, tmp_path / "backup")
+    restored = Home(tmp_path / "restored")
+    restore(tmp_path / "backup", restored)
+    reopened = Catalog(restored)
+    assert isinstance(reopened.storage, LocalStorage) and reopened.storage.root == restored.data_dir
+    assert reopened.storage.sha256(new.key) == new.sha256 and fsck(reopened).ok
+    source.dispose()
+    reopened.dispose()
 
 
 @pytest.mark.parametrize(("key", "mtime", "created"), [

@@ -28,6 +28,7 @@ def storage(tmp_path) -> Storage:
     return LocalStorage(tmp_path / "data")
 
 
+@pytest.mark.local_storage  # the default storage itself
 def test_a_catalog_holds_a_local_storage_over_its_data_folder(catalog):
     assert isinstance(catalog.storage, Storage) and isinstance(catalog.storage, LocalStorage)
     assert catalog.storage.root == catalog.home.data_dir

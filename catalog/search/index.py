@@ -50,15 +50,17 @@ def _dataset_rows(conn: Connection, where: sa.ColumnElement[bool]) -> list[dict]
 
 
 def _write(conn: Connection, dataset: dict, doc_id: int | None) -> None:
+    """Write ``dataset``'s document: a new one when ``doc_id`` is None (nothing of it is indexed yet)."""
     s, f = db.search_documents, db.search_facets
     document = Document.of(dataset)
     columns = {"sort_title": document.sort_title, "private": bool(dataset.get("private")),
                **{key: dataset.get(key) for key in ("org_id", "name", "title", "updated_at", "created_at")}}
-    if doc_id is None:
+    new = doc_id is None
+    if new:
         doc_id = conn.execute(s.insert().values(dataset_id=dataset["id"], **columns).returning(s.c.id)).scalar_one()
     else:
         conn.execute(s.update().where(s.c.id == doc_id).values(**columns))
-    backend(conn).write(conn, doc_id, document, search_keys.of_dataset(dataset, document.facets))
+    backend(conn).write(conn, doc_id, document, search_keys.of_dataset(dataset, document.facets), new=new)
     rows = [{"dataset_id": dataset["id"], "facet": facet, "value": value, "key": facet_key(facet, value),
              "label": label} for facet, pairs in document.facets.items() for value, label in pairs]
     if rows:
@@ -109,6 +111,14 @@ def serial(conn: Connection) -> int:
 def refresh_dataset(conn: Connection, name: str) -> None:
     """Re-index one dataset (by name): what every dataset write calls."""
     refresh(conn, db.datasets.c.name == name)
+
+
+def index_created(conn: Connection, dataset_id: str) -> None:
+    """Index a dataset created in this transaction: what ``refresh_dataset`` does, without looking for the
+    document and facets it cannot have yet (a create is the most frequent write of a harvesting portal)."""
+    for dataset in _dataset_rows(conn, db.datasets.c.id == dataset_id):
+        _write(conn, dataset, None)
+    bump(conn)
 
 
 def refresh_org(conn: Connection, org_id: str) -> None:

@@ -46,7 +46,7 @@ def vector(document: Document, *, folded: bool) -> str:
     return " ".join(f"{_lexeme(word)}:{','.join(places[:256])}" for word, places in positions.items())
 
 
-def write(conn: Connection, doc_id: int, document: Document, keys: list[str]) -> None:
+def write(conn: Connection, doc_id: int, document: Document, keys: list[str], *, new: bool = False) -> None:
     """Replace the indexed text of document ``doc_id`` (``keys``: unused, filters read the document rows)."""
     s = db.search_documents
     conn.execute(s.update().where(s.c.id == doc_id).values(

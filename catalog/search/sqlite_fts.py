@@ -31,9 +31,11 @@ _INSERT = sa.text(f"INSERT INTO search_fts (rowid, {', '.join(_COLUMNS)}) "
 _DELETE = sa.text("DELETE FROM search_fts WHERE rowid = :rowid")
 
 
-def write(conn: Connection, doc_id: int, document: Document, keys: list[str]) -> None:
-    """Replace the indexed text (and the filter and visibility ``keys``) of document ``doc_id``."""
-    conn.execute(_DELETE, {"rowid": doc_id})
+def write(conn: Connection, doc_id: int, document: Document, keys: list[str], *, new: bool = False) -> None:
+    """Replace the indexed text (and the filter and visibility ``keys``) of document ``doc_id`` (``new``: it has
+    none yet)."""
+    if not new:
+        conn.execute(_DELETE, {"rowid": doc_id})
     values = {f"f_{f}": document.text(f, folded=True) for f in SEARCH_FIELDS}
     values.update({f"x_{f}": document.text(f, folded=False) for f in SEARCH_FIELDS})
     values["keys"] = " ".join(keys)

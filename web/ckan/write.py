@@ -201,8 +201,6 @@ def package_create(data: dict) -> dict:
         check_name(name)
     except InvalidInput as error:
         raise validation(name=str(error)) from None
-    if catalog().find_dataset(name, include_deleted=True):
-        raise validation(name=_("Địa chỉ URL đó đã được dùng."))
     meta, ckan_only = package_meta(data, replace=True)
     resources = []
     if data.get("resources"):
@@ -216,7 +214,7 @@ def package_create(data: dict) -> dict:
     try:
         created = catalog().create_dataset(name, org["id"], actor=user["name"], origin=origin(), extras=extras,
                                            **{k: v for k, v in meta.items() if v is not None})
-    except Conflict:
+    except Conflict:  # the name is taken (by a deleted dataset too): create_dataset checks in its transaction
         raise validation(name=_("Địa chỉ URL đó đã được dùng.")) from None
     return show(created, {org["id"]: org})  # create_dataset read it back after its commit
 

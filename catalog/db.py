@@ -230,7 +230,10 @@ search_documents = sa.Table(
     "search_documents", metadata,
     sa.Column("id", sa.Integer, primary_key=True, autoincrement=True),  # the FTS5 rowid on SQLite
     sa.Column("dataset_id", sa.String(36), sa.ForeignKey("datasets.id"), nullable=False, unique=True),
-    sa.Column("sort_title", sa.Text, nullable=False, default=""),  # the folded title: what "sort by title" orders
+    sa.Column("sort_title", sa.Text, nullable=False, default=""),  # the folded title: what title prefixes match
+    # the title's ICU Vietnamese sort key (hex, compared bytewise: "C" on PostgreSQL): what "sort by title" orders,
+    # in the database, a page at a time ("Ba Đình" before "Ba Vì"; migration TITLE_KEY_MIGRATION added it)
+    sa.Column("title_key", sa.Text().with_variant(sa.Text(collation="C"), "postgresql"), nullable=True),
     # copies of the dataset's columns that visibility and sorting read, so a search never reads the datasets table
     # for every match (migration SEARCH_VALUES_MIGRATION added them)
     sa.Column("private", sa.Boolean, nullable=False, default=False),
@@ -296,6 +299,7 @@ def _search_index(conn: Connection) -> None:
 
 SEARCH_VALUES_MIGRATION = 48  # values arrive with each dataset's next publish (its Parquet is read then)
 SOURCE_DESCRIPTION_MIGRATION = 45  # its data step (split every stored schema) is catalog.published_schema
+TITLE_KEY_MIGRATION = 55  # its data step (the sort key of every indexed title) is catalog.search.index
 BILINGUAL_MIGRATION = 50  # its data step (re-index every dataset with its English text) is catalog.search.index
 
 
@@ -334,6 +338,13 @@ def _bilingual(conn: Connection) -> None:
     _remake_fts(conn, "f_title_en")
 
 
+def _title_key(conn: Connection) -> None:
+    if "title_key" not in {c["name"] for c in sa.inspect(conn).get_columns("search_documents")}:
+        kind = search_documents.c.title_key.type.compile(dialect=conn.dialect)
+        conn.exec_driver_sql(f"ALTER TABLE search_documents ADD COLUMN title_key {kind}")
+    conn.exec_driver_sql("CREATE INDEX IF NOT EXISTS ix_search_documents_title_key ON search_documents (title_key, name)")
+
+
 def utcnow() -> str:
     """Timestamps are ISO 8601 UTC with a 'Z', to the microsecond, so they sort as text."""
     return datetime.now(UTC).strftime("%Y-%m-%dT%H:%M:%S.%fZ")
@@ -357,6 +368,7 @@ MIGRATIONS: list[tuple[int, str, Callable[[Connection], None]]] = [
     (SOURCE_DESCRIPTION_MIGRATION, "versions: published schema and source description", _source_description),
     (SEARCH_VALUES_MIGRATION, "search index: row values, visibility and sort columns, change serial", _search_values),
     (BILINGUAL_MIGRATION, "bilingual metadata: English titles and descriptions, tag labels", _bilingual),
+    (TITLE_KEY_MIGRATION, "search index: Vietnamese sort keys of titles", _title_key),
 ]
 
 

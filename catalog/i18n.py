@@ -251,6 +251,15 @@ def _duckdb() -> duckdb.DuckDBPyConnection:
     return connection
 
 
+def sort_keys(texts: list[str]) -> list[str]:
+    """Each text's ICU Vietnamese sort key as uppercase hex: keys compared bytewise (SQLite's default, PostgreSQL's
+    "C") order their texts as ``collate`` does, so a database can sort and page by a stored key."""
+    if not texts:
+        return []
+    rows = _duckdb().execute("SELECT icu_sort_key(unnest($t), 'vi')", {"t": [t or "" for t in texts]}).fetchall()
+    return [key for (key,) in rows]
+
+
 def collate(items: Iterable[T], key: Callable[[T], Any] | None = None, reverse: bool = False) -> list[T]:
     """``items`` in Vietnamese order (ICU's ``vi`` collation, as ``ORDER BY … COLLATE vi``); stable for ties."""
     items = list(items)

@@ -103,14 +103,15 @@ def test_package_revise_matches_filters_and_updates(site):
 
 def test_dataset_purge_removes_the_dataset_its_versions_and_files_for_site_admins_only(site):
     server, _ = site
-    files = sorted((server.home / "data" / "schools").glob("*.parquet"))
+    storage = Catalog(server.home).storage  # the site's data/ folder, or its prefix on S3
+    files = [key for key in storage.list() if key.startswith("schools/") and key.endswith(".parquet")]
     assert files
     with pytest.raises(NotAuthorized):
         ckan(site, "gd-admin").action.dataset_purge(id="schools")
     ckan(site, "root").action.dataset_purge(id="schools")
     with pytest.raises(NotFound):
         ckan(site, "root").action.package_show(id="schools")
-    assert not any(f.exists() for f in files)
+    assert not any(storage.exists(key) for key in files)
     assert requests.get(f"{server.url}/datasets/schools/versions/1/data.csv", timeout=10).status_code == 404
 
 

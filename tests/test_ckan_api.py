@@ -5,7 +5,6 @@ from __future__ import annotations
 
 import io
 import json
-from pathlib import Path
 
 import duckdb
 import pytest
@@ -28,16 +27,17 @@ ROWS = ("SELECT 'Trạm ' || i AS station, CASE i % 3 WHEN 0 THEN 'Hoàn Kiếm'
         "AS district, (i * 1.5)::DOUBLE AS aqi, DATE '2024-01-01' + i::INT AS day FROM range({start}, {stop}) t(i)")
 
 
-def write_part(home: Path, dataset: str, sql: str) -> str:
-    tmp = home / "tmp" / "part.parquet"
+def write_part(cat: Catalog, dataset: str, sql: str) -> str:
+    """A Parquet part built with DuckDB, stored through the catalogue's storage (its data/ folder, or S3)."""
+    tmp = cat.home.root / "tmp" / "part.parquet"
     tmp.parent.mkdir(parents=True, exist_ok=True)
     con = duckdb.connect()
     con.execute(f"COPY ({sql}) TO '{tmp}' (FORMAT parquet)")
     con.close()
-    rel = version_relpath(dataset, sha256_file(tmp))
-    dest = home / "data" / rel
-    dest.parent.mkdir(parents=True, exist_ok=True)
-    tmp.replace(dest)
+    digest = sha256_file(tmp)
+    rel = version_relpath(dataset, digest)
+    cat.storage.put(tmp, rel, sha256=digest)
+    tmp.unlink(missing_ok=True)
     return rel
 
 
@@ -45,7 +45,7 @@ def add_table(cat: Catalog, name: str, org: str, title: str, tags: list[str], pa
               **meta) -> None:
     """A dataset whose latest version is the union of Parquet parts (built with DuckDB, recorded as a version)."""
     cat.create_dataset(name, org, title=title, description=f"Mô tả: {title}", tags=tags, schema=SCHEMA, **meta)
-    rels = [write_part(cat.home.root, name, ROWS.format(start=a, stop=b)) for a, b in parts]
+    rels = [write_part(cat, name, ROWS.format(start=a, stop=b)) for a, b in parts]
     rows = sum(b - a for a, b in parts)
     with cat.writer.begin() as conn:
         cat.add_version(conn, name, path=rels[-1], parts=rels, sha256=rels[-1].split("/")[1][:64],

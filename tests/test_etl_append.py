@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from pathlib import Path
+
 import duckdb
 import pyarrow as pa
 import pyarrow.parquet as pq
@@ -37,16 +39,19 @@ def test_versions_grow_by_parts(catalog, tmp_path):
     assert first.status == "published"
     v1 = first.version
     assert v1["number"] == 1 and v1["path"] == v1["parts"][0] and v1["rows"] == 2
-    part1 = catalog.home.data_dir / v1["parts"][0]
-    stat1 = part1.stat()
+    part1 = v1["parts"][0]
+    digest1 = catalog.storage.sha256(part1)
+    stat1 = None if catalog.storage.remote else Path(catalog.storage.location(part1)).stat()
     second = add(catalog, rows_file(tmp_path, "b", [("HN-001", 1, 11.0)]))
     v2 = second.version
     assert v2["path"] == "" and v2["parts"][0] == v1["parts"][0] and len(v2["parts"]) == 2
     assert v2["sha256"] == parts_sha256(v2["parts"]) and v2["rows"] == 3
-    new_part = catalog.home.data_dir / v2["parts"][1]
-    assert v2["bytes"] == v1["bytes"] + new_part.stat().st_size
+    assert v2["bytes"] == v1["bytes"] + catalog.storage.size(v2["parts"][1])
     assert v2["changes"]["rows_added"] == 1 and v2["changes"]["rows_removed"] == 0
-    assert part1.stat().st_mtime_ns == stat1.st_mtime_ns and part1.stat().st_ino == stat1.st_ino
+    assert catalog.storage.sha256(part1) == digest1, "the first part is shared, never rewritten"
+    if stat1 is not None:  # in a local folder: not even touched
+        now = Path(catalog.storage.location(part1)).stat()
+        assert now.st_mtime_ns == stat1.st_mtime_ns and now.st_ino == stat1.st_ino
     assert all_rows(catalog, v2) == [("HN-001", 0, 10.0), ("HN-002", 0, 12.5), ("HN-001", 1, 11.0)]
     assert all_rows(catalog, catalog.get_version("air", 1)) == [("HN-001", 0, 10.0), ("HN-002", 0, 12.5)]
     assert catalog.list_audit(dataset="air")[0]["detail"]["mode"] == "append"
@@ -54,10 +59,11 @@ def test_versions_grow_by_parts(catalog, tmp_path):
 
 def test_duplicate_keys_are_refused_and_nothing_changes(catalog, tmp_path):
     add(catalog, rows_file(tmp_path, "a", [("HN-001", 0, 10.0), ("HN-002", 0, 12.5)]))
-    before = catalog.stats(), sorted(catalog.home.data_dir.rglob("*.parquet"))
+    before = catalog.stats(), catalog.storage.list()
+    assert before[1], "the first version's file is stored"
     with pytest.raises(DuplicateKeys, match=r"1 dòng mới có giá trị khoá đã có trong air .*HN-002 / 0"):
         add(catalog, rows_file(tmp_path, "b", [("HN-002", 0, 99.0), ("HN-003", 0, 1.0)]))
-    assert (catalog.stats(), sorted(catalog.home.data_dir.rglob("*.parquet"))) == before
+    assert (catalog.stats(), catalog.storage.list()) == before
 
 
 def test_new_rows_repeating_a_key_are_invalid(catalog, tmp_path):

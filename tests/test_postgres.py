@@ -108,12 +108,15 @@ def _publish(home: Path, url: str, source: Path, shared: Path) -> subprocess.Pop
 
 
 def test_two_nodes_publishing_at_once_to_one_database_are_serialised(tmp_path, pg_url, air_csv, shared):
-    """Two processes with their own homes (two nodes) publish the same new dataset at the same moment."""
+    """Two processes with their own homes (two nodes) publish the same new dataset at the same moment (two
+    different files: with the same one, a node that starts late finds it published and makes no version)."""
     homes = [tmp_path / "node-a", tmp_path / "node-b"]
     for home in homes:
         Catalog(home, url=pg_url).init()
     Catalog(homes[0], url=pg_url).add_org("so-tnmt", "Sở Tài nguyên và Môi trường")
-    procs = [_publish(home, pg_url, air_csv, shared) for home in homes]
+    shorter = tmp_path / "air-shorter.csv"
+    shorter.write_text("".join(air_csv.read_text(encoding="utf-8").splitlines(keepends=True)[:-1]), encoding="utf-8")
+    procs = [_publish(home, pg_url, source, shared) for home, source in zip(homes, [air_csv, shorter], strict=True)]
     outputs = [p.communicate(timeout=180)[0] for p in procs]
     assert [p.returncode for p in procs] == [0, 0], outputs
     versions = Catalog(homes[0], url=pg_url).list_versions("air")

@@ -104,6 +104,7 @@ def test_bad_publish_arguments(catalog, tmp_path, kwargs, error, match):
     assert snapshot(catalog) == before
 
 
+@pytest.mark.local_storage  # corrupts a file in place in data/ (on S3: tests/test_s3_storage.py's fsck test)
 def test_fsck_verifies_hashes_and_removes_orphans(catalog, tmp_path):
     publish(catalog, write(tmp_path, "a.csv", GOOD), dataset="t", org="so-tnmt", schema=SCHEMA)
     orphan = catalog.home.data_dir / "t" / ("f" * 64 + ".parquet")

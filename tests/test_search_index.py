@@ -10,8 +10,11 @@ from __future__ import annotations
 import hashlib
 
 import sqlalchemy as sa
+from hypothesis import given, settings
+from hypothesis import strategies as st
 
 from catalog import db
+from catalog.i18n import collate, sort_keys
 from catalog.metadata import Catalog
 from catalog.search import index, search
 from catalog.unit_of_work import NewVersion, commit_version
@@ -149,3 +152,46 @@ def test_a_broad_search_counts_exactly_ranks_its_newest_matches_and_marks_sample
     assert tags == [{"value": "ngập", "label": "ngập", "count": 3, "at_least": True}]  # a lower bound: "≥ 3"
     assert search(catalog, "ngập", limit=2, offset=4)["count"] == 5 and names(
         search(catalog, "ngập", limit=2, offset=4))  # a page past the window is still served
+
+
+PLACES = ["Đông Anh", "Chương Mỹ", "Ba Vì", "Dương Nội", "Cầu Giấy", "Ba Đình", "ba đình"]
+
+
+def title_pages(catalog: Catalog, size: int) -> list[str]:
+    """Every page of the title-sorted list, ``size`` at a time."""
+    seen, offset = [], 0
+    while page := names(search(catalog, "", sort="title", limit=size, offset=offset)):
+        seen += page
+        offset += size
+    return seen
+
+
+def test_a_title_sort_pages_in_the_database_in_vietnamese_order(catalog: Catalog) -> None:
+    for i, place in enumerate(PLACES):
+        catalog.create_dataset(f"dan-so-{i}", "so-tnmt", title=f"Dân số {place}")
+    expected = [f"dan-so-{PLACES.index(p)}" for p in collate(PLACES)]  # the oracle: ICU's ORDER BY … COLLATE vi
+    assert title_pages(catalog, 2) == title_pages(catalog, 100) == expected
+    with catalog.reader.connect() as conn:
+        keys = dict(conn.execute(sa.select(db.search_documents.c.name, db.search_documents.c.title_key)).all())
+    assert all(keys.values()) and len(set(keys.values())) == len(PLACES)
+
+
+def test_the_migration_gives_every_indexed_title_its_sort_key(catalog: Catalog) -> None:
+    for i, place in enumerate(PLACES):
+        catalog.create_dataset(f"dan-so-{i}", "so-tnmt", title=f"Dân số {place}")
+    expected = title_pages(catalog, 3)
+    with catalog.writer.begin() as conn:  # back to a catalogue indexed before the sort keys existed
+        conn.execute(db.search_documents.update().values(title_key=None))
+        conn.execute(db.schema_migrations.delete().where(db.schema_migrations.c.version == db.TITLE_KEY_MIGRATION))
+    Catalog(catalog.home).ensure_ready()
+    with catalog.reader.connect() as conn:
+        assert None not in conn.execute(sa.select(db.search_documents.c.title_key)).scalars().all()
+    assert title_pages(catalog, 3) == expected
+
+
+@settings(max_examples=60, deadline=None)
+@given(st.lists(st.text(alphabet="aăâbcdđeêghiklmnoôơpqrstuưvxyAĐÊÔƠƯàảãáạằẳẵắặầẩẫấậềểễếệìỉĩíịòỏõóọồổỗốộờởỡớợùủũúụừửữứựỳỷỹýỵ -0123",
+                        max_size=12), max_size=25))
+def test_sort_keys_order_texts_as_the_vietnamese_collation_does(texts: list[str]) -> None:
+    keyed = sorted(zip(sort_keys(texts), range(len(texts)), strict=True))
+    assert [texts[i] for _, i in keyed] == collate(texts)

@@ -65,7 +65,7 @@ def hits(conn: Connection, slots: list[Slot], wanted: dict[str, list[str]], view
     phrase_flag = sa.case((phrase, 1), else_=0) if phrase is not None else sa.literal(0, sa.Integer)
     return (sa.select(s.c.dataset_id.label("id"), s.c.id.label("doc"), score.label("score"),
                       phrase_flag.label("phrase"), s.c.name, s.c.title, s.c.updated_at, s.c.created_at,
-                      s.c.sort_title)
+                      s.c.sort_title, s.c.title_key)
             .select_from(source).where(*conditions))
 
 
@@ -73,6 +73,8 @@ def order(found: sa.Subquery, sort: str) -> list:
     c = found.c
     if sort == "name":
         return [c.name]
+    if sort == "title":  # Vietnamese order ("Ba Đình" before "Ba Vì") by the stored ICU key; equal titles by name
+        return [c.title_key, c.name]
     stamp = c.created_at if sort == "created" else c.updated_at
     # relevance: the typed words side by side ("không khí") before the same words apart ("không phải ... khí")
     return ([c.phrase.desc(), c.score.desc()] if sort == "relevance" else []) + [stamp.desc(), c.name]
@@ -97,17 +99,6 @@ def facet_counts(conn: Connection, ids: sa.Select, *, at_least: bool = False) ->
     for facet, item in ordered:
         grouped[facet].append(item)
     return {facet: sorted(items, key=lambda item: -item["count"]) for facet, items in grouped.items()}
-
-
-def by_title(conn: Connection, found: sa.Subquery) -> list:
-    """Every match in Vietnamese order of its title (ICU ``vi``: "Ba Đình" before "Ba Vì"; equal titles by name).
-
-    Neither SQLite nor PostgreSQL's default collation knows that order, so the titles are sorted here, as the
-    quality ranking is: a title sort is asked for a list to browse, rarely over more than a few thousand matches.
-    """
-    rows = conn.execute(sa.select(found.c.id, (found.c.score + found.c.phrase).label("score"), found.c.title,
-                                  found.c.name).order_by(found.c.name)).all()
-    return collate(rows, key=lambda row: row.title)
 
 
 def _bare(conn: Connection, slots: list[Slot], wanted: dict[str, list[str]], viewer: Viewer,
@@ -150,8 +141,6 @@ def answer(conn: Connection, slots: list[Slot], wanted: dict[str, list[str]], vi
                  index=False).subquery("found")
     if sort == "quality":
         return Answer(count, facets, conn.execute(sa.select(found.c.id, found.c.score)).all())
-    if sort == "title":
-        return Answer(count, facets, by_title(conn, found)[offset:offset + limit])
     page = conn.execute(sa.select(found.c.id, (found.c.score + found.c.phrase).label("score"))
                         .order_by(*order(found, sort)).limit(limit).offset(offset)).all()
     return Answer(count, facets, page)

@@ -18,6 +18,7 @@ import sqlalchemy as sa
 from sqlalchemy.engine import Connection
 
 from catalog import db, tags
+from catalog.i18n import sort_keys
 from catalog.search import keys as search_keys
 from catalog.search import postgres_fts, sqlite_fts, values
 from catalog.search.documents import Document, facet_key
@@ -49,11 +50,11 @@ def _dataset_rows(conn: Connection, where: sa.ColumnElement[bool]) -> list[dict]
     return rows
 
 
-def _write(conn: Connection, dataset: dict, doc_id: int | None) -> None:
+def _write(conn: Connection, dataset: dict, doc_id: int | None, title_key: str) -> None:
     """Write ``dataset``'s document: a new one when ``doc_id`` is None (nothing of it is indexed yet)."""
     s, f = db.search_documents, db.search_facets
     document = Document.of(dataset)
-    columns = {"sort_title": document.sort_title, "private": bool(dataset.get("private")),
+    columns = {"sort_title": document.sort_title, "title_key": title_key, "private": bool(dataset.get("private")),
                **{key: dataset.get(key) for key in ("org_id", "name", "title", "updated_at", "created_at")}}
     new = doc_id is None
     if new:
@@ -85,10 +86,11 @@ def refresh(conn: Connection, where: sa.ColumnElement[bool]) -> int:
         ids = [dataset["id"] for dataset in datasets]
         docs = {row.dataset_id: row.id for row in conn.execute(
             sa.select(s.c.dataset_id, s.c.id).where(s.c.dataset_id.in_(ids)))} if ids else {}
-        for dataset in datasets:
+        title_keys = sort_keys([dataset["title"] for dataset in datasets])
+        for dataset, title_key in zip(datasets, title_keys, strict=True):
             _remove(conn, dataset["id"], docs.get(dataset["id"]) if dataset["state"] != "active" else None)
             if dataset["state"] == "active":
-                _write(conn, dataset, docs.get(dataset["id"]))
+                _write(conn, dataset, docs.get(dataset["id"]), title_key)
     if selected:
         bump(conn)
     return len(selected)
@@ -117,8 +119,19 @@ def index_created(conn: Connection, dataset_id: str) -> None:
     """Index a dataset created in this transaction: what ``refresh_dataset`` does, without looking for the
     document and facets it cannot have yet (a create is the most frequent write of a harvesting portal)."""
     for dataset in _dataset_rows(conn, db.datasets.c.id == dataset_id):
-        _write(conn, dataset, None)
+        _write(conn, dataset, None, sort_keys([dataset["title"]])[0])
     bump(conn)
+
+
+def fill_title_keys(conn: Connection) -> None:
+    """The data step of ``db.TITLE_KEY_MIGRATION``: the sort key of every indexed title, a chunk at a time."""
+    s = db.search_documents
+    rows = conn.execute(sa.select(s.c.id, s.c.title).order_by(s.c.id)).all()
+    for start in range(0, len(rows), CHUNK):
+        chunk = rows[start:start + CHUNK]
+        keys = sort_keys([row.title or "" for row in chunk])
+        conn.execute(s.update().where(s.c.id == sa.bindparam("doc")).values(title_key=sa.bindparam("key")),
+                     [{"doc": row.id, "key": key} for row, key in zip(chunk, keys, strict=True)])
 
 
 def refresh_org(conn: Connection, org_id: str) -> None:

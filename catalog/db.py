@@ -299,8 +299,9 @@ def _search_index(conn: Connection) -> None:
 
 SEARCH_VALUES_MIGRATION = 48  # values arrive with each dataset's next publish (its Parquet is read then)
 SOURCE_DESCRIPTION_MIGRATION = 45  # its data step (split every stored schema) is catalog.published_schema
-TITLE_KEY_MIGRATION = 55  # its data step (the sort key of every indexed title) is catalog.search.index
 BILINGUAL_MIGRATION = 50  # its data step (re-index every dataset with its English text) is catalog.search.index
+TITLE_KEY_MIGRATION = 55  # its data step (the sort key of every indexed title) is catalog.search.index
+SEARCH_KEYS_MIGRATION = 60  # its data step (PostgreSQL: re-index with the keys in the vectors) is catalog.search.index
 
 
 def _source_description(conn: Connection) -> None:
@@ -345,6 +346,11 @@ def _title_key(conn: Connection) -> None:
     conn.exec_driver_sql("CREATE INDEX IF NOT EXISTS ix_search_documents_title_key ON search_documents (title_key, name)")
 
 
+def _search_keys(conn: Connection) -> None:
+    # a listing without words counts the visible documents from this index alone (an index-only scan)
+    conn.exec_driver_sql("CREATE INDEX IF NOT EXISTS ix_search_documents_private ON search_documents (private, id)")
+
+
 def utcnow() -> str:
     """Timestamps are ISO 8601 UTC with a 'Z', to the microsecond, so they sort as text."""
     return datetime.now(UTC).strftime("%Y-%m-%dT%H:%M:%S.%fZ")
@@ -369,6 +375,7 @@ MIGRATIONS: list[tuple[int, str, Callable[[Connection], None]]] = [
     (SEARCH_VALUES_MIGRATION, "search index: row values, visibility and sort columns, change serial", _search_values),
     (BILINGUAL_MIGRATION, "bilingual metadata: English titles and descriptions, tag labels", _bilingual),
     (TITLE_KEY_MIGRATION, "search index: Vietnamese sort keys of titles", _title_key),
+    (SEARCH_KEYS_MIGRATION, "search index: filters and visibility inside PostgreSQL's vectors", _search_keys),
 ]
 
 

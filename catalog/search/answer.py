@@ -47,19 +47,15 @@ def hits(conn: Connection, slots: list[Slot], wanted: dict[str, list[str]], view
     engine = backend(conn)
     conditions: list = [s.c.id >= floor] if floor is not None else []
     phrase = None
-    if engine.FILTERS_IN_INDEX and (slots or index):  # filters and visibility are terms of the full-text match
+    if slots or index:  # filters and visibility are terms of the full-text match (catalog/search/keys.py)
         matching = engine.matching(slots, every=every, scored=scored, floor=floor, required=keys.of_filters(wanted),
                                    any_of=keys.of_viewer(conn, viewer))
         source, score = matching.join(s, s.c.id == matching.c.doc), matching.c.score
-    else:
+    else:  # the newest first without words: the documents' date index, filters as conditions on the rows
         conditions += [sql_filter(viewer, s), *(
             s.c.dataset_id.in_(sa.select(f.c.dataset_id).where(f.c.facet == facet, f.c.key == facet_key(facet, value)))
             for facet, values in wanted.items() for value in values)]
-        if slots:
-            matching = engine.matching(slots, every=every, scored=scored, floor=floor)
-            source, score = matching.join(s, s.c.id == matching.c.doc), matching.c.score
-        else:
-            source, score = s, sa.literal(0.0, sa.Float)
+        source, score = s, sa.literal(0.0, sa.Float)
     if slots and scored:
         phrase = engine.phrase_match(slots, s.c.id, floor)
     phrase_flag = sa.case((phrase, 1), else_=0) if phrase is not None else sa.literal(0, sa.Integer)
@@ -103,13 +99,14 @@ def facet_counts(conn: Connection, ids: sa.Select, *, at_least: bool = False) ->
 
 def _bare(conn: Connection, slots: list[Slot], wanted: dict[str, list[str]], viewer: Viewer,
           every: bool) -> sa.Subquery:
-    """The matching document ids, from the full-text index alone where it holds the filters and visibility
-    (nothing joined), else from ``hits``."""
-    engine = backend(conn)
-    if engine.FILTERS_IN_INDEX:
-        return engine.matching(slots, every=every, scored=False, required=keys.of_filters(wanted),
-                               any_of=keys.of_viewer(conn, viewer))
-    return hits(conn, slots, wanted, viewer, every=every, scored=False).subquery("bare")
+    """The matching document ids, from the full-text index alone: it holds the filters and visibility (nothing
+    joined). Without words or filters, from the documents' visibility index instead: every visible document
+    matches, and a b-tree counts them without reading each one (PostgreSQL's GIN cannot)."""
+    if not slots and not wanted:
+        s = db.search_documents
+        return sa.select(s.c.id.label("doc")).where(sql_filter(viewer, s)).subquery("bare")
+    return backend(conn).matching(slots, every=every, scored=False, required=keys.of_filters(wanted),
+                                  any_of=keys.of_viewer(conn, viewer))
 
 
 def _floor(conn: Connection, bare: sa.Subquery, size: int) -> int | None:

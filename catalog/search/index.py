@@ -123,6 +123,13 @@ def index_created(conn: Connection, dataset_id: str) -> None:
     bump(conn)
 
 
+def index_keys(conn: Connection) -> None:
+    """The data step of ``db.SEARCH_KEYS_MIGRATION``: on PostgreSQL, every document again, its vector now holding
+    its filter and visibility keys (SQLite's full-text table has held them since ``db.SEARCH_VALUES_MIGRATION``)."""
+    if conn.dialect.name == "postgresql":
+        rebuild(conn)
+
+
 def fill_title_keys(conn: Connection) -> None:
     """The data step of ``db.TITLE_KEY_MIGRATION``: the sort key of every indexed title, a chunk at a time."""
     s = db.search_documents

@@ -21,7 +21,6 @@ from catalog.text import fold
 
 WEIGHT = {"title": "A", "name": "B", "tags": "B", "org": "C", "columns": "C", "description": "D",
           "coverage": "D", "vals": "D", "title_en": "B", "description_en": "D"}  # English: a step below
-FILTERS_IN_INDEX = False  # facet filters and visibility are conditions on the document rows (GIN and b-tree)
 RANK_WEIGHTS = [0.1, 0.2, 0.4, 1.0]  # D, C, B, A (PostgreSQL's defaults, said out loud)
 EXACT_FACTOR = 2.0  # the word matches with its tones
 GAP = 10  # positions between two values of a field, so a phrase never spans two tags
@@ -47,11 +46,13 @@ def vector(document: Document, *, folded: bool) -> str:
 
 
 def write(conn: Connection, doc_id: int, document: Document, keys: list[str], *, new: bool = False) -> None:
-    """Replace the indexed text of document ``doc_id`` (``keys``: unused, filters read the document rows)."""
+    """Replace the indexed text of document ``doc_id``; its filter and visibility ``keys`` join the folded vector
+    as lexemes without positions (no typed word looks like one: ``keys.token``), so a filtered search is one
+    GIN query, with no join to the facet rows for every match."""
     s = db.search_documents
+    folded = " ".join([vector(document, folded=True), *(_lexeme(key) for key in keys)])
     conn.execute(s.update().where(s.c.id == doc_id).values(
-        folded=sa.cast(vector(document, folded=True), s.c.folded.type),
-        exact=sa.cast(vector(document, folded=False), s.c.exact.type)))
+        folded=sa.cast(folded, s.c.folded.type), exact=sa.cast(vector(document, folded=False), s.c.exact.type)))
 
 
 def delete(conn: Connection, doc_id: int) -> None:
@@ -74,33 +75,45 @@ def _slot(slot: Slot) -> str:
     return "(" + " | ".join(alternatives) + ")"
 
 
-def _query(slots: list[Slot], every: bool) -> sa.ColumnElement:
-    return sa.cast((" & " if every else " | ").join(_slot(slot) for slot in slots), TSQUERY)
+def _words(slots: list[Slot], every: bool) -> str:
+    return (" & " if every else " | ").join(_slot(slot) for slot in slots)
 
 
-def matching(slots: list[Slot], *, every: bool = True, scored: bool = True, floor: int | None = None) -> sa.Subquery:
-    """(doc, score) of every document matching the slots (``every=False``: any of them); a higher score is a
-    better match (``scored=False``: score 0, for counting; ``floor``: only documents from this id on)."""
+def _keys(required: list[str], any_of: list[str] | None) -> str:
+    terms = [_lexeme(key) for key in required]
+    if any_of is not None:
+        terms.append("(" + " | ".join(_lexeme(key) for key in any_of) + ")")
+    return " & ".join(terms)
+
+
+def matching(slots: list[Slot], *, every: bool = True, scored: bool = True, floor: int | None = None,
+             required: list[str] = (), any_of: list[str] | None = None) -> sa.Subquery:
+    """(doc, score) of every document matching the slots (``every=False``: any of them; none: every document)
+    that has every ``required`` key and one of ``any_of`` (None: no such condition); a higher score is a better
+    match (``scored=False``: score 0, for counting; ``floor``: only documents from this id on)."""
     s = db.search_documents
-    query = _query(slots, every)
-    typed = [pair for slot in slots for pair in slot.typed]
-    if scored:
+    words = _words(slots, every) if slots else ""
+    keys = _keys(list(required), any_of)
+    expression = " & ".join(f"({part})" for part in (words, keys) if part)
+    if scored and slots:  # ranked by the words alone: the keys say nothing of relevance
+        typed = [pair for slot in slots for pair in slot.typed]
         exact = sa.cast(" | ".join(_lexeme(e) for e, _ in typed), TSQUERY)
         weights = sa.literal(RANK_WEIGHTS, ARRAY(REAL))
         rank = lambda column, q: sa.func.ts_rank(weights, column, q, type_=sa.Float)  # noqa: E731
-        score = rank(s.c.folded, query) + EXACT_FACTOR * rank(s.c.exact, exact)
+        score = rank(s.c.folded, sa.cast(words, TSQUERY)) + EXACT_FACTOR * rank(s.c.exact, exact)
     else:
         score = sa.literal(0.0, sa.Float)
+    where = [s.c.folded.op("@@")(sa.cast(expression, TSQUERY))] if expression else []
     since = [s.c.id >= floor] if floor is not None else []
-    return (sa.select(s.c.id.label("doc"), score.label("score")).where(s.c.folded.op("@@")(query), *since)
-            .subquery("matching"))
+    return sa.select(s.c.id.label("doc"), score.label("score")).where(*where, *since).subquery("matching")
 
 
 def phrase_match(slots: list[Slot], doc: sa.ColumnElement, floor: int | None = None) -> sa.ColumnElement[bool] | None:
     """Whether document ``doc`` has the typed words next to each other, in order (None: a one-word query;
-    ``floor``: the caller's rows are already from this id on)."""
+    ``floor``: documents before this id are not asked about)."""
     typed = [f for slot in slots for _, f in slot.typed]
     if len(typed) < 2:
         return None
     s = db.search_documents
-    return doc.in_(sa.select(s.c.id).where(s.c.folded.op("@@")(sa.cast(_phrase(typed), TSQUERY))))
+    since = [s.c.id >= floor] if floor is not None else []  # the phrase is checked on the caller's rows only
+    return doc.in_(sa.select(s.c.id).where(s.c.folded.op("@@")(sa.cast(_phrase(typed), TSQUERY)), *since))

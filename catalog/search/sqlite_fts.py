@@ -25,7 +25,6 @@ EXACT = "{" + " ".join(f"x_{f}" for f in SEARCH_FIELDS) + "}"
 BM25_WEIGHTS = ", ".join([str(WEIGHTS[f]) for f in SEARCH_FIELDS] + [str(WEIGHTS[f] * EXACT_FACTOR) for f in SEARCH_FIELDS]
                          + ["0.0"])  # the keys column: filters, never relevance
 _COLUMNS = [f"f_{f}" for f in SEARCH_FIELDS] + [f"x_{f}" for f in SEARCH_FIELDS] + ["keys"]
-FILTERS_IN_INDEX = True  # facet filters and visibility are terms of the match (catalog/search/keys.py)
 _INSERT = sa.text(f"INSERT INTO search_fts (rowid, {', '.join(_COLUMNS)}) "
                   f"VALUES (:rowid, {', '.join(':' + c for c in _COLUMNS)})")
 _DELETE = sa.text("DELETE FROM search_fts WHERE rowid = :rowid")

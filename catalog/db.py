@@ -14,14 +14,10 @@ from collections.abc import Callable, Mapping
 from datetime import UTC, datetime
 
 import sqlalchemy as sa
-from sqlalchemy import event
 from sqlalchemy.dialects.postgresql import TSVECTOR
 from sqlalchemy.engine import Connection, Engine
-from sqlalchemy.ext.compiler import compiles
 
-from catalog.errors import InvalidInput
-from catalog.i18n import N_, format_number
-from catalog.i18n import gettext as _
+from catalog.dialects import WRITE_LOCK_KEY
 
 metadata = sa.MetaData()
 
@@ -275,6 +271,14 @@ search_state = sa.Table(
     sa.Column("serial", sa.Integer, nullable=False, default=0),
 )
 
+# One row per change of the index (``catalog/search/changes.py``): the document a create added, or NULL for any
+# other change. A cached search answer outlives the creates that it does not match; only the last few are kept.
+search_changes = sa.Table(
+    "search_changes", metadata,
+    sa.Column("serial", sa.Integer, primary_key=True, autoincrement=False),
+    sa.Column("created_doc", sa.Integer, nullable=True),
+)
+
 # SQLite's "keys" column holds one token per facet value and one for who may see the dataset, so that filters and
 # visibility are part of the full-text match (catalog/search/keys.py), not a join per match.
 _FTS_COLUMNS = ", ".join([f"f_{f}" for f in SEARCH_FIELDS] + [f"x_{f}" for f in SEARCH_FIELDS] + ["keys"])
@@ -301,6 +305,7 @@ SEARCH_VALUES_MIGRATION = 48  # values arrive with each dataset's next publish (
 SOURCE_DESCRIPTION_MIGRATION = 45  # its data step (split every stored schema) is catalog.published_schema
 BILINGUAL_MIGRATION = 50  # its data step (re-index every dataset with its English text) is catalog.search.index
 TITLE_KEY_MIGRATION = 55  # its data step (the sort key of every indexed title) is catalog.search.index
+SEARCH_CHANGES_MIGRATION = 65  # the change log of the search index (no data: it starts with the next write)
 SEARCH_KEYS_MIGRATION = 60  # its data step (PostgreSQL: re-index with the keys in the vectors) is catalog.search.index
 
 
@@ -376,98 +381,9 @@ MIGRATIONS: list[tuple[int, str, Callable[[Connection], None]]] = [
     (BILINGUAL_MIGRATION, "bilingual metadata: English titles and descriptions, tag labels", _bilingual),
     (TITLE_KEY_MIGRATION, "search index: Vietnamese sort keys of titles", _title_key),
     (SEARCH_KEYS_MIGRATION, "search index: filters and visibility inside PostgreSQL's vectors", _search_keys),
+    (SEARCH_CHANGES_MIGRATION, "search index: the log of changes cached answers are checked against",
+     _create(search_changes)),
 ]
-
-
-def _sqlite_pragmas(dbapi_conn, _record) -> None:
-    # Autocommit at the driver level: SQLAlchemy's begin event below issues the BEGIN we choose.
-    dbapi_conn.isolation_level = None
-    cursor = dbapi_conn.cursor()
-    cursor.execute("PRAGMA busy_timeout=30000")  # first: switching to WAL may itself wait for a lock
-    cursor.execute("PRAGMA journal_mode=WAL")
-    cursor.execute("PRAGMA synchronous=FULL")
-    cursor.execute("PRAGMA foreign_keys=ON")
-    cursor.close()
-
-
-# The metadata write lock on PostgreSQL: a transaction-scoped advisory lock, so publishes from several nodes are
-# serialised like SQLite's ``BEGIN IMMEDIATE`` serialises processes on one machine. Any fixed 64-bit key will do.
-WRITE_LOCK_KEY = 0x6F70656E64617461  # "opendata"
-
-
-def make_engine(url: str, *, immediate: bool) -> Engine:
-    """An engine; ``immediate`` engines take the metadata write lock when a transaction begins (SQLite:
-    ``BEGIN IMMEDIATE``; PostgreSQL: ``pg_advisory_xact_lock``, released by the commit or rollback)."""
-    engine = sa.create_engine(url, future=True, pool_pre_ping=False)
-    if engine.dialect.name == "sqlite":
-        event.listen(engine, "connect", _sqlite_pragmas)
-        begin_sql = "BEGIN IMMEDIATE" if immediate else "BEGIN"
-        event.listen(engine, "begin", lambda conn: conn.exec_driver_sql(begin_sql))
-    elif engine.dialect.name == "postgresql":
-        event.listen(engine, "handle_error", _refused_value)
-        if immediate:
-            event.listen(engine, "begin", lambda conn: conn.execute(
-                sa.select(sa.func.pg_advisory_xact_lock(WRITE_LOCK_KEY))))
-    return engine
-
-
-# What PostgreSQL refuses that SQLite stores: text with a NUL character (psycopg refuses it before sending) and a
-# value longer than its column's VARCHAR. Values that reach the database are checked where they come in (names,
-# metadata: catalog/metadata.py); this turns whatever still gets here into the user's error, never a server error.
-_REFUSALS = {
-    "cannot contain NUL": N_("một giá trị chứa ký tự NUL (\\x00), cơ sở dữ liệu siêu dữ liệu không nhận: hãy bỏ nó"),
-    "value too long for type": N_("một giá trị dài hơn cơ sở dữ liệu siêu dữ liệu cho phép ({detail}): hãy rút ngắn"),
-}
-
-
-def _refused_value(context) -> None:
-    error = context.original_exception
-    text = str(error).splitlines()[0] if str(error) else ""
-    for marker, message in _REFUSALS.items():
-        if marker in text:
-            raise InvalidInput(_(message, detail=text.removeprefix("value too long for type ")))
-
-
-def check_lengths(table: sa.Table, values: Mapping[str, object]) -> None:
-    """Refuse, naming the field, a text longer than its column holds: PostgreSQL enforces VARCHAR lengths (SQLite
-    does not), so both backends keep the same rule and neither answers with a server error."""
-    for key, value in values.items():
-        column = table.c.get(key)
-        length = getattr(column.type, "length", None) if column is not None else None
-        if isinstance(value, str) and length and len(value) > length:
-            raise InvalidInput(_("{key} dài {size} ký tự; giới hạn là {limit}", key=key,
-                                 size=format_number(len(value)), limit=format_number(length)),
-                               hint=_("hãy rút ngắn {key}", key=key))
-
-
-def insert_for(conn: Connection, table: sa.Table):
-    """An INSERT with the dialect's ``on_conflict_do_update/nothing`` (SQLite and PostgreSQL): upserts are
-    written once, against this, and the dialect is chosen here."""
-    if conn.dialect.name == "postgresql":
-        from sqlalchemy.dialects.postgresql import insert
-    else:
-        from sqlalchemy.dialects.sqlite import insert
-    return insert(table)
-
-
-class json_array_has(sa.sql.expression.FunctionElement):  # noqa: N801 (reads as a SQL function)
-    """``json_array_has(column, value)``: true when the JSON array in ``column`` holds the string ``value``."""
-
-    type = sa.Boolean()
-    inherit_cache = True
-    name = "json_array_has"
-
-
-@compiles(json_array_has)
-def _json_array_has_sqlite(element, compiler, **kw) -> str:
-    column, value = (compiler.process(arg, **kw) for arg in element.clauses)
-    return f"EXISTS (SELECT 1 FROM json_each({column}) WHERE json_each.value = {value})"
-
-
-@compiles(json_array_has, "postgresql")
-def _json_array_has_postgresql(element, compiler, **kw) -> str:
-    column, value = (compiler.process(arg, **kw) for arg in element.clauses)
-    return f"(CAST({column} AS JSONB) @> jsonb_build_array(CAST({value} AS TEXT)))"
 
 
 def ensure_tables(engine: Engine, *tables: sa.Table) -> None:

@@ -9,7 +9,7 @@ from __future__ import annotations
 
 import sqlalchemy as sa
 
-from catalog import db
+from catalog import db, dialects
 from catalog.metadata import Catalog
 from catalog.text import nfc
 from catalog.visibility import Viewer, sql_filter
@@ -30,6 +30,6 @@ def published_versions(catalog: Catalog, viewer: Viewer, *, org: str | None = No
     if dataset:
         query = query.where(d.c.name == dataset)
     if tag:
-        query = query.where(db.json_array_has(d.c.tags, nfc(tag)))
+        query = query.where(dialects.json_array_has(d.c.tags, nfc(tag)))
     with catalog.reader.connect() as conn:
         return [dict(r._mapping) for r in conn.execute(query)]

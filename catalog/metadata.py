@@ -19,7 +19,7 @@ import sqlalchemy as sa
 from sqlalchemy.engine import Connection
 
 import catalog.search.index as search_index
-from catalog import db, published_schema, webhooks
+from catalog import db, dialects, published_schema, webhooks
 from catalog import tags as tag_labels
 from catalog.errors import Conflict, InvalidInput, NotFound
 from catalog.home import Home
@@ -105,14 +105,14 @@ class Catalog:
     @property
     def writer(self) -> sa.Engine:
         if self._writer is None:
-            self._writer = db.make_engine(self.url, immediate=True)
+            self._writer = dialects.make_engine(self.url, immediate=True)
         return self._writer
 
     @property
     def reader(self) -> sa.Engine:
         if self._reader is None:
             self._require_home()
-            self._reader = db.make_engine(self.url, immediate=False)
+            self._reader = dialects.make_engine(self.url, immediate=False)
         return self._reader
 
     def _require_home(self) -> None:
@@ -297,7 +297,7 @@ class Catalog:
             raise Conflict(_("bộ dữ liệu {name!r} đã có", name=name))
         now = db.utcnow()
         values = self._with_tag_labels(conn, {k: nfc(v) for k, v in meta.items() if k in DATASET_FIELDS and v is not None})
-        db.check_lengths(d, values)
+        dialects.check_lengths(d, values)
         values.setdefault("title", name)
         values.setdefault("tags", [])
         values.setdefault("extras", {})
@@ -334,7 +334,7 @@ class Catalog:
         if not values:
             return
         values = self._with_tag_labels(conn, values)
-        db.check_lengths(d, values)
+        dialects.check_lengths(d, values)
         values["updated_at"] = db.utcnow()
         conn.execute(d.update().where(d.c.name == name).values(**values))
         search_index.refresh_dataset(conn, name)  # a deleted dataset leaves the index
@@ -352,7 +352,7 @@ class Catalog:
             return values
         slugs, labelled = tag_labels.split(values["tags"] if isinstance(values["tags"], list) else [values["tags"]])
         for slug in tag_labels.record(conn, labelled):
-            search_index.refresh(conn, db.json_array_has(db.datasets.c.tags, slug))
+            search_index.refresh(conn, dialects.json_array_has(db.datasets.c.tags, slug))
         return {**values, "tags": slugs}
 
     def tag_labels(self, names: list[str] | None = None) -> dict[str, dict[str, str]]:

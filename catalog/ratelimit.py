@@ -21,7 +21,7 @@ from pathlib import Path
 import sqlalchemy as sa
 from sqlalchemy import event
 
-from catalog import db
+from catalog import db, dialects
 from catalog.errors import InvalidInput
 from catalog.home import Home
 from catalog.i18n import gettext as _
@@ -119,7 +119,7 @@ class RateLimiter:
         if self._built is None:
             t = rate_limit_hits
             key = (t.c.bucket == sa.bindparam("bucket")) & (t.c.client == sa.bindparam("client"))
-            insert = db.insert_for(conn, t).values(bucket=sa.bindparam("bucket"), client=sa.bindparam("client"),
+            insert = dialects.insert_for(conn, t).values(bucket=sa.bindparam("bucket"), client=sa.bindparam("client"),
                                                    window=sa.bindparam("window"), count=sa.bindparam("cost"))
             upsert = insert.on_conflict_do_update(
                 index_elements=[t.c.bucket, t.c.client, t.c.window], set_={"count": t.c.count + insert.excluded.count},

@@ -21,6 +21,7 @@ from catalog.errors import InvalidInput
 from catalog.home import DATABASE_URL_VAR
 from catalog.metadata import Catalog
 from catalog.ratelimit import FILENAME, Limit, RateLimiter, rate_limit_hits
+from catalog.storage import storage_environment
 from conftest import REPO
 
 pytestmark = pytest.mark.slow  # starts a PostgreSQL server and publishing processes
@@ -100,7 +101,8 @@ def test_the_database_url_comes_from_the_environment_and_the_home_keeps_no_sqlit
 
 
 def _publish(home: Path, url: str, source: Path, shared: Path) -> subprocess.Popen:
-    env = {"PATH": str(Path(sys.executable).parent) + ":/usr/bin:/bin", DATABASE_URL_VAR: url}
+    env = {"PATH": str(Path(sys.executable).parent) + ":/usr/bin:/bin", DATABASE_URL_VAR: url,
+           **storage_environment()}  # a node's settings: its bucket's too when version files are on S3
     return subprocess.Popen(
         [sys.executable, "-m", "cli", "--home", str(home), "publish", str(source), "--dataset", "air", "--org",
          "so-tnmt", "--schema", str(shared / "tools" / "air_quality.schema.json")],

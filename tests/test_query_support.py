@@ -16,7 +16,7 @@ import duckdb
 
 from catalog.db import utcnow
 from catalog.metadata import Catalog
-from catalog.storage import place, sha256_file, version_relpath
+from catalog.storage import sha256_file, version_relpath
 from conftest import SHARED
 
 REPO = Path(__file__).resolve().parents[1]
@@ -51,10 +51,12 @@ def publish_direct(catalog: Catalog, csv: Path | str, dataset: str = "air-qualit
     with catalog.writer.begin() as conn:
         if catalog.find_dataset(dataset) is None:
             catalog.create_dataset(dataset, org, conn=conn, schema=schema, title=title, private=private)
-        place(staged, catalog.home.data_dir / relpath)
+        size = staged.stat().st_size
+        catalog.storage.put(staged, relpath, sha256=sha)  # the data/ folder, or the bucket
+        staged.unlink(missing_ok=True)
         number = catalog.add_version(
             conn, dataset, path=relpath, parts=[relpath], sha256=sha, source_sha256=sha, rows=rows,
-            bytes=(catalog.home.data_dir / relpath).stat().st_size, source_bytes=0, source_format="csv",
+            bytes=size, source_bytes=0, source_format="csv",
             schema=schema, validation={"valid": True}, changes={}, publisher="test", published_at=utcnow())
     return catalog.get_version(dataset, number)
 

@@ -1,11 +1,12 @@
-"""Recent search answers, per process, valid while the search index's change serial stays the same.
+"""Recent search answers, per process, each with the index's change serial it was computed at.
 
 Why: the same few searches (a department's name, "giao thông", the home page's newest datasets) are asked again
-and again between two writes, and a broad one costs tens of milliseconds at a national portal's size. Each
-answer is keyed by the index's change serial (``catalog.search.index.serial``, read from the shared database on
-every search, so a write through any node or process makes every older answer unreachable) and the vocabulary
-file in force; the cache holds at most ``SIZE`` answers (ids and counts, not datasets: a page's datasets are read
-fresh each time), so a process's memory stays bounded.
+and again, and a broad one costs tens of milliseconds at a national portal's size. The index's change serial
+(``catalog.search.index.serial``) is read from the shared database on every search, so a write through any node
+or process is seen at once: an answer from an older serial is used only when every change since is a create it
+does not match (``catalog/search/changes.py``), else computed again. Keys include the vocabulary file in force;
+the cache holds at most ``SIZE`` answers (ids and counts, not datasets: a page's datasets are read fresh each
+time), so a process's memory stays bounded.
 """
 
 from __future__ import annotations

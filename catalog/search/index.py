@@ -23,6 +23,7 @@ from catalog.search import keys as search_keys
 from catalog.search import postgres_fts, sqlite_fts, values
 from catalog.search.documents import Document, facet_key
 
+LOG_KEEP = 256  # changes kept in the log (at least this many; a cached answer further behind is computed again)
 CHUNK = 500  # datasets re-indexed per query (a rebuild must not bind 100,000 ids at once)
 
 
@@ -50,7 +51,7 @@ def _dataset_rows(conn: Connection, where: sa.ColumnElement[bool]) -> list[dict]
     return rows
 
 
-def _write(conn: Connection, dataset: dict, doc_id: int | None, title_key: str) -> None:
+def _write(conn: Connection, dataset: dict, doc_id: int | None, title_key: str) -> int:
     """Write ``dataset``'s document: a new one when ``doc_id`` is None (nothing of it is indexed yet)."""
     s, f = db.search_documents, db.search_facets
     document = Document.of(dataset)
@@ -66,6 +67,7 @@ def _write(conn: Connection, dataset: dict, doc_id: int | None, title_key: str) 
              "label": label} for facet, pairs in document.facets.items() for value, label in pairs]
     if rows:
         conn.execute(f.insert(), rows)
+    return doc_id
 
 
 def _remove(conn: Connection, dataset_id: str, doc_id: int | None) -> None:
@@ -96,12 +98,19 @@ def refresh(conn: Connection, where: sa.ColumnElement[bool]) -> int:
     return len(selected)
 
 
-def bump(conn: Connection) -> None:
-    """Increase the index's change serial (in the caller's transaction): cached answers older than it go."""
-    t = db.search_state
-    if not conn.execute(t.update().where(t.c.id == 1).values(serial=t.c.serial + 1)).rowcount:
+def bump(conn: Connection, created: int | None = None) -> None:
+    """Increase the index's change serial (in the caller's transaction) and log the change: ``created``, the
+    document a create added (a cached answer that does not match it stays valid), or None for any other change
+    (every older cached answer goes; ``catalog/search/changes.py``)."""
+    t, c = db.search_state, db.search_changes
+    now = conn.execute(t.update().where(t.c.id == 1).values(serial=t.c.serial + 1).returning(t.c.serial)).scalar()
+    if now is None:
         # a random start: a database dropped and made again under the same URL never reuses a cached serial
-        conn.execute(t.insert().values(id=1, serial=secrets.randbelow(2**30) + 1))
+        now = secrets.randbelow(2**30) + 1
+        conn.execute(t.insert().values(id=1, serial=now))
+    conn.execute(c.insert().values(serial=now, created_doc=created))
+    if now % LOG_KEEP == 0:  # now and then, the log forgets what no cached answer can still ask about
+        conn.execute(c.delete().where(c.c.serial <= now - LOG_KEEP))
 
 
 def serial(conn: Connection) -> int:
@@ -119,8 +128,7 @@ def index_created(conn: Connection, dataset_id: str) -> None:
     """Index a dataset created in this transaction: what ``refresh_dataset`` does, without looking for the
     document and facets it cannot have yet (a create is the most frequent write of a harvesting portal)."""
     for dataset in _dataset_rows(conn, db.datasets.c.id == dataset_id):
-        _write(conn, dataset, None, sort_keys([dataset["title"]])[0])
-    bump(conn)
+        bump(conn, created=_write(conn, dataset, None, sort_keys([dataset["title"]])[0]))
 
 
 def index_keys(conn: Connection) -> None:

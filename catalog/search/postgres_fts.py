@@ -23,6 +23,7 @@ WEIGHT = {"title": "A", "name": "B", "tags": "B", "org": "C", "columns": "C", "d
           "coverage": "D", "vals": "D", "title_en": "B", "description_en": "D"}  # English: a step below
 RANK_WEIGHTS = [0.1, 0.2, 0.4, 1.0]  # D, C, B, A (PostgreSQL's defaults, said out loud)
 EXACT_FACTOR = 2.0  # the word matches with its tones
+COLLECTION_RANKING = False  # ts_rank reads the document alone: another document never moves its score
 GAP = 10  # positions between two values of a field, so a phrase never spans two tags
 MAX_POSITION = 16383  # PostgreSQL's limit; later words keep this position
 

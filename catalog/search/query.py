@@ -15,6 +15,7 @@ from sqlalchemy.engine import Connection
 
 from catalog.errors import InvalidInput
 from catalog.i18n import gettext as _
+from catalog.search import changes
 from catalog.search.answer import Answer, answer, hits
 from catalog.search.cache import ANSWERS
 from catalog.search.documents import FACETS, formats_of, query_words
@@ -120,6 +121,25 @@ def _fresh(conn: Connection, slots: list[Slot], wanted: dict[str, list[str]], vi
     return answer, slots, False
 
 
+def _cached(conn: Connection, slots: list[Slot], wanted: dict[str, list[str]], viewer: Viewer, sort: str,
+            limit: int, offset: int, catalog: Catalog) -> tuple[Answer, list[Slot], bool]:
+    """The answer from this process's cache when no change since it was computed can alter it
+    (``catalog/search/changes.py``), else computed from the index and cached at the current serial."""
+    if sort == "quality":  # ranked by scores computed outside the index: never cached
+        return _fresh(conn, slots, wanted, viewer, sort, limit, offset, catalog)
+    key = (catalog.url, vocabulary(), tuple(slots), tuple(sorted((k, tuple(v)) for k, v in wanted.items())), viewer,
+           sort, limit, offset)
+    now, cached = serial(conn), ANSWERS.get(key)
+    if cached is not None and cached[0] != now and not changes.still_valid(
+            conn, cached[0], now, slots, wanted, viewer, ranked=sort == "relevance"):
+        cached = None
+    if cached is None or cached[0] != now:
+        cached = (now, cached[1] if cached is not None else _fresh(conn, slots, wanted, viewer, sort, limit, offset,
+                                                                  catalog))
+        ANSWERS.put(key, cached)
+    return cached[1]
+
+
 def search(catalog: Catalog, q: str = "", filters: Mapping[str, Iterable[str] | str] | None = None,
            limit: int = 20, offset: int = 0, sort: str | None = None, *,
            viewer: Viewer = ANONYMOUS, include_private: bool = False) -> dict:
@@ -138,13 +158,7 @@ def search(catalog: Catalog, q: str = "", filters: Mapping[str, Iterable[str] | 
         answer, matched, partial = Answer(), slots, False
     else:
         with catalog.reader.connect() as conn:  # one read transaction: count, facets and page agree
-            key = (catalog.url, serial(conn), vocabulary(), tuple(slots),
-                   tuple(sorted((k, tuple(v)) for k, v in wanted.items())), viewer, sort, limit, offset)
-            cached = ANSWERS.get(key) if sort != "quality" else None
-            if cached is None:
-                cached = _fresh(conn, slots, wanted, viewer, sort, limit, offset, catalog)
-                ANSWERS.put(key, cached)
-            answer, matched, partial = cached
+            answer, matched, partial = _cached(conn, slots, wanted, viewer, sort, limit, offset, catalog)
     return {"count": answer.count, "results": _results(catalog, answer.page, bool(pairs)), "facets": answer.facets,
             "partial": partial, "matched_words": [slot.label for slot in matched] if answer.count else [],
             "unmatched_words": [slot.label for slot in slots if slot not in matched] if partial else []}

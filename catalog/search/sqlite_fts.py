@@ -20,6 +20,7 @@ from catalog.search.synonyms import Slot
 WEIGHTS = {"title": 5.0, "name": 3.0, "tags": 3.0, "org": 2.0, "columns": 1.5, "description": 1.0,
            "coverage": 1.0, "vals": 0.5, "title_en": 2.5, "description_en": 0.5}  # English: half the Vietnamese
 EXACT_FACTOR = 2.0  # the word matches with its tones
+COLLECTION_RANKING = True  # bm25 weighs a word by how many documents have it: a new document shifts every score
 FOLDED = "{" + " ".join(f"f_{f}" for f in SEARCH_FIELDS) + "}"
 EXACT = "{" + " ".join(f"x_{f}" for f in SEARCH_FIELDS) + "}"
 BM25_WEIGHTS = ", ".join([str(WEIGHTS[f]) for f in SEARCH_FIELDS] + [str(WEIGHTS[f] * EXACT_FACTOR) for f in SEARCH_FIELDS]

@@ -9,6 +9,7 @@ N (``--sizes``, default 10k, 50k, 100k; one catalogue grows through the sizes), 
 - runs ``--queries`` free-text searches (``GET /api/v1/datasets?q=...``, Vietnamese words with and without tones,
   prefixes, a facet filter) and reports p50 / p99;
 - 20 times: creates one dataset, then times the very next search ("first search after a write");
+- 20 searches that no cache can answer (a page size not asked before): what the index itself costs;
 - reports the largest resident set size (RSS) among the server's processes (psutil over its process tree).
 
 ``--old DIR`` also runs the SQLite measurements against another checkout (e.g. ``git worktree add /tmp/old
@@ -196,8 +197,11 @@ def measure(server: Server, token: str, size: int, queries: int, next_number: in
                              timeout=120)
         answer.raise_for_status()
         after_write.append(timed_search(session, server.url, QUERIES[k % len(QUERIES)]))
+    # a search no cache can answer (a page size never asked before): the index's own cost
+    cold = [timed_search(session, server.url, QUERIES[k % len(QUERIES)], limit=str(30 + k)) for k in range(20)]
     return {"size": size, "p50": percentile(times, 50), "p99": percentile(times, 99),
             "after_write": statistics.median(after_write), "after_write_max": max(after_write),
+            "cold": statistics.median(cold), "cold_max": max(cold),
             "rss": server.largest_rss_mb()}
 
 
@@ -234,12 +238,13 @@ def run(label: str, sizes: list[int], cwd: Path, database_url: str | None, windo
 
 
 HEADER = (f"{'backend':<18} {'datasets':>9} {'search p50/p99 ms':>18} {'first search after write ms':>28} "
-          f"{'creates/s':>10} {'largest process MB':>19}")
+          f"{'uncached search ms':>22} {'creates/s':>10} {'largest process MB':>19}")
 
 
 def print_row(row: dict, flush: bool = False) -> None:
     print(f"{row['backend']:<18} {row['size']:>9,} {row['p50']:>8.1f} / {row['p99']:<7.1f} "
-          f"{row['after_write']:>15.1f} (max {row['after_write_max']:>7.1f}) {row['creates']:>10.0f} "
+          f"{row['after_write']:>15.1f} (max {row['after_write_max']:>7.1f}) "
+          f"{row['cold']:>9.1f} (max {row['cold_max']:>7.1f}) {row['creates']:>10.0f} "
           f"{row['rss']:>19.0f}", flush=flush)
 
 

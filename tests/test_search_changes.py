@@ -68,6 +68,15 @@ def test_a_create_that_matches_or_any_other_write_makes_the_answer_computed_agai
     assert computed == ["ngập"] * 3
 
 
+def test_a_partial_answer_is_computed_again_when_a_new_dataset_has_any_of_its_words(catalog: Catalog,
+                                                                                   computed: list[str]) -> None:
+    catalog.create_dataset("mot", "so-tnmt", title="Điểm ngập Đống Đa")
+    assert search(catalog, "ngập tây hồ", sort="updated")["partial"]  # no dataset has every word
+    catalog.create_dataset("hai", "so-tnmt", title="Dân số Tây Hồ")  # not every word, but some
+    assert answer(catalog, "ngập tây hồ", sort="updated") == fresh(catalog, "ngập tây hồ", sort="updated")
+    assert computed[:2] == ["ngập tây hồ", "ngập tây hồ"]
+
+
 def test_a_private_create_changes_only_the_answers_of_those_who_may_see_it(catalog: Catalog,
                                                                            computed: list[str]) -> None:
     catalog.create_dataset("mot", "so-tnmt", title="Điểm ngập Đống Đa")

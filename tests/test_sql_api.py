@@ -19,6 +19,7 @@ import requests
 from openpyxl import load_workbook
 from test_query_support import CHECKER, air_csv, publish_cli
 
+from catalog.storage import storage_environment
 from conftest import ServerProcess
 
 PROXY_SECRET = "http://opendata:pr0xy-s3cret@proxy.invalid:3128"
@@ -27,8 +28,14 @@ SERVER_ENV = {
     "OPENDATA_SQL_TIMEOUT": "2",
     "OPENDATA_SQL_KILL_GRACE": "1.5",
     "HTTP_PROXY": PROXY_SECRET,  # must never reach a query: the workers start with a clean environment
-    "AWS_SECRET_ACCESS_KEY": "aws-s3cret-value-123",
 }
+
+
+def server_env(**more: str) -> dict[str, str]:
+    """SERVER_ENV with an AWS secret that must never reach a query either: the bucket's own when the version
+    files are on S3 (the server needs it), else a made-up one."""
+    secret = storage_environment().get("AWS_SECRET_ACCESS_KEY", "aws-s3cret-value-123")
+    return {**SERVER_ENV, "AWS_SECRET_ACCESS_KEY": secret, **more}
 
 
 @pytest.fixture(scope="module")
@@ -40,7 +47,7 @@ def home(tmp_path_factory: pytest.TempPathFactory) -> Path:
 
 @pytest.fixture(scope="module")
 def server(home: Path):
-    srv = ServerProcess(home, workers=2, env=SERVER_ENV)
+    srv = ServerProcess(home, workers=2, env=server_env())
     yield srv
     srv.stop()
 
@@ -50,7 +57,7 @@ def api(server: ServerProcess) -> str:
 
 
 def run_checker(url: str, *args: str) -> subprocess.CompletedProcess:
-    env = {**os.environ, "HTTP_PROXY": PROXY_SECRET, "AWS_SECRET_ACCESS_KEY": SERVER_ENV["AWS_SECRET_ACCESS_KEY"]}
+    env = {**os.environ, "HTTP_PROXY": PROXY_SECRET, "AWS_SECRET_ACCESS_KEY": server_env()["AWS_SECRET_ACCESS_KEY"]}
     return subprocess.run([sys.executable, str(CHECKER), url, *args], capture_output=True, text=True, env=env,
                           timeout=600)
 
@@ -207,8 +214,8 @@ def test_page_in_english(server: ServerProcess) -> None:
 # -- resilience -------------------------------------------------------------------------------------------------------
 @pytest.mark.slow
 def test_busy_gets_429_and_pages_are_not_starved(home: Path) -> None:
-    env = {**SERVER_ENV, "OPENDATA_SQL_WORKERS": "1", "OPENDATA_SQL_MAX_WAITING": "1", "OPENDATA_SQL_QUEUE_WAIT": "0.3",
-           "OPENDATA_SQL_TIMEOUT": "3"}
+    env = server_env(OPENDATA_SQL_WORKERS="1", OPENDATA_SQL_MAX_WAITING="1", OPENDATA_SQL_QUEUE_WAIT="0.3",
+                     OPENDATA_SQL_TIMEOUT="3")
     srv = ServerProcess(home, workers=1, env=env)
     try:
         url = srv.url + "/api/v1/sql"

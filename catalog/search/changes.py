@@ -3,11 +3,12 @@
 Why: every write increases the index's change serial, and a cached answer (``catalog/search/cache.py``) was only
 valid for the serial it was computed at, so on a portal that harvests all day every write made the next search
 of every query start again from the index (the "first search after a write"). A dataset being created changes
-an answer only if the new document matches it: its words (any of them: a partial answer could grow), its filters
-and the viewer's visibility. So each write logs what it did (``search_changes``: the document a create added, or
-nothing for any other change), and an answer older than the serial is kept when every change since is a create
-that it does not match, checked with the same full-text match on those few documents. Updates, deletions,
-organisation renames and new versions still make every older answer go: the document may have matched before.
+an answer only if the new document matches it: its words (all of them; any of them for an answer that found no
+dataset with every word, which a new one could complete or grow), its filters and the viewer's visibility. So
+each write logs what it did (``search_changes``: the document a create added, or nothing for any other change),
+and an answer older than the serial is kept when every change since is a create that it does not match, checked
+with the same full-text match on those few documents. Updates, deletions, organisation renames and new versions
+still make every older answer go: the document may have matched before.
 
 One exception keeps answers exact: SQLite's bm25 weighs a word by how many documents have it, so a new document
 shifts every relevance score; there, an answer ranked by relevance is computed again after any write.
@@ -40,14 +41,16 @@ def created_since(conn: Connection, since: int, now: int) -> list[int] | None:
 
 
 def still_valid(conn: Connection, since: int, now: int, slots: list[Slot], wanted: dict[str, list[str]],
-                viewer: Viewer, ranked: bool) -> bool:
-    """Is an answer computed at serial ``since`` still the answer at ``now``? (``ranked``: ordered by relevance)"""
+                viewer: Viewer, *, ranked: bool, complete: bool) -> bool:
+    """Is an answer computed at serial ``since`` still the answer at ``now``? (``ranked``: ordered by relevance;
+    ``complete``: some dataset had every word, so only a new one with every word changes it; otherwise, one
+    with any of them may)."""
     engine = backend(conn)
     if ranked and slots and engine.COLLECTION_RANKING:
         return False
     created = created_since(conn, since, now)
     if created is None:
         return False
-    found = engine.matching(slots, every=False, scored=False, required=keys.of_filters(wanted),
+    found = engine.matching(slots, every=complete, scored=False, required=keys.of_filters(wanted),
                             any_of=keys.of_viewer(conn, viewer))
     return conn.execute(sa.select(found.c.doc).where(found.c.doc.in_(created)).limit(1)).first() is None

@@ -131,7 +131,8 @@ def _cached(conn: Connection, slots: list[Slot], wanted: dict[str, list[str]], v
            sort, limit, offset)
     now, cached = serial(conn), ANSWERS.get(key)
     if cached is not None and cached[0] != now and not changes.still_valid(
-            conn, cached[0], now, slots, wanted, viewer, ranked=sort == "relevance"):
+            conn, cached[0], now, slots, wanted, viewer, ranked=sort == "relevance",
+            complete=cached[1][0].count > 0 and not cached[1][2]):
         cached = None
     if cached is None or cached[0] != now:
         cached = (now, cached[1] if cached is not None else _fresh(conn, slots, wanted, viewer, sort, limit, offset,

@@ -104,9 +104,11 @@ class QueryEngine:
                                             limit=format_number(self.limits.max_sql_length)))
         if "\x00" in sql:
             raise QueryError("sql_error", _("Truy vấn chứa ký tự NUL (\\x00): hãy bỏ nó."))
-        views = self._readable(self.tables.views_for(sql), sql)
+        every = self.tables.views_for(sql)
+        views = self._readable(every, sql)
         data_dir = self.catalog.storage.local_root()
         return {"sql": sql, "mode": mode, "views": views, "data_dir": str(data_dir),
+                "table_names": [v["name"] for v in every],  # for "did you mean": all, even those not fetched (S3)
                 "threads": self.limits.threads, "memory_mb": self.limits.memory_mb, "scrub": self._scrub(),
                 "lang": current_lang(),  # the worker words its errors in the request's language
                 **extra}

@@ -146,10 +146,10 @@ def failure(code: str, message: str, con: duckdb.DuckDBPyConnection | None, requ
     """The error header: a DuckDB error (``sql_error``) explained in Vietnamese, DuckDB's words kept as ``raw``."""
     if code != "sql_error" or con is None:
         return {"ok": False, "code": code, "message": message}
-    tables = [v["name"] for v in request["views"]]
+    tables = request.get("table_names") or [v["name"] for v in request["views"]]
     text = request["sql"].lower()
     columns: list[str] = []
-    for name in tables:
+    for name in (v["name"] for v in request["views"]):
         if name.lower() in text:
             try:
                 columns += [row[0] for row in con.execute(f"DESCRIBE {quote_ident(name)}").fetchall()]

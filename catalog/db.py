@@ -279,6 +279,14 @@ search_changes = sa.Table(
     sa.Column("created_doc", sa.Integer, nullable=True),
 )
 
+# Which active dataset a CKAN resource id belongs to (``catalog.ckan.shapes.resource_ids``; kept by the index), so
+# resource_show and datastore_search find a resource without reading every dataset.
+resource_lookup = sa.Table(
+    "resource_lookup", metadata,
+    sa.Column("id", sa.Text, primary_key=True),
+    sa.Column("dataset_id", sa.String(36), primary_key=True, index=True),
+)
+
 # SQLite's "keys" column holds one token per facet value and one for who may see the dataset, so that filters and
 # visibility are part of the full-text match (catalog/search/keys.py), not a join per match.
 _FTS_COLUMNS = ", ".join([f"f_{f}" for f in SEARCH_FIELDS] + [f"x_{f}" for f in SEARCH_FIELDS] + ["keys"])
@@ -305,6 +313,7 @@ SEARCH_VALUES_MIGRATION = 48  # values arrive with each dataset's next publish (
 SOURCE_DESCRIPTION_MIGRATION = 45  # its data step (split every stored schema) is catalog.published_schema
 BILINGUAL_MIGRATION = 50  # its data step (re-index every dataset with its English text) is catalog.search.index
 TITLE_KEY_MIGRATION = 55  # its data step (the sort key of every indexed title) is catalog.search.index
+RESOURCE_LOOKUP_MIGRATION = 70  # its data step (every active dataset's resource ids) is catalog.search.index
 SEARCH_CHANGES_MIGRATION = 65  # the change log of the search index (no data: it starts with the next write)
 SEARCH_KEYS_MIGRATION = 60  # its data step (PostgreSQL: re-index with the keys in the vectors) is catalog.search.index
 
@@ -383,6 +392,7 @@ MIGRATIONS: list[tuple[int, str, Callable[[Connection], None]]] = [
     (SEARCH_KEYS_MIGRATION, "search index: filters and visibility inside PostgreSQL's vectors", _search_keys),
     (SEARCH_CHANGES_MIGRATION, "search index: the log of changes cached answers are checked against",
      _create(search_changes)),
+    (RESOURCE_LOOKUP_MIGRATION, "CKAN resource ids: which dataset each belongs to", _create(resource_lookup)),
 ]
 
 
@@ -414,22 +424,24 @@ def pending(conn: Connection) -> bool:
 
 
 def migrate(engine: Engine, data_steps: Mapping[int, Callable[[Connection], None]] | None = None) -> list[str]:
-    """Apply every migration not yet recorded, in order, one transaction each; returns the names applied.
+    """Apply every migration not yet recorded, in one transaction; returns the names applied.
 
     "Not yet recorded" rather than "above the highest recorded": migrations written on parallel branches land
-    out of numeric order, and a catalogue must still get each of them once. ``data_steps[version]`` runs right
-    after migration ``version``, in its transaction: Python that fills a new table from existing rows (the search
-    index), which this module cannot import (it sits below every module that knows such rules)."""
-    applied = []
+    out of numeric order, and a catalogue must still get each of them once. ``data_steps[version]`` is Python that
+    fills a new table or column from existing rows (the search index), which this module cannot import (it sits
+    below every module that knows such rules). Every pending schema step runs first, then the data steps in order:
+    a data step is today's code (a re-index writes today's documents), so it needs today's tables, including
+    those of migrations after its own. One transaction: an upgrade happens whole or not at all."""
     with engine.begin() as conn:
         schema_migrations.create(conn, checkfirst=True)
-    for version, name, apply in MIGRATIONS:
-        with engine.begin() as conn:
-            if version in applied_versions(conn):
-                continue
+    with engine.begin() as conn:
+        done = applied_versions(conn)
+        pending = [(version, name, apply) for version, name, apply in MIGRATIONS if version not in done]
+        for _version, _name, apply in pending:
             apply(conn)
+        for version, _name, _apply in pending:
             if version in (data_steps or {}):
                 data_steps[version](conn)
+        for version, name, _apply in pending:
             conn.execute(schema_migrations.insert().values(version=version, name=name, applied_at=utcnow()))
-            applied.append(name)
-    return applied
+    return [name for _version, name, _apply in pending]

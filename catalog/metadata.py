@@ -55,7 +55,8 @@ def adopt_english_extras(conn: Connection) -> int:
 MIGRATION_DATA = {db.SEARCH_MIGRATION: search_index.rebuild, db.SEARCH_VALUES_MIGRATION: search_index.rebuild,
                   db.SOURCE_DESCRIPTION_MIGRATION: published_schema.migrate_versions,
                   db.BILINGUAL_MIGRATION: adopt_english_extras, db.TITLE_KEY_MIGRATION: search_index.fill_title_keys,
-                  db.SEARCH_KEYS_MIGRATION: search_index.index_keys}
+                  db.SEARCH_KEYS_MIGRATION: search_index.index_keys,
+                  db.RESOURCE_LOOKUP_MIGRATION: search_index.fill_resource_lookup}
 ORG_FIELDS = ("title", "description", "title_en", "description_en")
 
 

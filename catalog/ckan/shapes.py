@@ -137,6 +137,15 @@ def upload_url(base_url: str, package_id: str, resource_id: str, filename: str) 
     return f"{base_url.rstrip('/')}/dataset/{package_id}/resource/{resource_id}/download/{quote(filename)}"
 
 
+def resource_ids(dataset: dict) -> list[str]:
+    """The ids ``dataset``'s resources may answer to: its downloads' when it has a version (a superset of
+    ``resource_dicts``'s: the caller checks there), and the resources made through the API. The search index keeps
+    them (``resource_lookup``) so that one resource is found without reading every dataset."""
+    derived = [derived_resource_id(dataset["id"], ext) for _, ext in DOWNLOAD_FORMATS]
+    made = [str(e["id"]) for e in internal(dataset).get("resources") or [] if isinstance(e, dict) and e.get("id")]
+    return list(dict.fromkeys((derived if dataset.get("latest_version") is not None else []) + made))
+
+
 def derived_resource_id(dataset_id: str, ext: str) -> str:
     return str(uuid.uuid5(NAMESPACE, f"resource:{dataset_id}:{ext}"))
 

@@ -18,6 +18,7 @@ import sqlalchemy as sa
 from sqlalchemy.engine import Connection
 
 from catalog import db, tags
+from catalog.ckan.shapes import resource_ids
 from catalog.i18n import sort_keys
 from catalog.search import keys as search_keys
 from catalog.search import postgres_fts, sqlite_fts, values
@@ -67,12 +68,16 @@ def _write(conn: Connection, dataset: dict, doc_id: int | None, title_key: str) 
              "label": label} for facet, pairs in document.facets.items() for value, label in pairs]
     if rows:
         conn.execute(f.insert(), rows)
+    resources = [{"id": rid, "dataset_id": dataset["id"]} for rid in resource_ids(dataset)]
+    if resources:
+        conn.execute(db.resource_lookup.insert(), resources)
     return doc_id
 
 
 def _remove(conn: Connection, dataset_id: str, doc_id: int | None) -> None:
-    s, f = db.search_documents, db.search_facets
+    s, f, r = db.search_documents, db.search_facets, db.resource_lookup
     conn.execute(f.delete().where(f.c.dataset_id == dataset_id))
+    conn.execute(r.delete().where(r.c.dataset_id == dataset_id))
     if doc_id is not None:
         backend(conn).delete(conn, doc_id)
         conn.execute(s.delete().where(s.c.id == doc_id))
@@ -138,6 +143,17 @@ def index_keys(conn: Connection) -> None:
         rebuild(conn)
 
 
+def fill_resource_lookup(conn: Connection) -> None:
+    """The data step of ``db.RESOURCE_LOOKUP_MIGRATION``: the resource ids of every active dataset."""
+    active = [row.id for row in conn.execute(sa.select(db.datasets.c.id).where(db.datasets.c.state == "active"))]
+    for start in range(0, len(active), CHUNK):
+        rows = [{"id": rid, "dataset_id": dataset["id"]}
+                for dataset in _dataset_rows(conn, db.datasets.c.id.in_(active[start:start + CHUNK]))
+                for rid in resource_ids(dataset)]
+        if rows:
+            conn.execute(db.resource_lookup.insert(), rows)
+
+
 def fill_title_keys(conn: Connection) -> None:
     """The data step of ``db.TITLE_KEY_MIGRATION``: the sort key of every indexed title, a chunk at a time."""
     s = db.search_documents
@@ -161,6 +177,7 @@ def rebuild(conn: Connection) -> int:
         backend(conn).delete(conn, doc_id)
     conn.execute(f.delete())
     conn.execute(s.delete())
+    conn.execute(db.resource_lookup.delete())
     return refresh(conn, sa.true())
 
 

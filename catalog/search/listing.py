@@ -32,6 +32,16 @@ def datasets(catalog: Catalog, ids: list[str]) -> list[dict]:
     return [found[i] for i in ids if i in found]
 
 
+def resource_owners(catalog: Catalog, resource_id: str) -> list[dict]:
+    """The active datasets whose resources may include ``resource_id`` (usually one or none), most recently
+    updated first: the index's ``resource_lookup``, so a resource is found without reading every dataset."""
+    r = db.resource_lookup
+    with catalog.reader.connect() as conn:
+        ids = list(conn.execute(sa.select(r.c.dataset_id).where(r.c.id == resource_id)).scalars())
+    found = [d for d in catalog.datasets_by_id(ids).values() if d["state"] == "active"]
+    return sorted(sorted(found, key=lambda d: d["name"]), key=lambda d: d["updated_at"], reverse=True)
+
+
 def names(catalog: Catalog, viewer: Viewer, limit: int | None = None, offset: int = 0) -> list[str]:
     """Names of the visible active datasets, sorted."""
     s = db.search_documents

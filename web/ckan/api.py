@@ -152,7 +152,7 @@ def package_counts(include_private: bool = False) -> dict[str, int]:
 
 def find_resource(resource_id: str) -> tuple[dict, dict]:
     user = current_user()
-    for dataset in get_index(catalog()).datasets:
+    for dataset in listing.resource_owners(catalog(), resource_id):
         for resource in resource_dicts(dataset, base_url()):
             if resource["id"] == resource_id:
                 if not can_read(user, dataset):

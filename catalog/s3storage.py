@@ -55,6 +55,18 @@ CHECKSUM_SETTINGS = {"AWS_REQUEST_CHECKSUM_CALCULATION": "when_required",
                      "AWS_RESPONSE_CHECKSUM_VALIDATION": "when_required"}
 
 
+def failure_message(error: BaseException) -> str | None:
+    """One sentence for an object-store failure (no credentials, an endpoint that does not answer, a refused
+    signature), to show instead of a traceback; None when ``error`` is something else. pyarrow reports these as
+    ``OSError`` with "AWS Error" in the text, boto3 (presigned URLs) as botocore's own exceptions."""
+    module = type(error).__module__ or ""
+    text = str(error).strip().splitlines()[0] if str(error).strip() else type(error).__name__
+    if not (module.startswith("botocore") or (isinstance(error, OSError) and "AWS Error" in text)):
+        return None
+    return _("kho đối tượng S3 không trả lời được ({detail}): hãy kiểm tra OPENDATA_STORAGE_URL, "
+             "OPENDATA_S3_ENDPOINT_URL, AWS_ACCESS_KEY_ID, AWS_SECRET_ACCESS_KEY và AWS_REGION", detail=text[:300])
+
+
 @dataclass(frozen=True)
 class S3Settings:
     """Where the bucket is and how to sign requests: the URL, ``OPENDATA_S3_ENDPOINT_URL`` and the standard

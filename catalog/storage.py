@@ -265,7 +265,6 @@ STORAGE_VARIABLES = (STORAGE_URL, "OPENDATA_S3_ENDPOINT_URL", "OPENDATA_S3_CACHE
 
 
 def storage_environment() -> dict[str, str]:
-    """The storage settings of this process's environment (none for a local storage)."""
-    if not os.environ.get(STORAGE_URL, "").startswith("s3://"):
-        return {}
+    """The storage settings of this process's environment, for a process it starts: all that are set, since a
+    home may have recorded its bucket (``storage.url``) while only the credentials are in the environment."""
     return {name: os.environ[name] for name in STORAGE_VARIABLES if name in os.environ}

@@ -35,6 +35,7 @@ from catalog.i18n import (
 )
 from catalog.i18n import gettext as _
 from catalog.metadata import Catalog
+from catalog.s3storage import failure_message as s3_failure_message
 from pipelines.report import display_width, pad
 
 LOCALE_VARIABLES = ("LC_ALL", "LC_MESSAGES", "LANG")  # POSIX precedence: the first one set decides
@@ -123,6 +124,12 @@ class Group(click.Group):
         except UserError as error:
             click.secho(_("Lỗi: {error}", error=error), err=True, fg="red")
             ctx.exit(error.exit_code)
+        except Exception as error:  # the object store failing is the operator's to fix, not a bug to trace
+            message = s3_failure_message(error)
+            if message is None:
+                raise
+            click.secho(_("Lỗi: {error}", error=message), err=True, fg="red")
+            ctx.exit(2)
 
 
 pass_catalog = click.make_pass_decorator(Catalog)

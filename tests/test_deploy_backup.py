@@ -207,6 +207,18 @@ def test_a_restore_into_another_database_on_a_home_made_with_the_old_one_is_refu
         postgres.drop(database)
 
 
+def test_a_restore_into_another_bucket_prefix_on_a_home_made_with_the_old_one_is_refused_with_the_fix(site, pg_bin,
+                                                                                                     s3_server):
+    node = Path(site["settings"]["OPENDATA_HOME"])
+    assert (node / "storage.url").read_text(encoding="utf-8").strip() == site["settings"]["OPENDATA_STORAGE_URL"]
+    moved = {**site["settings"], **s3_server.env(f"moved-{uuid.uuid4().hex[:8]}")}  # node-1's home, a new prefix
+    env_file = write_env_file(site["root"] / "moved-bucket.env", moved)
+    done = script(RESTORE, site["backup"], env_file=env_file, path_first=[pg_bin])
+    assert done.returncode == 1
+    assert "storage.url" in done.stderr and "OPENDATA_HOME to a new folder" in done.stderr, done.stderr
+    assert "1/3" not in done.stdout and bucket(moved, site["root"] / "look-moved").list() == []
+
+
 @pytest.mark.parametrize("path", [BACKUP, RESTORE])
 def test_the_scripts_say_which_settings_file_they_could_not_read_and_how_to_name_another(path, tmp_path):
     missing = tmp_path / "opendata.env"

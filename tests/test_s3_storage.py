@@ -329,3 +329,23 @@ def test_the_age_of_a_temporary_object_never_trusts_an_implausible_store_time(ke
     info = pafs.FileInfo(key, pafs.FileType.File,
                          mtime=datetime.datetime.fromtimestamp(mtime, tz=datetime.UTC))
     assert s3storage._created(key, info) == created
+
+
+def test_an_object_store_that_does_not_answer_is_one_clear_line_not_a_traceback(tmp_path) -> None:
+    import os
+    import subprocess
+    import sys
+
+    from conftest import REPO, free_port
+
+    env = {**os.environ, "OPENDATA_STORAGE_URL": "s3://kho/du-lieu", "AWS_ACCESS_KEY_ID": "x",
+           "AWS_SECRET_ACCESS_KEY": "y", "AWS_REGION": "us-east-1",
+           "OPENDATA_S3_ENDPOINT_URL": f"http://127.0.0.1:{free_port()}"}  # nothing listens there
+    home = str(tmp_path / "home")
+    subprocess.run([sys.executable, "-m", "cli", "--home", home, "init"], cwd=REPO, env=env, check=True,
+                   capture_output=True)
+    done = subprocess.run([sys.executable, "-m", "cli", "--home", home, "fsck"], cwd=REPO, env=env, text=True,
+                          capture_output=True, timeout=120)
+    assert done.returncode == 2 and "Traceback" not in done.stderr, done.stderr
+    assert done.stderr.startswith("Lỗi: kho đối tượng S3 không trả lời được") and "OPENDATA_S3_ENDPOINT_URL" in done.stderr
+    assert len(done.stderr.strip().splitlines()) == 1

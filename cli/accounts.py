@@ -30,7 +30,7 @@ def accounts(catalog: Catalog) -> Accounts:
 
 @click.group(help=lazy_gettext("""Người dùng (những người công bố dữ liệu bằng mã API).
 
-    \\b
+    \b
     Ví dụ:
       opendata user add lan --fullname "Nguyễn Thị Lan"
       opendata member add so-tnmt lan --role editor
@@ -49,7 +49,7 @@ def user() -> None:
 
 @user.command("add", help=lazy_gettext("""Thêm người dùng NAME (một tên ngắn như nguyen-van-an).
 
-    \\b
+    \b
     Ví dụ:
       opendata user add nguyen-van-an --fullname "Nguyễn Văn An" --email an@hanoi.gov.vn
 
@@ -79,7 +79,7 @@ def user_add(catalog: Catalog, name: str, fullname: str, email: str, sysadmin: b
 
 @user.command("list", help=lazy_gettext("""Liệt kê người dùng cùng tổ chức và vai trò của họ.
 
-    \\b
+    \b
     Ví dụ:
       opendata user list --json
     """))
@@ -105,7 +105,7 @@ def user_list(catalog: Catalog, as_json: bool) -> None:
 
 @click.group(help=lazy_gettext("""Ai được công bố dữ liệu cho một tổ chức (admin hoặc editor).
 
-    \\b
+    \b
     Ví dụ:
       opendata member add so-tnmt lan --role editor
       opendata member remove so-tnmt lan
@@ -122,7 +122,7 @@ def member() -> None:
 
 @member.command("add", help=lazy_gettext("""Cho USER làm editor (hoặc admin, hoặc thành viên chỉ đọc) của ORG; đổi vai trò nếu đã là thành viên.
 
-    \\b
+    \b
     Ví dụ:
       opendata member add so-tnmt lan --role admin
 
@@ -147,7 +147,7 @@ def member_add(catalog: Catalog, org_name: str, user_name: str, role: str) -> No
 
 @member.command("remove", help=lazy_gettext("""Đưa USER ra khỏi ORG.
 
-    \\b
+    \b
     Ví dụ:
       opendata member remove so-tnmt lan
 
@@ -171,7 +171,7 @@ def member_remove(catalog: Catalog, org_name: str, user_name: str) -> None:
 
 @click.group(help=lazy_gettext("""Mã API (token) để công bố từ xa và dùng API ghi.
 
-    \\b
+    \b
     Ví dụ:
       opendata token create lan --expires 90d --name laptop
       opendata token list --user lan
@@ -192,7 +192,7 @@ def token() -> None:
 
     Chỉ lưu mã băm. Mã được in ra stdout, lời nhắc về nó ra stderr, nên có thể chuyển tiếp bằng ống dẫn.
 
-    \\b
+    \b
     Ví dụ:
       opendata token create lan --expires 90d --name laptop > lan.token
     """))
@@ -229,7 +229,7 @@ def token_create(catalog: Catalog, user_name: str, token_name: str, expires: str
 
 @token.command("list", help=lazy_gettext("""Liệt kê các mã (số, tiền tố, trạng thái; không bao giờ in chính mã).
 
-    \\b
+    \b
     Ví dụ:
       opendata token list --user lan
     """))
@@ -257,7 +257,7 @@ def token_list(catalog: Catalog, user_name: str | None, as_json: bool) -> None:
 
 @token.command("revoke", help=lazy_gettext("""Thu hồi một mã theo ID (hoặc tiền tố đã liệt kê); mã hết hiệu lực ngay.
 
-    \\b
+    \b
     Ví dụ:
       opendata token revoke odp_3f9a
 
@@ -283,7 +283,7 @@ def token_revoke(catalog: Catalog, token_id: str) -> None:
     Các lệnh sau (không có --home) sẽ làm việc với máy chủ đó thay cho danh mục cục bộ. Mã được kiểm tra
     trước, rồi lưu trong ~/.config/opendata/config.json, chỉ bạn đọc được.
 
-    \\b
+    \b
     Ví dụ:
       opendata login https://data.hanoi.example --token odp_…
       opendata publish air.csv --dataset air-quality
@@ -316,7 +316,7 @@ def login(url: str, token: str) -> None:
 
 @click.command(help=lazy_gettext("""Quên máy chủ và mã đã lưu bởi 'opendata login'.
 
-    \\b
+    \b
     Ví dụ:
       opendata logout
     """))
@@ -334,7 +334,7 @@ def logout() -> None:
 
 @click.command("audit", help=lazy_gettext("""Xem nhật ký kiểm toán, mới nhất trước: ai làm gì, khi nào, từ đâu.
 
-    \\b
+    \b
     Ví dụ:
       opendata audit --dataset air-quality --since 7d
     """))

@@ -18,7 +18,7 @@ from cli.common import emit_json, exit_with, option, pass_catalog, stderr_log
 
 @click.group(help=lazy_gettext("""Nhập bộ dữ liệu từ các cổng dữ liệu khác.
 
-    \\b
+    \b
     Ví dụ:
       opendata harvest ckan https://data.gov.vn --org so-gtvt
     """))
@@ -36,7 +36,7 @@ def harvest() -> None:
     Chạy lại chỉ nhập những gì đã thay đổi; lần chạy bị dừng giữa chừng sẽ được lần sau làm tiếp. Tiến độ in
     ra stderr, phần tóm tắt ra stdout.
 
-    \\b
+    \b
     Ví dụ:
       opendata harvest ckan https://data.gov.vn --org so-gtvt --into so-gtvt
       opendata harvest ckan https://demo.ckan.org --query "air quality" --since 2025-01-01 --json
@@ -74,7 +74,7 @@ def harvest_ckan_cmd(catalog: Catalog, url: str, org: str | None, into: str | No
 
 @click.group(help=lazy_gettext("""Công bố các bộ dữ liệu của danh mục lên các cổng dữ liệu khác.
 
-    \\b
+    \b
     Ví dụ:
       CKAN_API_TOKEN=… opendata push ckan https://ckan.hanoi.example --site-url https://data.hanoi.example
     """))
@@ -92,7 +92,7 @@ def push() -> None:
     Mỗi bộ dữ liệu công khai thành một gói (siêu dữ liệu ánh xạ như API CKAN của chúng ta trả về) có các tài
     nguyên trỏ tới địa chỉ tải xuống ổn định của danh mục này (--site-url).
 
-    \\b
+    \b
     Ví dụ:
       opendata push ckan https://ckan.hanoi.example --token "$CKAN_TOKEN" --site-url https://data.hanoi.example
       opendata push ckan https://ckan.hanoi.example --dataset air-quality --org so-tnmt

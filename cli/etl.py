@@ -30,7 +30,7 @@ from cli.common import (
 
 @click.group("pipeline", help=lazy_gettext("""Quy trình ETL khai báo: tệp YAML gồm nguồn, các bước, đích, cách công bố và lịch chạy.
 
-    \\b
+    \b
     Ví dụ:
       opendata pipeline validate pipelines/air.yaml
       opendata run pipelines/air.yaml --dry-run
@@ -47,7 +47,7 @@ def pipeline_group() -> None:
 
 @pipeline_group.command("validate", help=lazy_gettext("""Kiểm tra tệp quy trình FILE mà không chạy: mọi lỗi kèm dòng, bước và tùy chọn.
 
-    \\b
+    \b
     Ví dụ:
       opendata pipeline validate pipelines/air.yaml
 
@@ -93,7 +93,7 @@ def pipeline_validate(file: str, as_json: bool) -> None:
     Lần chạy có nguồn và định nghĩa không đổi kể từ lần thành công trước thì không công bố gì. Mọi lần chạy,
     thành công hay không, đều được ghi lại trong 'opendata runs'.
 
-    \\b
+    \b
     Ví dụ:
       opendata run pipelines/air.yaml --dry-run
       opendata run air --dir pipelines/
@@ -151,7 +151,7 @@ def run_cmd(catalog: Catalog, pipeline_file: str | None, dry_run: bool, due: boo
 
 @click.command("runs", help=lazy_gettext("""Liệt kê các lần chạy quy trình, mới nhất trước: trạng thái, số dòng, thời gian, phiên bản tạo ra, lỗi.
 
-    \\b
+    \b
     Ví dụ:
       opendata runs air-quality-hourly --limit 10
     """))

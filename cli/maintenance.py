@@ -19,7 +19,7 @@ from cli.common import emit_json, exit_with, human_bytes, json_option, option, p
     Phiên bản thiếu tệp hoặc có tệp bị thay đổi là một vấn đề; tệp không phiên bản nào dùng (do sự cố để
     lại) là tệp mồ côi và bị xóa, trừ khi có --dry-run.
 
-    \\b
+    \b
     Ví dụ:
       opendata fsck --dry-run
 
@@ -62,7 +62,7 @@ def fsck(catalog: Catalog, dry_run: bool, as_json: bool) -> None:
     bản không đổi nên được liên kết cứng khi DEST cùng hệ thống tệp, ngược lại thì được sao chép (--copy luôn
     sao chép, cho bản sao lưu phải còn khi mất ổ đĩa của danh mục).
 
-    \\b
+    \b
     Ví dụ:
       opendata backup /backups/opendata-2025-01-31 --copy
 
@@ -101,7 +101,7 @@ def backup_cmd(catalog: Catalog, dest: str, copy: bool, as_json: bool) -> None:
 
     Thư mục (--home) phải chưa có hoặc đang trống.
 
-    \\b
+    \b
     Ví dụ:
       opendata --home /srv/opendata-new restore /backups/opendata-2025-01-31
 

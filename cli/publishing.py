@@ -71,7 +71,7 @@ def is_package(path: Path) -> bool:
     lời giải thích cách sửa; không công bố gì. Khóa ngoại được đối chiếu với danh mục cục bộ. Với --remote,
     dùng lược đồ và quy tắc của máy chủ.
 
-    \\b
+    \b
     Ví dụ:
       opendata validate air.csv --schema air_quality
       opendata validate datapackage.json --resource schools --json
@@ -144,7 +144,7 @@ def print_report(report: dict, as_json: bool) -> None:
     Tên trường, kiểu (integer, number, date, …) và định dạng được đoán từ dữ liệu; hãy xem lại bản nháp
     (tiêu đề, ràng buộc, khóa chính), rồi kiểm tra và công bố với nó.
 
-    \\b
+    \b
     Ví dụ:
       opendata describe schools.csv > schools-schema.json
       opendata validate schools.csv --schema schools-schema.json
@@ -179,7 +179,7 @@ def describe(source: str, encoding: str | None, dialect: str | None, fmt: str | 
     và không có gì thay đổi; tệp giống hệt phiên bản mới nhất không tạo phiên bản mới. Với --remote, tệp được
     gửi lên máy chủ, nơi chạy cùng quy trình.
 
-    \\b
+    \b
     Ví dụ:
       opendata publish air.csv --dataset air-quality --org so-tnmt --schema air_quality \\
           --title "Quan trắc chất lượng không khí" --title-en "Air quality monitoring" \\

@@ -28,7 +28,7 @@ def row_of(item: dict) -> dict:
 @click.command("quality", help=lazy_gettext("""Liệt kê các bộ dữ liệu theo chất lượng, kém nhất trước: điểm data.gouv.fr (9 tiêu chí), điểm và xếp
     hạng EU MQA, số sao dữ liệu mở, độ mới so với tần suất đã khai báo, và số kiểm tra không đạt.
 
-    \\b
+    \b
     Ví dụ:
       opendata quality --org so-tnmt
       opendata quality --json --lang en

@@ -22,7 +22,7 @@ from cli.common import option, pass_catalog, stderr_log
     Yêu cầu được đọc trọn trước khi một luồng xử lý nhận nó, nên máy khách chậm chỉ giữ kết nối, không giữ
     luồng xử lý. Chạy đến khi nhấn Ctrl+C.
 
-    \\b
+    \b
     Ví dụ:
       opendata serve --port 5000 --workers 4
       opendata serve --host 0.0.0.0 --trusted-proxy 10.0.0.2 --access-log
@@ -61,7 +61,7 @@ def serve(catalog: Catalog, host: str, port: int, workers: int | None, access_lo
     Mọi bộ dữ liệu đi qua đúng quy trình công bố thật; ba quy trình ETL chạy trên các nguồn sinh ngẫu nhiên
     lộn xộn. Một mã của biên tập viên mẫu được ghi vào HOME/demo-token.txt.
 
-    \\b
+    \b
     Ví dụ:
       opendata demo
       opendata demo --home /tmp/demo --no-serve --air-rows 1000

@@ -26,7 +26,7 @@ def webhook() -> None:
 
     Địa chỉ riêng, loopback và link-local bị từ chối, trừ khi OPENDATA_WEBHOOK_ALLOW_PRIVATE=true.
 
-    \\b
+    \b
     Ví dụ:
       opendata webhook add https://example.org/hook --org so-tnmt --event dataset.version_published --secret S
     """))

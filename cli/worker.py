@@ -24,7 +24,7 @@ from cli.common import emit_json, human_time, json_option, option, pass_catalog,
     Có thể chạy nhiều worker cùng lúc (mỗi việc chỉ chạy một lần); worker bị dừng đột ngột để lại việc của nó
     cho worker khác khi hết thời hạn giữ việc. Dừng sau việc đang làm khi nhận SIGTERM hoặc Ctrl+C.
 
-    \\b
+    \b
     Ví dụ:
       opendata worker                     (một dịch vụ: xem unit systemd trong README)
       * * * * *  opendata worker --once   (một dòng crontab)

@@ -128,3 +128,23 @@ def test_show_speaks_the_language_with_english_metadata_tag_labels_and_frequency
     english = opendata("--lang", "en", "show", "khach", home=home).stdout
     assert "title: Visitors" in english and "monthly" in english and "tags: Tourism" in english
     assert "Department of Natural Resources and Environment" in english
+
+
+def test_every_command_keeps_its_example_lines_in_both_languages():
+    """click keeps a paragraph's lines as written only after a ``\\b`` (backspace) line; a written-out backslash-b
+    in the Vietnamese source would print as text and run the examples together."""
+    from cli import main
+
+    def commands(group, path=()):
+        for name, command in sorted(group.commands.items()):
+            yield (*path, name)
+            if hasattr(command, "commands"):
+                yield from commands(command, (*path, name))
+
+    runner = CliRunner()
+    for path in commands(main):
+        for lang in ("vi", "en"):
+            shown = runner.invoke(main, ["--lang", lang, *path, "--help"]).output
+            assert "\\b" not in shown, (path, lang, shown)
+    demo = runner.invoke(main, ["demo", "--help"]).output
+    assert "\n    opendata demo\n" in demo and "Ví dụ:\n" in demo

@@ -104,7 +104,7 @@ class Accounts:
         return self.get_user(name)
 
     def _user_dict(self, conn: Connection, row: Any) -> dict:
-        user = dict(row._mapping)
+        user = {column.name: row._mapping[column.name] for column in users.columns}  # the user's columns only
         user["sysadmin"] = bool(user["sysadmin"])
         o = db.organizations
         found = conn.execute(sa.select(o.c.name, memberships.c.role).join(o, o.c.id == memberships.c.org_id)
@@ -253,19 +253,18 @@ class Accounts:
         if not token:
             return None, "missing"
         t = api_tokens
-        with self.catalog.reader.connect() as conn:
-            row = conn.execute(sa.select(t.c.user_id, t.c.expires_at, t.c.revoked_at)
-                               .where(t.c.token_hash == hash_token(token))).first()
+        with self.catalog.reader.connect() as conn:  # the token and its user in one query: asked on every write
+            row = conn.execute(sa.select(t.c.expires_at, t.c.revoked_at, users).select_from(
+                t.outerjoin(users, users.c.id == t.c.user_id)).where(t.c.token_hash == hash_token(token))).first()
             if row is None:
                 return None, "unknown"
             if row.revoked_at:
                 return None, "revoked"
             if row.expires_at and row.expires_at <= db.utcnow():
                 return None, "expired"
-            user_row = conn.execute(sa.select(users).where(users.c.id == row.user_id)).first()
-            if user_row is None or user_row.state != "active":
+            if row.id is None or row.state != "active":
                 return None, "disabled"
-            return self._user_dict(conn, user_row), "ok"
+            return self._user_dict(conn, row), "ok"
 
     def token_message(self, token: str | None, reason: str) -> str:
         """A sentence saying why ``token`` was refused (the expiry date when it expired)."""

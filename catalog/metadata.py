@@ -23,7 +23,7 @@ from catalog import db, dialects, published_schema, webhooks
 from catalog import tags as tag_labels
 from catalog.errors import Conflict, InvalidInput, NotFound
 from catalog.home import Home
-from catalog.i18n import N_
+from catalog.i18n import N_, sort_keys
 from catalog.i18n import gettext as _
 from catalog.storage import Storage
 from catalog.storage_url import chosen_url, storage_for
@@ -279,15 +279,17 @@ class Catalog:
     def create_dataset(self, name: str, org: str, *, actor: str = "cli", origin: str = "",
                        conn: Connection | None = None, **meta: Any) -> dict:
         check_name(name)
+        title = nfc(meta["title"]) if meta.get("title") is not None else name
+        sorted_as = (title, sort_keys([title])[0])  # before the write lock: ICU's sort key is a DuckDB query
         if conn is None:
             with self.writer.begin() as own:
-                self._create_dataset(own, name, org, actor, origin, meta)
+                self._create_dataset(own, name, org, actor, origin, meta, sorted_as)
         else:
-            self._create_dataset(conn, name, org, actor, origin, meta)
+            self._create_dataset(conn, name, org, actor, origin, meta, sorted_as)
         return self.get_dataset(name) if conn is None else {"name": name}
 
     def _create_dataset(self, conn: Connection, name: str, org: str, actor: str, origin: str,
-                        meta: dict) -> str:
+                        meta: dict, sorted_as: tuple[str, str]) -> str:
         d, o = db.datasets, db.organizations
         org_row = conn.execute(sa.select(o.c.id).where((o.c.name == org) | (o.c.id == org))).first()
         if org_row is None:
@@ -305,7 +307,8 @@ class Catalog:
         dataset_id = str(uuid.uuid4())
         conn.execute(d.insert().values(id=dataset_id, name=name, org_id=org_row.id, created_at=now,
                                        updated_at=now, **values))
-        search_index.index_created(conn, dataset_id)  # the search index follows in the same transaction
+        title, title_key = sorted_as  # the search index follows in the same transaction
+        search_index.index_created(conn, dataset_id, title_key if values["title"] == title else None)
         self._audit(conn, actor, "dataset.create", dataset=name, target=name,
                     detail={k: v for k, v in values.items() if k != "schema"}, origin=origin)
         return dataset_id

@@ -129,11 +129,13 @@ def refresh_dataset(conn: Connection, name: str) -> None:
     refresh(conn, db.datasets.c.name == name)
 
 
-def index_created(conn: Connection, dataset_id: str) -> None:
+def index_created(conn: Connection, dataset_id: str, title_key: str | None = None) -> None:
     """Index a dataset created in this transaction: what ``refresh_dataset`` does, without looking for the
-    document and facets it cannot have yet (a create is the most frequent write of a harvesting portal)."""
+    document and facets it cannot have yet (a create is the most frequent write of a harvesting portal);
+    ``title_key``: the title's sort key, when the caller computed it before taking the write lock."""
     for dataset in _dataset_rows(conn, db.datasets.c.id == dataset_id):
-        bump(conn, created=_write(conn, dataset, None, sort_keys([dataset["title"]])[0]))
+        key = title_key if title_key is not None else sort_keys([dataset["title"]])[0]
+        bump(conn, created=_write(conn, dataset, None, key))
 
 
 def index_keys(conn: Connection) -> None:

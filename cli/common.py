@@ -76,14 +76,37 @@ CLICK_WORDS = {
 }
 
 
+# click's messages with a singular and a plural (its ``ngettext``), by the singular.
+CLICK_PLURALS = {
+    "Did you mean {possibility}?": (N_("Có phải ý bạn là {possibility}?"),
+                                    N_("(Có phải ý bạn là một trong: {possibilities}?)")),
+    "Got unexpected extra argument ({args})": (N_("Thừa một tham số ({args})"), N_("Thừa các tham số ({args})")),
+    "Option {name!r} requires an argument.": (N_("Tùy chọn {name!r} cần một giá trị."),
+                                              N_("Tùy chọn {name!r} cần {nargs} giá trị.")),
+    "{value!r} is not {choice}.": (N_("{value!r} không phải {choice}."),
+                                   N_("{value!r} không phải một trong {choices}.")),
+    "{value!r} does not match the format {format}.": (N_("{value!r} không theo định dạng {format}."),
+                                                      N_("{value!r} không theo định dạng nào trong {formats}.")),
+}
+
+
 def click_gettext(message: str) -> str:
     """click's English ``message`` in the current language (as it is when we have no translation)."""
     vietnamese = CLICK_WORDS.get(message)
     return message if vietnamese is None else _(vietnamese)
 
 
+def click_ngettext(singular: str, plural: str, count: int) -> str:
+    """click's English message for ``count`` things, in the current language (as it is when we have none)."""
+    pair = CLICK_PLURALS.get(singular)
+    if pair is None:
+        return singular if count == 1 else plural
+    return _(pair[0] if count == 1 else pair[1])
+
+
 for _module in (click.core, click.decorators, click.exceptions, click.formatting, click.parser, click.types):
     _module._ = click_gettext  # type: ignore[attr-defined]
+    _module.ngettext = click_ngettext  # type: ignore[attr-defined]
 
 
 class Option(click.Option):

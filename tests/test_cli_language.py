@@ -148,3 +148,11 @@ def test_every_command_keeps_its_example_lines_in_both_languages():
             assert "\\b" not in shown, (path, lang, shown)
     demo = runner.invoke(main, ["demo", "--help"]).output
     assert "\n    opendata demo\n" in demo and "Ví dụ:\n" in demo
+
+
+def test_clicks_own_suggestions_and_plural_messages_speak_the_language():
+    vi = opendata("serve", "--home", "x")
+    assert vi.returncode == 2 and "(Có phải ý bạn là một trong: '--help', '--host'?)" in vi.stderr, vi.stderr
+    assert "Thừa các tham số (b c)" in opendata("versions", "a", "b", "c").stderr
+    en = opendata("serve", "--home", "x", LANG="en_US.UTF-8")
+    assert "(Did you mean one of: '--help', '--host'?)" in en.stderr and "Có phải" not in en.stderr

@@ -137,7 +137,8 @@ def publish(catalog, path: str | Path, *, limits: UploadLimits, **kwargs: Any):
     """``pipelines.publish.publish`` in a bounded worker; returns its ``PublishResult``."""
     from pipelines.publish import PublishResult
 
-    answer = run_bounded(_publish_job, str(catalog.home.root), catalog.url, str(path), kwargs, limits=limits)
+    answer = run_bounded(_publish_job, str(catalog.home.root), catalog.url, str(path), kwargs, limits=limits,
+                         stores=True)
     return PublishResult(**answer)
 
 
@@ -177,24 +178,25 @@ def _slot(workers: int) -> threading.BoundedSemaphore:
         return _slots.setdefault(workers, threading.BoundedSemaphore(workers))
 
 
-def run_bounded(func: Callable, *args: Any, limits: UploadLimits) -> Any:
+def run_bounded(func: Callable, *args: Any, limits: UploadLimits, stores: bool = False) -> Any:
     """``func(*args)`` in a fresh bounded process: its JSON-able result, or its ``UserError`` raised again here.
 
-    ``func`` must be a module-level function; ``args`` are pickled to the child."""
+    ``func`` must be a module-level function; ``args`` are pickled to the child. ``stores``: the job writes a
+    version file, so it gets the storage's settings (an object store's credentials); no other job does."""
     slot = _slot(limits.workers)
     if not slot.acquire(timeout=limits.queue_wait):
         wait = max(1, round(limits.queue_wait))
         raise WorkersBusy(_("cả {workers} tiến trình xử lý tệp tải lên đều đang bận", workers=limits.workers),
                           retry_after=wait, hint=_("hãy thử lại sau {wait} giây", wait=wait))
     try:
-        return _run(func, args, limits)
+        return _run(func, args, limits, stores)
     finally:
         slot.release()
 
 
-def _run(func: Callable, args: tuple, limits: UploadLimits) -> Any:
+def _run(func: Callable, args: tuple, limits: UploadLimits, stores: bool) -> Any:
     started = time.monotonic()
-    process, conn = _start()
+    process, conn = _start(stores)
     try:
         conn.send_bytes(pickle.dumps({"func": (func.__module__, func.__qualname__), "args": args,
                                       "limits": limits.__dict__, "lang": current_lang()}))
@@ -221,13 +223,13 @@ def _split() -> str:
              "nhất hơn)")
 
 
-def _start() -> tuple[subprocess.Popen, Connection]:
+def _start(stores: bool) -> tuple[subprocess.Popen, Connection]:
     parent_sock, child_sock = socket.socketpair()
     try:
         bootstrap = (f"import sys; sys.path.insert(0, {str(PACKAGE_ROOT)!r}); "
                      "from pipelines.bounded import child_main; child_main()")
         process = subprocess.Popen(
-            [sys.executable, "-I", "-c", bootstrap, str(child_sock.fileno())], env=child_environment(), cwd="/",
+            [sys.executable, "-I", "-c", bootstrap, str(child_sock.fileno())], env=child_environment(stores), cwd="/",
             stdin=subprocess.DEVNULL, stdout=subprocess.DEVNULL, pass_fds=(child_sock.fileno(),), close_fds=True)
     except BaseException:
         parent_sock.close()
@@ -237,9 +239,11 @@ def _start() -> tuple[subprocess.Popen, Connection]:
     return process, Connection(parent_sock.detach())
 
 
-def child_environment() -> dict[str, str]:
+def child_environment(stores: bool = False) -> dict[str, str]:
     """The sandbox's clean environment, plus the catalogue's own non-secret settings (``OPENDATA_*`` limits that
-    the readers consult, so a web upload is read exactly as the CLI reads it) and the temporary folder. The
+    the readers consult, so a web upload is read exactly as the CLI reads it) and the temporary folder; for a job
+    that ``stores`` a version file, the storage's settings too (a job that only reads an upload never holds the
+    object store's credentials). The
     upload limits of this read (``pipelines.limits.current()``: the Flask config's, activated for the request,
     over the environment's) go last: the child reads only its environment."""
     from catalog.sql.limits import worker_environment
@@ -248,7 +252,8 @@ def child_environment() -> dict[str, str]:
     for name, value in os.environ.items():
         if name == "TMPDIR" or (name.startswith("OPENDATA_") and not any(w in name for w in SECRET_WORDS)):
             env[name] = value
-    env.update(storage_environment())  # the job stores the version file: on S3 it needs the bucket's settings
+    if stores:  # the job stores the version file: on S3 it needs the bucket's settings
+        env.update(storage_environment())
     env.update(upload_limits.current().as_env())
     return env
 

@@ -13,6 +13,7 @@ from __future__ import annotations
 import csv
 import json
 import math
+import os
 import re
 import threading
 import time
@@ -92,6 +93,16 @@ def test_a_catastrophic_pattern_on_a_hostile_value_takes_linear_time():
 # -- the bounded worker ----------------------------------------------------------------------------------------------
 def test_a_job_returns_its_result_from_a_separate_process():
     assert bounded.run_bounded(math.factorial, 20, limits=bounded.UploadLimits()) == math.factorial(20)
+
+
+def test_only_a_job_that_stores_a_version_file_gets_the_object_stores_credentials(monkeypatch):
+    monkeypatch.setenv("AWS_SECRET_ACCESS_KEY", "bi-mat-cua-kho")
+    monkeypatch.setenv("OPENDATA_STORAGE_URL", "s3://kho/du-lieu")
+    assert "AWS_SECRET_ACCESS_KEY" not in bounded.child_environment()  # validate, describe: a hostile file's reader
+    assert bounded.child_environment(stores=True)["AWS_SECRET_ACCESS_KEY"] == "bi-mat-cua-kho"  # publish
+    assert bounded.run_bounded(os.getenv, "AWS_SECRET_ACCESS_KEY", limits=bounded.UploadLimits()) is None
+    assert bounded.run_bounded(os.getenv, "AWS_SECRET_ACCESS_KEY", limits=bounded.UploadLimits(),
+                               stores=True) == "bi-mat-cua-kho"
 
 
 def test_a_user_error_in_the_job_is_raised_again_with_its_class_and_message():

@@ -212,3 +212,19 @@ def test_the_keys_migration_puts_filters_and_visibility_into_existing_postgresql
     assert names(search(catalog, "moi truong", {"license": ["CC-BY-4.0"]})) == ["mo-a"]
     member = Viewer(name="can-bo", orgs=frozenset({"so-tnmt"}))
     assert names(search(catalog, "moi truong", {"license": ["ODbL-1.0"]}, viewer=member)) == ["mo-b"]
+
+
+def test_a_catalogue_from_before_the_title_keys_change_log_and_resource_lookup_upgrades_in_one_go(
+        catalog: Catalog) -> None:
+    """The previous release's catalogue: every migration from 55 on at once, data steps that re-index included."""
+    catalog.create_dataset("lien-ket", "so-tnmt", title="Liên kết", extras={"_ckan": {"resources": [{"id": "r-1"}]}})
+    catalog.create_dataset("ba-vi", "so-tnmt", title="Ba Vì")
+    newer = (db.TITLE_KEY_MIGRATION, db.SEARCH_KEYS_MIGRATION, db.SEARCH_CHANGES_MIGRATION,
+             db.RESOURCE_LOOKUP_MIGRATION)
+    with catalog.writer.begin() as conn:
+        conn.execute(db.search_documents.update().values(title_key=None))
+        conn.execute(db.schema_migrations.delete().where(db.schema_migrations.c.version.in_(newer)))
+    Catalog(catalog.home).ensure_ready()
+    assert names(search(catalog, "", sort="title")) == ["ba-vi", "lien-ket"]
+    with catalog.reader.connect() as conn:
+        assert conn.execute(sa.select(db.resource_lookup.c.id)).scalars().all() == ["r-1"]

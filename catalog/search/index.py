@@ -146,7 +146,9 @@ def index_keys(conn: Connection) -> None:
 
 
 def fill_resource_lookup(conn: Connection) -> None:
-    """The data step of ``db.RESOURCE_LOOKUP_MIGRATION``: the resource ids of every active dataset."""
+    """The data step of ``db.RESOURCE_LOOKUP_MIGRATION``: the resource ids of every active dataset, from scratch
+    (a re-index run by an earlier data step of the same upgrade has already written some)."""
+    conn.execute(db.resource_lookup.delete())
     active = [row.id for row in conn.execute(sa.select(db.datasets.c.id).where(db.datasets.c.state == "active"))]
     for start in range(0, len(active), CHUNK):
         rows = [{"id": rid, "dataset_id": dataset["id"]}

@@ -134,10 +134,11 @@ def _cached(conn: Connection, slots: list[Slot], wanted: dict[str, list[str]], v
             conn, cached[0], now, slots, wanted, viewer, ranked=sort == "relevance",
             complete=cached[1][0].count > 0 and not cached[1][2]):
         cached = None
-    if cached is None or cached[0] != now:
-        cached = (now, cached[1] if cached is not None else _fresh(conn, slots, wanted, viewer, sort, limit, offset,
-                                                                  catalog))
-        ANSWERS.put(key, cached)
+    if cached is None:
+        cached = (now, _fresh(conn, slots, wanted, viewer, sort, limit, offset, catalog))
+    elif cached[0] != now:  # still valid: good from this serial on
+        cached = (now, cached[1])
+    ANSWERS.put(key, cached)
     return cached[1]
 
 
